@@ -1,0 +1,228 @@
+#include "server/curl_multi_transport.h"
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "absl/base/call_once.h"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace hubspot_gateway {
+namespace {
+
+// How long the event loop sleeps when curl has nothing scheduled sooner.
+constexpr int kMaxPollMillis = 1000;
+
+size_t AppendBody(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+size_t AppendHeader(char* data, size_t size, size_t count, void* user) {
+  auto* response = static_cast<HttpResponse*>(user);
+  absl::string_view line(data, size * count);
+  if (absl::StartsWith(line, "HTTP/")) {
+    // A new status line (after 100 Continue or a redirect): start over.
+    response->headers.clear();
+    return line.size();
+  }
+  const size_t colon = line.find(':');
+  if (colon != absl::string_view::npos) {
+    response->headers.emplace_back(
+        absl::AsciiStrToLower(absl::StripAsciiWhitespace(line.substr(0, colon))),
+        std::string(absl::StripAsciiWhitespace(line.substr(colon + 1))));
+  }
+  return line.size();
+}
+
+absl::Status TransferError(CURLcode code, const char* detail) {
+  std::string message = absl::StrCat("upstream request failed: ",
+                                     curl_easy_strerror(code));
+  if (detail[0] != '\0') absl::StrAppend(&message, " (", detail, ")");
+  if (code == CURLE_OPERATION_TIMEDOUT) {
+    return absl::DeadlineExceededError(message);
+  }
+  return absl::UnavailableError(message);
+}
+
+}  // namespace
+
+struct CurlMultiTransport::Transfer {
+  HttpRequest request;
+  Callback done;
+  CURL* easy = nullptr;
+  curl_slist* header_list = nullptr;
+  HttpResponse response;
+  char error[CURL_ERROR_SIZE] = {};
+
+  ~Transfer() { curl_slist_free_all(header_list); }
+};
+
+absl::StatusOr<std::unique_ptr<CurlMultiTransport>> CurlMultiTransport::Create(
+    Options options) {
+  static absl::once_flag global_init;
+  static CURLcode global_init_result = CURLE_OK;
+  absl::call_once(global_init, [] {
+    global_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+  });
+  if (global_init_result != CURLE_OK) {
+    return absl::InternalError(absl::StrCat(
+        "curl_global_init failed: ", curl_easy_strerror(global_init_result)));
+  }
+  CURLM* multi = curl_multi_init();
+  if (multi == nullptr) return absl::InternalError("curl_multi_init failed");
+  curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                    options.max_connections_per_host);
+  curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
+                    options.max_connections_per_host);
+  return std::unique_ptr<CurlMultiTransport>(new CurlMultiTransport(multi));
+}
+
+CurlMultiTransport::CurlMultiTransport(CURLM* multi)
+    : multi_(multi), event_loop_([this] { RunEventLoop(); }) {}
+
+CurlMultiTransport::~CurlMultiTransport() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  curl_multi_wakeup(multi_);
+  event_loop_.join();
+  for (CURL* easy : idle_easy_handles_) curl_easy_cleanup(easy);
+  curl_multi_cleanup(multi_);
+}
+
+void CurlMultiTransport::Send(HttpRequest request, Callback done) {
+  auto transfer = std::make_unique<Transfer>();
+  transfer->request = std::move(request);
+  transfer->done = std::move(done);
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_) {
+      queued_.push_back(std::move(transfer));
+    }
+  }
+  if (transfer != nullptr) {  // Not queued: the transport is shutting down.
+    std::move(transfer->done)(absl::CancelledError("HTTP transport stopped"));
+    return;
+  }
+  curl_multi_wakeup(multi_);
+}
+
+CURL* CurlMultiTransport::AcquireEasyHandle() {
+  if (idle_easy_handles_.empty()) return curl_easy_init();
+  CURL* easy = idle_easy_handles_.back();
+  idle_easy_handles_.pop_back();
+  curl_easy_reset(easy);
+  return easy;
+}
+
+void CurlMultiTransport::StartQueuedTransfers() {
+  std::vector<std::unique_ptr<Transfer>> batch;
+  {
+    absl::MutexLock lock(&mu_);
+    batch.swap(queued_);
+  }
+  for (auto& transfer : batch) {
+    CURL* easy = AcquireEasyHandle();
+    if (easy == nullptr) {
+      std::move(transfer->done)(absl::ResourceExhaustedError("curl_easy_init failed"));
+      continue;
+    }
+    transfer->easy = easy;
+    const HttpRequest& request = transfer->request;
+    for (const auto& [name, value] : request.headers) {
+      transfer->header_list = curl_slist_append(
+          transfer->header_list, absl::StrCat(name, ": ", value).c_str());
+    }
+    // Never wait for "100 Continue" before sending a body.
+    transfer->header_list = curl_slist_append(transfer->header_list, "Expect:");
+    curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->header_list);
+    if (request.method == "POST") {
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
+    } else if (request.method != "GET") {
+      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
+                     std::max<long>(1, absl::ToInt64Milliseconds(request.timeout)));
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, AppendBody);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer->response.body);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, AppendHeader);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer->response);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
+    curl_multi_add_handle(multi_, easy);
+    Transfer* key = transfer.get();
+    running_.emplace(key, std::move(transfer));
+  }
+}
+
+void CurlMultiTransport::CompleteFinishedTransfers() {
+  int pending = 0;
+  while (CURLMsg* message = curl_multi_info_read(multi_, &pending)) {
+    if (message->msg != CURLMSG_DONE) continue;
+    CURL* easy = message->easy_handle;
+    const CURLcode code = message->data.result;
+    Transfer* raw = nullptr;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &raw);
+    curl_multi_remove_handle(multi_, easy);
+    auto node = running_.extract(raw);
+    std::unique_ptr<Transfer> transfer = std::move(node.mapped());
+
+    absl::StatusOr<HttpResponse> result;
+    if (code == CURLE_OK) {
+      long status = 0;
+      curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+      transfer->response.status_code = static_cast<int>(status);
+      result = std::move(transfer->response);
+    } else {
+      result = TransferError(code, transfer->error);
+    }
+    idle_easy_handles_.push_back(easy);
+    std::move(transfer->done)(std::move(result));
+  }
+}
+
+void CurlMultiTransport::RunEventLoop() {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) break;
+    }
+    StartQueuedTransfers();
+    int still_running = 0;
+    curl_multi_perform(multi_, &still_running);
+    CompleteFinishedTransfers();
+    curl_multi_poll(multi_, nullptr, 0, kMaxPollMillis, nullptr);
+  }
+  // Shutting down: nothing new is queued after stopping_ was set.
+  for (auto& [key, transfer] : running_) {
+    curl_multi_remove_handle(multi_, transfer->easy);
+    idle_easy_handles_.push_back(transfer->easy);
+    std::move(transfer->done)(absl::CancelledError("HTTP transport stopped"));
+  }
+  running_.clear();
+  std::vector<std::unique_ptr<Transfer>> queued;
+  {
+    absl::MutexLock lock(&mu_);
+    queued.swap(queued_);
+  }
+  for (auto& transfer : queued) {
+    std::move(transfer->done)(absl::CancelledError("HTTP transport stopped"));
+  }
+}
+
+}  // namespace hubspot_gateway

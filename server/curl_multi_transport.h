@@ -1,0 +1,62 @@
+// HttpTransport over libcurl's multi interface: one event-loop thread drives
+// every transfer, so no thread blocks per request; connections are reused and
+// HTTP/2 is negotiated (and multiplexed) when an https upstream offers it.
+// Thread-safe: Send() may be called from any thread, including a callback.
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_CURL_MULTI_TRANSPORT_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_CURL_MULTI_TRANSPORT_H_
+
+#include <curl/curl.h>
+
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "server/http_transport.h"
+
+namespace hubspot_gateway {
+
+class CurlMultiTransport final : public HttpTransport {
+ public:
+  struct Options {
+    // Connections kept open to one host; further requests queue inside curl.
+    long max_connections_per_host = 100;
+  };
+
+  static absl::StatusOr<std::unique_ptr<CurlMultiTransport>> Create(
+      Options options);
+
+  // Completes every queued or running request with CANCELLED, then joins the
+  // event loop.
+  ~CurlMultiTransport() override;
+
+  void Send(HttpRequest request, Callback done) override;
+
+ private:
+  struct Transfer;
+
+  explicit CurlMultiTransport(CURLM* multi);
+
+  void RunEventLoop();
+  // Adds queued transfers to the multi handle (event-loop thread only).
+  void StartQueuedTransfers();
+  // Runs the callbacks of finished transfers (event-loop thread only).
+  void CompleteFinishedTransfers();
+  CURL* AcquireEasyHandle();
+
+  CURLM* const multi_;
+  absl::Mutex mu_;
+  std::vector<std::unique_ptr<Transfer>> queued_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  // Owned by the event-loop thread.
+  absl::flat_hash_map<Transfer*, std::unique_ptr<Transfer>> running_;
+  std::vector<CURL*> idle_easy_handles_;
+  std::thread event_loop_;
+};
+
+}  // namespace hubspot_gateway
+
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_CURL_MULTI_TRANSPORT_H_
