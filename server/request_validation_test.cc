@@ -26,11 +26,11 @@ TEST(ValidateArchiveRequestTest, AcceptsAValidRequest) {
 }
 
 TEST(IsValidObjectTypeTest, AcceptsEveryDocumentedForm) {
-  for (const std::string type : {"contacts", "companies", "0-1", "0-8", "2-123456",
+  for (const std::string& type : std::vector<std::string>{"contacts", "companies", "0-1", "0-8", "2-123456",
                                  "p7878787_my_object", std::string(64, 'a')}) {
     EXPECT_TRUE(IsValidObjectType(type)) << type;
   }
-  for (const std::string type : {"", "con tacts", "contacts/../deals", "deals?x=1", "ü",
+  for (const std::string& type : std::vector<std::string>{"", "con tacts", "contacts/../deals", "deals?x=1", "ü",
                                  std::string(65, 'a')}) {
     EXPECT_FALSE(IsValidObjectType(type)) << type;
   }
