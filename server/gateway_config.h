@@ -1,0 +1,71 @@
+// GatewayConfig: the gateway's settings, built once at startup from flags and
+// the environment, validated, then shared read-only by every call.
+// Immutable after BuildGatewayConfig returns: safe to read from any thread.
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_GATEWAY_CONFIG_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_GATEWAY_CONFIG_H_
+
+#include <string>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/optional.h"
+
+namespace hubspot_gateway {
+
+// Where each call's HubSpot token comes from.
+enum class AuthMode {
+  // The gateway's own token (HUBSPOT_ACCESS_TOKEN or --hubspot_token_file).
+  kGatewayToken,
+  // The caller's `authorization: Bearer ...` metadata, forwarded as is.
+  kPassthrough,
+};
+
+// The command line as given (see server/gateway_flags.cc for the flags).
+struct GatewayFlags {
+  std::string listen = "127.0.0.1:50051";
+  std::string port_file;
+  std::string hubspot_base_url = "https://api.hubapi.com";
+  std::string hubspot_api_version = "2026-03";
+  std::string hubspot_token_file;
+  std::string auth_mode = "gateway_token";
+  absl::Duration upstream_timeout = absl::Seconds(30);
+  absl::Duration shutdown_grace = absl::Seconds(10);
+  int max_upstream_connections = 100;
+};
+
+struct GatewayConfig {
+  std::string listen;
+  std::string port_file;
+  // Without a trailing slash, e.g. "https://api.hubapi.com".
+  std::string hubspot_base_url;
+  // "YYYY-MM" for the date-versioned API, or "v4" for the legacy path.
+  std::string hubspot_api_version;
+  AuthMode auth_mode = AuthMode::kGatewayToken;
+  // The gateway's own token; empty in passthrough mode. Never log it.
+  std::string gateway_token;
+  absl::Duration upstream_timeout;
+  absl::Duration shutdown_grace;
+  int max_upstream_connections = 0;
+
+  // The batch/archive URL for two (validated) object types.
+  std::string ArchiveUrl(absl::string_view from_object_type,
+                         absl::string_view to_object_type) const;
+};
+
+// Reads an environment variable; absl::nullopt when unset.
+using EnvironmentLookup = absl::FunctionRef<absl::optional<std::string>(const char*)>;
+
+// Validates `flags` and resolves the token (HUBSPOT_ACCESS_TOKEN, then
+// --hubspot_token_file). INVALID_ARGUMENT or FAILED_PRECONDITION explains what
+// to fix; no message ever contains a token.
+absl::StatusOr<GatewayConfig> BuildGatewayConfig(const GatewayFlags& flags,
+                                                 EnvironmentLookup environment);
+
+// True for a token that can be sent in a header: 1-4096 visible ASCII characters.
+bool IsWellFormedToken(absl::string_view token);
+
+}  // namespace hubspot_gateway
+
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_GATEWAY_CONFIG_H_
