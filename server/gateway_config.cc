@@ -120,6 +120,25 @@ absl::StatusOr<GatewayConfig> BuildGatewayConfig(const GatewayFlags& flags,
     return absl::InvalidArgumentError("--max_upstream_connections must be at least 1");
   }
   config.max_upstream_connections = flags.max_upstream_connections;
+  if (flags.max_inputs_per_request < 1) {
+    return absl::InvalidArgumentError("--max_inputs_per_request must be at least 1");
+  }
+  config.max_inputs_per_request = flags.max_inputs_per_request;
+  if (flags.max_concurrent_requests_per_call < 1) {
+    return absl::InvalidArgumentError("--max_concurrent_requests_per_call must be at least 1");
+  }
+  config.max_concurrent_requests_per_call = flags.max_concurrent_requests_per_call;
+  if (flags.max_attempts < 1) {
+    return absl::InvalidArgumentError("--max_attempts must be at least 1");
+  }
+  config.retry.max_attempts = flags.max_attempts;
+  if (flags.initial_backoff <= absl::ZeroDuration() ||
+      flags.max_backoff < flags.initial_backoff) {
+    return absl::InvalidArgumentError(
+        "--initial_backoff must be positive and not above --max_backoff");
+  }
+  config.backoff.initial_delay = flags.initial_backoff;
+  config.backoff.max_delay = flags.max_backoff;
 
   if (flags.auth_mode == "passthrough") {
     config.auth_mode = AuthMode::kPassthrough;

@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
+#include "server/retry_policy.h"
 
 namespace hubspot_gateway {
 
@@ -33,6 +34,11 @@ struct GatewayFlags {
   absl::Duration upstream_timeout = absl::Seconds(30);
   absl::Duration shutdown_grace = absl::Seconds(10);
   int max_upstream_connections = 100;
+  int max_inputs_per_request = 100;
+  int max_concurrent_requests_per_call = 4;
+  int max_attempts = 4;
+  absl::Duration initial_backoff = absl::Milliseconds(200);
+  absl::Duration max_backoff = absl::Seconds(10);
 };
 
 struct GatewayConfig {
@@ -48,6 +54,12 @@ struct GatewayConfig {
   absl::Duration upstream_timeout;
   absl::Duration shutdown_grace;
   int max_upstream_connections = 0;
+  // Upstream requests carry at most this many inputs (and `to` ids per input).
+  int max_inputs_per_request = 0;
+  // Chunks of one call in flight at once.
+  int max_concurrent_requests_per_call = 0;
+  RetryPolicy retry;
+  BackoffPolicy backoff;
 
   // The batch/archive URL for two (validated) object types.
   std::string ArchiveUrl(absl::string_view from_object_type,

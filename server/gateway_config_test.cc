@@ -42,6 +42,9 @@ TEST_F(GatewayConfigTest, DefaultsWithTokenFromEnvironment) {
   EXPECT_EQ(config->gateway_token, kToken);
   EXPECT_EQ(config->auth_mode, AuthMode::kGatewayToken);
   EXPECT_EQ(config->upstream_timeout, absl::Seconds(30));
+  EXPECT_EQ(config->max_inputs_per_request, 100);
+  EXPECT_EQ(config->retry.max_attempts, 4);
+  EXPECT_EQ(config->backoff.initial_delay, absl::Milliseconds(200));
   EXPECT_EQ(config->ArchiveUrl("contacts", "0-2"),
             "https://api.hubapi.com/crm/associations/2026-03/contacts/0-2/batch/archive");
 }
@@ -126,6 +129,13 @@ INSTANTIATE_TEST_SUITE_P(
         BadFlag{[](GatewayFlags& f) { f.max_upstream_connections = 0; },
                 "--max_upstream_connections"},
         BadFlag{[](GatewayFlags& f) { f.auth_mode = "magic"; }, "--auth_mode"},
+        BadFlag{[](GatewayFlags& f) { f.max_inputs_per_request = 0; },
+                "--max_inputs_per_request"},
+        BadFlag{[](GatewayFlags& f) { f.max_concurrent_requests_per_call = 0; },
+                "--max_concurrent_requests_per_call"},
+        BadFlag{[](GatewayFlags& f) { f.max_attempts = 0; }, "--max_attempts"},
+        BadFlag{[](GatewayFlags& f) { f.max_backoff = absl::Milliseconds(1); },
+                "--initial_backoff"},
         BadFlag{[](GatewayFlags& f) { f.listen = ""; }, "--listen"}));
 
 }  // namespace

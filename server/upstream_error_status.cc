@@ -68,6 +68,14 @@ absl::Status RejectedRequestStatus(const v1::UpstreamError& error) {
   return UpstreamErrorStatus(HttpStatusToCode(error.http_status()), error);
 }
 
+absl::Status WithAttempts(absl::Status status, int attempts) {
+  std::optional<v1::UpstreamError> error = GetUpstreamError(status);
+  if (!error.has_value()) return status;
+  error->set_attempts(attempts);
+  status.SetPayload(kUpstreamErrorTypeUrl, absl::Cord(error->SerializeAsString()));
+  return status;
+}
+
 std::optional<v1::UpstreamError> GetUpstreamError(const absl::Status& status) {
   auto payload = status.GetPayload(kUpstreamErrorTypeUrl);
   if (!payload.has_value()) return std::nullopt;

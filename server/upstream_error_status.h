@@ -33,6 +33,9 @@ absl::Status UpstreamErrorStatus(
 absl::Status RejectedRequestStatus(
     const hubspot::crm::associations::v1::UpstreamError& error);
 
+// `status` with the UpstreamError's `attempts` set (a no-op without one).
+absl::Status WithAttempts(absl::Status status, int attempts);
+
 // The UpstreamError carried by `status`, if any.
 std::optional<hubspot::crm::associations::v1::UpstreamError> GetUpstreamError(
     const absl::Status& status);

@@ -94,5 +94,14 @@ TEST(GetUpstreamErrorTest, RoundTripsThePayload) {
   EXPECT_FALSE(GetUpstreamError(absl::InternalError("plain")).has_value());
 }
 
+TEST(WithAttemptsTest, RecordsAttemptsInThePayloadOnly) {
+  v1::UpstreamError error;
+  error.set_http_status(503);
+  const absl::Status status = WithAttempts(RejectedRequestStatus(error), 3);
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(GetUpstreamError(status)->attempts(), 3);
+  EXPECT_EQ(WithAttempts(absl::InternalError("x"), 2), absl::InternalError("x"));
+}
+
 }  // namespace
 }  // namespace hubspot_gateway

@@ -1,0 +1,195 @@
+#include "server/associations_archiver.h"
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "server/archive_response.h"
+#include "server/batch_merge.h"
+#include "server/chunking.h"
+#include "server/hubspot_json.h"
+#include "server/request_validation.h"
+#include "server/upstream_error_status.h"
+
+namespace hubspot_gateway {
+
+namespace v1 = ::hubspot::crm::associations::v1;
+
+// The state of one call: its chunks, which are in flight, and the merge.
+class ArchiveCall : public std::enable_shared_from_this<ArchiveCall> {
+ public:
+  ArchiveCall(AssociationsArchiver& archiver, const v1::ArchiveAssociationsRequest& request,
+              std::string token, absl::Time deadline, AssociationsArchiver::Done done)
+      : archiver_(archiver),
+        url_(archiver.config_.ArchiveUrl(request.from_object_type(),
+                                         request.to_object_type())),
+        authorization_(absl::StrCat("Bearer ", token)),
+        deadline_(deadline),
+        chunks_(SplitIntoChunks(request, archiver.config_.max_inputs_per_request)),
+        done_(std::move(done)) {
+    bodies_.reserve(chunks_.size());
+    for (const Chunk& chunk : chunks_) bodies_.push_back(EncodeArchiveBody(chunk));
+  }
+
+  // Sends the first chunks; each finished chunk starts the next.
+  void LaunchChunks() {
+    while (true) {
+      size_t chunk = 0;
+      {
+        absl::MutexLock lock(&mu_);
+        if (next_chunk_ == chunks_.size() ||
+            in_flight_ == archiver_.config_.max_concurrent_requests_per_call) {
+          return;
+        }
+        chunk = next_chunk_++;
+        ++in_flight_;
+      }
+      SendAttempt(chunk, 1);
+    }
+  }
+
+ private:
+  void SendAttempt(size_t chunk, int attempt) {
+    const absl::Time now = archiver_.scheduler_.Now();
+    if (now >= deadline_) {
+      FinishChunk(chunk, WithAttempts(UpstreamErrorStatus(
+                                          absl::StatusCode::kDeadlineExceeded,
+                                          DeadlineError()),
+                                      attempt - 1));
+      return;
+    }
+    HttpRequest request;
+    request.url = url_;
+    request.headers = {{"Authorization", authorization_},
+                       {"Content-Type", "application/json"},
+                       {"Accept", "application/json"}};
+    request.body = bodies_[chunk];
+    request.timeout = std::min(deadline_ - now, archiver_.config_.upstream_timeout);
+    {
+      absl::MutexLock lock(&mu_);
+      ++summary_.requests;
+    }
+    archiver_.transport_.Send(
+        std::move(request),
+        [self = shared_from_this(), chunk, attempt, now](absl::StatusOr<HttpResponse> exchange) {
+          self->OnAttemptDone(chunk, attempt, now, exchange);
+        });
+  }
+
+  void OnAttemptDone(size_t chunk, int attempt, absl::Time sent,
+                     const absl::StatusOr<HttpResponse>& exchange) {
+    const absl::Time received = archiver_.scheduler_.Now();
+    RecordAnswer(exchange);
+    absl::StatusOr<v1::BatchResult> outcome =
+        InterpretArchiveExchange(exchange, sent, received);
+    if (outcome.ok()) {
+      FinishChunk(chunk, std::move(outcome));
+      return;
+    }
+    // Retrying the same POST is safe: archiving is idempotent (HubSpot
+    // treats removing an absent association as a no-op), so an attempt that
+    // did reach HubSpot before failing cannot make a retry wrong.
+    const GatewayConfig& config = archiver_.config_;
+    if (attempt < config.retry.max_attempts && config.retry.IsTransient(outcome.status())) {
+      const auto upstream = GetUpstreamError(outcome.status());
+      const absl::Duration retry_after =
+          upstream.has_value() && upstream->has_retry_after()
+              ? absl::Seconds(upstream->retry_after().seconds()) +
+                    absl::Nanoseconds(upstream->retry_after().nanos())
+              : absl::ZeroDuration();
+      const absl::Duration delay = archiver_.RetryDelay(attempt, retry_after);
+      if (received + delay < deadline_) {
+        {
+          absl::MutexLock lock(&mu_);
+          ++summary_.retries;
+        }
+        archiver_.scheduler_.RunAfter(delay, [self = shared_from_this(), chunk, attempt] {
+          self->SendAttempt(chunk, attempt + 1);
+        });
+        return;
+      }
+    }
+    FinishChunk(chunk, WithAttempts(outcome.status(), attempt));
+  }
+
+  void RecordAnswer(const absl::StatusOr<HttpResponse>& exchange) {
+    if (!exchange.ok()) return;
+    absl::MutexLock lock(&mu_);
+    summary_.last_http_status = exchange->status_code;
+    const auto correlation = exchange->Header("x-hubspot-correlation-id");
+    summary_.last_correlation_id =
+        correlation.has_value()
+            ? std::string(*correlation)
+            : DecodeUpstreamError(exchange->status_code, exchange->body).correlation_id();
+  }
+
+  void FinishChunk(size_t chunk, absl::StatusOr<v1::BatchResult> outcome) {
+    bool call_finished = false;
+    absl::StatusOr<v1::BatchResult> result;
+    UpstreamSummary summary;
+    {
+      absl::MutexLock lock(&mu_);
+      if (outcome.ok()) {
+        merger_.AddSucceeded(*std::move(outcome));
+      } else {
+        merger_.AddFailed(chunks_[chunk], outcome.status());
+      }
+      --in_flight_;
+      call_finished = ++finished_chunks_ == chunks_.size();
+      if (call_finished) {
+        result = std::move(merger_).Finish();
+        summary = summary_;
+      }
+    }
+    if (!call_finished) {
+      LaunchChunks();
+      return;
+    }
+    std::move(done_)(std::move(result), summary);
+  }
+
+  static v1::UpstreamError DeadlineError() {
+    v1::UpstreamError error;
+    error.set_message("the call's deadline expired before HubSpot answered");
+    return error;
+  }
+
+  AssociationsArchiver& archiver_;
+  const std::string url_;
+  const std::string authorization_;
+  const absl::Time deadline_;
+  const std::vector<Chunk> chunks_;
+  std::vector<std::string> bodies_;
+  AssociationsArchiver::Done done_;
+
+  absl::Mutex mu_;
+  size_t next_chunk_ ABSL_GUARDED_BY(mu_) = 0;
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t finished_chunks_ ABSL_GUARDED_BY(mu_) = 0;
+  BatchMerger merger_ ABSL_GUARDED_BY(mu_);
+  UpstreamSummary summary_ ABSL_GUARDED_BY(mu_);
+};
+
+AssociationsArchiver::AssociationsArchiver(const GatewayConfig& config,
+                                           HttpTransport& transport, Scheduler& scheduler,
+                                           absl::BitGenRef random)
+    : config_(config), transport_(transport), scheduler_(scheduler), random_(random) {}
+
+void AssociationsArchiver::Archive(const v1::ArchiveAssociationsRequest& request,
+                                   std::string token, absl::Time deadline, Done done) {
+  if (absl::Status valid = ValidateArchiveRequest(request); !valid.ok()) {
+    std::move(done)(valid, UpstreamSummary{});
+    return;
+  }
+  std::make_shared<ArchiveCall>(*this, request, std::move(token), deadline, std::move(done))
+      ->LaunchChunks();
+}
+
+absl::Duration AssociationsArchiver::RetryDelay(int retry, absl::Duration retry_after) {
+  absl::MutexLock lock(&random_mu_);
+  return config_.backoff.DelayBefore(retry, retry_after, random_);
+}
+
+}  // namespace hubspot_gateway
