@@ -87,14 +87,18 @@ CurlMultiTransport::CurlMultiTransport(CURLM* multi)
     : multi_(multi), event_loop_([this] { RunEventLoop(); }) {}
 
 CurlMultiTransport::~CurlMultiTransport() {
+  Shutdown();
+  event_loop_.join();
+  for (CURL* easy : idle_easy_handles_) curl_easy_cleanup(easy);
+  curl_multi_cleanup(multi_);
+}
+
+void CurlMultiTransport::Shutdown() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
   curl_multi_wakeup(multi_);
-  event_loop_.join();
-  for (CURL* easy : idle_easy_handles_) curl_easy_cleanup(easy);
-  curl_multi_cleanup(multi_);
 }
 
 void CurlMultiTransport::Send(HttpRequest request, Callback done) {
@@ -108,7 +112,7 @@ void CurlMultiTransport::Send(HttpRequest request, Callback done) {
     }
   }
   if (transfer != nullptr) {  // Not queued: the transport is shutting down.
-    std::move(transfer->done)(absl::CancelledError("HTTP transport stopped"));
+    std::move(transfer->done)(absl::CancelledError("the gateway is shutting down"));
     return;
   }
   curl_multi_wakeup(multi_);
@@ -212,7 +216,7 @@ void CurlMultiTransport::RunEventLoop() {
   for (auto& [key, transfer] : running_) {
     curl_multi_remove_handle(multi_, transfer->easy);
     idle_easy_handles_.push_back(transfer->easy);
-    std::move(transfer->done)(absl::CancelledError("HTTP transport stopped"));
+    std::move(transfer->done)(absl::CancelledError("the gateway is shutting down"));
   }
   running_.clear();
   std::vector<std::unique_ptr<Transfer>> queued;
@@ -221,7 +225,7 @@ void CurlMultiTransport::RunEventLoop() {
     queued.swap(queued_);
   }
   for (auto& transfer : queued) {
-    std::move(transfer->done)(absl::CancelledError("HTTP transport stopped"));
+    std::move(transfer->done)(absl::CancelledError("the gateway is shutting down"));
   }
 }
 

@@ -29,9 +29,12 @@ class CurlMultiTransport final : public HttpTransport {
   static absl::StatusOr<std::unique_ptr<CurlMultiTransport>> Create(
       Options options);
 
-  // Completes every queued or running request with CANCELLED, then joins the
-  // event loop.
+  // Calls Shutdown(), then joins the event loop.
   ~CurlMultiTransport() override;
+
+  // Completes every queued or running request with CANCELLED (on the event
+  // loop), and every later Send at once with CANCELLED.
+  void Shutdown();
 
   void Send(HttpRequest request, Callback done) override;
 

@@ -128,6 +128,10 @@ absl::StatusOr<GatewayConfig> BuildGatewayConfig(const GatewayFlags& flags,
     return absl::InvalidArgumentError("--max_concurrent_requests_per_call must be at least 1");
   }
   config.max_concurrent_requests_per_call = flags.max_concurrent_requests_per_call;
+  if (flags.max_in_flight_calls < 1) {
+    return absl::InvalidArgumentError("--max_in_flight_calls must be at least 1");
+  }
+  config.max_in_flight_calls = flags.max_in_flight_calls;
   if (flags.max_attempts < 1) {
     return absl::InvalidArgumentError("--max_attempts must be at least 1");
   }

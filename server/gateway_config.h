@@ -36,6 +36,7 @@ struct GatewayFlags {
   int max_upstream_connections = 100;
   int max_inputs_per_request = 100;
   int max_concurrent_requests_per_call = 4;
+  int max_in_flight_calls = 10000;
   int max_attempts = 4;
   absl::Duration initial_backoff = absl::Milliseconds(200);
   absl::Duration max_backoff = absl::Seconds(10);
@@ -58,6 +59,8 @@ struct GatewayConfig {
   int max_inputs_per_request = 0;
   // Chunks of one call in flight at once.
   int max_concurrent_requests_per_call = 0;
+  // Calls beyond this many in flight are refused with RESOURCE_EXHAUSTED.
+  int max_in_flight_calls = 0;
   RetryPolicy retry;
   BackoffPolicy backoff;
 

@@ -1,0 +1,91 @@
+#include "server/associations_archive_service.h"
+
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/call_log.h"
+#include "server/grpc_status.h"
+
+namespace hubspot_gateway {
+
+namespace v1 = ::hubspot::crm::associations::v1;
+
+absl::StatusOr<std::string> BearerTokenFromMetadata(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) {
+    return absl::UnauthenticatedError(
+        "this gateway forwards the caller's HubSpot token: send metadata "
+        "'authorization: Bearer <token>'");
+  }
+  const absl::string_view value(it->second.data(), it->second.size());
+  constexpr absl::string_view kScheme = "bearer ";
+  if (value.size() <= kScheme.size() ||
+      !absl::EqualsIgnoreCase(value.substr(0, kScheme.size()), kScheme) ||
+      !IsWellFormedToken(value.substr(kScheme.size()))) {
+    return absl::UnauthenticatedError(
+        "the 'authorization' metadata must be 'Bearer <token>' with a well-formed token");
+  }
+  return std::string(value.substr(kScheme.size()));
+}
+
+AssociationsArchiveService::AssociationsArchiveService(const GatewayConfig& config,
+                                                       AssociationsArchiver& archiver)
+    : config_(config), archiver_(archiver) {}
+
+absl::StatusOr<std::string> AssociationsArchiveService::TokenFor(
+    const grpc::CallbackServerContext& context) const {
+  if (config_.auth_mode == AuthMode::kGatewayToken) return config_.gateway_token;
+  return BearerTokenFromMetadata(context.client_metadata());
+}
+
+grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(
+    grpc::CallbackServerContext* context, const v1::ArchiveAssociationsRequest* request,
+    v1::BatchResult* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const absl::Time start = absl::Now();
+  auto finish = [this, reactor, request, response, start](
+                    absl::StatusOr<v1::BatchResult> result, const UpstreamSummary& summary,
+                    bool counted) {
+    CallLogEntry entry;
+    entry.method = "ArchiveAssociations";
+    entry.from_object_type = request->from_object_type();
+    entry.to_object_type = request->to_object_type();
+    entry.inputs = request->inputs_size();
+    entry.upstream_requests = summary.requests;
+    entry.retries = summary.retries;
+    entry.upstream_http_status = summary.last_http_status;
+    entry.correlation_id = summary.last_correlation_id;
+    entry.code = result.status().code();
+    entry.message = result.status().message();
+    entry.latency = absl::Now() - start;
+    LogCall(entry);
+    if (result.ok()) *response = *std::move(result);
+    if (counted) in_flight_calls_.fetch_sub(1);
+    reactor->Finish(ToGrpcStatus(result.status()));
+  };
+
+  if (in_flight_calls_.fetch_add(1) >= config_.max_in_flight_calls) {
+    in_flight_calls_.fetch_sub(1);
+    finish(absl::ResourceExhaustedError(absl::StrCat(
+               "the gateway is at its limit of ", config_.max_in_flight_calls,
+               " calls in flight; retry with backoff")),
+           UpstreamSummary{}, /*counted=*/false);
+    return reactor;
+  }
+  absl::StatusOr<std::string> token = TokenFor(*context);
+  if (!token.ok()) {
+    finish(token.status(), UpstreamSummary{}, /*counted=*/true);
+    return reactor;
+  }
+  archiver_.Archive(*request, *std::move(token), absl::FromChrono(context->deadline()),
+                    [finish](absl::StatusOr<v1::BatchResult> result,
+                             const UpstreamSummary& summary) mutable {
+                      finish(std::move(result), summary, /*counted=*/true);
+                    });
+  return reactor;
+}
+
+}  // namespace hubspot_gateway

@@ -1,0 +1,50 @@
+// The AssociationsArchive gRPC service on gRPC's callback API: resolves the
+// call's HubSpot token, applies the in-flight limit, hands the call to the
+// AssociationsArchiver and finishes the reactor when it answers; no thread
+// waits for HubSpot. Thread-safe.
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_ASSOCIATIONS_ARCHIVE_SERVICE_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_ASSOCIATIONS_ARCHIVE_SERVICE_H_
+
+#include <atomic>
+#include <map>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "hubspot/crm/associations/v1/associations_archive.grpc.pb.h"
+#include "server/associations_archiver.h"
+#include "server/gateway_config.h"
+
+namespace hubspot_gateway {
+
+// The token in an `authorization` metadata value "Bearer <token>" (the scheme
+// is case-insensitive); UNAUTHENTICATED when absent or malformed.
+absl::StatusOr<std::string> BearerTokenFromMetadata(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata);
+
+class AssociationsArchiveService final
+    : public hubspot::crm::associations::v1::AssociationsArchive::CallbackService {
+ public:
+  // `config` and `archiver` must outlive the service.
+  AssociationsArchiveService(const GatewayConfig& config, AssociationsArchiver& archiver);
+
+  grpc::ServerUnaryReactor* ArchiveAssociations(
+      grpc::CallbackServerContext* context,
+      const hubspot::crm::associations::v1::ArchiveAssociationsRequest* request,
+      hubspot::crm::associations::v1::BatchResult* response) override;
+
+  int in_flight_calls() const { return in_flight_calls_.load(); }
+
+ private:
+  absl::StatusOr<std::string> TokenFor(const grpc::CallbackServerContext& context) const;
+
+  const GatewayConfig& config_;
+  AssociationsArchiver& archiver_;
+  std::atomic<int> in_flight_calls_{0};
+};
+
+}  // namespace hubspot_gateway
+
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_ASSOCIATIONS_ARCHIVE_SERVICE_H_

@@ -1,0 +1,185 @@
+// The gateway process: flags -> config, then the gRPC server on the callback
+// API in front of the AssociationsArchiver, until SIGTERM or SIGINT drains it.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "server/associations_archive_service.h"
+#include "server/associations_archiver.h"
+#include "server/call_log.h"
+#include "server/curl_multi_transport.h"
+#include "server/gateway_config.h"
+#include "server/timer_thread_scheduler.h"
+
+namespace {
+const hubspot_gateway::GatewayFlags kDefaults;
+}  // namespace
+
+ABSL_FLAG(std::string, listen, kDefaults.listen, "gRPC listen address, host:port (port 0 picks a free one)");
+ABSL_FLAG(std::string, port_file, "", "If set, the bound port is written to this file once serving");
+ABSL_FLAG(std::string, hubspot_base_url, kDefaults.hubspot_base_url,
+          "HubSpot API base URL (TLS verification is always on for https)");
+ABSL_FLAG(std::string, hubspot_api_version, kDefaults.hubspot_api_version,
+          "Date-versioned API (YYYY-MM), or v4 for the legacy /crm/v4 path");
+ABSL_FLAG(std::string, hubspot_token_file, "",
+          "File holding the gateway's HubSpot token (HUBSPOT_ACCESS_TOKEN takes precedence)");
+ABSL_FLAG(std::string, auth_mode, kDefaults.auth_mode,
+          "gateway_token (the gateway's own token) or passthrough (each caller's "
+          "'authorization: Bearer' metadata)");
+ABSL_FLAG(absl::Duration, upstream_timeout, kDefaults.upstream_timeout,
+          "Longest one upstream attempt may take (the caller's deadline also bounds it)");
+ABSL_FLAG(absl::Duration, shutdown_grace, kDefaults.shutdown_grace,
+          "On SIGTERM/SIGINT, how long in-flight calls may finish before being cancelled");
+ABSL_FLAG(int, max_upstream_connections, kDefaults.max_upstream_connections,
+          "Connections kept open to HubSpot; further requests queue");
+ABSL_FLAG(int, max_inputs_per_request, kDefaults.max_inputs_per_request,
+          "Inputs (and to-ids per input) per upstream request; larger calls are chunked");
+ABSL_FLAG(int, max_concurrent_requests_per_call, kDefaults.max_concurrent_requests_per_call,
+          "Chunks of one call sent to HubSpot at once");
+ABSL_FLAG(int, max_in_flight_calls, kDefaults.max_in_flight_calls,
+          "Calls beyond this many in flight are refused at once with RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, max_attempts, kDefaults.max_attempts,
+          "Attempts per upstream request, the first included (1 disables retries)");
+ABSL_FLAG(absl::Duration, initial_backoff, kDefaults.initial_backoff,
+          "Ceiling of the first retry's jittered wait; it doubles per retry");
+ABSL_FLAG(absl::Duration, max_backoff, kDefaults.max_backoff,
+          "Largest ceiling of a retry's jittered wait");
+
+namespace hubspot_gateway {
+namespace {
+
+GatewayFlags FlagsFromCommandLine() {
+  GatewayFlags flags;
+  flags.listen = absl::GetFlag(FLAGS_listen);
+  flags.port_file = absl::GetFlag(FLAGS_port_file);
+  flags.hubspot_base_url = absl::GetFlag(FLAGS_hubspot_base_url);
+  flags.hubspot_api_version = absl::GetFlag(FLAGS_hubspot_api_version);
+  flags.hubspot_token_file = absl::GetFlag(FLAGS_hubspot_token_file);
+  flags.auth_mode = absl::GetFlag(FLAGS_auth_mode);
+  flags.upstream_timeout = absl::GetFlag(FLAGS_upstream_timeout);
+  flags.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  flags.max_upstream_connections = absl::GetFlag(FLAGS_max_upstream_connections);
+  flags.max_inputs_per_request = absl::GetFlag(FLAGS_max_inputs_per_request);
+  flags.max_concurrent_requests_per_call = absl::GetFlag(FLAGS_max_concurrent_requests_per_call);
+  flags.max_in_flight_calls = absl::GetFlag(FLAGS_max_in_flight_calls);
+  flags.max_attempts = absl::GetFlag(FLAGS_max_attempts);
+  flags.initial_backoff = absl::GetFlag(FLAGS_initial_backoff);
+  flags.max_backoff = absl::GetFlag(FLAGS_max_backoff);
+  return flags;
+}
+
+bool WritePortFile(const std::string& path, int port) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary);
+    out << port << "\n";
+    if (!out) return false;
+  }
+  return std::rename(temporary.c_str(), path.c_str()) == 0;
+}
+
+int Run() {
+  absl::StatusOr<GatewayConfig> config = BuildGatewayConfig(
+      FlagsFromCommandLine(), [](const char* name) -> absl::optional<std::string> {
+        const char* value = std::getenv(name);
+        if (value == nullptr) return absl::nullopt;
+        return std::string(value);
+      });
+  if (!config.ok()) {
+    LogLine(absl::StrCat("gateway: cannot start: ", config.status().message()));
+    return 2;
+  }
+
+  // Every thread started from here on inherits the blocked signals; the main
+  // thread alone receives them, in sigwait below.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  absl::StatusOr<std::unique_ptr<CurlMultiTransport>> transport =
+      CurlMultiTransport::Create({config->max_upstream_connections});
+  if (!transport.ok()) {
+    LogLine(absl::StrCat("gateway: cannot start: ", transport.status().message()));
+    return 2;
+  }
+  TimerThreadScheduler scheduler;
+  absl::BitGen random;
+  AssociationsArchiver archiver(*config, **transport, scheduler, random);
+  AssociationsArchiveService service(*config, archiver);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config->listen, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    LogLine(absl::StrCat("gateway: cannot listen on ", config->listen));
+    return 2;
+  }
+  server->GetHealthCheckService()->SetServingStatus(true);
+  if (!config->port_file.empty() && !WritePortFile(config->port_file, port)) {
+    LogLine(absl::StrCat("gateway: cannot write --port_file ", config->port_file));
+    return 2;
+  }
+  LogLine(absl::StrCat("gateway: listening on port ", port, ", upstream ",
+                       config->hubspot_base_url, " (API ", config->hubspot_api_version,
+                       "), auth ",
+                       config->auth_mode == AuthMode::kPassthrough ? "passthrough"
+                                                                   : "gateway_token"));
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  LogLine(absl::StrCat("gateway: ", signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
+                       ": draining, ", service.in_flight_calls(), " calls in flight, grace ",
+                       absl::FormatDuration(config->shutdown_grace)));
+  server->GetHealthCheckService()->SetServingStatus(false);
+
+  // Calls still running when the grace period ends are cancelled: stopping the
+  // transport ends their upstream requests, stopping the scheduler their waits.
+  absl::Notification drained;
+  std::thread canceller([&] {
+    if (!drained.WaitForNotificationWithTimeout(config->shutdown_grace)) {
+      LogLine("gateway: grace period over; cancelling the remaining calls");
+      (*transport)->Shutdown();
+      scheduler.Shutdown();
+    }
+  });
+  server->Shutdown(absl::ToChronoTime(absl::Now() + config->shutdown_grace));
+  drained.Notify();
+  canceller.join();
+  server->Wait();
+  LogLine("gateway: stopped");
+  return 0;
+}
+
+}  // namespace
+}  // namespace hubspot_gateway
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "gRPC gateway to HubSpot's associations batch/archive API.\n"
+      "  HUBSPOT_ACCESS_TOKEN=... gateway --listen=127.0.0.1:50051");
+  absl::ParseCommandLine(argc, argv);
+  return hubspot_gateway::Run();
+}
