@@ -1,0 +1,143 @@
+// Sample client and deploy smoke test: archives the pairs given on the command
+// line through the gateway and prints the BatchResult. Exits 0 only when the
+// result is COMPLETE with no errors; with the gRPC code (1-16) when the call
+// fails; 20 when it succeeded with errors or not COMPLETE; 64 on bad usage.
+//   sample_client --target=127.0.0.1:50051 --from_type=contacts \
+//     --to_type=companies --pair=101:201,202 --pair=102:203
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "client/pair_args.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "google/rpc/status.pb.h"
+#include "hubspot/crm/associations/v1/associations_archive.grpc.pb.h"
+
+ABSL_FLAG(std::string, target, "127.0.0.1:50051", "The gateway's address");
+ABSL_FLAG(std::string, from_type, "contacts", "Object type of the 'from' records");
+ABSL_FLAG(std::string, to_type, "companies", "Object type of the 'to' records");
+ABSL_FLAG(absl::Duration, deadline, absl::Seconds(30), "Deadline of the call");
+ABSL_FLAG(bool, json, false, "Print the result (or error) as JSON");
+ABSL_FLAG(std::string, bearer_token_env, "",
+          "If set, send the token in this environment variable as "
+          "'authorization: Bearer' metadata (for a gateway in passthrough mode)");
+
+namespace hubspot_gateway {
+namespace {
+
+namespace v1 = ::hubspot::crm::associations::v1;
+using ::google::protobuf::util::MessageToJsonString;
+using ::google::protobuf::util::TimeUtil;
+
+constexpr int kExitIncomplete = 20;
+constexpr int kExitUsage = 64;
+
+std::string Json(const google::protobuf::Message& message) {
+  std::string text;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  if (!MessageToJsonString(message, &text, options).ok()) return "{}";
+  return text;
+}
+
+void PrintResult(const v1::BatchResult& result) {
+  std::cout << "status:       " << v1::BatchResult::Status_Name(result.status()) << "\n";
+  if (result.has_requested_at()) {
+    std::cout << "requested_at: " << TimeUtil::ToString(result.requested_at()) << "\n";
+  }
+  std::cout << "started_at:   " << TimeUtil::ToString(result.started_at()) << "\n"
+            << "completed_at: " << TimeUtil::ToString(result.completed_at()) << "\n"
+            << "results:      " << result.results_size() << "\n"
+            << "num_errors:   " << result.num_errors() << "\n";
+  for (const v1::StandardError& error : result.errors()) {
+    std::cout << "  error " << error.category() << ": " << error.message() << "\n";
+    for (const auto& [key, values] : error.context()) {
+      std::cout << "    " << key << ":";
+      for (const std::string& value : values.values()) std::cout << " " << value;
+      std::cout << "\n";
+    }
+  }
+}
+
+void PrintFailure(const grpc::Status& status, bool json) {
+  google::rpc::Status rich;
+  v1::UpstreamError upstream;
+  const bool has_upstream = rich.ParseFromString(status.error_details()) &&
+                            rich.details_size() > 0 && rich.details(0).UnpackTo(&upstream);
+  if (json) {
+    std::cout << "{\"code\": " << status.error_code() << ", \"upstreamError\": "
+              << (has_upstream ? Json(upstream) : "null") << "}\n";
+    return;
+  }
+  std::cerr << "call failed: code " << status.error_code() << ": " << status.error_message()
+            << "\n";
+  if (has_upstream) std::cerr << "upstream error: " << Json(upstream) << "\n";
+}
+
+int Run(const std::vector<std::string>& pairs) {
+  v1::ArchiveAssociationsRequest request;
+  request.set_from_object_type(absl::GetFlag(FLAGS_from_type));
+  request.set_to_object_type(absl::GetFlag(FLAGS_to_type));
+  if (pairs.empty()) {
+    std::cerr << "give at least one --pair=FROM:TO[,TO...]\n";
+    return kExitUsage;
+  }
+  for (const std::string& pair : pairs) {
+    absl::StatusOr<v1::ArchiveInput> input = ParsePair(pair);
+    if (!input.ok()) {
+      std::cerr << input.status().message() << "\n";
+      return kExitUsage;
+    }
+    *request.add_inputs() = *std::move(input);
+  }
+
+  auto stub = v1::AssociationsArchive::NewStub(
+      grpc::CreateChannel(absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_deadline)));
+  if (const std::string env = absl::GetFlag(FLAGS_bearer_token_env); !env.empty()) {
+    const char* token = std::getenv(env.c_str());
+    if (token == nullptr) {
+      std::cerr << "--bearer_token_env: " << env << " is not set\n";
+      return kExitUsage;
+    }
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+  }
+  v1::BatchResult result;
+  const grpc::Status status = stub->ArchiveAssociations(&context, request, &result);
+  const bool json = absl::GetFlag(FLAGS_json);
+  if (!status.ok()) {
+    PrintFailure(status, json);
+    return status.error_code();
+  }
+  if (json) {
+    std::cout << Json(result) << "\n";
+  } else {
+    PrintResult(result);
+  }
+  const bool clean = result.status() == v1::BatchResult::COMPLETE && result.errors().empty() &&
+                     result.num_errors() == 0;
+  return clean ? 0 : kExitIncomplete;
+}
+
+}  // namespace
+}  // namespace hubspot_gateway
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "Archives associations through the gateway.\n"
+      "  sample_client --from_type=contacts --to_type=companies "
+      "--pair=101:201,202 --pair=102:203");
+  const std::vector<std::string> pairs = hubspot_gateway::ExtractPairArgs(argc, argv);
+  absl::ParseCommandLine(argc, argv);
+  return hubspot_gateway::Run(pairs);
+}
