@@ -9,6 +9,8 @@ which the default toolchain already searches.
 _PKG_CONFIG = {
     "absl": [
         "absl_flags",
+        "absl_hash",
+        "absl_raw_hash_set",
         "absl_flags_parse",
         "absl_flags_usage",
         "absl_status",
@@ -28,7 +30,7 @@ _PKG_CONFIG = {
 # target name -> extra link flags not covered by pkg-config
 _EXTRA_LINKOPTS = {
     "grpc_reflection": ["-lgrpc++_reflection"],
-    "httplib": ["-lpthread"],
+    "httplib": ["-lcpp-httplib", "-lpthread"],
     "nlohmann_json": [],
 }
 
@@ -39,15 +41,32 @@ def _pkg_config_libs(ctx, modules):
              (" ".join(modules), result.stderr))
     return result.stdout.strip().split(" ")
 
+# Debian's libcpp-httplib-dev splits httplib.h: declarations in the header, the
+# code in libcpp-httplib.so built with these options. They change class layouts,
+# so every user of the header must define them too.
+_DEFINES = {
+    "httplib": [
+        "CPPHTTPLIB_OPENSSL_SUPPORT",
+        "CPPHTTPLIB_ZLIB_SUPPORT",
+        "CPPHTTPLIB_BROTLI_SUPPORT",
+    ],
+}
+
 def _library(name, linkopts, deps = []):
     return """
 cc_library(
     name = "{name}",
+    defines = {defines},
     linkopts = {linkopts},
     deps = {deps},
     visibility = ["//visibility:public"],
 )
-""".format(name = name, linkopts = repr(linkopts), deps = repr(deps))
+""".format(
+        name = name,
+        defines = repr(_DEFINES.get(name, [])),
+        linkopts = repr(linkopts),
+        deps = repr(deps),
+    )
 
 def _system_libs_impl(ctx):
     build = []

@@ -1,0 +1,325 @@
+// End-to-end: the real gateway and the real HubSpot simulator as processes on
+// loopback, called over real gRPC.
+#include <signal.h>
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "gmock/gmock.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+#include "tests/testing/stack.h"
+
+namespace hubspot_gateway {
+namespace {
+
+namespace v1 = ::hubspot::crm::associations::v1;
+using ::hubspot_gateway::testing::kSimulatorToken;
+using ::hubspot_gateway::testing::Stack;
+using ::hubspot_gateway::testing::StackOptions;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+v1::ArchiveAssociationsRequest Request(
+    const std::vector<std::pair<std::string, std::vector<std::string>>>& inputs) {
+  v1::ArchiveAssociationsRequest request;
+  request.set_from_object_type("contacts");
+  request.set_to_object_type("companies");
+  for (const auto& [from, tos] : inputs) {
+    auto* input = request.add_inputs();
+    input->mutable_from_object()->set_id(from);
+    for (const auto& to : tos) input->add_to_objects()->set_id(to);
+  }
+  return request;
+}
+
+struct Call {
+  grpc::Status status;
+  v1::BatchResult result;
+
+  // The UpstreamError in the rich status details, if any.
+  std::optional<v1::UpstreamError> upstream() const {
+    google::rpc::Status rich;
+    v1::UpstreamError error;
+    if (!rich.ParseFromString(status.error_details()) || rich.details_size() != 1 ||
+        !rich.details(0).UnpackTo(&error)) {
+      return std::nullopt;
+    }
+    return error;
+  }
+};
+
+Call Archive(Stack& stack, const v1::ArchiveAssociationsRequest& request,
+             absl::Duration deadline = absl::Seconds(20),
+             const std::string& bearer = "") {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+  if (!bearer.empty()) context.AddMetadata("authorization", "Bearer " + bearer);
+  Call call;
+  call.status = stack.stub().ArchiveAssociations(&context, request, &call.result);
+  return call;
+}
+
+std::unique_ptr<Stack> StartStack(StackOptions options = {}) {
+  auto stack = Stack::Start(std::move(options));
+  EXPECT_TRUE(stack.ok()) << stack.status();
+  return stack.ok() ? *std::move(stack) : nullptr;
+}
+
+int Stat(Stack& stack, const std::string& name) {
+  auto stats = stack.AdminGet("/_admin/stats");
+  return stats.ok() ? (*stats)[name].get<int>() : -1;
+}
+
+void ExpectTokenNeverPrinted(Stack& stack) {
+  EXPECT_THAT(stack.AllOutput(), Not(HasSubstr(kSimulatorToken)));
+  EXPECT_THAT(stack.AllOutput(), Not(HasSubstr("SECRET-TOKEN")));
+}
+
+TEST(GatewayIntegrationTest, ArchivesAndTheSimulatorReallyLosesTheAssociations) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  ASSERT_TRUE(stack->Seed("contacts", "companies",
+                          {{"101", "201"}, {"101", "202"}, {"102", "203"}, {"103", "204"}})
+                  .ok());
+  const Call call = Archive(*stack, Request({{"101", {"201", "202"}}, {"102", {"203"}}}));
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+  EXPECT_EQ(call.result.status(), v1::BatchResult::COMPLETE);
+  EXPECT_EQ(call.result.num_errors(), 0);
+  EXPECT_GT(call.result.completed_at().seconds(), 0);
+  EXPECT_THAT(*stack->Associations("contacts", "companies"), ElementsAre("103>204"));
+  // Idempotent: archiving the same again is still a success.
+  EXPECT_TRUE(Archive(*stack, Request({{"101", {"201"}}})).status.ok());
+  ExpectTokenNeverPrinted(*stack);
+}
+
+TEST(GatewayIntegrationTest, BatchResponseModeIsMirrored) {
+  StackOptions options;
+  options.simulator_flags = {"--success_mode=200"};
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  const Call call = Archive(*stack, Request({{"1", {"2"}}}));
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+  EXPECT_EQ(call.result.status(), v1::BatchResult::COMPLETE);
+  EXPECT_TRUE(call.result.has_started_at());
+  EXPECT_TRUE(call.result.has_completed_at());
+}
+
+TEST(GatewayIntegrationTest, LegacyV4PathWorksToo) {
+  StackOptions options;
+  options.gateway_flags = {"--hubspot_api_version=v4"};
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  ASSERT_TRUE(stack->Seed("contacts", "companies", {{"7", "8"}}).ok());
+  EXPECT_TRUE(Archive(*stack, Request({{"7", {"8"}}})).status.ok());
+  EXPECT_THAT(*stack->Associations("contacts", "companies"), IsEmpty());
+}
+
+TEST(GatewayIntegrationTest, BadInputsNeverReachTheSimulator) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  auto bad_type = Request({{"1", {"2"}}});
+  bad_type.set_to_object_type("companies/../deals");
+  for (const auto& request :
+       {Request({}), Request({{"1x", {"2"}}}), Request({{"1", {}}}), bad_type}) {
+    const Call call = Archive(*stack, request);
+    EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  EXPECT_THAT(Archive(*stack, Request({{"1x", {"2"}}})).status.error_message(),
+              HasSubstr("inputs[0].from_object.id"));
+  EXPECT_EQ(Stat(*stack, "requests"), 0);
+}
+
+TEST(GatewayIntegrationTest, UnknownTokenIsUnauthenticatedWithHubSpotsError) {
+  StackOptions options;
+  options.gateway_token = "pat-unknown-token";
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  const Call call = Archive(*stack, Request({{"1", {"2"}}}));
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  ASSERT_TRUE(call.upstream().has_value());
+  EXPECT_EQ(call.upstream()->http_status(), 401);
+  EXPECT_FALSE(call.upstream()->correlation_id().empty());
+  EXPECT_THAT(call.status.error_message(), HasSubstr(call.upstream()->correlation_id()));
+  EXPECT_THAT(stack->AllOutput(), Not(HasSubstr("pat-unknown-token")));
+}
+
+TEST(GatewayIntegrationTest, MissingScopesIsPermissionDeniedWithTheScopes) {
+  StackOptions options;
+  options.simulator_flags = {"--tokens_without_scopes=pat-no-scopes"};
+  options.gateway_token = "pat-no-scopes";
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  const Call call = Archive(*stack, Request({{"1", {"2"}}}));
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(call.upstream().has_value());
+  EXPECT_EQ(call.upstream()->category(), "MISSING_SCOPES");
+  ASSERT_FALSE(call.upstream()->errors().empty());
+  EXPECT_TRUE(call.upstream()->errors(0).context().contains("requiredGranularScopes"));
+}
+
+TEST(GatewayIntegrationTest, ValidationErrorFromHubSpotIsInvalidArgument) {
+  StackOptions options;
+  options.simulator_flags = {"--max_inputs=2"};
+  options.gateway_flags = {"--max_inputs_per_request=3"};
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  const Call call = Archive(*stack, Request({{"1", {"2"}}, {"3", {"4"}}, {"5", {"6"}}}));
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(call.upstream()->category(), "VALIDATION_ERROR");
+}
+
+TEST(GatewayIntegrationTest, EachUpstreamFailureClassMapsToItsCode) {
+  StackOptions options;
+  options.gateway_flags = {"--max_attempts=1"};
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  struct Case {
+    nlohmann::json fault;
+    grpc::StatusCode code;
+    int http_status;
+  };
+  for (const Case& c : {
+           Case{{{"fail_next", 1}, {"error_status", 503}}, grpc::StatusCode::UNAVAILABLE, 503},
+           Case{{{"fail_next", 1}, {"error_status", 404}}, grpc::StatusCode::NOT_FOUND, 404},
+           Case{{{"fail_next", 1}, {"error_status", 409}}, grpc::StatusCode::ABORTED, 409},
+           Case{{{"html_error_next", 1}}, grpc::StatusCode::UNAVAILABLE, 502},
+           Case{{{"malformed_next", 1}}, grpc::StatusCode::INTERNAL, 200},
+           Case{{{"daily_limit_next", 1}}, grpc::StatusCode::RESOURCE_EXHAUSTED, 429},
+           Case{{{"drop_next", 1}}, grpc::StatusCode::UNAVAILABLE, 0},
+       }) {
+    ASSERT_TRUE(stack->AdminPost("/_admin/faults", c.fault).ok()) << c.fault.dump();
+    const Call call = Archive(*stack, Request({{"1", {"2"}}}));
+    EXPECT_EQ(call.status.error_code(), c.code) << c.fault.dump() << " "
+                                                << call.status.error_message();
+    ASSERT_TRUE(call.upstream().has_value()) << c.fault.dump();
+    EXPECT_EQ(call.upstream()->http_status(), c.http_status) << c.fault.dump();
+    ASSERT_TRUE(stack->AdminPost("/_admin/reset", nlohmann::json::object()).ok());
+  }
+  // The gateway still serves.
+  EXPECT_TRUE(Archive(*stack, Request({{"1", {"2"}}})).status.ok());
+  ExpectTokenNeverPrinted(*stack);
+}
+
+TEST(GatewayIntegrationTest, TransientFailuresAreRetriedToSuccess) {
+  StackOptions options;
+  options.gateway_flags = {"--max_attempts=4", "--initial_backoff=20ms"};
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  ASSERT_TRUE(stack->Seed("contacts", "companies", {{"1", "2"}}).ok());
+  ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"fail_next", 1}, {"drop_next", 1},
+                                                  {"rate_limit_next", 1}})
+                  .ok());
+  const Call call = Archive(*stack, Request({{"1", {"2"}}}));
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+  EXPECT_EQ(Stat(*stack, "archive_requests"), 4);
+  EXPECT_THAT(*stack->Associations("contacts", "companies"), IsEmpty());
+}
+
+TEST(GatewayIntegrationTest, DeadlineExceededWhileTheSimulatorHangsThenStillServes) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"hang_next", 1}, {"hang_ms", 30000}}).ok());
+  const absl::Time start = absl::Now();
+  const Call call = Archive(*stack, Request({{"1", {"2"}}}), absl::Seconds(1));
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));  // Not the 30 s hang.
+  EXPECT_TRUE(Archive(*stack, Request({{"1", {"2"}}})).status.ok());
+}
+
+TEST(GatewayIntegrationTest, LargeCallIsChunkedAndAFailingChunkNamesItsInputs) {
+  StackOptions options;
+  options.gateway_flags = {"--max_attempts=2", "--initial_backoff=10ms"};
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  std::vector<std::pair<std::string, std::vector<std::string>>> inputs;
+  std::vector<std::pair<std::string, std::string>> seed;
+  for (int i = 0; i < 250; ++i) {
+    inputs.push_back({absl::StrCat(1000 + i), {absl::StrCat(5000 + i)}});
+    seed.push_back({absl::StrCat(1000 + i), absl::StrCat(5000 + i)});
+  }
+  ASSERT_TRUE(stack->Seed("contacts", "companies", seed).ok());
+  ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"fail_from_ids", {"1150"}}}).ok());
+  const Call call = Archive(*stack, Request(inputs));
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+  ASSERT_EQ(call.result.errors_size(), 1);
+  const auto& failed = call.result.errors(0).context().at("fromIds").values();
+  ASSERT_EQ(failed.size(), 100);
+  // What the answer says failed is exactly what the simulator still holds.
+  const auto remaining = *stack->Associations("contacts", "companies");
+  ASSERT_EQ(remaining.size(), 100u);
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(remaining[i], absl::StrCat(failed[i], ">", 5000 + (std::stoi(failed[i]) - 1000)));
+  }
+  EXPECT_EQ(Stat(*stack, "max_inputs_seen"), 100);
+}
+
+TEST(GatewayIntegrationTest, PassthroughForwardsTheCallersToken) {
+  StackOptions options;
+  options.gateway_flags = {"--auth_mode=passthrough"};
+  options.gateway_token = "";
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  EXPECT_EQ(Archive(*stack, Request({{"1", {"2"}}})).status.error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Stat(*stack, "requests"), 0);
+  EXPECT_TRUE(Archive(*stack, Request({{"1", {"2"}}}), absl::Seconds(20), kSimulatorToken)
+                  .status.ok());
+  ExpectTokenNeverPrinted(*stack);
+}
+
+TEST(GatewayIntegrationTest, RefusesToStartWithoutAToken) {
+  StackOptions options;
+  options.start_gateway = false;
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  const absl::Status started = stack->StartGateway({}, "");
+  EXPECT_FALSE(started.ok());
+  EXPECT_THAT(std::string(started.message()), HasSubstr("no HubSpot token"));
+}
+
+TEST(GatewayIntegrationTest, SigtermLetsInFlightCallsFinishThenExitsZero) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"latency_ms", 700}}).ok());
+  Call in_flight;
+  std::thread caller([&] { in_flight = Archive(*stack, Request({{"1", {"2"}}})); });
+  absl::SleepFor(absl::Milliseconds(300));
+  stack->gateway().Signal(SIGTERM);
+  caller.join();
+  EXPECT_TRUE(in_flight.status.ok()) << in_flight.status.error_message();
+  const auto exit_status = stack->gateway().WaitForExit(absl::Seconds(20));
+  ASSERT_TRUE(exit_status.ok());
+  EXPECT_EQ(*exit_status, 0);
+  EXPECT_THAT(stack->gateway().Output(), HasSubstr("gateway: stopped"));
+  ExpectTokenNeverPrinted(*stack);
+}
+
+TEST(GatewayIntegrationTest, CallsBeyondTheInFlightLimitAreRefusedAtOnce) {
+  StackOptions options;
+  options.gateway_flags = {"--max_in_flight_calls=2"};
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"latency_ms", 1500}}).ok());
+  std::vector<Call> calls(6);
+  std::vector<std::thread> callers;
+  for (auto& call : calls) {
+    callers.emplace_back([&] { call = Archive(*stack, Request({{"1", {"2"}}})); });
+  }
+  for (auto& caller : callers) caller.join();
+  int ok = 0, refused = 0;
+  for (const auto& call : calls) {
+    ok += call.status.ok();
+    refused += call.status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED;
+  }
+  EXPECT_EQ(ok + refused, 6);
+  EXPECT_GE(refused, 1);
+  EXPECT_GE(ok, 2);
+  EXPECT_TRUE(Archive(*stack, Request({{"1", {"2"}}})).status.ok());
+}
+
+}  // namespace
+}  // namespace hubspot_gateway

@@ -1,0 +1,108 @@
+#include "tests/testing/stack.h"
+
+#include <httplib.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace hubspot_gateway::testing {
+namespace {
+
+constexpr char kSimulatorBinary[] = "simulator/hubspot_simulator";
+constexpr char kGatewayBinary[] = "server/gateway";
+const absl::Duration kStartTimeout = absl::Seconds(30);
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Stack>> Stack::Start(StackOptions options) {
+  std::unique_ptr<Stack> stack(new Stack());
+  const std::string port_file = TempPath("simulator-port");
+  const std::string output = TempPath("simulator-output");
+  std::vector<std::string> argv = {kSimulatorBinary, "--listen=127.0.0.1:0",
+                                   absl::StrCat("--port_file=", port_file),
+                                   absl::StrCat("--tokens=", kSimulatorToken)};
+  argv.insert(argv.end(), options.simulator_flags.begin(), options.simulator_flags.end());
+  auto simulator = Subprocess::Start(argv, {}, output);
+  if (!simulator.ok()) return simulator.status();
+  stack->simulator_.emplace(*std::move(simulator));
+  stack->output_paths_.push_back(output);
+  auto port = stack->simulator_->WaitForPortFile(port_file, kStartTimeout);
+  if (!port.ok()) return port.status();
+  stack->simulator_port_ = *port;
+  if (options.start_gateway) {
+    if (auto s = stack->StartGateway(options.gateway_flags, options.gateway_token); !s.ok()) {
+      return s;
+    }
+  }
+  return stack;
+}
+
+absl::Status Stack::StartGateway(const std::vector<std::string>& flags,
+                                 const std::string& token) {
+  const std::string port_file = TempPath("gateway-port");
+  const std::string output = TempPath("gateway-output");
+  std::vector<std::string> argv = {
+      kGatewayBinary, "--listen=127.0.0.1:0", absl::StrCat("--port_file=", port_file),
+      absl::StrCat("--hubspot_base_url=http://127.0.0.1:", simulator_port_)};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  std::vector<std::string> env;
+  if (!token.empty()) env.push_back(absl::StrCat("HUBSPOT_ACCESS_TOKEN=", token));
+  gateway_.reset();
+  auto gateway = Subprocess::Start(argv, env, output);
+  if (!gateway.ok()) return gateway.status();
+  gateway_.emplace(*std::move(gateway));
+  output_paths_.push_back(output);
+  auto port = gateway_->WaitForPortFile(port_file, kStartTimeout);
+  if (!port.ok()) return port.status();
+  gateway_port_ = *port;
+  stub_ = hubspot::crm::associations::v1::AssociationsArchive::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", gateway_port_), grpc::InsecureChannelCredentials()));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<nlohmann::json> Stack::AdminGet(const std::string& path) {
+  httplib::Client client("127.0.0.1", simulator_port_);
+  httplib::Result result = client.Get(path.c_str());
+  if (!result || result->status != 200) {
+    return absl::UnavailableError(absl::StrCat("GET ", path, " failed"));
+  }
+  return nlohmann::json::parse(result->body, nullptr, false);
+}
+
+absl::Status Stack::AdminPost(const std::string& path, const nlohmann::json& body) {
+  httplib::Client client("127.0.0.1", simulator_port_);
+  httplib::Result result = client.Post(path.c_str(), body.dump(), "application/json");
+  if (!result || result->status != 200) {
+    return absl::UnavailableError(absl::StrCat("POST ", path, " failed: ",
+                                               result ? result->body : "no answer"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Stack::Seed(const std::string& from_type, const std::string& to_type,
+                         const std::vector<std::pair<std::string, std::string>>& pairs) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [from, to] : pairs) list.push_back({{"from", from}, {"to", to}});
+  return AdminPost("/_admin/associations",
+                   {{"from_type", from_type}, {"to_type", to_type}, {"pairs", list}});
+}
+
+absl::StatusOr<std::vector<std::string>> Stack::Associations(const std::string& from_type,
+                                                             const std::string& to_type) {
+  auto answer = AdminGet(
+      absl::StrCat("/_admin/associations?from_type=", from_type, "&to_type=", to_type));
+  if (!answer.ok()) return answer.status();
+  std::vector<std::string> pairs;
+  for (const auto& pair : (*answer)["associations"]) {
+    pairs.push_back(absl::StrCat(pair["from"].get<std::string>(), ">",
+                                 pair["to"].get<std::string>()));
+  }
+  return pairs;
+}
+
+std::string Stack::AllOutput() const {
+  std::string all;
+  for (const std::string& path : output_paths_) absl::StrAppend(&all, ReadFile(path));
+  return all;
+}
+
+}  // namespace hubspot_gateway::testing
