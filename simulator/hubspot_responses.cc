@@ -1,0 +1,104 @@
+#include "simulator/hubspot_responses.h"
+
+#include <cstdint>
+#include <utility>
+
+#include "absl/random/random.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_format.h"
+
+namespace hubspot_simulator {
+
+using json = nlohmann::json;
+
+std::string SerializeJson(const json& body) {
+  return body.dump(/*indent=*/-1, /*indent_char=*/' ', /*ensure_ascii=*/false,
+                   json::error_handler_t::replace);
+}
+
+std::string NewCorrelationId() {
+  thread_local absl::BitGen bit_gen;
+  const uint64_t high = absl::Uniform<uint64_t>(bit_gen);
+  const uint64_t low = absl::Uniform<uint64_t>(bit_gen);
+  // Version 4 in the 13th hex digit, variant 10xx in the 17th.
+  return absl::StrFormat("%08x-%04x-4%03x-%04x-%012x", high >> 32,
+                         (high >> 16) & 0xffff, high & 0x0fff,
+                         0x8000 | ((low >> 48) & 0x3fff),
+                         low & 0xffffffffffffULL);
+}
+
+std::string FormatHubSpotTime(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", time, absl::UTCTimeZone());
+}
+
+json AuthenticationErrorBody() {
+  return {{"status", "error"},
+          {"message",
+           "Authentication credentials not found. This API supports OAuth 2.0 "
+           "authentication and you can find more details at "
+           "https://developers.hubspot.com/docs/methods/auth/oauth-overview"},
+          {"correlationId", NewCorrelationId()},
+          {"category", "INVALID_AUTHENTICATION"}};
+}
+
+json MissingScopesErrorBody() {
+  return {
+      {"status", "error"},
+      {"message",
+       "This app hasn't been granted all required scopes to make this call. "
+       "Read more about required scopes here: "
+       "https://developers.hubspot.com/scopes."},
+      {"correlationId", NewCorrelationId()},
+      {"category", "MISSING_SCOPES"},
+      {"errors",
+       json::array(
+           {{{"message", "One or more of the following scopes are required."},
+             {"context",
+              {{"requiredGranularScopes", json::array({kRequiredScope})}}}}})},
+      {"links", {{"scopes", "https://developers.hubspot.com/scopes"}}}};
+}
+
+json ValidationErrorBody(const ValidationError& error) {
+  return {{"status", "error"},
+          {"message", error.message},
+          {"correlationId", NewCorrelationId()},
+          {"category", "VALIDATION_ERROR"},
+          {"errors", json::array({{{"message", error.detail},
+                                   {"in", error.in},
+                                   {"code", error.code}}})}};
+}
+
+json RateLimitErrorBody(RateLimitPolicy policy) {
+  const bool daily = policy == RateLimitPolicy::kDaily;
+  return {{"status", "error"},
+          {"message", daily ? "You have reached your daily limit."
+                            : "You have reached your ten_secondly_rolling "
+                              "limit."},
+          {"errorType", "RATE_LIMIT"},
+          {"correlationId", NewCorrelationId()},
+          {"policyName", daily ? "DAILY" : "TEN_SECONDLY_ROLLING"},
+          {"requestId", NewCorrelationId()}};
+}
+
+json InternalErrorBody() {
+  return {{"status", "error"},
+          {"message", "Internal error"},
+          {"correlationId", NewCorrelationId()}};
+}
+
+json BatchResponseBody(json results, absl::Time requested_at,
+                       absl::Time started_at, absl::Time completed_at) {
+  return {{"status", "COMPLETE"},
+          {"results", std::move(results)},
+          {"requestedAt", FormatHubSpotTime(requested_at)},
+          {"startedAt", FormatHubSpotTime(started_at)},
+          {"completedAt", FormatHubSpotTime(completed_at)}};
+}
+
+json RecordIdJson(absl::string_view id) {
+  uint64_t number = 0;
+  if (absl::SimpleAtoi(id, &number)) return number;
+  return std::string(id);
+}
+
+}  // namespace hubspot_simulator

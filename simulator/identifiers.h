@@ -1,0 +1,33 @@
+// Validation and canonical forms of the names and ids in HubSpot CRM association
+// calls: object types in URL paths ("contacts", "0-1", "p123_thing") and record ids
+// in bodies ("101"). Pure functions; safe to call from any thread.
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_SIMULATOR_IDENTIFIERS_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_SIMULATOR_IDENTIFIERS_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace hubspot_simulator {
+
+// True for 1 to 64 characters from [A-Za-z0-9_-].
+bool IsValidObjectType(absl::string_view type);
+
+// Maps HubSpot's ids of standard objects to their names ("0-1" -> "contacts",
+// "0-2" -> "companies", ...) so both spellings address the same records; any
+// other type is returned unchanged.
+std::string CanonicalObjectType(absl::string_view type);
+
+// True for 1 to 20 ASCII decimal digits.
+bool IsValidRecordId(absl::string_view id);
+
+// Drops leading zeros ("007" -> "7", "000" -> "0"): ids are numbers.
+std::string CanonicalRecordId(absl::string_view id);
+
+// Numeric order of two canonical record ids (no leading zeros), which may be
+// too long for a 64-bit integer.
+bool RecordIdLess(absl::string_view a, absl::string_view b);
+
+}  // namespace hubspot_simulator
+
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_SIMULATOR_IDENTIFIERS_H_

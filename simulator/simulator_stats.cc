@@ -1,0 +1,64 @@
+#include "simulator/simulator_stats.h"
+
+#include <iterator>
+#include <string>
+#include <utility>
+
+namespace hubspot_simulator {
+namespace {
+
+// Indexed by SimulatorStats::Counter.
+constexpr const char* kCounterNames[] = {
+    "requests",      "archive_requests", "archive_inputs",
+    "archived_pairs", "rate_limited",    "dropped",
+    "hung",          "malformed",        "authorization_headers_seen",
+};
+
+}  // namespace
+
+void SimulatorStats::Add(Counter counter, int64_t amount) {
+  counters_[static_cast<int>(counter)].fetch_add(amount,
+                                                 std::memory_order_relaxed);
+}
+
+void SimulatorStats::CountResponse(int status) {
+  if (status < 0 || status >= kStatusLimit) return;
+  responses_by_status_[status].fetch_add(1, std::memory_order_relaxed);
+}
+
+void SimulatorStats::ObserveInputs(int64_t inputs) {
+  int64_t seen = max_inputs_seen_.load(std::memory_order_relaxed);
+  while (inputs > seen && !max_inputs_seen_.compare_exchange_weak(
+                              seen, inputs, std::memory_order_relaxed)) {
+  }
+}
+
+nlohmann::json SimulatorStats::ToJson() const {
+  static_assert(std::size(kCounterNames) == kCounterCount &&
+                    static_cast<int>(Counter::kAuthorizationHeadersSeen) + 1 ==
+                        kCounterCount,
+                "kCounterNames must name every Counter, in order");
+  nlohmann::json out = nlohmann::json::object();
+  for (int i = 0; i < kCounterCount; ++i) {
+    out[kCounterNames[i]] = counters_[i].load(std::memory_order_relaxed);
+  }
+  out["max_inputs_seen"] = max_inputs_seen_.load(std::memory_order_relaxed);
+  nlohmann::json by_status = nlohmann::json::object();
+  for (int status = 0; status < kStatusLimit; ++status) {
+    const int64_t count =
+        responses_by_status_[status].load(std::memory_order_relaxed);
+    if (count > 0) by_status[std::to_string(status)] = count;
+  }
+  out["responses_by_status"] = std::move(by_status);
+  return out;
+}
+
+void SimulatorStats::Reset() {
+  for (auto& counter : counters_) counter.store(0, std::memory_order_relaxed);
+  for (auto& count : responses_by_status_) {
+    count.store(0, std::memory_order_relaxed);
+  }
+  max_inputs_seen_.store(0, std::memory_order_relaxed);
+}
+
+}  // namespace hubspot_simulator
