@@ -25,7 +25,8 @@ class ArchiveCall : public std::enable_shared_from_this<ArchiveCall> {
       : archiver_(archiver),
         url_(archiver.config_.ArchiveUrl(request.from_object_type(),
                                          request.to_object_type())),
-        authorization_(absl::StrCat("Bearer ", token)),
+        token_(std::move(token)),
+        authorization_(absl::StrCat("Bearer ", token_)),
         deadline_(deadline),
         chunks_(SplitIntoChunks(request, archiver.config_.max_inputs_per_request)),
         done_(std::move(done)) {
@@ -51,12 +52,30 @@ class ArchiveCall : public std::enable_shared_from_this<ArchiveCall> {
   }
 
  private:
+  // Waits (on the scheduler) for a slot in the token's rate budget, then sends.
   void SendAttempt(size_t chunk, int attempt) {
     const absl::Time now = archiver_.scheduler_.Now();
+    const absl::optional<absl::Time> slot = archiver_.limiter_.Reserve(token_, now, deadline_);
+    if (!slot.has_value()) {
+      FinishChunk(chunk, WithAttempts(UpstreamErrorStatus(absl::StatusCode::kDeadlineExceeded,
+                                                          DeadlineError()),
+                                      attempt - 1));
+      return;
+    }
+    if (*slot > now) {
+      archiver_.scheduler_.RunAfter(*slot - now, [self = shared_from_this(), chunk, attempt] {
+        self->Transmit(chunk, attempt);
+      });
+      return;
+    }
+    Transmit(chunk, attempt);
+  }
+
+  void Transmit(size_t chunk, int attempt) {
+    const absl::Time now = archiver_.scheduler_.Now();
     if (now >= deadline_) {
-      FinishChunk(chunk, WithAttempts(UpstreamErrorStatus(
-                                          absl::StatusCode::kDeadlineExceeded,
-                                          DeadlineError()),
+      FinishChunk(chunk, WithAttempts(UpstreamErrorStatus(absl::StatusCode::kDeadlineExceeded,
+                                                          DeadlineError()),
                                       attempt - 1));
       return;
     }
@@ -82,6 +101,7 @@ class ArchiveCall : public std::enable_shared_from_this<ArchiveCall> {
                      const absl::StatusOr<HttpResponse>& exchange) {
     const absl::Time received = archiver_.scheduler_.Now();
     RecordAnswer(exchange);
+    if (exchange.ok()) archiver_.limiter_.Observe(token_, *exchange, received);
     absl::StatusOr<v1::BatchResult> outcome =
         InterpretArchiveExchange(exchange, sent, received);
     if (outcome.ok()) {
@@ -152,12 +172,15 @@ class ArchiveCall : public std::enable_shared_from_this<ArchiveCall> {
 
   static v1::UpstreamError DeadlineError() {
     v1::UpstreamError error;
-    error.set_message("the call's deadline expired before HubSpot answered");
+    error.set_message(
+        "the call's deadline expired before HubSpot answered (or before the rate budget "
+        "had room)");
     return error;
   }
 
   AssociationsArchiver& archiver_;
   const std::string url_;
+  const std::string token_;
   const std::string authorization_;
   const absl::Time deadline_;
   const std::vector<Chunk> chunks_;
@@ -174,8 +197,12 @@ class ArchiveCall : public std::enable_shared_from_this<ArchiveCall> {
 
 AssociationsArchiver::AssociationsArchiver(const GatewayConfig& config,
                                            HttpTransport& transport, Scheduler& scheduler,
-                                           absl::BitGenRef random)
-    : config_(config), transport_(transport), scheduler_(scheduler), random_(random) {}
+                                           RateLimiter& limiter, absl::BitGenRef random)
+    : config_(config),
+      transport_(transport),
+      scheduler_(scheduler),
+      limiter_(limiter),
+      random_(random) {}
 
 void AssociationsArchiver::Archive(const v1::ArchiveAssociationsRequest& request,
                                    std::string token, absl::Time deadline, Done done) {

@@ -1,7 +1,7 @@
 // AssociationsArchiver carries out one ArchiveAssociations call against
 // HubSpot: validate, split into chunks, send them (a bounded number at once)
 // with retries and backoff, and merge the answers so every input is accounted
-// for. Independent of gRPC. Thread-safe; each call gets its own small state.
+// for, every request paced by the RateLimiter. Independent of gRPC. Thread-safe; each call gets its own small state.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_ASSOCIATIONS_ARCHIVER_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_ASSOCIATIONS_ARCHIVER_H_
 
@@ -16,6 +16,7 @@
 #include "hubspot/crm/associations/v1/associations_archive.pb.h"
 #include "server/gateway_config.h"
 #include "server/http_transport.h"
+#include "server/rate_limiter.h"
 #include "server/scheduler.h"
 
 namespace hubspot_gateway {
@@ -37,7 +38,7 @@ class AssociationsArchiver {
 
   // All references must outlive the archiver; `random` is used under a lock.
   AssociationsArchiver(const GatewayConfig& config, HttpTransport& transport,
-                       Scheduler& scheduler, absl::BitGenRef random);
+                       Scheduler& scheduler, RateLimiter& limiter, absl::BitGenRef random);
 
   // Archives `request` with HubSpot token `token` before `deadline`; `done`
   // runs once, on any thread, possibly before Archive returns. `request` must
@@ -54,6 +55,7 @@ class AssociationsArchiver {
   const GatewayConfig& config_;
   HttpTransport& transport_;
   Scheduler& scheduler_;
+  RateLimiter& limiter_;
   absl::Mutex random_mu_;
   absl::BitGenRef random_ ABSL_GUARDED_BY(random_mu_);
 };

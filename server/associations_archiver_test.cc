@@ -58,7 +58,7 @@ class AssociationsArchiverTest : public testing::Test {
 
   Outcome Archive(FakeHttpTransport& transport, const v1::ArchiveAssociationsRequest& request,
                   absl::Duration deadline_in = absl::Minutes(5)) {
-    AssociationsArchiver archiver(config_, transport, scheduler_, random_);
+    AssociationsArchiver archiver(config_, transport, scheduler_, limiter_, random_);
     std::optional<Outcome> outcome;
     archiver.Archive(request, kToken, scheduler_.Now() + deadline_in,
                      [&](absl::StatusOr<v1::BatchResult> result, const UpstreamSummary& s) {
@@ -70,6 +70,7 @@ class AssociationsArchiverTest : public testing::Test {
 
   GatewayConfig config_;
   FakeScheduler scheduler_;
+  RateLimiter limiter_{RateBudget{0, absl::Seconds(10)}};
   testing::NiceMock<absl::MockingBitGen> random_;
 };
 
@@ -209,6 +210,47 @@ TEST_F(AssociationsArchiverTest, LegacyVersionUsesTheV4Path) {
   Archive(transport, Request(1));
   EXPECT_EQ(transport.requests()[0].url,
             "https://hubspot.test/crm/v4/associations/contacts/companies/batch/archive");
+}
+
+}  // namespace
+}  // namespace hubspot_gateway
+
+namespace hubspot_gateway {
+namespace {
+
+TEST_F(AssociationsArchiverTest, ChunksArePacedByTheRateBudget) {
+  RateLimiter paced(RateBudget{2, absl::Seconds(10)});
+  FakeHttpTransport transport([](const HttpRequest&) { return FakeHttpTransport::Answer(204); });
+  AssociationsArchiver archiver(config_, transport, scheduler_, paced, random_);
+  std::optional<absl::StatusOr<v1::BatchResult>> result;
+  const auto request = Request(350);  // 4 chunks, 2 allowed per 10 s.
+  archiver.Archive(request, kToken, scheduler_.Now() + absl::Minutes(1),
+                   [&](absl::StatusOr<v1::BatchResult> r, const UpstreamSummary&) {
+                     result = std::move(r);
+                   });
+  ASSERT_TRUE(result.has_value());
+  ASSERT_TRUE(result->ok()) << result->status();
+  EXPECT_EQ(transport.requests().size(), 4u);
+  // Two at once, then both others once the first two have left the window.
+  EXPECT_THAT(scheduler_.delays(), ElementsAre(absl::Milliseconds(10210)));
+}
+
+TEST_F(AssociationsArchiverTest, NoRoomInTheBudgetBeforeTheDeadlineIsDeadlineExceeded) {
+  RateLimiter paced(RateBudget{1, absl::Seconds(10)});
+  FakeHttpTransport transport([](const HttpRequest&) { return FakeHttpTransport::Answer(204); });
+  AssociationsArchiver archiver(config_, transport, scheduler_, paced, random_);
+  const auto request = Request(1);
+  int finished = 0;
+  for (int i = 0; i < 2; ++i) {
+    archiver.Archive(request, kToken, scheduler_.Now() + absl::Seconds(5),
+                     [&](absl::StatusOr<v1::BatchResult> r, const UpstreamSummary&) {
+                       EXPECT_EQ(r.ok(), i == 0);
+                       if (i == 1) EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded);
+                       ++finished;
+                     });
+  }
+  EXPECT_EQ(finished, 2);
+  EXPECT_EQ(transport.requests().size(), 1u);
 }
 
 }  // namespace

@@ -132,6 +132,10 @@ absl::StatusOr<GatewayConfig> BuildGatewayConfig(const GatewayFlags& flags,
     return absl::InvalidArgumentError("--max_in_flight_calls must be at least 1");
   }
   config.max_in_flight_calls = flags.max_in_flight_calls;
+  if (flags.rate_limit_per_10s < 0) {
+    return absl::InvalidArgumentError("--rate_limit_per_10s must not be negative (0: no limit)");
+  }
+  config.rate_limit_per_10s = flags.rate_limit_per_10s;
   if (flags.max_attempts < 1) {
     return absl::InvalidArgumentError("--max_attempts must be at least 1");
   }

@@ -37,6 +37,7 @@ struct GatewayFlags {
   int max_inputs_per_request = 100;
   int max_concurrent_requests_per_call = 4;
   int max_in_flight_calls = 10000;
+  int rate_limit_per_10s = 190;
   int max_attempts = 4;
   absl::Duration initial_backoff = absl::Milliseconds(200);
   absl::Duration max_backoff = absl::Seconds(10);
@@ -63,6 +64,8 @@ struct GatewayConfig {
   int max_in_flight_calls = 0;
   RetryPolicy retry;
   BackoffPolicy backoff;
+  // Requests per token per rolling 10 s, until HubSpot's headers say otherwise.
+  int rate_limit_per_10s = 0;
 
   // The batch/archive URL for two (validated) object types.
   std::string ArchiveUrl(absl::string_view from_object_type,

@@ -134,6 +134,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadFlag{[](GatewayFlags& f) { f.max_concurrent_requests_per_call = 0; },
                 "--max_concurrent_requests_per_call"},
         BadFlag{[](GatewayFlags& f) { f.max_attempts = 0; }, "--max_attempts"},
+        BadFlag{[](GatewayFlags& f) { f.rate_limit_per_10s = -1; }, "--rate_limit_per_10s"},
         BadFlag{[](GatewayFlags& f) { f.max_in_flight_calls = 0; }, "--max_in_flight_calls"},
         BadFlag{[](GatewayFlags& f) { f.max_backoff = absl::Milliseconds(1); },
                 "--initial_backoff"},

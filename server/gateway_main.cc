@@ -26,6 +26,7 @@
 #include "server/call_log.h"
 #include "server/curl_multi_transport.h"
 #include "server/gateway_config.h"
+#include "server/rate_limiter.h"
 #include "server/timer_thread_scheduler.h"
 
 namespace {
@@ -55,6 +56,9 @@ ABSL_FLAG(int, max_concurrent_requests_per_call, kDefaults.max_concurrent_reques
           "Chunks of one call sent to HubSpot at once");
 ABSL_FLAG(int, max_in_flight_calls, kDefaults.max_in_flight_calls,
           "Calls beyond this many in flight are refused at once with RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, rate_limit_per_10s, kDefaults.rate_limit_per_10s,
+          "Upstream requests per token per rolling 10 s (HubSpot's X-HubSpot-RateLimit-* "
+          "headers override it); 0 disables pacing");
 ABSL_FLAG(int, max_attempts, kDefaults.max_attempts,
           "Attempts per upstream request, the first included (1 disables retries)");
 ABSL_FLAG(absl::Duration, initial_backoff, kDefaults.initial_backoff,
@@ -79,6 +83,7 @@ GatewayFlags FlagsFromCommandLine() {
   flags.max_inputs_per_request = absl::GetFlag(FLAGS_max_inputs_per_request);
   flags.max_concurrent_requests_per_call = absl::GetFlag(FLAGS_max_concurrent_requests_per_call);
   flags.max_in_flight_calls = absl::GetFlag(FLAGS_max_in_flight_calls);
+  flags.rate_limit_per_10s = absl::GetFlag(FLAGS_rate_limit_per_10s);
   flags.max_attempts = absl::GetFlag(FLAGS_max_attempts);
   flags.initial_backoff = absl::GetFlag(FLAGS_initial_backoff);
   flags.max_backoff = absl::GetFlag(FLAGS_max_backoff);
@@ -123,7 +128,8 @@ int Run() {
   }
   TimerThreadScheduler scheduler;
   absl::BitGen random;
-  AssociationsArchiver archiver(*config, **transport, scheduler, random);
+  RateLimiter limiter({config->rate_limit_per_10s, absl::Seconds(10)});
+  AssociationsArchiver archiver(*config, **transport, scheduler, limiter, random);
   AssociationsArchiveService service(*config, archiver);
 
   grpc::EnableDefaultHealthCheckService(true);

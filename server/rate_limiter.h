@@ -30,7 +30,8 @@ class RateLimiter {
   explicit RateLimiter(RateBudget default_budget);
 
   // Reserves one request for `token` at the earliest time >= `now` that keeps
-  // every rolling window within budget, and returns that time; absl::nullopt,
+  // every rolling window (widened by a 2% + 10 ms guard against network delay
+  // jitter) within budget, and returns that time; absl::nullopt,
   // reserving nothing, when that time is not before `deadline`.
   absl::optional<absl::Time> Reserve(absl::string_view token, absl::Time now,
                                      absl::Time deadline);

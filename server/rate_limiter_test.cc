@@ -7,6 +7,9 @@ namespace {
 
 const absl::Time kStart = absl::FromUnixSeconds(1772366400);
 const absl::Time kNoDeadline = absl::InfiniteFuture();
+// The guard added to a 10 s (1 s) window: 2% + 10 ms.
+const absl::Duration kGuard = absl::Milliseconds(210);
+const absl::Duration kGuard1s = absl::Milliseconds(30);
 
 HttpResponse Answer(int status, std::vector<std::pair<std::string, std::string>> headers) {
   HttpResponse response;
@@ -24,9 +27,9 @@ TEST(RateLimiterTest, FullBudgetAtOnceThenTheWindowMustRoll) {
             kStart + absl::Seconds(2));
   // The fourth waits until the first leaves the window, the fifth for the second.
   EXPECT_EQ(limiter.Reserve("t", kStart + absl::Seconds(3), kNoDeadline),
-            kStart + absl::Seconds(10));
+            kStart + absl::Seconds(10) + kGuard);
   EXPECT_EQ(limiter.Reserve("t", kStart + absl::Seconds(3), kNoDeadline),
-            kStart + absl::Seconds(11));
+            kStart + absl::Seconds(11) + kGuard);
   // After a quiet spell, no wait.
   EXPECT_EQ(limiter.Reserve("t", kStart + absl::Seconds(60), kNoDeadline),
             kStart + absl::Seconds(60));
@@ -41,15 +44,15 @@ TEST(RateLimiterTest, EveryTenSecondWindowStaysWithinBudget) {
   for (size_t i = 190; i < sent.size(); ++i) {
     EXPECT_GE(sent[i] - sent[i - 190], absl::Seconds(10)) << i;
   }
-  // Fully used: 1000 requests need just over 5 windows.
-  EXPECT_LT(sent.back() - kStart, absl::Seconds(51));
+  // Fully used but for the guard: 1000 requests need just over 5 windows.
+  EXPECT_LT(sent.back() - kStart, absl::Seconds(52));
 }
 
 TEST(RateLimiterTest, TokensHaveSeparateBudgets) {
   RateLimiter limiter({1, absl::Seconds(10)});
   EXPECT_EQ(limiter.Reserve("a", kStart, kNoDeadline), kStart);
   EXPECT_EQ(limiter.Reserve("b", kStart, kNoDeadline), kStart);
-  EXPECT_EQ(limiter.Reserve("a", kStart, kNoDeadline), kStart + absl::Seconds(10));
+  EXPECT_EQ(limiter.Reserve("a", kStart, kNoDeadline), kStart + absl::Seconds(10) + kGuard);
 }
 
 TEST(RateLimiterTest, NoReservationPastTheDeadline) {
@@ -57,7 +60,7 @@ TEST(RateLimiterTest, NoReservationPastTheDeadline) {
   limiter.Reserve("t", kStart, kNoDeadline);
   EXPECT_EQ(limiter.Reserve("t", kStart, kStart + absl::Seconds(5)), absl::nullopt);
   // Nothing was reserved by the refusal.
-  EXPECT_EQ(limiter.Reserve("t", kStart, kNoDeadline), kStart + absl::Seconds(10));
+  EXPECT_EQ(limiter.Reserve("t", kStart, kNoDeadline), kStart + absl::Seconds(10) + kGuard);
 }
 
 TEST(RateLimiterTest, ZeroMeansUnlimited) {
@@ -73,7 +76,7 @@ TEST(RateLimiterTest, AdoptsTheBudgetHubSpotAnnounces) {
                   kStart);
   EXPECT_EQ(limiter.Reserve("t", kStart, kNoDeadline), kStart);
   EXPECT_EQ(limiter.Reserve("t", kStart, kNoDeadline), kStart);
-  EXPECT_EQ(limiter.Reserve("t", kStart, kNoDeadline), kStart + absl::Seconds(1));
+  EXPECT_EQ(limiter.Reserve("t", kStart, kNoDeadline), kStart + absl::Seconds(1) + kGuard1s);
 }
 
 TEST(RateLimiterTest, LowerRemainingThanExpectedSlowsDown) {
@@ -82,21 +85,21 @@ TEST(RateLimiterTest, LowerRemainingThanExpectedSlowsDown) {
   // HubSpot saw 8 more requests from other clients of the app.
   limiter.Observe("t", Answer(204, {{"x-hubspot-ratelimit-remaining", "1"}}), kStart);
   EXPECT_EQ(limiter.Reserve("t", kStart, kNoDeadline), kStart);
-  EXPECT_EQ(limiter.Reserve("t", kStart, kNoDeadline), kStart + absl::Seconds(10));
+  EXPECT_EQ(limiter.Reserve("t", kStart, kNoDeadline), kStart + absl::Seconds(10) + kGuard);
 }
 
 TEST(RateLimiterTest, A429FillsTheWindow) {
   RateLimiter limiter({5, absl::Seconds(10)});
   limiter.Observe("t", Answer(429, {}), kStart);
   EXPECT_EQ(limiter.Reserve("t", kStart + absl::Seconds(1), kNoDeadline),
-            kStart + absl::Seconds(10));
+            kStart + absl::Seconds(10) + kGuard);
 }
 
 TEST(RateLimiterTest, MissingOrMalformedHeadersChangeNothing) {
   RateLimiter limiter({1, absl::Seconds(10)});
   limiter.Observe("t", Answer(204, {{"x-hubspot-ratelimit-max", "lots"}}), kStart);
   EXPECT_EQ(limiter.Reserve("t", kStart, kNoDeadline), kStart);
-  EXPECT_EQ(limiter.Reserve("t", kStart, kNoDeadline), kStart + absl::Seconds(10));
+  EXPECT_EQ(limiter.Reserve("t", kStart, kNoDeadline), kStart + absl::Seconds(10) + kGuard);
 }
 
 }  // namespace

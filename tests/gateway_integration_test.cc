@@ -257,6 +257,23 @@ TEST(GatewayIntegrationTest, LargeCallIsChunkedAndAFailingChunkNamesItsInputs) {
   EXPECT_EQ(Stat(*stack, "max_inputs_seen"), 100);
 }
 
+TEST(GatewayIntegrationTest, PacesUnderTheSimulatorsRateLimitWithoutTripping429s) {
+  StackOptions options;
+  // 5 requests per rolling second; the gateway learns it from the headers.
+  options.simulator_flags = {"--rate_limit_per_10s=5", "--rate_limit_interval_ms=1000"};
+  options.gateway_flags = {"--max_attempts=1"};
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  ASSERT_TRUE(Archive(*stack, Request({{"1", {"2"}}})).status.ok());
+  std::vector<std::pair<std::string, std::vector<std::string>>> inputs;
+  for (int i = 0; i < 1200; ++i) inputs.push_back({absl::StrCat(10 + i), {"2"}});
+  const Call call = Archive(*stack, Request(inputs));  // 12 chunks of 100.
+  ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+  EXPECT_EQ(call.result.num_errors(), 0);
+  EXPECT_EQ(Stat(*stack, "rate_limited"), 0);
+  EXPECT_EQ(Stat(*stack, "archive_requests"), 13);
+}
+
 TEST(GatewayIntegrationTest, PassthroughForwardsTheCallersToken) {
   StackOptions options;
   options.gateway_flags = {"--auth_mode=passthrough"};
