@@ -57,9 +57,7 @@ class ArchiveCall : public std::enable_shared_from_this<ArchiveCall> {
     const absl::Time now = archiver_.scheduler_.Now();
     const absl::optional<absl::Time> slot = archiver_.limiter_.Reserve(token_, now, deadline_);
     if (!slot.has_value()) {
-      FinishChunk(chunk, WithAttempts(UpstreamErrorStatus(absl::StatusCode::kDeadlineExceeded,
-                                                          DeadlineError()),
-                                      attempt - 1));
+      FinishChunkPastDeadline(chunk, attempt - 1);
       return;
     }
     if (*slot > now) {
@@ -74,9 +72,7 @@ class ArchiveCall : public std::enable_shared_from_this<ArchiveCall> {
   void Transmit(size_t chunk, int attempt) {
     const absl::Time now = archiver_.scheduler_.Now();
     if (now >= deadline_) {
-      FinishChunk(chunk, WithAttempts(UpstreamErrorStatus(absl::StatusCode::kDeadlineExceeded,
-                                                          DeadlineError()),
-                                      attempt - 1));
+      FinishChunkPastDeadline(chunk, attempt - 1);
       return;
     }
     HttpRequest request;
@@ -170,12 +166,14 @@ class ArchiveCall : public std::enable_shared_from_this<ArchiveCall> {
     std::move(done_)(std::move(result), summary);
   }
 
-  static v1::UpstreamError DeadlineError() {
+  void FinishChunkPastDeadline(size_t chunk, int attempts_made) {
     v1::UpstreamError error;
     error.set_message(
         "the call's deadline expired before HubSpot answered (or before the rate budget "
         "had room)");
-    return error;
+    FinishChunk(chunk, WithAttempts(UpstreamErrorStatus(absl::StatusCode::kDeadlineExceeded,
+                                                        error),
+                                    attempts_made));
   }
 
   AssociationsArchiver& archiver_;
