@@ -85,16 +85,14 @@ AdminRoutes::AdminRoutes(AssociationStore* store, RateLimiter* limiter,
       stats_(stats) {}
 
 void AdminRoutes::Register(httplib::Server* server) {
-  server->Get("/_admin/associations",
-              [this](const httplib::Request& request,
-                     httplib::Response& response) {
-                ListAssociations(request, response);
-              });
-  server->Post("/_admin/associations",
-               [this](const httplib::Request& request,
-                      httplib::Response& response) {
-                 SeedAssociations(request, response);
-               });
+  server->Get("/_admin/associations", [this](const httplib::Request& request,
+                                             httplib::Response& response) {
+    ListAssociations(request, response);
+  });
+  server->Post("/_admin/associations", [this](const httplib::Request& request,
+                                              httplib::Response& response) {
+    SeedAssociations(request, response);
+  });
   server->Get("/_admin/stats",
               [this](const httplib::Request&, httplib::Response& response) {
                 Reply(response, 200, stats_->ToJson());
@@ -107,11 +105,10 @@ void AdminRoutes::Register(httplib::Server* server) {
               [this](const httplib::Request&, httplib::Response& response) {
                 Reply(response, 200, faults_->ToJson());
               });
-  server->Post("/_admin/faults",
-               [this](const httplib::Request& request,
-                      httplib::Response& response) {
-                 SetFaults(request, response);
-               });
+  server->Post("/_admin/faults", [this](const httplib::Request& request,
+                                        httplib::Response& response) {
+    SetFaults(request, response);
+  });
 }
 
 void AdminRoutes::ListAssociations(const httplib::Request& request,
@@ -123,8 +120,8 @@ void AdminRoutes::ListAssociations(const httplib::Request& request,
     if (!status.ok()) return ReplyError(response, status);
   }
   json associations = json::array();
-  for (const AssociationStore::Pair& pair : store_->List(
-           from_type.get<std::string>(), to_type.get<std::string>())) {
+  for (const AssociationStore::Pair& pair :
+       store_->List(from_type.get<std::string>(), to_type.get<std::string>())) {
     associations.push_back({{"from", pair.from_id}, {"to", pair.to_id}});
   }
   Reply(response, 200, {{"associations", std::move(associations)}});
@@ -139,8 +136,8 @@ void AdminRoutes::SeedAssociations(const httplib::Request& request,
   }
   int64_t added = 0;
   for (const AssociationStore::Pair& pair : seed.pairs) {
-    added += store_->Add(seed.from_type, seed.to_type, pair.from_id,
-                         {pair.to_id});
+    added +=
+        store_->Add(seed.from_type, seed.to_type, pair.from_id, {pair.to_id});
   }
   Reply(response, 200, {{"added", added}});
 }

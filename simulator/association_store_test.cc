@@ -62,9 +62,9 @@ TEST(AssociationStoreTest, ListSortsNumericallyAndFiltersTypes) {
   store.Add("contacts", "companies", "101", Ids({"201", "30"}));
   store.Add("contacts", "companies", "9", Ids({"5"}));
   store.Add("contacts", "deals", "1", Ids({"1"}));
-  EXPECT_THAT(store.List("contacts", "companies"),
-              ElementsAre(PairIs("9", "5"), PairIs("101", "30"),
-                          PairIs("101", "201")));
+  EXPECT_THAT(
+      store.List("contacts", "companies"),
+      ElementsAre(PairIs("9", "5"), PairIs("101", "30"), PairIs("101", "201")));
   EXPECT_THAT(store.List("companies", "contacts"), IsEmpty());
 }
 

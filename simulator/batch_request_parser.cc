@@ -36,7 +36,8 @@ MaybeError Field(const json& object, const char* key, const std::string& path,
 // Reads a record reference {"id":"123"} found at `path`.
 MaybeError ParseIdRef(const json& ref, const std::string& path,
                       std::string* id) {
-  if (!ref.is_object()) return WrongType(path, R"(an object like {"id":"123"})");
+  if (!ref.is_object())
+    return WrongType(path, R"(an object like {"id":"123"})");
   const std::string id_path = absl::StrCat(path, ".id");
   const json* value = nullptr;
   if (MaybeError error = Field(ref, "id", id_path, &value)) return error;
@@ -44,8 +45,9 @@ MaybeError ParseIdRef(const json& ref, const std::string& path,
   const std::string& text = value->get_ref<const std::string&>();
   if (!IsValidRecordId(text)) {
     return BodyError(id_path, "INVALID_FORMAT",
-                     absl::StrCat(id_path, " must be 1 to 20 decimal digits, "
-                                           "got \"",
+                     absl::StrCat(id_path,
+                                  " must be 1 to 20 decimal digits, "
+                                  "got \"",
                                   text, "\""));
   }
   *id = text;
@@ -77,8 +79,8 @@ MaybeError ParseArchiveInput(const json& input, const std::string& path,
   }
   out->to_ids.resize(to->size());
   for (size_t i = 0; i < to->size(); ++i) {
-    if (MaybeError error = ParseIdRef((*to)[i], absl::StrCat(to_path, "[", i, "]"),
-                                      &out->to_ids[i])) {
+    if (MaybeError error = ParseIdRef(
+            (*to)[i], absl::StrCat(to_path, "[", i, "]"), &out->to_ids[i])) {
       return error;
     }
   }
@@ -103,7 +105,8 @@ ParsedBatch<Input> ParseBatch(absl::string_view body, size_t max_inputs,
   const json root = json::parse(body.begin(), body.end(), nullptr,
                                 /*allow_exceptions=*/false);
   if (root.is_discarded()) {
-    batch.error = BodyError("body", "INVALID_JSON", "the body is not valid JSON");
+    batch.error =
+        BodyError("body", "INVALID_JSON", "the body is not valid JSON");
     return batch;
   }
   if (!root.is_object()) {
@@ -134,9 +137,8 @@ ParsedBatch<Input> ParseBatch(absl::string_view body, size_t max_inputs,
   }
   batch.inputs.resize(inputs->size());
   for (size_t i = 0; i < inputs->size(); ++i) {
-    if (MaybeError error = parse_input((*inputs)[i],
-                                       absl::StrCat("inputs[", i, "]"),
-                                       &batch.inputs[i])) {
+    if (MaybeError error = parse_input(
+            (*inputs)[i], absl::StrCat("inputs[", i, "]"), &batch.inputs[i])) {
       batch.inputs.clear();
       batch.error = std::move(error);
       return batch;

@@ -125,9 +125,8 @@ json FaultSettingsToJson(const FaultSettings& settings) {
   for (const auto& [name, member] : kCountFields) out[name] = settings.*member;
   for (const auto& [name, member] : kRateFields) out[name] = settings.*member;
   out["error_status"] = settings.error_status;
-  out["retry_after"] = settings.retry_after.empty()
-                           ? json(nullptr)
-                           : json(settings.retry_after);
+  out["retry_after"] =
+      settings.retry_after.empty() ? json(nullptr) : json(settings.retry_after);
   std::vector<std::string> ids(settings.fail_from_ids.begin(),
                                settings.fail_from_ids.end());
   std::sort(ids.begin(), ids.end());

@@ -104,11 +104,10 @@ TEST(FaultInjectorTest, CountersAreConsumedInPrecedenceOrder) {
       "daily_limit_next":1,"rate_limit_next":1,"error_status":500,
       "hang_ms":7})"));
   EXPECT_EQ(injector.PlanOther().fault, Fault::kNone);  // not an archive
-  const Fault expected[] = {Fault::kRateLimit, Fault::kDailyLimit,
-                            Fault::kError,     Fault::kError,
-                            Fault::kHtmlError, Fault::kDrop,
-                            Fault::kMalformed, Fault::kHang,
-                            Fault::kNone};
+  const Fault expected[] = {
+      Fault::kRateLimit, Fault::kDailyLimit, Fault::kError,
+      Fault::kError,     Fault::kHtmlError,  Fault::kDrop,
+      Fault::kMalformed, Fault::kHang,       Fault::kNone};
   for (Fault fault : expected) {
     const FaultPlan plan = injector.PlanArchive({});
     EXPECT_EQ(plan.fault, fault);
@@ -153,8 +152,9 @@ TEST(FaultInjectorTest, RatesOfOneAlwaysFire) {
   EXPECT_EQ(
       MakeInjector(json::parse(R"({"malformed_rate":1})")).PlanOther().fault,
       Fault::kMalformed);
-  EXPECT_EQ(MakeInjector(json::parse(R"({"hang_rate":1})")).PlanArchive({}).fault,
-            Fault::kHang);
+  EXPECT_EQ(
+      MakeInjector(json::parse(R"({"hang_rate":1})")).PlanArchive({}).fault,
+      Fault::kHang);
 }
 
 TEST(FaultInjectorTest, RatesSplitRequestsRoughlyInProportion) {

@@ -21,10 +21,9 @@ std::string NewCorrelationId() {
   const uint64_t high = absl::Uniform<uint64_t>(bit_gen);
   const uint64_t low = absl::Uniform<uint64_t>(bit_gen);
   // Version 4 in the 13th hex digit, variant 10xx in the 17th.
-  return absl::StrFormat("%08x-%04x-4%03x-%04x-%012x", high >> 32,
-                         (high >> 16) & 0xffff, high & 0x0fff,
-                         0x8000 | ((low >> 48) & 0x3fff),
-                         low & 0xffffffffffffULL);
+  return absl::StrFormat(
+      "%08x-%04x-4%03x-%04x-%012x", high >> 32, (high >> 16) & 0xffff,
+      high & 0x0fff, 0x8000 | ((low >> 48) & 0x3fff), low & 0xffffffffffffULL);
 }
 
 std::string FormatHubSpotTime(absl::Time time) {

@@ -70,9 +70,9 @@ TEST(HubSpotResponsesTest, RateLimitErrors) {
 }
 
 TEST(HubSpotResponsesTest, BatchResponse) {
-  const json body = BatchResponseBody(json::array(), absl::FromUnixMillis(1),
-                                      absl::FromUnixMillis(2),
-                                      absl::FromUnixMillis(3));
+  const json body =
+      BatchResponseBody(json::array(), absl::FromUnixMillis(1),
+                        absl::FromUnixMillis(2), absl::FromUnixMillis(3));
   EXPECT_EQ(body, json::parse(R"({"status":"COMPLETE","results":[],
       "requestedAt":"1970-01-01T00:00:00.001Z",
       "startedAt":"1970-01-01T00:00:00.002Z",
@@ -83,8 +83,7 @@ TEST(HubSpotResponsesTest, RecordIdJson) {
   EXPECT_EQ(RecordIdJson("42"), json(42));
   EXPECT_EQ(RecordIdJson("18446744073709551615"),
             json(18446744073709551615ULL));
-  EXPECT_EQ(RecordIdJson("18446744073709551616"),
-            json("18446744073709551616"));
+  EXPECT_EQ(RecordIdJson("18446744073709551616"), json("18446744073709551616"));
 }
 
 TEST(HubSpotResponsesTest, SerializeJsonSurvivesInvalidUtf8) {

@@ -60,17 +60,21 @@ HubSpotRoutes::HubSpotRoutes(const HubSpotRoutesOptions& options,
       stats_(stats) {}
 
 void HubSpotRoutes::Register(httplib::Server* server) {
-  server->Post(absl::StrCat(kBatchPathPrefix, "archive"),
-               [this](const httplib::Request& request,
-                      httplib::Response& response) { Archive(request, response); });
-  server->Post(absl::StrCat(kBatchPathPrefix, "associate/default"),
-               [this](const httplib::Request& request,
-                      httplib::Response& response) {
-                 Associate(request, response);
-               });
-  server->Post(absl::StrCat(kBatchPathPrefix, "read"),
-               [this](const httplib::Request& request,
-                      httplib::Response& response) { Read(request, response); });
+  server->Post(
+      absl::StrCat(kBatchPathPrefix, "archive"),
+      [this](const httplib::Request& request, httplib::Response& response) {
+        Archive(request, response);
+      });
+  server->Post(
+      absl::StrCat(kBatchPathPrefix, "associate/default"),
+      [this](const httplib::Request& request, httplib::Response& response) {
+        Associate(request, response);
+      });
+  server->Post(
+      absl::StrCat(kBatchPathPrefix, "read"),
+      [this](const httplib::Request& request, httplib::Response& response) {
+        Read(request, response);
+      });
 }
 
 HubSpotRoutes::Call HubSpotRoutes::Begin(const httplib::Request& request,
@@ -80,8 +84,12 @@ HubSpotRoutes::Call HubSpotRoutes::Begin(const httplib::Request& request,
     stats_->Add(Counter::kAuthorizationHeadersSeen);
   }
   gate_->SleepFor(faults_->Latency());
-  return Call{request, response, absl::Now(), request.matches[1].str(),
-              request.matches[2].str(), RateLimiter::Decision()};
+  return Call{request,
+              response,
+              absl::Now(),
+              request.matches[1].str(),
+              request.matches[2].str(),
+              RateLimiter::Decision()};
 }
 
 bool HubSpotRoutes::Admit(Call& call) {
@@ -275,11 +283,11 @@ void HubSpotRoutes::Read(const httplib::Request& request,
     if (to_ids.empty()) continue;
     json to = json::array();
     for (const std::string& to_id : to_ids) {
-      to.push_back({{"toObjectId", RecordIdJson(to_id)},
-                    {"associationTypes",
-                     json::array({{{"category", "HUBSPOT_DEFINED"},
-                                   {"typeId", 1},
-                                   {"label", nullptr}}})}});
+      to.push_back(
+          {{"toObjectId", RecordIdJson(to_id)},
+           {"associationTypes", json::array({{{"category", "HUBSPOT_DEFINED"},
+                                              {"typeId", 1},
+                                              {"label", nullptr}}})}});
     }
     results.push_back({{"from", {{"id", from_id}}}, {"to", std::move(to)}});
   }

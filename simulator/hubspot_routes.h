@@ -30,8 +30,10 @@ enum class SuccessMode {
 };
 
 struct HubSpotRoutesOptions {
-  std::vector<std::string> tokens = {"sim-token"};  // Bearer tokens, all scopes.
-  std::vector<std::string> tokens_without_scopes;  // Valid tokens answered 403.
+  // Bearer tokens with every scope.
+  std::vector<std::string> tokens = {"sim-token"};
+  // Valid bearer tokens that lack the write scope: answered 403.
+  std::vector<std::string> tokens_without_scopes;
   SuccessMode success_mode = SuccessMode::kNoContent;
   size_t max_archive_inputs = 100;
 };

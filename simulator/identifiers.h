@@ -1,6 +1,7 @@
-// Validation and canonical forms of the names and ids in HubSpot CRM association
-// calls: object types in URL paths ("contacts", "0-1", "p123_thing") and record ids
-// in bodies ("101"). Pure functions; safe to call from any thread.
+// Validation and canonical forms of the names and ids in HubSpot CRM
+// association calls: object types in URL paths ("contacts", "0-1",
+// "p123_thing") and record ids in bodies ("101"). Pure functions; safe to call
+// from any thread.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SIMULATOR_IDENTIFIERS_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SIMULATOR_IDENTIFIERS_H_
 

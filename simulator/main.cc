@@ -199,8 +199,8 @@ int Run() {
       return 1;
     }
   }
-  absl::FPrintF(stderr, "hubspot_simulator listening on %s:%d\n",
-                address->host, *port);
+  absl::FPrintF(stderr, "hubspot_simulator listening on %s:%d\n", address->host,
+                *port);
 
   std::thread signal_watcher([&stop_signals, &server] {
     int signal_number = 0;

@@ -68,10 +68,9 @@ class SimulatorServerTest : public ::testing::Test {
   }
 
   void Seed(const json& pairs) {
-    AdminPost("/_admin/associations",
-              {{"from_type", "contacts"},
-               {"to_type", "companies"},
-               {"pairs", pairs}});
+    AdminPost("/_admin/associations", {{"from_type", "contacts"},
+                                       {"to_type", "companies"},
+                                       {"pairs", pairs}});
   }
 
   json Associations() {
@@ -149,8 +148,7 @@ TEST_F(SimulatorServerTest, SuccessMode200AnswersABatchResponse) {
   const json body = json::parse(archived->body);
   EXPECT_EQ(body["status"], "COMPLETE");
   EXPECT_EQ(body["results"], json::array());
-  const std::regex time_format(
-      R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
+  const std::regex time_format(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
   for (const char* field : {"requestedAt", "startedAt", "completedAt"}) {
     EXPECT_TRUE(std::regex_match(body[field].get<std::string>(), time_format))
         << body[field];
@@ -191,8 +189,7 @@ TEST_F(SimulatorServerTest, RejectsMissingUnknownAndScopelessTokens) {
     EXPECT_EQ(error["category"], "INVALID_AUTHENTICATION");
     EXPECT_THAT(error["message"].get<std::string>(),
                 HasSubstr("Authentication credentials not found"));
-    EXPECT_EQ(result->get_header_value("X-HubSpot-RateLimit-Remaining"),
-              "190");
+    EXPECT_EQ(result->get_header_value("X-HubSpot-RateLimit-Remaining"), "190");
   }
 
   httplib::Result forbidden = Post(kArchivePath, body, "read-only");
@@ -339,10 +336,10 @@ TEST_F(SimulatorServerTest, ResetReleasesAHangingRequest) {
   std::thread hanging([&] {
     httplib::Headers headers = {{"Authorization", "Bearer sim-token"}};
     std::unique_ptr<httplib::Client> client = NewClient();
-    httplib::Result result = client->Post(
-        kArchivePath, headers,
-        R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})",
-        "application/json");
+    httplib::Result result =
+        client->Post(kArchivePath, headers,
+                     R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})",
+                     "application/json");
     status = result ? result->status : -1;
   });
   while (AdminGet("/_admin/stats")["hung"] != 1) {

@@ -9,9 +9,9 @@ namespace {
 
 // Indexed by SimulatorStats::Counter.
 constexpr const char* kCounterNames[] = {
-    "requests",      "archive_requests", "archive_inputs",
-    "archived_pairs", "rate_limited",    "dropped",
-    "hung",          "malformed",        "authorization_headers_seen",
+    "requests",       "archive_requests", "archive_inputs",
+    "archived_pairs", "rate_limited",     "dropped",
+    "hung",           "malformed",        "authorization_headers_seen",
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // SleepGate lets request handlers wait (simulated latency, hanging requests) in
-// a way an operator can cut short: ReleaseAll() wakes the current sleepers (admin
-// reset) and Close() also ends every later sleep at once (shutdown). Thread-safe.
+// a way an operator can cut short: ReleaseAll() wakes the current sleepers
+// (admin reset) and Close() also ends every later sleep at once (shutdown).
+// Thread-safe.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SIMULATOR_SLEEP_GATE_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SIMULATOR_SLEEP_GATE_H_
 
