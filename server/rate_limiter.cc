@@ -4,6 +4,7 @@
 
 #include "absl/hash/hash.h"
 #include "absl/strings/numbers.h"
+#include "server/archive_response.h"
 
 namespace hubspot_gateway {
 namespace {
@@ -43,12 +44,12 @@ absl::optional<absl::Time> RateLimiter::Reserve(absl::string_view token, absl::T
   absl::MutexLock lock(&mu_);
   Window& window = WindowFor(token);
   const int max = window.budget.max_requests;
-  if (max == 0) return now;
-  absl::Time slot = now;
+  absl::Time slot = std::max(now, window.paused_until);
+  if (max == 0) return slot < deadline ? absl::optional<absl::Time>(slot) : absl::nullopt;
   if (static_cast<int>(window.grants.size()) >= max) {
     // The request `max` back must have left the window first.
-    slot = std::max(now, window.grants[window.grants.size() - max] + window.budget.interval +
-                             Guard(window.budget.interval));
+    slot = std::max(slot, window.grants[window.grants.size() - max] + window.budget.interval +
+                              Guard(window.budget.interval));
   }
   if (slot >= deadline) return absl::nullopt;
   window.grants.push_back(slot);
@@ -67,11 +68,19 @@ void RateLimiter::Observe(absl::string_view token, const HttpResponse& response,
       interval.has_value() && *interval > 0) {
     window.budget.interval = absl::Milliseconds(*interval);
   }
+  if (response.status_code == 429) {
+    absl::optional<absl::Duration> retry_after;
+    if (auto header = response.Header("retry-after"); header.has_value()) {
+      retry_after = ParseRetryAfter(*header, now);
+    }
+    window.paused_until = std::max(
+        window.paused_until, now + retry_after.value_or(window.budget.interval));
+    return;
+  }
   const int max = window.budget.max_requests;
   if (max == 0) return;
-  absl::optional<int64_t> remaining = IntHeader(response, "x-hubspot-ratelimit-remaining");
-  if (response.status_code == 429) remaining = 0;
-  if (remaining.has_value()) {
+  if (absl::optional<int64_t> remaining = IntHeader(response, "x-hubspot-ratelimit-remaining");
+      remaining.has_value()) {
     // HubSpot counts requests this limiter did not make (other clients of the
     // same app): count them as made now.
     int missing = max - static_cast<int>(*remaining) -

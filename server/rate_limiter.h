@@ -38,8 +38,9 @@ class RateLimiter {
 
   // Learns from an answer's headers: X-HubSpot-RateLimit-Max and
   // -Interval-Milliseconds replace the budget; a -Remaining lower than this
-  // limiter's own count (other clients share the budget) or a 429 fills the
-  // current window so later reservations wait.
+  // limiter's own count (other clients share the budget) fills the current
+  // window so later reservations wait. A 429 holds every reservation back
+  // for its Retry-After, or for one interval when HubSpot gives none.
   void Observe(absl::string_view token, const HttpResponse& response, absl::Time now);
 
  private:
@@ -47,6 +48,8 @@ class RateLimiter {
     RateBudget budget;
     // Reserved send times, non-decreasing; at most budget.max_requests kept.
     std::deque<absl::Time> grants;
+    // No reservation before this (after a 429).
+    absl::Time paused_until = absl::InfinitePast();
   };
 
   Window& WindowFor(absl::string_view token) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

@@ -88,11 +88,21 @@ TEST(RateLimiterTest, LowerRemainingThanExpectedSlowsDown) {
   EXPECT_EQ(limiter.Reserve("t", kStart, kNoDeadline), kStart + absl::Seconds(10) + kGuard);
 }
 
-TEST(RateLimiterTest, A429FillsTheWindow) {
+TEST(RateLimiterTest, A429WithoutRetryAfterPausesForOneInterval) {
   RateLimiter limiter({5, absl::Seconds(10)});
-  limiter.Observe("t", Answer(429, {}), kStart);
+  limiter.Observe("t", Answer(429, {{"x-hubspot-ratelimit-remaining", "0"}}), kStart);
   EXPECT_EQ(limiter.Reserve("t", kStart + absl::Seconds(1), kNoDeadline),
-            kStart + absl::Seconds(10) + kGuard);
+            kStart + absl::Seconds(10));
+  // Then the budget is whole again.
+  EXPECT_EQ(limiter.Reserve("t", kStart + absl::Seconds(1), kNoDeadline),
+            kStart + absl::Seconds(10));
+}
+
+TEST(RateLimiterTest, A429PausesForItsRetryAfter) {
+  RateLimiter limiter({5, absl::Seconds(10)});
+  limiter.Observe("t", Answer(429, {{"retry-after", "2"}}), kStart);
+  EXPECT_EQ(limiter.Reserve("t", kStart, kNoDeadline), kStart + absl::Seconds(2));
+  EXPECT_EQ(limiter.Reserve("t", kStart, kStart + absl::Seconds(1)), absl::nullopt);
 }
 
 TEST(RateLimiterTest, MissingOrMalformedHeadersChangeNothing) {

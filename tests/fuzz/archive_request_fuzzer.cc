@@ -6,12 +6,19 @@
 #include <cstdint>
 
 #include "absl/status/status.h"
+#include "google/protobuf/stubs/logging.h"
 #include "hubspot/crm/associations/v1/associations_archive.pb.h"
 #include "nlohmann/json.hpp"
 #include "server/batch_merge.h"
 #include "server/chunking.h"
 #include "server/hubspot_json.h"
 #include "server/request_validation.h"
+
+// Invalid UTF-8 in a string field is an expected parse failure: keep the log quiet.
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  google::protobuf::SetLogHandler(nullptr);
+  return 0;
+}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
