@@ -31,6 +31,7 @@
 
 namespace {
 const hubspot_gateway::GatewayFlags kDefaults;
+constexpr absl::Duration kForcedCancelMargin = absl::Seconds(2);
 }  // namespace
 
 ABSL_FLAG(std::string, listen, kDefaults.listen, "gRPC listen address, host:port (port 0 picks a free one)");
@@ -171,7 +172,10 @@ int Run() {
       scheduler.Shutdown();
     }
   });
-  server->Shutdown(absl::ToChronoTime(absl::Now() + config->shutdown_grace));
+  // gRPC's own forced cancellation comes a moment later, so that callers get
+  // the gateway's clear "shutting down" status rather than a bare one.
+  server->Shutdown(
+      absl::ToChronoTime(absl::Now() + config->shutdown_grace + kForcedCancelMargin));
   drained.Notify();
   canceller.join();
   server->Wait();

@@ -1,5 +1,7 @@
 #include "tests/testing/stack.h"
 
+#include <signal.h>
+
 #include <httplib.h>
 
 #include "absl/strings/str_cat.h"
@@ -15,25 +17,41 @@ const absl::Duration kStartTimeout = absl::Seconds(30);
 
 absl::StatusOr<std::unique_ptr<Stack>> Stack::Start(StackOptions options) {
   std::unique_ptr<Stack> stack(new Stack());
-  const std::string port_file = TempPath("simulator-port");
-  const std::string output = TempPath("simulator-output");
-  std::vector<std::string> argv = {kSimulatorBinary, "--listen=127.0.0.1:0",
-                                   absl::StrCat("--port_file=", port_file),
-                                   absl::StrCat("--tokens=", kSimulatorToken)};
-  argv.insert(argv.end(), options.simulator_flags.begin(), options.simulator_flags.end());
-  auto simulator = Subprocess::Start(argv, {}, output);
-  if (!simulator.ok()) return simulator.status();
-  stack->simulator_.emplace(*std::move(simulator));
-  stack->output_paths_.push_back(output);
-  auto port = stack->simulator_->WaitForPortFile(port_file, kStartTimeout);
-  if (!port.ok()) return port.status();
-  stack->simulator_port_ = *port;
+  stack->simulator_flags_ = options.simulator_flags;
+  if (auto s = stack->StartSimulator("127.0.0.1:0"); !s.ok()) return s;
   if (options.start_gateway) {
     if (auto s = stack->StartGateway(options.gateway_flags, options.gateway_token); !s.ok()) {
       return s;
     }
   }
   return stack;
+}
+
+absl::Status Stack::StartSimulator(const std::string& listen) {
+  const std::string port_file = TempPath("simulator-port");
+  const std::string output = TempPath("simulator-output");
+  std::vector<std::string> argv = {kSimulatorBinary, absl::StrCat("--listen=", listen),
+                                   absl::StrCat("--port_file=", port_file),
+                                   absl::StrCat("--tokens=", kSimulatorToken)};
+  argv.insert(argv.end(), simulator_flags_.begin(), simulator_flags_.end());
+  simulator_.reset();
+  auto simulator = Subprocess::Start(argv, {}, output);
+  if (!simulator.ok()) return simulator.status();
+  simulator_.emplace(*std::move(simulator));
+  output_paths_.push_back(output);
+  auto port = simulator_->WaitForPortFile(port_file, kStartTimeout);
+  if (!port.ok()) return port.status();
+  simulator_port_ = *port;
+  return absl::OkStatus();
+}
+
+void Stack::KillSimulator() {
+  simulator_->Signal(SIGKILL);
+  (void)simulator_->WaitForExit(kStartTimeout);
+}
+
+absl::Status Stack::RestartSimulator() {
+  return StartSimulator(absl::StrCat("127.0.0.1:", simulator_port_));
 }
 
 absl::Status Stack::StartGateway(const std::vector<std::string>& flags,

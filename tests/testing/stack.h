@@ -43,6 +43,12 @@ class Stack {
   Subprocess& gateway() { return *gateway_; }
   Subprocess& simulator() { return *simulator_; }
 
+  // Kills the simulator (SIGKILL: connections drop mid-request).
+  void KillSimulator();
+  // Starts the simulator again on the same port with the same flags (its
+  // store starts empty).
+  absl::Status RestartSimulator();
+
   // Starts (or restarts) the gateway with `flags` on a fresh port.
   absl::Status StartGateway(const std::vector<std::string>& flags, const std::string& token);
 
@@ -60,7 +66,9 @@ class Stack {
 
  private:
   Stack() = default;
+  absl::Status StartSimulator(const std::string& listen);
 
+  std::vector<std::string> simulator_flags_;
   std::optional<Subprocess> simulator_;
   std::optional<Subprocess> gateway_;
   std::unique_ptr<hubspot::crm::associations::v1::AssociationsArchive::Stub> stub_;
