@@ -96,10 +96,10 @@ class ArchiveCall : public std::enable_shared_from_this<ArchiveCall> {
   void OnAttemptDone(size_t chunk, int attempt, absl::Time sent,
                      const absl::StatusOr<HttpResponse>& exchange) {
     const absl::Time received = archiver_.scheduler_.Now();
-    RecordAnswer(exchange);
     if (exchange.ok()) archiver_.limiter_.Observe(token_, *exchange, received);
     absl::StatusOr<v1::BatchResult> outcome =
         InterpretArchiveExchange(exchange, sent, received);
+    RecordAnswer(exchange, outcome);
     if (outcome.ok()) {
       FinishChunk(chunk, std::move(outcome));
       return;
@@ -130,15 +130,18 @@ class ArchiveCall : public std::enable_shared_from_this<ArchiveCall> {
     FinishChunk(chunk, WithAttempts(outcome.status(), attempt));
   }
 
-  void RecordAnswer(const absl::StatusOr<HttpResponse>& exchange) {
+  void RecordAnswer(const absl::StatusOr<HttpResponse>& exchange,
+                    const absl::StatusOr<v1::BatchResult>& outcome) {
     if (!exchange.ok()) return;
+    std::string correlation_id;
+    if (const auto header = exchange->Header("x-hubspot-correlation-id"); header.has_value()) {
+      correlation_id = std::string(*header);
+    } else if (const auto upstream = GetUpstreamError(outcome.status()); upstream.has_value()) {
+      correlation_id = upstream->correlation_id();
+    }
     absl::MutexLock lock(&mu_);
     summary_.last_http_status = exchange->status_code;
-    const auto correlation = exchange->Header("x-hubspot-correlation-id");
-    summary_.last_correlation_id =
-        correlation.has_value()
-            ? std::string(*correlation)
-            : DecodeUpstreamError(exchange->status_code, exchange->body).correlation_id();
+    summary_.last_correlation_id = std::move(correlation_id);
   }
 
   void FinishChunk(size_t chunk, absl::StatusOr<v1::BatchResult> outcome) {
