@@ -8,6 +8,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/rpc/status.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/testing/stack.h"
 
@@ -313,6 +314,33 @@ TEST(GatewayIntegrationTest, SigtermLetsInFlightCallsFinishThenExitsZero) {
   EXPECT_EQ(*exit_status, 0);
   EXPECT_THAT(stack->gateway().Output(), HasSubstr("gateway: stopped"));
   ExpectTokenNeverPrinted(*stack);
+}
+
+TEST(GatewayIntegrationTest, HealthIsServingThenNotServingWhileDraining) {
+  using ::grpc::health::v1::Health;
+  using ::grpc::health::v1::HealthCheckRequest;
+  using ::grpc::health::v1::HealthCheckResponse;
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  auto health = Health::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", stack->gateway_port()), grpc::InsecureChannelCredentials()));
+  {
+    grpc::ClientContext context;
+    HealthCheckResponse response;
+    ASSERT_TRUE(health->Check(&context, HealthCheckRequest(), &response).ok());
+    EXPECT_EQ(response.status(), HealthCheckResponse::SERVING);
+  }
+  // A watcher sees the switch to NOT_SERVING when SIGTERM starts the drain.
+  grpc::ClientContext watch_context;
+  watch_context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+  auto watch = health->Watch(&watch_context, HealthCheckRequest());
+  HealthCheckResponse update;
+  ASSERT_TRUE(watch->Read(&update));
+  EXPECT_EQ(update.status(), HealthCheckResponse::SERVING);
+  stack->gateway().Signal(SIGTERM);
+  ASSERT_TRUE(watch->Read(&update));
+  EXPECT_EQ(update.status(), HealthCheckResponse::NOT_SERVING);
+  EXPECT_EQ(*stack->gateway().WaitForExit(absl::Seconds(20)), 0);
 }
 
 TEST(GatewayIntegrationTest, CallsBeyondTheInFlightLimitAreRefusedAtOnce) {
