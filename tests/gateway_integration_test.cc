@@ -8,7 +8,9 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/rpc/status.pb.h"
+#include "google/protobuf/descriptor.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/testing/stack.h"
 
@@ -341,6 +343,43 @@ TEST(GatewayIntegrationTest, HealthIsServingThenNotServingWhileDraining) {
   ASSERT_TRUE(watch->Read(&update));
   EXPECT_EQ(update.status(), HealthCheckResponse::NOT_SERVING);
   EXPECT_EQ(*stack->gateway().WaitForExit(absl::Seconds(20)), 0);
+}
+
+TEST(GatewayIntegrationTest, ReflectionDescribesTheServiceWithoutTheProtoFile) {
+  using ::grpc::reflection::v1alpha::ServerReflection;
+  using ::grpc::reflection::v1alpha::ServerReflectionRequest;
+  using ::grpc::reflection::v1alpha::ServerReflectionResponse;
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  auto reflection = ServerReflection::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", stack->gateway_port()), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  auto stream = reflection->ServerReflectionInfo(&context);
+  ServerReflectionRequest request;
+  request.set_list_services("");
+  ASSERT_TRUE(stream->Write(request));
+  ServerReflectionResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  std::vector<std::string> services;
+  for (const auto& service : response.list_services_response().service()) {
+    services.push_back(service.name());
+  }
+  EXPECT_THAT(services, ::testing::Contains("hubspot.crm.associations.v1.AssociationsArchive"));
+
+  request.set_file_containing_symbol("hubspot.crm.associations.v1.AssociationsArchive");
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  bool found = false;
+  for (const std::string& bytes : response.file_descriptor_response().file_descriptor_proto()) {
+    google::protobuf::FileDescriptorProto file;
+    ASSERT_TRUE(file.ParseFromString(bytes));
+    if (file.package() == "hubspot.crm.associations.v1") {
+      found = file.service_size() == 1 &&
+              file.service(0).method(0).name() == "ArchiveAssociations";
+    }
+  }
+  EXPECT_TRUE(found);
+  stream->WritesDone();
 }
 
 TEST(GatewayIntegrationTest, CallsBeyondTheInFlightLimitAreRefusedAtOnce) {
