@@ -2,7 +2,7 @@
 // line through the gateway and prints the BatchResult. Exits 0 only when the
 // result is COMPLETE with no errors; with the gRPC code (1-16) when the call
 // fails; 20 when it succeeded with errors or not COMPLETE; 64 on bad usage.
-//   sample_client --target=127.0.0.1:50051 --from_type=contacts \
+//   sample_client --target=127.0.0.1:50051 --from_type=contacts
 //     --to_type=companies --pair=101:201,202 --pair=102:203
 #include <cstdio>
 #include <iostream>
