@@ -1,5 +1,8 @@
 #include "server/curl_multi_transport.h"
 
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -16,6 +19,8 @@ namespace {
 
 // How long the event loop sleeps when curl has nothing scheduled sooner.
 constexpr int kMaxPollMillis = 1000;
+// Ready sockets taken from epoll per wakeup.
+constexpr int kMaxEvents = 256;
 
 size_t AppendBody(char* data, size_t size, size_t count, void* user) {
   static_cast<std::string*>(user)->append(data, size * count);
@@ -74,23 +79,65 @@ absl::StatusOr<std::unique_ptr<CurlMultiTransport>> CurlMultiTransport::Create(
         "curl_global_init failed: ", curl_easy_strerror(global_init_result)));
   }
   CURLM* multi = curl_multi_init();
-  if (multi == nullptr) return absl::InternalError("curl_multi_init failed");
+  const int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  const int wakeup_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (multi == nullptr || epoll_fd < 0 || wakeup_fd < 0) {
+    if (multi != nullptr) curl_multi_cleanup(multi);
+    if (epoll_fd >= 0) close(epoll_fd);
+    if (wakeup_fd >= 0) close(wakeup_fd);
+    return absl::InternalError("cannot set up the HTTP event loop (curl, epoll or eventfd)");
+  }
   curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
                     options.max_connections_per_host);
   curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
                     options.max_connections_per_host);
-  return std::unique_ptr<CurlMultiTransport>(new CurlMultiTransport(multi));
+  return std::unique_ptr<CurlMultiTransport>(
+      new CurlMultiTransport(multi, epoll_fd, wakeup_fd));
 }
 
-CurlMultiTransport::CurlMultiTransport(CURLM* multi)
-    : multi_(multi), event_loop_([this] { RunEventLoop(); }) {}
+CurlMultiTransport::CurlMultiTransport(CURLM* multi, int epoll_fd, int wakeup_fd)
+    : multi_(multi), epoll_fd_(epoll_fd), wakeup_fd_(wakeup_fd) {
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMultiTransport::OnSocket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMultiTransport::OnTimer);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  epoll_event wakeup = {};
+  wakeup.events = EPOLLIN;
+  wakeup.data.fd = wakeup_fd_;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wakeup_fd_, &wakeup);
+  event_loop_ = std::thread([this] { RunEventLoop(); });
+}
+
+int CurlMultiTransport::OnSocket(CURL*, curl_socket_t socket, int what, void* self, void*) {
+  auto* transport = static_cast<CurlMultiTransport*>(self);
+  if (what == CURL_POLL_REMOVE) {
+    epoll_ctl(transport->epoll_fd_, EPOLL_CTL_DEL, socket, nullptr);
+    return 0;
+  }
+  epoll_event event = {};
+  event.data.fd = socket;
+  event.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+  if (epoll_ctl(transport->epoll_fd_, EPOLL_CTL_MOD, socket, &event) != 0) {
+    epoll_ctl(transport->epoll_fd_, EPOLL_CTL_ADD, socket, &event);
+  }
+  return 0;
+}
+
+int CurlMultiTransport::OnTimer(CURLM*, long timeout_ms, void* self) {
+  auto* transport = static_cast<CurlMultiTransport*>(self);
+  transport->curl_timer_ =
+      timeout_ms < 0 ? absl::InfiniteFuture() : absl::Now() + absl::Milliseconds(timeout_ms);
+  return 0;
+}
 
 CurlMultiTransport::~CurlMultiTransport() {
   Shutdown();
   event_loop_.join();
   for (CURL* easy : idle_easy_handles_) curl_easy_cleanup(easy);
   curl_multi_cleanup(multi_);
+  close(epoll_fd_);
+  close(wakeup_fd_);
 }
 
 void CurlMultiTransport::Shutdown() {
@@ -98,7 +145,8 @@ void CurlMultiTransport::Shutdown() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  curl_multi_wakeup(multi_);
+  const uint64_t one = 1;
+  (void)!write(wakeup_fd_, &one, sizeof(one));
 }
 
 void CurlMultiTransport::Send(HttpRequest request, Callback done) {
@@ -115,7 +163,8 @@ void CurlMultiTransport::Send(HttpRequest request, Callback done) {
     std::move(transfer->done)(absl::CancelledError("the gateway is shutting down"));
     return;
   }
-  curl_multi_wakeup(multi_);
+  const uint64_t one = 1;
+  (void)!write(wakeup_fd_, &one, sizeof(one));
 }
 
 CURL* CurlMultiTransport::AcquireEasyHandle() {
@@ -161,7 +210,12 @@ void CurlMultiTransport::StartQueuedTransfers() {
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+    // Over https, wait for a connection that may turn out to multiplex
+    // (HTTP/2) rather than opening more; plain http is HTTP/1.1, where
+    // waiting would only serialise requests behind connection setup.
+    if (absl::StartsWith(request.url, "https://")) {
+      curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+    }
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, AppendBody);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer->response.body);
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, AppendHeader);
@@ -200,17 +254,43 @@ void CurlMultiTransport::CompleteFinishedTransfers() {
   }
 }
 
+void CurlMultiTransport::DriveCurl(const epoll_event* events, int count) {
+  int still_running = 0;
+  for (int i = 0; i < count; ++i) {
+    if (events[i].data.fd == wakeup_fd_) {
+      uint64_t drained = 0;
+      (void)!read(wakeup_fd_, &drained, sizeof(drained));
+      continue;
+    }
+    int flags = 0;
+    if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) flags |= CURL_CSELECT_IN;
+    if (events[i].events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) flags |= CURL_CSELECT_OUT;
+    if (events[i].events & EPOLLERR) flags |= CURL_CSELECT_ERR;
+    curl_multi_socket_action(multi_, events[i].data.fd, flags, &still_running);
+  }
+  if (curl_timer_ <= absl::Now()) {
+    curl_timer_ = absl::InfiniteFuture();
+    curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &still_running);
+  }
+}
+
 void CurlMultiTransport::RunEventLoop() {
+  epoll_event events[kMaxEvents];
   while (true) {
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) break;
     }
     StartQueuedTransfers();
-    int still_running = 0;
-    curl_multi_perform(multi_, &still_running);
+    const absl::Duration until_timer = curl_timer_ - absl::Now();
+    const int wait_ms =
+        until_timer <= absl::ZeroDuration()
+            ? 0
+            : static_cast<int>(std::min<int64_t>(kMaxPollMillis,
+                                                 absl::ToInt64Milliseconds(until_timer) + 1));
+    const int count = epoll_wait(epoll_fd_, events, kMaxEvents, wait_ms);
+    DriveCurl(events, std::max(count, 0));
     CompleteFinishedTransfers();
-    curl_multi_poll(multi_, nullptr, 0, kMaxPollMillis, nullptr);
   }
   // Shutting down: nothing new is queued after stopping_ was set.
   for (auto& [key, transfer] : running_) {

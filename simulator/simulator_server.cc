@@ -17,7 +17,7 @@ constexpr size_t kKeepAliveMaxRequests = 10000;
 constexpr time_t kKeepAliveTimeoutSeconds = 1;
 // cpp-httplib listens with a backlog of 5, which drops part of a burst of new
 // connections (each then stalls for a one-second SYN retransmit).
-constexpr int kListenBacklog = 1024;
+constexpr int kListenBacklog = 4096;
 // Bodies above this are answered 413.
 constexpr size_t kMaxBodyBytes = 16 << 20;
 
