@@ -19,6 +19,7 @@
 #include "absl/flags/usage.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "server/associations_archive_service.h"
@@ -191,5 +192,8 @@ int main(int argc, char** argv) {
       "gRPC gateway to HubSpot's associations batch/archive API.\n"
       "  HUBSPOT_ACCESS_TOKEN=... gateway --listen=127.0.0.1:50051");
   absl::ParseCommandLine(argc, argv);
+  // Debian's abseil is built with mutex deadlock detection on, which tracks
+  // every lock in a graph: measurable on the per-call path (callgrind).
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   return hubspot_gateway::Run();
 }

@@ -7,6 +7,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "nlohmann/json.hpp"
@@ -231,20 +232,45 @@ std::string RawBodyExcerpt(absl::string_view body) {
   return excerpt;
 }
 
+// Appends `text` as a JSON string literal (quotes included).
+void AppendJsonString(absl::string_view text, std::string* out) {
+  out->push_back('"');
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out->push_back('\\');
+      out->push_back(c);
+    } else if (byte < 0x20) {
+      absl::StrAppend(out, absl::StrFormat("\\u%04x", byte));
+    } else {
+      out->push_back(c);
+    }
+  }
+  out->push_back('"');
+}
+
 }  // namespace
 
 std::string EncodeArchiveBody(absl::Span<const ArchiveSlice> slices) {
-  json array = json::array();
-  for (const ArchiveSlice& slice : slices) {
-    json to = json::array();
-    for (int i = slice.to_begin; i < slice.to_end; ++i) {
-      to.push_back({{"id", slice.input->to_objects(i).id()}});
+  // Written directly rather than through a json value: this runs for every
+  // upstream request, and building the tree cost about a tenth of a call's
+  // instructions (callgrind). Ids are validated digits, but are escaped anyway
+  // so the body is JSON whatever it is given.
+  std::string body = "{\"inputs\":[";
+  for (size_t i = 0; i < slices.size(); ++i) {
+    const ArchiveSlice& slice = slices[i];
+    absl::StrAppend(&body, i == 0 ? "" : ",", "{\"from\":{\"id\":");
+    AppendJsonString(slice.input->from_object().id(), &body);
+    body += "},\"to\":[";
+    for (int j = slice.to_begin; j < slice.to_end; ++j) {
+      body += j == slice.to_begin ? "{\"id\":" : ",{\"id\":";
+      AppendJsonString(slice.input->to_objects(j).id(), &body);
+      body += '}';
     }
-    array.push_back(
-        {{"from", {{"id", slice.input->from_object().id()}}}, {"to", std::move(to)}});
+    body += "]}";
   }
-  return json{{"inputs", std::move(array)}}.dump(
-      -1, ' ', false, json::error_handler_t::replace);
+  body += "]}";
+  return body;
 }
 
 absl::StatusOr<v1::BatchResult> DecodeBatchResponse(absl::string_view body) {

@@ -44,6 +44,15 @@ TEST(EncodeArchiveBodyTest, MatchesHubSpotsDocumentedShapeInCallerOrder) {
   EXPECT_EQ(EncodeArchiveBody(tail), R"({"inputs":[{"from":{"id":"101"},"to":[{"id":"202"}]}]})");
 }
 
+TEST(EncodeArchiveBodyTest, EscapesWhateverItIsGiven) {
+  v1::ArchiveInput input;
+  input.mutable_from_object()->set_id("a\"b\\c\n");
+  input.add_to_objects()->set_id("\x01");
+  const std::vector<ArchiveSlice> slices = {ArchiveSlice::Whole(input)};
+  EXPECT_EQ(EncodeArchiveBody(slices),
+            R"({"inputs":[{"from":{"id":"a\"b\\c\u000a"},"to":[{"id":"\u0001"}]}]})");
+}
+
 TEST(DecodeBatchResponseTest, MirrorsEveryFieldOfAFullBody) {
   const auto result = DecodeBatchResponse(R"({
     "status": "COMPLETE",
