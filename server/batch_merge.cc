@@ -37,6 +37,12 @@ void AddContext(v1::StandardError& error, const std::string& key, std::string va
 }  // namespace
 
 void BatchMerger::AddSucceeded(v1::BatchResult result) {
+  if (succeeded_ == 0 && merged_.errors().empty()) {
+    // The first outcome: nothing to merge with (and most calls have one chunk).
+    merged_ = std::move(result);
+    succeeded_ = 1;
+    return;
+  }
   if (succeeded_++ == 0 || merged_.status() == v1::BatchResult::COMPLETE) {
     merged_.set_status(result.status());
   }
