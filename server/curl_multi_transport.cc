@@ -59,6 +59,8 @@ absl::Status TransferError(CURLcode code, const char* detail) {
 struct CurlMultiTransport::Transfer {
   HttpRequest request;
   Callback done;
+  // When Send() queued it: time waiting for a free slot counts against the timeout.
+  absl::Time queued_at;
   CURL* easy = nullptr;
   curl_slist* header_list = nullptr;
   HttpResponse response;
@@ -93,11 +95,13 @@ absl::StatusOr<std::unique_ptr<CurlMultiTransport>> CurlMultiTransport::Create(
   curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
                     options.max_connections_per_host);
   return std::unique_ptr<CurlMultiTransport>(
-      new CurlMultiTransport(multi, epoll_fd, wakeup_fd));
+      new CurlMultiTransport(multi, epoll_fd, wakeup_fd,
+                             static_cast<size_t>(options.max_connections_per_host)));
 }
 
-CurlMultiTransport::CurlMultiTransport(CURLM* multi, int epoll_fd, int wakeup_fd)
-    : multi_(multi), epoll_fd_(epoll_fd), wakeup_fd_(wakeup_fd) {
+CurlMultiTransport::CurlMultiTransport(CURLM* multi, int epoll_fd, int wakeup_fd,
+                                       size_t max_running)
+    : multi_(multi), max_running_(max_running), epoll_fd_(epoll_fd), wakeup_fd_(wakeup_fd) {
   curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMultiTransport::OnSocket);
   curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMultiTransport::OnTimer);
@@ -153,6 +157,7 @@ void CurlMultiTransport::Send(HttpRequest request, Callback done) {
   auto transfer = std::make_unique<Transfer>();
   transfer->request = std::move(request);
   transfer->done = std::move(done);
+  transfer->queued_at = absl::Now();
   {
     absl::MutexLock lock(&mu_);
     if (!stopping_) {
@@ -179,9 +184,19 @@ void CurlMultiTransport::StartQueuedTransfers() {
   std::vector<std::unique_ptr<Transfer>> batch;
   {
     absl::MutexLock lock(&mu_);
-    batch.swap(queued_);
+    while (!queued_.empty() && running_.size() + batch.size() < max_running_) {
+      batch.push_back(std::move(queued_.front()));
+      queued_.pop_front();
+    }
   }
+  const absl::Time now = absl::Now();
   for (auto& transfer : batch) {
+    const absl::Duration remaining = transfer->request.timeout - (now - transfer->queued_at);
+    if (remaining <= absl::ZeroDuration()) {
+      std::move(transfer->done)(absl::DeadlineExceededError(
+          "upstream request timed out waiting for a free connection"));
+      continue;
+    }
     CURL* easy = AcquireEasyHandle();
     if (easy == nullptr) {
       std::move(transfer->done)(absl::ResourceExhaustedError("curl_easy_init failed"));
@@ -205,7 +220,7 @@ void CurlMultiTransport::StartQueuedTransfers() {
       curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
     }
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
-                     std::max<long>(1, absl::ToInt64Milliseconds(request.timeout)));
+                     std::max<long>(1, absl::ToInt64Milliseconds(remaining)));
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -299,7 +314,7 @@ void CurlMultiTransport::RunEventLoop() {
     std::move(transfer->done)(absl::CancelledError("the gateway is shutting down"));
   }
   running_.clear();
-  std::vector<std::unique_ptr<Transfer>> queued;
+  std::deque<std::unique_ptr<Transfer>> queued;
   {
     absl::MutexLock lock(&mu_);
     queued.swap(queued_);

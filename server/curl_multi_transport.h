@@ -10,6 +10,7 @@
 #include <curl/curl.h>
 #include <sys/epoll.h>
 
+#include <deque>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -26,7 +27,9 @@ namespace hubspot_gateway {
 class CurlMultiTransport final : public HttpTransport {
  public:
   struct Options {
-    // Connections kept open to one host; further requests queue inside curl.
+    // Connections kept open to one host, and transfers handed to curl at
+    // once; further requests wait, in order, in the transport's own queue
+    // (curl's pending list costs time per waiting transfer).
     long max_connections_per_host = 100;
   };
 
@@ -45,7 +48,7 @@ class CurlMultiTransport final : public HttpTransport {
  private:
   struct Transfer;
 
-  CurlMultiTransport(CURLM* multi, int epoll_fd, int wakeup_fd);
+  CurlMultiTransport(CURLM* multi, int epoll_fd, int wakeup_fd, size_t max_running);
 
   // curl's CURLMOPT_SOCKETFUNCTION and CURLMOPT_TIMERFUNCTION.
   static int OnSocket(CURL* easy, curl_socket_t socket, int what, void* self, void*);
@@ -61,13 +64,14 @@ class CurlMultiTransport final : public HttpTransport {
   CURL* AcquireEasyHandle();
 
   CURLM* const multi_;
+  const size_t max_running_;
   const int epoll_fd_;
   // An eventfd that Send() and Shutdown() write to wake the event loop.
   const int wakeup_fd_;
   // When curl next wants a timeout action; InfiniteFuture when never.
   absl::Time curl_timer_ = absl::InfiniteFuture();
   absl::Mutex mu_;
-  std::vector<std::unique_ptr<Transfer>> queued_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::unique_ptr<Transfer>> queued_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // Owned by the event-loop thread.
   absl::flat_hash_map<Transfer*, std::unique_ptr<Transfer>> running_;
