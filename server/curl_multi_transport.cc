@@ -297,12 +297,11 @@ void CurlMultiTransport::RunEventLoop() {
       if (stopping_) break;
     }
     StartQueuedTransfers();
-    const absl::Duration until_timer = curl_timer_ - absl::Now();
-    const int wait_ms =
-        until_timer <= absl::ZeroDuration()
-            ? 0
-            : static_cast<int>(std::min<int64_t>(kMaxPollMillis,
-                                                 absl::ToInt64Milliseconds(until_timer) + 1));
+    // Until curl's timer (rounded up), at most kMaxPollMillis.
+    const absl::Duration until_timer = std::clamp(
+        curl_timer_ - absl::Now(), absl::ZeroDuration(), absl::Milliseconds(kMaxPollMillis));
+    const int wait_ms = static_cast<int>(
+        absl::ToInt64Milliseconds(absl::Ceil(until_timer, absl::Milliseconds(1))));
     const int count = epoll_wait(epoll_fd_, events, kMaxEvents, wait_ms);
     DriveCurl(events, std::max(count, 0));
     CompleteFinishedTransfers();
