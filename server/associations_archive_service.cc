@@ -2,7 +2,11 @@
 
 #include <utility>
 
+#include "absl/algorithm/container.h"
+#include "absl/random/random.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "server/call_log.h"
@@ -31,9 +35,33 @@ absl::StatusOr<std::string> BearerTokenFromMetadata(
   return std::string(value.substr(kScheme.size()));
 }
 
+absl::optional<std::string> RequestIdFromMetadata(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
+  constexpr size_t kMaxRequestIdLength = 128;
+  auto it = metadata.find("x-request-id");
+  if (it == metadata.end()) return absl::nullopt;
+  const absl::string_view value(it->second.data(), it->second.size());
+  if (value.empty() || value.size() > kMaxRequestIdLength ||
+      !absl::c_all_of(value, absl::ascii_isgraph)) {
+    return absl::nullopt;
+  }
+  return std::string(value);
+}
+
 AssociationsArchiveService::AssociationsArchiveService(const GatewayConfig& config,
-                                                       AssociationsArchiver& archiver)
-    : config_(config), archiver_(archiver) {}
+                                                       AssociationsArchiver& archiver,
+                                                       const CallLogger& logger)
+    : config_(config),
+      archiver_(archiver),
+      logger_(logger),
+      request_id_prefix_(absl::StrFormat("gw-%08x-", absl::Uniform<uint32_t>(absl::BitGen()))) {}
+
+std::string AssociationsArchiveService::RequestIdFor(
+    const grpc::CallbackServerContext& context) {
+  absl::optional<std::string> from_caller = RequestIdFromMetadata(context.client_metadata());
+  if (from_caller.has_value()) return *std::move(from_caller);
+  return absl::StrCat(request_id_prefix_, next_request_id_.fetch_add(1));
+}
 
 absl::StatusOr<std::string> AssociationsArchiveService::TokenFor(
     const grpc::CallbackServerContext& context) const {
@@ -46,11 +74,14 @@ grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(
     v1::BatchResult* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const absl::Time start = absl::Now();
-  auto finish = [this, reactor, request, response, start](
+  std::string request_id = RequestIdFor(*context);
+  context->AddInitialMetadata("x-request-id", request_id);
+  auto finish = [this, reactor, request, response, start, request_id](
                     absl::StatusOr<v1::BatchResult> result, const UpstreamSummary& summary,
                     bool counted) {
     CallLogEntry entry;
     entry.method = "ArchiveAssociations";
+    entry.request_id = request_id;
     entry.from_object_type = request->from_object_type();
     entry.to_object_type = request->to_object_type();
     entry.inputs = request->inputs_size();
@@ -61,10 +92,21 @@ grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(
     entry.code = result.status().code();
     entry.message = result.status().message();
     entry.latency = absl::Now() - start;
-    LogCall(entry);
-    if (result.ok()) *response = *std::move(result);
+    logger_.LogCall(entry);
     if (counted) in_flight_calls_.fetch_sub(1);
-    reactor->Finish(ToGrpcStatus(result.status()));
+    if (result.ok()) {
+      *response = *std::move(result);
+      reactor->Finish(grpc::Status::OK);
+      return;
+    }
+    // The request id in the message ties a caller's error to the log line.
+    absl::Status failure = result.status();
+    failure = absl::Status(failure.code(),
+                           absl::StrCat(failure.message(), " [request_id ", request_id, "]"));
+    result.status().ForEachPayload([&](absl::string_view type_url, const absl::Cord& payload) {
+      failure.SetPayload(type_url, payload);
+    });
+    reactor->Finish(ToGrpcStatus(failure));
   };
 
   if (in_flight_calls_.fetch_add(1) >= config_.max_in_flight_calls) {

@@ -14,10 +14,17 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "hubspot/crm/associations/v1/associations_archive.grpc.pb.h"
+#include "absl/types/optional.h"
 #include "server/associations_archiver.h"
+#include "server/call_log.h"
 #include "server/gateway_config.h"
 
 namespace hubspot_gateway {
+
+// The caller's `x-request-id` metadata when it is 1-128 visible ASCII
+// characters; absl::nullopt otherwise (the service then makes one up).
+absl::optional<std::string> RequestIdFromMetadata(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata);
 
 // The token in an `authorization` metadata value "Bearer <token>" (the scheme
 // is case-insensitive); UNAUTHENTICATED when absent or malformed.
@@ -27,8 +34,9 @@ absl::StatusOr<std::string> BearerTokenFromMetadata(
 class AssociationsArchiveService final
     : public hubspot::crm::associations::v1::AssociationsArchive::CallbackService {
  public:
-  // `config` and `archiver` must outlive the service.
-  AssociationsArchiveService(const GatewayConfig& config, AssociationsArchiver& archiver);
+  // `config`, `archiver` and `logger` must outlive the service.
+  AssociationsArchiveService(const GatewayConfig& config, AssociationsArchiver& archiver,
+                             const CallLogger& logger);
 
   grpc::ServerUnaryReactor* ArchiveAssociations(
       grpc::CallbackServerContext* context,
@@ -39,9 +47,14 @@ class AssociationsArchiveService final
 
  private:
   absl::StatusOr<std::string> TokenFor(const grpc::CallbackServerContext& context) const;
+  // The caller's x-request-id, or "gw-<process prefix>-<sequence>".
+  std::string RequestIdFor(const grpc::CallbackServerContext& context);
 
   const GatewayConfig& config_;
   AssociationsArchiver& archiver_;
+  const CallLogger& logger_;
+  const std::string request_id_prefix_;
+  std::atomic<uint64_t> next_request_id_{0};
   std::atomic<int> in_flight_calls_{0};
 };
 

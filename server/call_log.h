@@ -1,5 +1,7 @@
-// One log line per finished call, written to stderr in a single write so lines
-// from concurrent calls never interleave. Never pass a token in. Thread-safe.
+// The gateway's log: one line per finished call and one per lifecycle event,
+// as text (key=value) or JSON (one object per line), each written to stderr
+// in a single write so lines never interleave. Never pass a token in.
+// Thread-safe.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_CALL_LOG_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_CALL_LOG_H_
 
@@ -11,8 +13,11 @@
 
 namespace hubspot_gateway {
 
+enum class LogFormat { kText, kJson };
+
 struct CallLogEntry {
   absl::string_view method;
+  absl::string_view request_id;
   absl::string_view from_object_type;
   absl::string_view to_object_type;
   int inputs = 0;
@@ -25,14 +30,29 @@ struct CallLogEntry {
   absl::Duration latency;
 };
 
-// "call method=... from=... to=... inputs=N upstream_requests=N retries=N
-//  http_status=N correlation_id=... code=OK latency_ms=1.234 [message="..."]"
-std::string FormatCallLogLine(const CallLogEntry& entry);
+// Text: "call method=... request_id=... from=... to=... inputs=N
+//   upstream_requests=N retries=N http_status=N correlation_id=... code=OK
+//   latency_ms=1.234 [message="..."]".
+// JSON: {"event":"call","method":...,"request_id":...,...,"latency_ms":1.234}.
+std::string FormatCallLogLine(const CallLogEntry& entry, LogFormat format);
 
-void LogCall(const CallLogEntry& entry);
+// Text: "gateway: <message>"; JSON: {"event":"gateway","message":"..."}.
+std::string FormatEventLine(absl::string_view message, LogFormat format);
 
-// A lifecycle line ("gateway: listening on ...") in the same single-write way.
-void LogLine(absl::string_view line);
+class CallLogger {
+ public:
+  explicit CallLogger(LogFormat format) : format_(format) {}
+
+  void LogCall(const CallLogEntry& entry) const;
+  void LogEvent(absl::string_view message) const;
+
+ private:
+  const LogFormat format_;
+};
+
+// Writes `line` and a newline to stderr in one write (for messages before a
+// CallLogger exists, such as a configuration error).
+void WriteLogLine(absl::string_view line);
 
 }  // namespace hubspot_gateway
 

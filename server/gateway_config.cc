@@ -148,6 +148,13 @@ absl::StatusOr<GatewayConfig> BuildGatewayConfig(const GatewayFlags& flags,
   config.backoff.initial_delay = flags.initial_backoff;
   config.backoff.max_delay = flags.max_backoff;
 
+  if (flags.log_format == "json") {
+    config.log_format = LogFormat::kJson;
+  } else if (flags.log_format != "text") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--log_format must be text or json, got \"", flags.log_format, "\""));
+  }
+
   if (flags.auth_mode == "passthrough") {
     config.auth_mode = AuthMode::kPassthrough;
   } else if (flags.auth_mode == "gateway_token") {

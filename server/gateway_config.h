@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
+#include "server/call_log.h"
 #include "server/retry_policy.h"
 
 namespace hubspot_gateway {
@@ -41,6 +42,7 @@ struct GatewayFlags {
   int max_attempts = 4;
   absl::Duration initial_backoff = absl::Milliseconds(200);
   absl::Duration max_backoff = absl::Seconds(10);
+  std::string log_format = "text";
 };
 
 struct GatewayConfig {
@@ -64,6 +66,7 @@ struct GatewayConfig {
   int max_in_flight_calls = 0;
   RetryPolicy retry;
   BackoffPolicy backoff;
+  LogFormat log_format = LogFormat::kText;
   // Requests per token per rolling 10 s, until HubSpot's headers say otherwise.
   int rate_limit_per_10s = 0;
 

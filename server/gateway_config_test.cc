@@ -129,6 +129,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadFlag{[](GatewayFlags& f) { f.max_upstream_connections = 0; },
                 "--max_upstream_connections"},
         BadFlag{[](GatewayFlags& f) { f.auth_mode = "magic"; }, "--auth_mode"},
+        BadFlag{[](GatewayFlags& f) { f.log_format = "xml"; }, "--log_format"},
         BadFlag{[](GatewayFlags& f) { f.max_inputs_per_request = 0; },
                 "--max_inputs_per_request"},
         BadFlag{[](GatewayFlags& f) { f.max_concurrent_requests_per_call = 0; },

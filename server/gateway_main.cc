@@ -65,6 +65,8 @@ ABSL_FLAG(int, max_attempts, kDefaults.max_attempts,
           "Attempts per upstream request, the first included (1 disables retries)");
 ABSL_FLAG(absl::Duration, initial_backoff, kDefaults.initial_backoff,
           "Ceiling of the first retry's jittered wait; it doubles per retry");
+ABSL_FLAG(std::string, log_format, kDefaults.log_format,
+          "text (key=value lines) or json (one JSON object per line)");
 ABSL_FLAG(absl::Duration, max_backoff, kDefaults.max_backoff,
           "Largest ceiling of a retry's jittered wait");
 
@@ -89,6 +91,7 @@ GatewayFlags FlagsFromCommandLine() {
   flags.max_attempts = absl::GetFlag(FLAGS_max_attempts);
   flags.initial_backoff = absl::GetFlag(FLAGS_initial_backoff);
   flags.max_backoff = absl::GetFlag(FLAGS_max_backoff);
+  flags.log_format = absl::GetFlag(FLAGS_log_format);
   return flags;
 }
 
@@ -110,9 +113,11 @@ int Run() {
         return std::string(value);
       });
   if (!config.ok()) {
-    LogLine(absl::StrCat("gateway: cannot start: ", config.status().message()));
+    WriteLogLine(absl::StrCat("gateway: cannot start: ", config.status().message()));
     return 2;
   }
+
+  const CallLogger logger(config->log_format);
 
   // Every thread started from here on inherits the blocked signals; the main
   // thread alone receives them, in sigwait below.
@@ -125,14 +130,14 @@ int Run() {
   absl::StatusOr<std::unique_ptr<CurlMultiTransport>> transport =
       CurlMultiTransport::Create({config->max_upstream_connections});
   if (!transport.ok()) {
-    LogLine(absl::StrCat("gateway: cannot start: ", transport.status().message()));
+    logger.LogEvent(absl::StrCat("cannot start: ", transport.status().message()));
     return 2;
   }
   TimerThreadScheduler scheduler;
   absl::BitGen random;
   RateLimiter limiter({config->rate_limit_per_10s, absl::Seconds(10)});
   AssociationsArchiver archiver(*config, **transport, scheduler, limiter, random);
-  AssociationsArchiveService service(*config, archiver);
+  AssociationsArchiveService service(*config, archiver, logger);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -142,15 +147,15 @@ int Run() {
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    LogLine(absl::StrCat("gateway: cannot listen on ", config->listen));
+    logger.LogEvent(absl::StrCat("cannot listen on ", config->listen));
     return 2;
   }
   server->GetHealthCheckService()->SetServingStatus(true);
   if (!config->port_file.empty() && !WritePortFile(config->port_file, port)) {
-    LogLine(absl::StrCat("gateway: cannot write --port_file ", config->port_file));
+    logger.LogEvent(absl::StrCat("cannot write --port_file ", config->port_file));
     return 2;
   }
-  LogLine(absl::StrCat("gateway: listening on port ", port, ", upstream ",
+  logger.LogEvent(absl::StrCat("listening on port ", port, ", upstream ",
                        config->hubspot_base_url, " (API ", config->hubspot_api_version,
                        "), auth ",
                        config->auth_mode == AuthMode::kPassthrough ? "passthrough"
@@ -158,7 +163,7 @@ int Run() {
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  LogLine(absl::StrCat("gateway: ", signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
+  logger.LogEvent(absl::StrCat(signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
                        ": draining, ", service.in_flight_calls(), " calls in flight, grace ",
                        absl::FormatDuration(config->shutdown_grace)));
   server->GetHealthCheckService()->SetServingStatus(false);
@@ -168,7 +173,7 @@ int Run() {
   absl::Notification drained;
   std::thread canceller([&] {
     if (!drained.WaitForNotificationWithTimeout(config->shutdown_grace)) {
-      LogLine("gateway: grace period over; cancelling the remaining calls");
+      logger.LogEvent("grace period over; cancelling the remaining calls");
       (*transport)->Shutdown();
       scheduler.Shutdown();
     }
@@ -180,7 +185,7 @@ int Run() {
   drained.Notify();
   canceller.join();
   server->Wait();
-  LogLine("gateway: stopped");
+  logger.LogEvent("stopped");
   return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/rpc/status.pb.h"
@@ -318,11 +319,48 @@ TEST(GatewayIntegrationTest, SigtermLetsInFlightCallsFinishThenExitsZero) {
   ExpectTokenNeverPrinted(*stack);
 }
 
+TEST(GatewayIntegrationTest, JsonLogsCarryTheRequestIdAndHubSpotsCorrelationId) {
+  StackOptions options;
+  options.gateway_flags = {"--log_format=json", "--max_attempts=1"};
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"fail_next", 1}}).ok());
+  grpc::ClientContext context;
+  context.AddMetadata("x-request-id", "trace-123");
+  v1::BatchResult result;
+  const grpc::Status status =
+      stack->stub().ArchiveAssociations(&context, Request({{"1", {"2"}}}), &result);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("[request_id trace-123]"));
+  auto echoed = context.GetServerInitialMetadata().find("x-request-id");
+  ASSERT_NE(echoed, context.GetServerInitialMetadata().end());
+  EXPECT_EQ(std::string(echoed->second.data(), echoed->second.size()), "trace-123");
+
+  // Without an id the gateway makes one up, and says it.
+  const Call bad = Archive(*stack, Request({{"x", {"2"}}}));
+  EXPECT_THAT(bad.status.error_message(), HasSubstr("[request_id gw-"));
+
+  bool found = false;
+  for (absl::string_view line : absl::StrSplit(stack->gateway().Output(), '\n', absl::SkipEmpty())) {
+    const auto json = nlohmann::json::parse(line, nullptr, false);
+    ASSERT_FALSE(json.is_discarded()) << "not JSON: " << line;
+    if (json.value("request_id", "") == "trace-123") {
+      found = true;
+      EXPECT_EQ(json["code"], "UNAVAILABLE");
+      EXPECT_EQ(json["http_status"], 503);
+      EXPECT_FALSE(json["correlation_id"].get<std::string>().empty());
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST(GatewayIntegrationTest, HealthIsServingThenNotServingWhileDraining) {
   using ::grpc::health::v1::Health;
   using ::grpc::health::v1::HealthCheckRequest;
   using ::grpc::health::v1::HealthCheckResponse;
-  auto stack = StartStack();
+  StackOptions options;
+  options.gateway_flags = {"--shutdown_grace=1s"};  // The open Watch holds the drain.
+  auto stack = StartStack(options);
   ASSERT_NE(stack, nullptr);
   auto health = Health::NewStub(grpc::CreateChannel(
       absl::StrCat("127.0.0.1:", stack->gateway_port()), grpc::InsecureChannelCredentials()));
