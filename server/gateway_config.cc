@@ -51,6 +51,42 @@ absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
   return std::string(absl::StripAsciiWhitespace(contents.str()));
 }
 
+absl::StatusOr<std::string> ReadPemFile(const char* flag, const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream contents;
+  contents << file.rdbuf();
+  if (!file || contents.str().find("-----BEGIN ") == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": cannot read a PEM file at ", path));
+  }
+  return contents.str();
+}
+
+absl::StatusOr<absl::optional<ListenerTls>> ResolveListenerTls(const GatewayFlags& flags) {
+  if (flags.tls_cert.empty() && flags.tls_key.empty()) {
+    if (!flags.tls_client_ca.empty()) {
+      return absl::InvalidArgumentError("--tls_client_ca needs --tls_cert and --tls_key");
+    }
+    return absl::optional<ListenerTls>();
+  }
+  if (flags.tls_cert.empty() || flags.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
+  }
+  ListenerTls tls;
+  absl::StatusOr<std::string> pem = ReadPemFile("--tls_cert", flags.tls_cert);
+  if (!pem.ok()) return pem.status();
+  tls.certificate_chain = *std::move(pem);
+  pem = ReadPemFile("--tls_key", flags.tls_key);
+  if (!pem.ok()) return pem.status();
+  tls.private_key = *std::move(pem);
+  if (!flags.tls_client_ca.empty()) {
+    pem = ReadPemFile("--tls_client_ca", flags.tls_client_ca);
+    if (!pem.ok()) return pem.status();
+    tls.client_ca = *std::move(pem);
+  }
+  return absl::optional<ListenerTls>(std::move(tls));
+}
+
 absl::StatusOr<std::string> ResolveGatewayToken(const GatewayFlags& flags,
                                                 EnvironmentLookup environment) {
   std::string token;
@@ -147,6 +183,10 @@ absl::StatusOr<GatewayConfig> BuildGatewayConfig(const GatewayFlags& flags,
   }
   config.backoff.initial_delay = flags.initial_backoff;
   config.backoff.max_delay = flags.max_backoff;
+
+  absl::StatusOr<absl::optional<ListenerTls>> tls = ResolveListenerTls(flags);
+  if (!tls.ok()) return tls.status();
+  config.tls = *std::move(tls);
 
   if (flags.log_format == "json") {
     config.log_format = LogFormat::kJson;

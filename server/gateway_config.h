@@ -43,6 +43,17 @@ struct GatewayFlags {
   absl::Duration initial_backoff = absl::Milliseconds(200);
   absl::Duration max_backoff = absl::Seconds(10);
   std::string log_format = "text";
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
+};
+
+// TLS for the gRPC listener, as PEM text read at startup.
+struct ListenerTls {
+  std::string certificate_chain;
+  std::string private_key;  // A secret: never log it.
+  // When set, callers must present a certificate signed by one of these.
+  std::string client_ca;
 };
 
 struct GatewayConfig {
@@ -67,6 +78,8 @@ struct GatewayConfig {
   RetryPolicy retry;
   BackoffPolicy backoff;
   LogFormat log_format = LogFormat::kText;
+  // Plain-text listener when absent.
+  absl::optional<ListenerTls> tls;
   // Requests per token per rolling 10 s, until HubSpot's headers say otherwise.
   int rate_limit_per_10s = 0;
 

@@ -130,6 +130,13 @@ INSTANTIATE_TEST_SUITE_P(
                 "--max_upstream_connections"},
         BadFlag{[](GatewayFlags& f) { f.auth_mode = "magic"; }, "--auth_mode"},
         BadFlag{[](GatewayFlags& f) { f.log_format = "xml"; }, "--log_format"},
+        BadFlag{[](GatewayFlags& f) { f.tls_cert = "/nonexistent.pem"; }, "--tls_cert and"},
+        BadFlag{[](GatewayFlags& f) { f.tls_client_ca = "/ca.pem"; }, "--tls_client_ca"},
+        BadFlag{[](GatewayFlags& f) {
+                  f.tls_cert = "/nonexistent/cert.pem";
+                  f.tls_key = "/nonexistent/key.pem";
+                },
+                "--tls_cert: cannot read a PEM file"},
         BadFlag{[](GatewayFlags& f) { f.max_inputs_per_request = 0; },
                 "--max_inputs_per_request"},
         BadFlag{[](GatewayFlags& f) { f.max_concurrent_requests_per_call = 0; },

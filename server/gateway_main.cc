@@ -65,6 +65,10 @@ ABSL_FLAG(int, max_attempts, kDefaults.max_attempts,
           "Attempts per upstream request, the first included (1 disables retries)");
 ABSL_FLAG(absl::Duration, initial_backoff, kDefaults.initial_backoff,
           "Ceiling of the first retry's jittered wait; it doubles per retry");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain: serve gRPC over TLS");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM CA bundle: require callers to present a certificate it signed (mutual TLS)");
 ABSL_FLAG(std::string, log_format, kDefaults.log_format,
           "text (key=value lines) or json (one JSON object per line)");
 ABSL_FLAG(absl::Duration, max_backoff, kDefaults.max_backoff,
@@ -92,6 +96,9 @@ GatewayFlags FlagsFromCommandLine() {
   flags.initial_backoff = absl::GetFlag(FLAGS_initial_backoff);
   flags.max_backoff = absl::GetFlag(FLAGS_max_backoff);
   flags.log_format = absl::GetFlag(FLAGS_log_format);
+  flags.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  flags.tls_key = absl::GetFlag(FLAGS_tls_key);
+  flags.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
   return flags;
 }
 
@@ -103,6 +110,17 @@ bool WritePortFile(const std::string& path, int port) {
     if (!out) return false;
   }
   return std::rename(temporary.c_str(), path.c_str()) == 0;
+}
+
+std::shared_ptr<grpc::ServerCredentials> ListenerCredentials(const GatewayConfig& config) {
+  if (!config.tls.has_value()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions options(
+      config.tls->client_ca.empty()
+          ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+          : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  options.pem_key_cert_pairs.push_back({config.tls->private_key, config.tls->certificate_chain});
+  options.pem_root_certs = config.tls->client_ca;
+  return grpc::SslServerCredentials(options);
 }
 
 int Run() {
@@ -143,7 +161,7 @@ int Run() {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config->listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(config->listen, ListenerCredentials(*config), &port);
   builder.RegisterService(&service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
@@ -159,7 +177,10 @@ int Run() {
                        config->hubspot_base_url, " (API ", config->hubspot_api_version,
                        "), auth ",
                        config->auth_mode == AuthMode::kPassthrough ? "passthrough"
-                                                                   : "gateway_token"));
+                                                                   : "gateway_token",
+                       !config->tls.has_value()        ? ", plaintext"
+                       : config->tls->client_ca.empty() ? ", TLS"
+                                                        : ", mutual TLS"));
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
