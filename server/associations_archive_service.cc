@@ -65,8 +65,26 @@ std::string AssociationsArchiveService::RequestIdFor(
 
 absl::StatusOr<std::string> AssociationsArchiveService::TokenFor(
     const grpc::CallbackServerContext& context) const {
-  if (config_.auth_mode == AuthMode::kGatewayToken) return config_.gateway_token;
-  return BearerTokenFromMetadata(context.client_metadata());
+  switch (config_.auth_mode) {
+    case AuthMode::kGatewayToken:
+      return config_.gateway_token;
+    case AuthMode::kPassthrough:
+      return BearerTokenFromMetadata(context.client_metadata());
+    case AuthMode::kCallerKeys:
+      break;
+  }
+  const auto& metadata = context.client_metadata();
+  auto key = metadata.find("x-api-key");
+  const Caller* caller =
+      key == metadata.end()
+          ? nullptr
+          : config_.callers->Find(absl::string_view(key->second.data(), key->second.size()));
+  if (caller == nullptr) {
+    return absl::UnauthenticatedError(
+        "send a registered API key in the 'x-api-key' metadata (none, or an unknown one, "
+        "was sent)");
+  }
+  return caller->hubspot_token;
 }
 
 grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(

@@ -14,8 +14,6 @@
 namespace hubspot_gateway {
 namespace {
 
-constexpr size_t kMaxTokenLength = 4096;
-
 absl::Status CheckBaseUrl(absl::string_view url) {
   if (!absl::StartsWith(url, "https://") && !absl::StartsWith(url, "http://")) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -115,11 +113,6 @@ absl::StatusOr<std::string> ResolveGatewayToken(const GatewayFlags& flags,
 
 }  // namespace
 
-bool IsWellFormedToken(absl::string_view token) {
-  return !token.empty() && token.size() <= kMaxTokenLength &&
-         absl::c_all_of(token, absl::ascii_isgraph);
-}
-
 std::string GatewayConfig::ArchiveUrl(absl::string_view from_object_type,
                                       absl::string_view to_object_type) const {
   if (hubspot_api_version == "v4") {
@@ -197,6 +190,21 @@ absl::StatusOr<GatewayConfig> BuildGatewayConfig(const GatewayFlags& flags,
 
   if (flags.auth_mode == "passthrough") {
     config.auth_mode = AuthMode::kPassthrough;
+  } else if (flags.auth_mode == "caller_keys") {
+    config.auth_mode = AuthMode::kCallerKeys;
+    if (flags.callers_file.empty()) {
+      return absl::InvalidArgumentError("--auth_mode=caller_keys needs --callers_file");
+    }
+    std::ifstream file(flags.callers_file);
+    std::stringstream text;
+    text << file.rdbuf();
+    if (!file) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot read --callers_file ", flags.callers_file));
+    }
+    absl::StatusOr<CallerRegistry> callers = CallerRegistry::Parse(text.str(), environment);
+    if (!callers.ok()) return callers.status();
+    config.callers = std::make_shared<const CallerRegistry>(*std::move(callers));
   } else if (flags.auth_mode == "gateway_token") {
     config.auth_mode = AuthMode::kGatewayToken;
     absl::StatusOr<std::string> token = ResolveGatewayToken(flags, environment);
@@ -204,7 +212,8 @@ absl::StatusOr<GatewayConfig> BuildGatewayConfig(const GatewayFlags& flags,
     config.gateway_token = *std::move(token);
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
-        "--auth_mode must be gateway_token or passthrough, got \"", flags.auth_mode, "\""));
+        "--auth_mode must be gateway_token, passthrough or caller_keys, got \"",
+        flags.auth_mode, "\""));
   }
   return config;
 }

@@ -4,6 +4,7 @@
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_GATEWAY_CONFIG_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_GATEWAY_CONFIG_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/functional/function_ref.h"
@@ -11,7 +12,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
+#include "server/bearer_token.h"
 #include "server/call_log.h"
+#include "server/caller_registry.h"
 #include "server/retry_policy.h"
 
 namespace hubspot_gateway {
@@ -22,6 +25,8 @@ enum class AuthMode {
   kGatewayToken,
   // The caller's `authorization: Bearer ...` metadata, forwarded as is.
   kPassthrough,
+  // The token registered (--callers_file) for the caller's `x-api-key`.
+  kCallerKeys,
 };
 
 // The command line as given (see server/gateway_flags.cc for the flags).
@@ -46,6 +51,7 @@ struct GatewayFlags {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_client_ca;
+  std::string callers_file;
 };
 
 // TLS for the gRPC listener, as PEM text read at startup.
@@ -80,6 +86,8 @@ struct GatewayConfig {
   LogFormat log_format = LogFormat::kText;
   // Plain-text listener when absent.
   absl::optional<ListenerTls> tls;
+  // With AuthMode::kCallerKeys: who may call, and with which HubSpot token.
+  std::shared_ptr<const CallerRegistry> callers;
   // Requests per token per rolling 10 s, until HubSpot's headers say otherwise.
   int rate_limit_per_10s = 0;
 
@@ -96,9 +104,6 @@ using EnvironmentLookup = absl::FunctionRef<absl::optional<std::string>(const ch
 // to fix; no message ever contains a token.
 absl::StatusOr<GatewayConfig> BuildGatewayConfig(const GatewayFlags& flags,
                                                  EnvironmentLookup environment);
-
-// True for a token that can be sent in a header: 1-4096 visible ASCII characters.
-bool IsWellFormedToken(absl::string_view token);
 
 }  // namespace hubspot_gateway
 

@@ -44,8 +44,9 @@ ABSL_FLAG(std::string, hubspot_api_version, kDefaults.hubspot_api_version,
 ABSL_FLAG(std::string, hubspot_token_file, "",
           "File holding the gateway's HubSpot token (HUBSPOT_ACCESS_TOKEN takes precedence)");
 ABSL_FLAG(std::string, auth_mode, kDefaults.auth_mode,
-          "gateway_token (the gateway's own token) or passthrough (each caller's "
-          "'authorization: Bearer' metadata)");
+          "gateway_token (the gateway's own token), passthrough (each caller's "
+          "'authorization: Bearer' metadata) or caller_keys (each caller's 'x-api-key', "
+          "mapped by --callers_file)");
 ABSL_FLAG(absl::Duration, upstream_timeout, kDefaults.upstream_timeout,
           "Longest one upstream attempt may take (the caller's deadline also bounds it)");
 ABSL_FLAG(absl::Duration, shutdown_grace, kDefaults.shutdown_grace,
@@ -69,6 +70,9 @@ ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain: serve gRPC over TLS
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
 ABSL_FLAG(std::string, tls_client_ca, "",
           "PEM CA bundle: require callers to present a certificate it signed (mutual TLS)");
+ABSL_FLAG(std::string, callers_file, "",
+          "With --auth_mode=caller_keys: JSON mapping callers' API keys (as SHA-256 hex) to "
+          "the HubSpot token their calls use (see server/caller_registry.h)");
 ABSL_FLAG(std::string, log_format, kDefaults.log_format,
           "text (key=value lines) or json (one JSON object per line)");
 ABSL_FLAG(absl::Duration, max_backoff, kDefaults.max_backoff,
@@ -96,6 +100,7 @@ GatewayFlags FlagsFromCommandLine() {
   flags.initial_backoff = absl::GetFlag(FLAGS_initial_backoff);
   flags.max_backoff = absl::GetFlag(FLAGS_max_backoff);
   flags.log_format = absl::GetFlag(FLAGS_log_format);
+  flags.callers_file = absl::GetFlag(FLAGS_callers_file);
   flags.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   flags.tls_key = absl::GetFlag(FLAGS_tls_key);
   flags.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
@@ -176,8 +181,9 @@ int Run() {
   logger.LogEvent(absl::StrCat("listening on port ", port, ", upstream ",
                        config->hubspot_base_url, " (API ", config->hubspot_api_version,
                        "), auth ",
-                       config->auth_mode == AuthMode::kPassthrough ? "passthrough"
-                                                                   : "gateway_token",
+                       config->auth_mode == AuthMode::kPassthrough  ? "passthrough"
+                       : config->auth_mode == AuthMode::kCallerKeys ? "caller_keys"
+                                                                     : "gateway_token",
                        !config->tls.has_value()        ? ", plaintext"
                        : config->tls->client_ca.empty() ? ", TLS"
                                                         : ", mutual TLS"));

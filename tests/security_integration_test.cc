@@ -1,7 +1,9 @@
 // Security end to end: TLS and mutual TLS on the gateway's listener, with
 // throwaway certificates made by openssl for each run.
 #include <cstdlib>
+#include <fstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -108,6 +110,54 @@ TEST(SecurityIntegrationTest, MutualTlsRequiresACallerCertificateFromTheCa) {
   const grpc::Status status = Call(stack->gateway_port(), grpc::SslCredentials(with_certificate));
   EXPECT_TRUE(status.ok()) << status.error_message();
   EXPECT_THAT(stack->gateway().Output(), ::testing::HasSubstr("mutual TLS"));
+}
+
+std::string Sha256HexForTest(const std::string& text) {
+  const std::string file = TempPath("hash-input");
+  std::ofstream(file) << text;
+  const std::string digest_file = TempPath("hash-output");
+  std::system(absl::StrCat("sha256sum ", file, " | cut -c1-64 > ", digest_file).c_str());
+  return std::string(absl::StripAsciiWhitespace(ReadFile(digest_file)));
+}
+
+grpc::Status CallWithKey(Stack& stack, const std::string& api_key) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
+  if (!api_key.empty()) context.AddMetadata("x-api-key", api_key);
+  v1::BatchResult result;
+  return stack.stub().ArchiveAssociations(&context, Request(), &result);
+}
+
+TEST(SecurityIntegrationTest, CallerKeysSelectEachTeamsHubSpotToken) {
+  const std::string callers_file = TempPath("callers.json");
+  // Team "billing" uses the simulator's full-scope token; team "support" a
+  // token the simulator knows but without the write scope.
+  std::ofstream(callers_file) << R"({"callers": [
+      {"name": "billing", "api_key_sha256": ")"
+                              << Sha256HexForTest("key-billing-123") << R"(",
+       "hubspot_token": ")" << testing::kSimulatorToken << R"("},
+      {"name": "support", "api_key_sha256": ")"
+                              << Sha256HexForTest("key-support-456") << R"(",
+       "hubspot_token": "pat-support-token"}]})";
+  StackOptions options;
+  options.simulator_flags = {"--tokens_without_scopes=pat-support-token"};
+  options.gateway_flags = {"--auth_mode=caller_keys",
+                           absl::StrCat("--callers_file=", callers_file)};
+  options.gateway_token = "";
+  auto started = Stack::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  Stack& stack = **started;
+
+  EXPECT_EQ(CallWithKey(stack, "").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(CallWithKey(stack, "key-nobody").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(CallWithKey(stack, "key-billing-123").ok());
+  EXPECT_EQ(CallWithKey(stack, "key-support-456").error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);  // support's own token was used
+  const std::string output = stack.AllOutput();
+  for (const char* secret : {"key-billing-123", "key-support-456", "key-nobody",
+                             "pat-support-token", testing::kSimulatorToken}) {
+    EXPECT_THAT(output, ::testing::Not(::testing::HasSubstr(secret))) << secret;
+  }
 }
 
 }  // namespace
