@@ -24,6 +24,7 @@ _PKG_CONFIG = {
     "curl": ["libcurl"],
     "grpc": ["grpc++", "protobuf"],
     "gtest": ["gmock", "gtest"],
+    "prometheus": ["prometheus-cpp-pull", "prometheus-cpp-core"],
     "gtest_main": ["gmock", "gtest", "gtest_main"],
 }
 

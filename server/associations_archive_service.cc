@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/algorithm/container.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -48,12 +49,30 @@ absl::optional<std::string> RequestIdFromMetadata(
   return std::string(value);
 }
 
+int FailedInputs(const v1::ArchiveAssociationsRequest& request,
+                 const absl::StatusOr<v1::BatchResult>& result) {
+  if (!result.ok()) return request.inputs_size();
+  absl::flat_hash_set<absl::string_view> failed;
+  for (const v1::StandardError& error : result->errors()) {
+    auto ids = error.context().find("fromIds");
+    if (ids == error.context().end()) continue;
+    for (const std::string& id : ids->second.values()) failed.insert(id);
+  }
+  int count = 0;
+  for (const v1::ArchiveInput& input : request.inputs()) {
+    count += failed.contains(input.from_object().id());
+  }
+  return count;
+}
+
 AssociationsArchiveService::AssociationsArchiveService(const GatewayConfig& config,
                                                        AssociationsArchiver& archiver,
-                                                       const CallLogger& logger)
+                                                       const CallLogger& logger,
+                                                       GatewayMetrics& metrics)
     : config_(config),
       archiver_(archiver),
       logger_(logger),
+      metrics_(metrics),
       request_id_prefix_(absl::StrFormat("gw-%08x-", absl::Uniform<uint32_t>(absl::BitGen()))) {}
 
 std::string AssociationsArchiveService::RequestIdFor(
@@ -92,6 +111,7 @@ grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(
     v1::BatchResult* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const absl::Time start = absl::Now();
+  metrics_.OnCallStarted();
   std::string request_id = RequestIdFor(*context);
   context->AddInitialMetadata("x-request-id", request_id);
   auto finish = [this, reactor, request, response, start, request_id](
@@ -111,6 +131,9 @@ grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(
     entry.message = result.status().message();
     entry.latency = absl::Now() - start;
     logger_.LogCall(entry);
+    const int failed = FailedInputs(*request, result);
+    metrics_.OnCallFinished(entry.method, entry.code, entry.latency,
+                            request->inputs_size() - failed, failed);
     if (counted) in_flight_calls_.fetch_sub(1);
     if (result.ok()) {
       *response = *std::move(result);

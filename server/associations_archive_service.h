@@ -17,6 +17,7 @@
 #include "absl/types/optional.h"
 #include "server/associations_archiver.h"
 #include "server/call_log.h"
+#include "server/gateway_metrics.h"
 #include "server/gateway_config.h"
 
 namespace hubspot_gateway {
@@ -31,12 +32,17 @@ absl::optional<std::string> RequestIdFromMetadata(
 absl::StatusOr<std::string> BearerTokenFromMetadata(
     const std::multimap<grpc::string_ref, grpc::string_ref>& metadata);
 
+// How many of a finished call's inputs failed: all of them when the call
+// failed, else those whose from id an error names in its `fromIds` context.
+int FailedInputs(const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
+                 const absl::StatusOr<hubspot::crm::associations::v1::BatchResult>& result);
+
 class AssociationsArchiveService final
     : public hubspot::crm::associations::v1::AssociationsArchive::CallbackService {
  public:
-  // `config`, `archiver` and `logger` must outlive the service.
+  // `config`, `archiver`, `logger` and `metrics` must outlive the service.
   AssociationsArchiveService(const GatewayConfig& config, AssociationsArchiver& archiver,
-                             const CallLogger& logger);
+                             const CallLogger& logger, GatewayMetrics& metrics);
 
   grpc::ServerUnaryReactor* ArchiveAssociations(
       grpc::CallbackServerContext* context,
@@ -53,6 +59,7 @@ class AssociationsArchiveService final
   const GatewayConfig& config_;
   AssociationsArchiver& archiver_;
   const CallLogger& logger_;
+  GatewayMetrics& metrics_;
   const std::string request_id_prefix_;
   std::atomic<uint64_t> next_request_id_{0};
   std::atomic<int> in_flight_calls_{0};

@@ -61,6 +61,7 @@ class ArchiveCall : public std::enable_shared_from_this<ArchiveCall> {
       return;
     }
     if (*slot > now) {
+      archiver_.observer_.OnRateLimitWait(*slot - now);
       archiver_.scheduler_.RunAfter(*slot - now, [self = shared_from_this(), chunk, attempt] {
         self->Transmit(chunk, attempt);
       });
@@ -121,6 +122,7 @@ class ArchiveCall : public std::enable_shared_from_this<ArchiveCall> {
           absl::MutexLock lock(&mu_);
           ++summary_.retries;
         }
+        archiver_.observer_.OnRetry();
         archiver_.scheduler_.RunAfter(delay, [self = shared_from_this(), chunk, attempt] {
           self->SendAttempt(chunk, attempt + 1);
         });
@@ -132,11 +134,14 @@ class ArchiveCall : public std::enable_shared_from_this<ArchiveCall> {
 
   void RecordAnswer(const absl::StatusOr<HttpResponse>& exchange,
                     const absl::StatusOr<v1::BatchResult>& outcome) {
+    const auto upstream = GetUpstreamError(outcome.status());
+    archiver_.observer_.OnUpstreamAnswer(exchange.ok() ? exchange->status_code : 0,
+                                         upstream.has_value() ? upstream->policy_name() : "");
     if (!exchange.ok()) return;
     std::string correlation_id;
     if (const auto header = exchange->Header("x-hubspot-correlation-id"); header.has_value()) {
       correlation_id = std::string(*header);
-    } else if (const auto upstream = GetUpstreamError(outcome.status()); upstream.has_value()) {
+    } else if (upstream.has_value()) {
       correlation_id = upstream->correlation_id();
     }
     absl::MutexLock lock(&mu_);
@@ -198,11 +203,13 @@ class ArchiveCall : public std::enable_shared_from_this<ArchiveCall> {
 
 AssociationsArchiver::AssociationsArchiver(const GatewayConfig& config,
                                            HttpTransport& transport, Scheduler& scheduler,
-                                           RateLimiter& limiter, absl::BitGenRef random)
+                                           RateLimiter& limiter, ArchiveObserver& observer,
+                                           absl::BitGenRef random)
     : config_(config),
       transport_(transport),
       scheduler_(scheduler),
       limiter_(limiter),
+      observer_(observer),
       random_(random) {}
 
 void AssociationsArchiver::Archive(const v1::ArchiveAssociationsRequest& request,

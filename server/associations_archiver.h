@@ -14,6 +14,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "hubspot/crm/associations/v1/associations_archive.pb.h"
+#include "server/archive_observer.h"
 #include "server/gateway_config.h"
 #include "server/http_transport.h"
 #include "server/rate_limiter.h"
@@ -38,7 +39,8 @@ class AssociationsArchiver {
 
   // All references must outlive the archiver; `random` is used under a lock.
   AssociationsArchiver(const GatewayConfig& config, HttpTransport& transport,
-                       Scheduler& scheduler, RateLimiter& limiter, absl::BitGenRef random);
+                       Scheduler& scheduler, RateLimiter& limiter, ArchiveObserver& observer,
+                       absl::BitGenRef random);
 
   // Archives `request` with HubSpot token `token` before `deadline`; `done`
   // runs once, on any thread, possibly before Archive returns. `request` must
@@ -56,6 +58,7 @@ class AssociationsArchiver {
   HttpTransport& transport_;
   Scheduler& scheduler_;
   RateLimiter& limiter_;
+  ArchiveObserver& observer_;
   absl::Mutex random_mu_;
   absl::BitGenRef random_ ABSL_GUARDED_BY(random_mu_);
 };

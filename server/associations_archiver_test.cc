@@ -58,7 +58,7 @@ class AssociationsArchiverTest : public testing::Test {
 
   Outcome Archive(FakeHttpTransport& transport, const v1::ArchiveAssociationsRequest& request,
                   absl::Duration deadline_in = absl::Minutes(5)) {
-    AssociationsArchiver archiver(config_, transport, scheduler_, limiter_, random_);
+    AssociationsArchiver archiver(config_, transport, scheduler_, limiter_, observer_, random_);
     std::optional<Outcome> outcome;
     archiver.Archive(request, kToken, scheduler_.Now() + deadline_in,
                      [&](absl::StatusOr<v1::BatchResult> result, const UpstreamSummary& s) {
@@ -71,6 +71,7 @@ class AssociationsArchiverTest : public testing::Test {
   GatewayConfig config_;
   FakeScheduler scheduler_;
   RateLimiter limiter_{RateBudget{0, absl::Seconds(10)}};
+  ArchiveObserver observer_;
   testing::NiceMock<absl::MockingBitGen> random_;
 };
 
@@ -221,7 +222,7 @@ namespace {
 TEST_F(AssociationsArchiverTest, ChunksArePacedByTheRateBudget) {
   RateLimiter paced(RateBudget{2, absl::Seconds(10)});
   FakeHttpTransport transport([](const HttpRequest&) { return FakeHttpTransport::Answer(204); });
-  AssociationsArchiver archiver(config_, transport, scheduler_, paced, random_);
+  AssociationsArchiver archiver(config_, transport, scheduler_, paced, observer_, random_);
   std::optional<absl::StatusOr<v1::BatchResult>> result;
   const auto request = Request(350);  // 4 chunks, 2 allowed per 10 s.
   archiver.Archive(request, kToken, scheduler_.Now() + absl::Minutes(1),
@@ -238,7 +239,7 @@ TEST_F(AssociationsArchiverTest, ChunksArePacedByTheRateBudget) {
 TEST_F(AssociationsArchiverTest, NoRoomInTheBudgetBeforeTheDeadlineIsDeadlineExceeded) {
   RateLimiter paced(RateBudget{1, absl::Seconds(10)});
   FakeHttpTransport transport([](const HttpRequest&) { return FakeHttpTransport::Answer(204); });
-  AssociationsArchiver archiver(config_, transport, scheduler_, paced, random_);
+  AssociationsArchiver archiver(config_, transport, scheduler_, paced, observer_, random_);
   const auto request = Request(1);
   int finished = 0;
   for (int i = 0; i < 2; ++i) {

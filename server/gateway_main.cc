@@ -26,7 +26,9 @@
 #include "server/associations_archiver.h"
 #include "server/call_log.h"
 #include "server/curl_multi_transport.h"
+#include "prometheus/exposer.h"
 #include "server/gateway_config.h"
+#include "server/gateway_metrics.h"
 #include "server/rate_limiter.h"
 #include "server/timer_thread_scheduler.h"
 
@@ -73,6 +75,9 @@ ABSL_FLAG(std::string, tls_client_ca, "",
 ABSL_FLAG(std::string, callers_file, "",
           "With --auth_mode=caller_keys: JSON mapping callers' API keys (as SHA-256 hex) to "
           "the HubSpot token their calls use (see server/caller_registry.h)");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "If set, serve Prometheus metrics at http://ADDRESS/metrics (host:port; port 0 "
+          "picks a free one, logged at startup)");
 ABSL_FLAG(std::string, log_format, kDefaults.log_format,
           "text (key=value lines) or json (one JSON object per line)");
 ABSL_FLAG(absl::Duration, max_backoff, kDefaults.max_backoff,
@@ -159,8 +164,16 @@ int Run() {
   TimerThreadScheduler scheduler;
   absl::BitGen random;
   RateLimiter limiter({config->rate_limit_per_10s, absl::Seconds(10)});
-  AssociationsArchiver archiver(*config, **transport, scheduler, limiter, random);
-  AssociationsArchiveService service(*config, archiver, logger);
+  GatewayMetrics metrics;
+  AssociationsArchiver archiver(*config, **transport, scheduler, limiter, metrics, random);
+  AssociationsArchiveService service(*config, archiver, logger, metrics);
+  std::unique_ptr<prometheus::Exposer> exposer;
+  if (const std::string address = absl::GetFlag(FLAGS_metrics_listen); !address.empty()) {
+    exposer = std::make_unique<prometheus::Exposer>(address);
+    exposer->RegisterCollectable(metrics.registry());
+    const auto ports = exposer->GetListeningPorts();
+    logger.LogEvent(absl::StrCat("metrics on port ", ports.empty() ? 0 : ports.front()));
+  }
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

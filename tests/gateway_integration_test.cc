@@ -1,6 +1,9 @@
 // End-to-end: the real gateway and the real HubSpot simulator as processes on
 // loopback, called over real gRPC.
+#include <httplib.h>
 #include <signal.h>
+
+#include <cstring>
 
 #include <thread>
 
@@ -352,6 +355,41 @@ TEST(GatewayIntegrationTest, JsonLogsCarryTheRequestIdAndHubSpotsCorrelationId) 
     }
   }
   EXPECT_TRUE(found);
+}
+
+// The gateway's /metrics page, scraped over HTTP.
+std::string ScrapeMetrics(Stack& stack) {
+  const std::string output = stack.gateway().Output();
+  const size_t at = output.find("metrics on port ");
+  if (at == std::string::npos) return "";
+  const int port = std::atoi(output.c_str() + at + strlen("metrics on port "));
+  httplib::Client client("127.0.0.1", port);
+  httplib::Result result = client.Get("/metrics");
+  return result && result->status == 200 ? result->body : "";
+}
+
+TEST(GatewayIntegrationTest, PrometheusMetricsCountCallsUpstreamAnswersAndRetries) {
+  StackOptions options;
+  options.gateway_flags = {"--metrics_listen=127.0.0.1:0", "--initial_backoff=10ms"};
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"fail_next", 1}}).ok());
+  ASSERT_TRUE(Archive(*stack, Request({{"1", {"2"}}, {"3", {"4"}}})).status.ok());
+  EXPECT_FALSE(Archive(*stack, Request({{"x", {"2"}}})).status.ok());
+  const std::string metrics = ScrapeMetrics(*stack);
+  ASSERT_FALSE(metrics.empty()) << stack->gateway().Output();
+  EXPECT_THAT(metrics,
+              HasSubstr("gateway_calls_total{code=\"OK\",method=\"ArchiveAssociations\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("gateway_calls_total{code=\"INVALID_ARGUMENT\","
+                                 "method=\"ArchiveAssociations\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("gateway_upstream_requests_total{status=\"503\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("gateway_upstream_requests_total{status=\"204\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("gateway_upstream_retries_total 1"));
+  EXPECT_THAT(metrics, HasSubstr("gateway_inputs_archived_total 2"));
+  EXPECT_THAT(metrics, HasSubstr("gateway_inputs_failed_total 1"));
+  EXPECT_THAT(metrics, HasSubstr("gateway_in_flight_calls 0"));
+  EXPECT_THAT(metrics, HasSubstr("gateway_call_duration_seconds_count{method=\"ArchiveAssociations\"} 2"));
+  EXPECT_THAT(metrics, Not(HasSubstr(kSimulatorToken)));
 }
 
 TEST(GatewayIntegrationTest, HealthIsServingThenNotServingWhileDraining) {

@@ -1,0 +1,57 @@
+// GatewayMetrics: the gateway's Prometheus metrics (prometheus-cpp), served
+// on --metrics_listen. Calls by method and gRPC code, call latency, upstream
+// requests by HTTP status, retries, 429s received, rate-limiter waits,
+// in-flight calls, inputs archived and failed. No label ever carries a token,
+// key or id. Thread-safe.
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_GATEWAY_METRICS_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_GATEWAY_METRICS_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/gauge.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+#include "server/archive_observer.h"
+
+namespace hubspot_gateway {
+
+class GatewayMetrics final : public ArchiveObserver {
+ public:
+  GatewayMetrics();
+
+  // The registry to expose (or to read in tests).
+  std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
+
+  void OnCallStarted();
+  // A call finished: counted by method and code, its latency observed, and its
+  // inputs split into archived and failed.
+  void OnCallFinished(absl::string_view method, absl::StatusCode code, absl::Duration latency,
+                      int inputs_archived, int inputs_failed);
+
+  void OnUpstreamAnswer(int http_status, absl::string_view rate_limit_policy) override;
+  void OnRetry() override;
+  void OnRateLimitWait(absl::Duration wait) override;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  prometheus::Family<prometheus::Counter>& calls_;
+  prometheus::Family<prometheus::Histogram>& call_seconds_;
+  prometheus::Family<prometheus::Counter>& upstream_requests_;
+  prometheus::Family<prometheus::Counter>& rate_limited_;
+  prometheus::Counter& retries_;
+  prometheus::Counter& limiter_wait_seconds_;
+  prometheus::Histogram& limiter_waits_;
+  prometheus::Gauge& in_flight_;
+  prometheus::Counter& inputs_archived_;
+  prometheus::Counter& inputs_failed_;
+};
+
+}  // namespace hubspot_gateway
+
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_GATEWAY_METRICS_H_

@@ -1,0 +1,43 @@
+#include "server/gateway_metrics.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "prometheus/text_serializer.h"
+
+namespace hubspot_gateway {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string Exposition(const GatewayMetrics& metrics) {
+  return prometheus::TextSerializer().Serialize(metrics.registry()->Collect());
+}
+
+TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
+  GatewayMetrics metrics;
+  metrics.OnCallStarted();
+  metrics.OnCallStarted();
+  metrics.OnUpstreamAnswer(503, "");
+  metrics.OnRetry();
+  metrics.OnUpstreamAnswer(429, "TEN_SECONDLY_ROLLING");
+  metrics.OnRetry();
+  metrics.OnRateLimitWait(absl::Milliseconds(1500));
+  metrics.OnUpstreamAnswer(204, "");
+  metrics.OnCallFinished("ArchiveAssociations", absl::StatusCode::kOk, absl::Milliseconds(20),
+                         99, 1);
+  const std::string text = Exposition(metrics);
+  EXPECT_THAT(text, HasSubstr("gateway_calls_total{code=\"OK\",method=\"ArchiveAssociations\"} 1"));
+  EXPECT_THAT(text, HasSubstr("gateway_upstream_requests_total{status=\"503\"} 1"));
+  EXPECT_THAT(text, HasSubstr("gateway_upstream_requests_total{status=\"204\"} 1"));
+  EXPECT_THAT(text, HasSubstr(
+                        "gateway_upstream_rate_limited_total{policy=\"TEN_SECONDLY_ROLLING\"} 1"));
+  EXPECT_THAT(text, HasSubstr("gateway_upstream_retries_total 2"));
+  EXPECT_THAT(text, HasSubstr("gateway_rate_limiter_wait_seconds_total 1.5"));
+  EXPECT_THAT(text, HasSubstr("gateway_in_flight_calls 1"));
+  EXPECT_THAT(text, HasSubstr("gateway_inputs_archived_total 99"));
+  EXPECT_THAT(text, HasSubstr("gateway_inputs_failed_total 1"));
+  EXPECT_THAT(text, HasSubstr("gateway_call_duration_seconds_count{method=\"ArchiveAssociations\"} 1"));
+}
+
+}  // namespace
+}  // namespace hubspot_gateway
