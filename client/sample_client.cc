@@ -16,6 +16,8 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "client/bulk_archive.h"
+#include "client/bulk_pairs.h"
 #include "client/pair_args.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -25,8 +27,15 @@
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "The gateway's address");
 ABSL_FLAG(std::string, from_type, "contacts", "Object type of the 'from' records");
 ABSL_FLAG(std::string, to_type, "companies", "Object type of the 'to' records");
-ABSL_FLAG(absl::Duration, deadline, absl::Seconds(30), "Deadline of the call");
+ABSL_FLAG(absl::Duration, deadline, absl::Seconds(30),
+          "Deadline of the call (of the whole stream in bulk mode)");
 ABSL_FLAG(bool, json, false, "Print the result (or error) as JSON");
+ABSL_FLAG(std::string, bulk_file, "",
+          "Bulk mode: stream the from,to pairs of this CSV or JSON Lines (.jsonl) file, or "
+          "'-' for stdin, with progress; instead of --pair");
+ABSL_FLAG(std::string, failed_out, "",
+          "Bulk mode: write the pairs that failed here, in the input's format, to feed back in");
+ABSL_FLAG(int, pairs_per_message, 100, "Bulk mode: pairs per streamed request");
 ABSL_FLAG(std::string, bearer_token_env, "",
           "If set, send the token in this environment variable as "
           "'authorization: Bearer' metadata (for a gateway in passthrough mode)");
@@ -83,7 +92,49 @@ void PrintFailure(const grpc::Status& status, bool json) {
   if (has_upstream) std::cerr << "upstream error: " << Json(upstream) << "\n";
 }
 
+// Sets the deadline and, with --bearer_token_env, the caller's token; false
+// (after saying why) when that variable is not set.
+bool AddCallMetadata(grpc::ClientContext& context) {
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_deadline)));
+  const std::string env = absl::GetFlag(FLAGS_bearer_token_env);
+  if (env.empty()) return true;
+  const char* token = std::getenv(env.c_str());
+  if (token == nullptr) {
+    std::cerr << "--bearer_token_env: " << env << " is not set\n";
+    return false;
+  }
+  context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+  return true;
+}
+
+int RunBulk() {
+  BulkOptions options;
+  options.input_path = absl::GetFlag(FLAGS_bulk_file);
+  options.format = FormatForPath(options.input_path);
+  options.failed_path = absl::GetFlag(FLAGS_failed_out);
+  options.from_object_type = absl::GetFlag(FLAGS_from_type);
+  options.to_object_type = absl::GetFlag(FLAGS_to_type);
+  options.pairs_per_message = absl::GetFlag(FLAGS_pairs_per_message);
+  auto stub = v1::AssociationsArchive::NewStub(
+      grpc::CreateChannel(absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  if (!AddCallMetadata(context)) return kExitUsage;
+  const BulkOutcome outcome = RunBulkArchive(*stub, context, options);
+  std::cout << "sent " << outcome.pairs_sent << " pairs: " << outcome.pairs_archived
+            << " archived, " << outcome.pairs_failed << " failed";
+  if (outcome.pairs_failed > 0 && !options.failed_path.empty()) {
+    std::cout << " (written to " << options.failed_path << ")";
+  }
+  std::cout << "\n";
+  if (!outcome.status.ok()) {
+    PrintFailure(outcome.status, /*json=*/false);
+    return outcome.status.error_code();
+  }
+  return outcome.pairs_failed == 0 ? 0 : kExitIncomplete;
+}
+
 int Run(const std::vector<std::string>& pairs) {
+  if (!absl::GetFlag(FLAGS_bulk_file).empty()) return RunBulk();
   v1::ArchiveAssociationsRequest request;
   request.set_from_object_type(absl::GetFlag(FLAGS_from_type));
   request.set_to_object_type(absl::GetFlag(FLAGS_to_type));
@@ -103,15 +154,7 @@ int Run(const std::vector<std::string>& pairs) {
   auto stub = v1::AssociationsArchive::NewStub(
       grpc::CreateChannel(absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::GetFlag(FLAGS_deadline)));
-  if (const std::string env = absl::GetFlag(FLAGS_bearer_token_env); !env.empty()) {
-    const char* token = std::getenv(env.c_str());
-    if (token == nullptr) {
-      std::cerr << "--bearer_token_env: " << env << " is not set\n";
-      return kExitUsage;
-    }
-    context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
-  }
+  if (!AddCallMetadata(context)) return kExitUsage;
   v1::BatchResult result;
   const grpc::Status status = stub->ArchiveAssociations(&context, request, &result);
   const bool json = absl::GetFlag(FLAGS_json);

@@ -3,13 +3,14 @@
 #include <utility>
 
 #include "absl/algorithm/container.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "server/archive_stream_reactor.h"
+#include "server/batch_merge.h"
 #include "server/call_log.h"
 #include "server/grpc_status.h"
 
@@ -47,22 +48,6 @@ absl::optional<std::string> RequestIdFromMetadata(
     return absl::nullopt;
   }
   return std::string(value);
-}
-
-int FailedInputs(const v1::ArchiveAssociationsRequest& request,
-                 const absl::StatusOr<v1::BatchResult>& result) {
-  if (!result.ok()) return request.inputs_size();
-  absl::flat_hash_set<absl::string_view> failed;
-  for (const v1::StandardError& error : result->errors()) {
-    auto ids = error.context().find("fromIds");
-    if (ids == error.context().end()) continue;
-    for (const std::string& id : ids->second.values()) failed.insert(id);
-  }
-  int count = 0;
-  for (const v1::ArchiveInput& input : request.inputs()) {
-    count += failed.contains(input.from_object().id());
-  }
-  return count;
 }
 
 AssociationsArchiveService::AssociationsArchiveService(const GatewayConfig& config,
@@ -104,6 +89,48 @@ absl::StatusOr<std::string> AssociationsArchiveService::TokenFor(
         "was sent)");
   }
   return caller->hubspot_token;
+}
+
+absl::Status AssociationsArchiveService::Admit() {
+  if (in_flight_calls_.fetch_add(1) < config_.max_in_flight_calls) return absl::OkStatus();
+  in_flight_calls_.fetch_sub(1);
+  return absl::ResourceExhaustedError(
+      absl::StrCat("the gateway is at its limit of ", config_.max_in_flight_calls,
+                   " calls in flight; retry with backoff"));
+}
+
+grpc::ServerBidiReactor<v1::ArchiveAssociationsRequest, v1::ArchiveProgress>*
+AssociationsArchiveService::ArchiveAssociationsStream(grpc::CallbackServerContext* context) {
+  const absl::Time start = absl::Now();
+  metrics_.OnCallStarted();
+  std::string request_id = RequestIdFor(*context);
+  context->AddInitialMetadata("x-request-id", request_id);
+  absl::Status refusal = Admit();
+  const bool counted = refusal.ok();
+  absl::StatusOr<std::string> token = std::string();
+  if (refusal.ok()) {
+    token = TokenFor(*context);
+    refusal = token.status();
+  }
+  auto on_finished = [this, start, request_id, counted](const StreamSummary& summary) {
+    CallLogEntry entry;
+    entry.method = "ArchiveAssociationsStream";
+    entry.request_id = request_id;
+    entry.inputs = static_cast<int>(summary.inputs_received);
+    entry.upstream_requests = static_cast<int>(summary.upstream_requests);
+    entry.code = summary.status.code();
+    entry.message = summary.status.message();
+    entry.latency = absl::Now() - start;
+    logger_.LogCall(entry);
+    metrics_.OnCallFinished(entry.method, entry.code, entry.latency,
+                            static_cast<int>(summary.inputs_archived),
+                            static_cast<int>(summary.inputs_failed));
+    if (counted) in_flight_calls_.fetch_sub(1);
+  };
+  return new ArchiveStreamReactor(archiver_, token.ok() ? *std::move(token) : std::string(),
+                                  absl::FromChrono(context->deadline()),
+                                  config_.max_concurrent_requests_per_call, std::move(refusal),
+                                  std::move(on_finished));
 }
 
 grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(
@@ -150,12 +177,8 @@ grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(
     reactor->Finish(ToGrpcStatus(failure));
   };
 
-  if (in_flight_calls_.fetch_add(1) >= config_.max_in_flight_calls) {
-    in_flight_calls_.fetch_sub(1);
-    finish(absl::ResourceExhaustedError(absl::StrCat(
-               "the gateway is at its limit of ", config_.max_in_flight_calls,
-               " calls in flight; retry with backoff")),
-           UpstreamSummary{}, /*counted=*/false);
+  if (absl::Status admitted = Admit(); !admitted.ok()) {
+    finish(admitted, UpstreamSummary{}, /*counted=*/false);
     return reactor;
   }
   absl::StatusOr<std::string> token = TokenFor(*context);

@@ -32,11 +32,6 @@ absl::optional<std::string> RequestIdFromMetadata(
 absl::StatusOr<std::string> BearerTokenFromMetadata(
     const std::multimap<grpc::string_ref, grpc::string_ref>& metadata);
 
-// How many of a finished call's inputs failed: all of them when the call
-// failed, else those whose from id an error names in its `fromIds` context.
-int FailedInputs(const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
-                 const absl::StatusOr<hubspot::crm::associations::v1::BatchResult>& result);
-
 class AssociationsArchiveService final
     : public hubspot::crm::associations::v1::AssociationsArchive::CallbackService {
  public:
@@ -49,12 +44,19 @@ class AssociationsArchiveService final
       const hubspot::crm::associations::v1::ArchiveAssociationsRequest* request,
       hubspot::crm::associations::v1::BatchResult* response) override;
 
+  grpc::ServerBidiReactor<hubspot::crm::associations::v1::ArchiveAssociationsRequest,
+                          hubspot::crm::associations::v1::ArchiveProgress>*
+  ArchiveAssociationsStream(grpc::CallbackServerContext* context) override;
+
   int in_flight_calls() const { return in_flight_calls_.load(); }
 
  private:
   absl::StatusOr<std::string> TokenFor(const grpc::CallbackServerContext& context) const;
   // The caller's x-request-id, or "gw-<process prefix>-<sequence>".
   std::string RequestIdFor(const grpc::CallbackServerContext& context);
+  // Counts a new call in flight; RESOURCE_EXHAUSTED (and not counted) when
+  // the gateway is at --max_in_flight_calls.
+  absl::Status Admit();
 
   const GatewayConfig& config_;
   AssociationsArchiver& archiver_;

@@ -57,8 +57,12 @@ void BatchMerger::AddSucceeded(v1::BatchResult result) {
 
 void BatchMerger::AddFailed(const Chunk& chunk, const absl::Status& failure) {
   if (first_failure_.ok()) first_failure_ = failure;
-  v1::StandardError& error = *merged_.add_errors();
+  *merged_.add_errors() = ChunkFailureError(chunk, failure);
   merged_.set_num_errors(merged_.num_errors() + 1);
+}
+
+v1::StandardError ChunkFailureError(const Chunk& chunk, const absl::Status& failure) {
+  v1::StandardError error;
   error.set_status("error");
   error.set_message(std::string(failure.message()));
   const auto upstream = GetUpstreamError(failure);
@@ -86,6 +90,23 @@ void BatchMerger::AddFailed(const Chunk& chunk, const absl::Status& failure) {
     AddContext(error, "attempts",
                upstream->attempts() == 0 ? "" : absl::StrCat(upstream->attempts()));
   }
+  return error;
+}
+
+int FailedInputs(const v1::ArchiveAssociationsRequest& request,
+                 const absl::StatusOr<v1::BatchResult>& result) {
+  if (!result.ok()) return request.inputs_size();
+  absl::flat_hash_set<absl::string_view> failed;
+  for (const v1::StandardError& error : result->errors()) {
+    auto ids = error.context().find("fromIds");
+    if (ids == error.context().end()) continue;
+    for (const std::string& id : ids->second.values()) failed.insert(id);
+  }
+  int count = 0;
+  for (const v1::ArchiveInput& input : request.inputs()) {
+    count += failed.contains(input.from_object().id());
+  }
+  return count;
 }
 
 absl::StatusOr<v1::BatchResult> BatchMerger::Finish() && {

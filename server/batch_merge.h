@@ -12,14 +12,23 @@
 
 namespace hubspot_gateway {
 
+// The StandardError for a chunk that failed for good with `failure`: the
+// context keys fromIds, inputs ("from:to,to" per input), httpStatus, grpcCode,
+// and category/correlationId/policyName/attempts when known.
+hubspot::crm::associations::v1::StandardError ChunkFailureError(const Chunk& chunk,
+                                                                const absl::Status& failure);
+
+// How many of a finished call's inputs failed: all of them when the call
+// failed, else those whose from id an error names in its `fromIds` context.
+int FailedInputs(const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
+                 const absl::StatusOr<hubspot::crm::associations::v1::BatchResult>& result);
+
 class BatchMerger {
  public:
   // A chunk HubSpot answered with `result`.
   void AddSucceeded(hubspot::crm::associations::v1::BatchResult result);
 
-  // A chunk that failed for good with `failure`. Its StandardError has the
-  // context keys fromIds, inputs ("from:to,to" per input), httpStatus,
-  // grpcCode, and category/correlationId/policyName when HubSpot sent them.
+  // A chunk that failed for good with `failure` (see ChunkFailureError).
   void AddFailed(const Chunk& chunk, const absl::Status& failure);
 
   // The merged result: status COMPLETE when every chunk that succeeded is

@@ -16,6 +16,8 @@ const absl::Duration kStartTimeout = absl::Seconds(30);
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<Stack>> Stack::Start(StackOptions options) {
+  // A server that hangs up mid-request must fail that request, not kill the test.
+  signal(SIGPIPE, SIG_IGN);
   std::unique_ptr<Stack> stack(new Stack());
   stack->simulator_flags_ = options.simulator_flags;
   if (auto s = stack->StartSimulator("127.0.0.1:0"); !s.ok()) return s;

@@ -1,0 +1,35 @@
+// The sample client's bulk file format: one (from, to) pair per line, as CSV
+// ("101,201"; a "from,to" header, blank lines and "#" comments are skipped)
+// or JSON Lines ({"from":"101","to":"201"}). Pure functions: thread-safe.
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_CLIENT_BULK_PAIRS_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_CLIENT_BULK_PAIRS_H_
+
+#include <string>
+#include <utility>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/optional.h"
+
+namespace hubspot_gateway {
+
+enum class PairFormat { kCsv, kJsonLines };
+
+struct IdPair {
+  std::string from;
+  std::string to;
+};
+
+// The format a file name implies: .jsonl/.ndjson are JSON Lines, else CSV.
+PairFormat FormatForPath(absl::string_view path);
+
+// The pair on `line`; absl::nullopt for a line to skip; INVALID_ARGUMENT for
+// a malformed one. Ids are checked by the gateway.
+absl::StatusOr<absl::optional<IdPair>> ParsePairLine(absl::string_view line, PairFormat format);
+
+// `pair` as a line of `format` (no newline), as ParsePairLine reads it back.
+std::string FormatPairLine(const IdPair& pair, PairFormat format);
+
+}  // namespace hubspot_gateway
+
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_CLIENT_BULK_PAIRS_H_

@@ -1,0 +1,42 @@
+#include "client/bulk_pairs.h"
+
+#include "gtest/gtest.h"
+
+namespace hubspot_gateway {
+namespace {
+
+TEST(BulkPairsTest, CsvLinesHeaderCommentsAndBlanks) {
+  EXPECT_EQ(ParsePairLine("101,201", PairFormat::kCsv)->value().to, "201");
+  EXPECT_EQ(ParsePairLine(" 101 , 201 \r", PairFormat::kCsv)->value().from, "101");
+  EXPECT_FALSE(ParsePairLine("from,to", PairFormat::kCsv)->has_value());
+  EXPECT_FALSE(ParsePairLine("# comment", PairFormat::kCsv)->has_value());
+  EXPECT_FALSE(ParsePairLine("   ", PairFormat::kCsv)->has_value());
+  EXPECT_FALSE(ParsePairLine("101", PairFormat::kCsv).ok());
+  EXPECT_FALSE(ParsePairLine("1,2,3", PairFormat::kCsv).ok());
+  EXPECT_FALSE(ParsePairLine("1,", PairFormat::kCsv).ok());
+}
+
+TEST(BulkPairsTest, JsonLinesWithStringOrNumberIds) {
+  auto pair = ParsePairLine(R"({"from":"101","to":201})", PairFormat::kJsonLines);
+  ASSERT_TRUE(pair.ok());
+  EXPECT_EQ(pair->value().from, "101");
+  EXPECT_EQ(pair->value().to, "201");
+  EXPECT_FALSE(ParsePairLine(R"({"from":"1"})", PairFormat::kJsonLines).ok());
+  EXPECT_FALSE(ParsePairLine(R"({"from":-1,"to":2})", PairFormat::kJsonLines).ok());
+  EXPECT_FALSE(ParsePairLine("not json", PairFormat::kJsonLines).ok());
+}
+
+TEST(BulkPairsTest, FormattedLinesReadBack) {
+  for (PairFormat format : {PairFormat::kCsv, PairFormat::kJsonLines}) {
+    const auto back = ParsePairLine(FormatPairLine({"7", "8"}, format), format);
+    ASSERT_TRUE(back.ok());
+    EXPECT_EQ(back->value().from, "7");
+    EXPECT_EQ(back->value().to, "8");
+  }
+  EXPECT_EQ(FormatForPath("x.jsonl"), PairFormat::kJsonLines);
+  EXPECT_EQ(FormatForPath("x.csv"), PairFormat::kCsv);
+  EXPECT_EQ(FormatForPath("-"), PairFormat::kCsv);
+}
+
+}  // namespace
+}  // namespace hubspot_gateway
