@@ -3,6 +3,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/upstream_error_status.h"
+#include "tests/fakes/fake_http_transport.h"
 
 namespace hubspot_gateway {
 namespace {
@@ -13,17 +14,8 @@ using ::testing::HasSubstr;
 const absl::Time kSent = absl::FromUnixMillis(1772366400000);
 const absl::Time kReceived = kSent + absl::Milliseconds(42);
 
-HttpResponse Response(int status, std::string body,
-                      std::vector<std::pair<std::string, std::string>> headers = {}) {
-  HttpResponse response;
-  response.status_code = status;
-  response.body = std::move(body);
-  response.headers = std::move(headers);
-  return response;
-}
-
 TEST(InterpretArchiveExchangeTest, NoContentIsCompleteTimedByTheGateway) {
-  const auto result = InterpretArchiveExchange(Response(204, ""), kSent, kReceived);
+  const auto result = InterpretArchiveExchange(FakeHttpTransport::Answer(204, ""), kSent, kReceived);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->status(), v1::BatchResult::COMPLETE);
   EXPECT_EQ(result->started_at().seconds(), 1772366400);
@@ -35,7 +27,7 @@ TEST(InterpretArchiveExchangeTest, NoContentIsCompleteTimedByTheGateway) {
 TEST(InterpretArchiveExchangeTest, BatchResponseBodiesAreDecodedFor200And207) {
   for (int status : {200, 207}) {
     const auto result = InterpretArchiveExchange(
-        Response(status, R"({"status":"PENDING","results":[],"startedAt":"2026-03-01T12:00:00Z",)"
+        FakeHttpTransport::Answer(status, R"({"status":"PENDING","results":[],"startedAt":"2026-03-01T12:00:00Z",)"
                          R"("completedAt":"2026-03-01T12:00:00Z"})"),
         kSent, kReceived);
     ASSERT_TRUE(result.ok()) << result.status();
@@ -45,7 +37,7 @@ TEST(InterpretArchiveExchangeTest, BatchResponseBodiesAreDecodedFor200And207) {
 }
 
 TEST(InterpretArchiveExchangeTest, UnparseableSuccessBodyIsInternalWithTheRawBody) {
-  const auto result = InterpretArchiveExchange(Response(200, R"({"status":"COMPL)"), kSent,
+  const auto result = InterpretArchiveExchange(FakeHttpTransport::Answer(200, R"({"status":"COMPL)"), kSent,
                                                kReceived);
   ASSERT_EQ(result.status().code(), absl::StatusCode::kInternal);
   const auto error = GetUpstreamError(result.status());
@@ -56,7 +48,7 @@ TEST(InterpretArchiveExchangeTest, UnparseableSuccessBodyIsInternalWithTheRawBod
 
 TEST(InterpretArchiveExchangeTest, RejectionCarriesHubSpotsErrorAndRetryAfter) {
   const auto result = InterpretArchiveExchange(
-      Response(429,
+      FakeHttpTransport::Answer(429,
                R"({"status":"error","message":"You have reached your secondly limit.",)"
                R"("errorType":"RATE_LIMIT","correlationId":"c-9","policyName":"TEN_SECONDLY_ROLLING"})",
                {{"retry-after", "3"}}),
@@ -71,7 +63,7 @@ TEST(InterpretArchiveExchangeTest, RejectionCarriesHubSpotsErrorAndRetryAfter) {
 
 TEST(InterpretArchiveExchangeTest, NonJsonRejectionStillMaps) {
   const auto result = InterpretArchiveExchange(
-      Response(502, "<html><body>Bad gateway</body></html>", {{"content-type", "text/html"}}),
+      FakeHttpTransport::Answer(502, "<html><body>Bad gateway</body></html>", {{"content-type", "text/html"}}),
       kSent, kReceived);
   EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(GetUpstreamError(result.status())->raw_body(),

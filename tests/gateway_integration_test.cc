@@ -16,6 +16,7 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "gtest/gtest.h"
+#include "tests/testing/archive_calls.h"
 #include "tests/testing/stack.h"
 
 namespace hubspot_gateway {
@@ -23,8 +24,12 @@ namespace {
 
 namespace v1 = ::hubspot::crm::associations::v1;
 using ::hubspot_gateway::testing::kSimulatorToken;
+using ::hubspot_gateway::testing::Archive;
+using ::hubspot_gateway::testing::ArchiveOutcome;
 using ::hubspot_gateway::testing::Stack;
 using ::hubspot_gateway::testing::StackOptions;
+using ::hubspot_gateway::testing::Stat;
+using ::hubspot_gateway::testing::StartStack;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -43,44 +48,6 @@ v1::ArchiveAssociationsRequest Request(
   return request;
 }
 
-struct Call {
-  grpc::Status status;
-  v1::BatchResult result;
-
-  // The UpstreamError in the rich status details, if any.
-  std::optional<v1::UpstreamError> upstream() const {
-    google::rpc::Status rich;
-    v1::UpstreamError error;
-    if (!rich.ParseFromString(status.error_details()) || rich.details_size() != 1 ||
-        !rich.details(0).UnpackTo(&error)) {
-      return std::nullopt;
-    }
-    return error;
-  }
-};
-
-Call Archive(Stack& stack, const v1::ArchiveAssociationsRequest& request,
-             absl::Duration deadline = absl::Seconds(20),
-             const std::string& bearer = "") {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
-  if (!bearer.empty()) context.AddMetadata("authorization", "Bearer " + bearer);
-  Call call;
-  call.status = stack.stub().ArchiveAssociations(&context, request, &call.result);
-  return call;
-}
-
-std::unique_ptr<Stack> StartStack(StackOptions options = {}) {
-  auto stack = Stack::Start(std::move(options));
-  EXPECT_TRUE(stack.ok()) << stack.status();
-  return stack.ok() ? *std::move(stack) : nullptr;
-}
-
-int Stat(Stack& stack, const std::string& name) {
-  auto stats = stack.AdminGet("/_admin/stats");
-  return stats.ok() ? (*stats)[name].get<int>() : -1;
-}
-
 void ExpectTokenNeverPrinted(Stack& stack) {
   EXPECT_THAT(stack.AllOutput(), Not(HasSubstr(kSimulatorToken)));
   EXPECT_THAT(stack.AllOutput(), Not(HasSubstr("SECRET-TOKEN")));
@@ -92,7 +59,7 @@ TEST(GatewayIntegrationTest, ArchivesAndTheSimulatorReallyLosesTheAssociations) 
   ASSERT_TRUE(stack->Seed("contacts", "companies",
                           {{"101", "201"}, {"101", "202"}, {"102", "203"}, {"103", "204"}})
                   .ok());
-  const Call call = Archive(*stack, Request({{"101", {"201", "202"}}, {"102", {"203"}}}));
+  const ArchiveOutcome call = Archive(*stack, Request({{"101", {"201", "202"}}, {"102", {"203"}}}));
   ASSERT_TRUE(call.status.ok()) << call.status.error_message();
   EXPECT_EQ(call.result.status(), v1::BatchResult::COMPLETE);
   EXPECT_EQ(call.result.num_errors(), 0);
@@ -108,7 +75,7 @@ TEST(GatewayIntegrationTest, BatchResponseModeIsMirrored) {
   options.simulator_flags = {"--success_mode=200"};
   auto stack = StartStack(options);
   ASSERT_NE(stack, nullptr);
-  const Call call = Archive(*stack, Request({{"1", {"2"}}}));
+  const ArchiveOutcome call = Archive(*stack, Request({{"1", {"2"}}}));
   ASSERT_TRUE(call.status.ok()) << call.status.error_message();
   EXPECT_EQ(call.result.status(), v1::BatchResult::COMPLETE);
   EXPECT_TRUE(call.result.has_started_at());
@@ -132,7 +99,7 @@ TEST(GatewayIntegrationTest, BadInputsNeverReachTheSimulator) {
   bad_type.set_to_object_type("companies/../deals");
   for (const auto& request :
        {Request({}), Request({{"1x", {"2"}}}), Request({{"1", {}}}), bad_type}) {
-    const Call call = Archive(*stack, request);
+    const ArchiveOutcome call = Archive(*stack, request);
     EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   }
   EXPECT_THAT(Archive(*stack, Request({{"1x", {"2"}}})).status.error_message(),
@@ -145,7 +112,7 @@ TEST(GatewayIntegrationTest, UnknownTokenIsUnauthenticatedWithHubSpotsError) {
   options.gateway_token = "pat-unknown-token";
   auto stack = StartStack(options);
   ASSERT_NE(stack, nullptr);
-  const Call call = Archive(*stack, Request({{"1", {"2"}}}));
+  const ArchiveOutcome call = Archive(*stack, Request({{"1", {"2"}}}));
   EXPECT_EQ(call.status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   ASSERT_TRUE(call.upstream().has_value());
   EXPECT_EQ(call.upstream()->http_status(), 401);
@@ -160,7 +127,7 @@ TEST(GatewayIntegrationTest, MissingScopesIsPermissionDeniedWithTheScopes) {
   options.gateway_token = "pat-no-scopes";
   auto stack = StartStack(options);
   ASSERT_NE(stack, nullptr);
-  const Call call = Archive(*stack, Request({{"1", {"2"}}}));
+  const ArchiveOutcome call = Archive(*stack, Request({{"1", {"2"}}}));
   EXPECT_EQ(call.status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(call.upstream().has_value());
   EXPECT_EQ(call.upstream()->category(), "MISSING_SCOPES");
@@ -174,7 +141,7 @@ TEST(GatewayIntegrationTest, ValidationErrorFromHubSpotIsInvalidArgument) {
   options.gateway_flags = {"--max_inputs_per_request=3"};
   auto stack = StartStack(options);
   ASSERT_NE(stack, nullptr);
-  const Call call = Archive(*stack, Request({{"1", {"2"}}, {"3", {"4"}}, {"5", {"6"}}}));
+  const ArchiveOutcome call = Archive(*stack, Request({{"1", {"2"}}, {"3", {"4"}}, {"5", {"6"}}}));
   EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(call.upstream()->category(), "VALIDATION_ERROR");
 }
@@ -199,7 +166,7 @@ TEST(GatewayIntegrationTest, EachUpstreamFailureClassMapsToItsCode) {
            Case{{{"drop_next", 1}}, grpc::StatusCode::UNAVAILABLE, 0},
        }) {
     ASSERT_TRUE(stack->AdminPost("/_admin/faults", c.fault).ok()) << c.fault.dump();
-    const Call call = Archive(*stack, Request({{"1", {"2"}}}));
+    const ArchiveOutcome call = Archive(*stack, Request({{"1", {"2"}}}));
     EXPECT_EQ(call.status.error_code(), c.code) << c.fault.dump() << " "
                                                 << call.status.error_message();
     ASSERT_TRUE(call.upstream().has_value()) << c.fault.dump();
@@ -220,7 +187,7 @@ TEST(GatewayIntegrationTest, TransientFailuresAreRetriedToSuccess) {
   ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"fail_next", 1}, {"drop_next", 1},
                                                   {"rate_limit_next", 1}})
                   .ok());
-  const Call call = Archive(*stack, Request({{"1", {"2"}}}));
+  const ArchiveOutcome call = Archive(*stack, Request({{"1", {"2"}}}));
   ASSERT_TRUE(call.status.ok()) << call.status.error_message();
   EXPECT_EQ(Stat(*stack, "archive_requests"), 4);
   EXPECT_THAT(*stack->Associations("contacts", "companies"), IsEmpty());
@@ -231,7 +198,7 @@ TEST(GatewayIntegrationTest, DeadlineExceededWhileTheSimulatorHangsThenStillServ
   ASSERT_NE(stack, nullptr);
   ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"hang_next", 1}, {"hang_ms", 30000}}).ok());
   const absl::Time start = absl::Now();
-  const Call call = Archive(*stack, Request({{"1", {"2"}}}), absl::Seconds(1));
+  const ArchiveOutcome call = Archive(*stack, Request({{"1", {"2"}}}), absl::Seconds(1));
   EXPECT_EQ(call.status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   EXPECT_LT(absl::Now() - start, absl::Seconds(10));  // Not the 30 s hang.
   EXPECT_TRUE(Archive(*stack, Request({{"1", {"2"}}})).status.ok());
@@ -250,7 +217,7 @@ TEST(GatewayIntegrationTest, LargeCallIsChunkedAndAFailingChunkNamesItsInputs) {
   }
   ASSERT_TRUE(stack->Seed("contacts", "companies", seed).ok());
   ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"fail_from_ids", {"1150"}}}).ok());
-  const Call call = Archive(*stack, Request(inputs));
+  const ArchiveOutcome call = Archive(*stack, Request(inputs));
   ASSERT_TRUE(call.status.ok()) << call.status.error_message();
   ASSERT_EQ(call.result.errors_size(), 1);
   const auto& failed = call.result.errors(0).context().at("fromIds").values();
@@ -274,7 +241,7 @@ TEST(GatewayIntegrationTest, PacesUnderTheSimulatorsRateLimitWithoutTripping429s
   ASSERT_TRUE(Archive(*stack, Request({{"1", {"2"}}})).status.ok());
   std::vector<std::pair<std::string, std::vector<std::string>>> inputs;
   for (int i = 0; i < 1200; ++i) inputs.push_back({absl::StrCat(10 + i), {"2"}});
-  const Call call = Archive(*stack, Request(inputs));  // 12 chunks of 100.
+  const ArchiveOutcome call = Archive(*stack, Request(inputs));  // 12 chunks of 100.
   ASSERT_TRUE(call.status.ok()) << call.status.error_message();
   EXPECT_EQ(call.result.num_errors(), 0);
   EXPECT_EQ(Stat(*stack, "rate_limited"), 0);
@@ -309,7 +276,7 @@ TEST(GatewayIntegrationTest, SigtermLetsInFlightCallsFinishThenExitsZero) {
   auto stack = StartStack();
   ASSERT_NE(stack, nullptr);
   ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"latency_ms", 700}}).ok());
-  Call in_flight;
+  ArchiveOutcome in_flight;
   std::thread caller([&] { in_flight = Archive(*stack, Request({{"1", {"2"}}})); });
   absl::SleepFor(absl::Milliseconds(300));
   stack->gateway().Signal(SIGTERM);
@@ -340,7 +307,7 @@ TEST(GatewayIntegrationTest, JsonLogsCarryTheRequestIdAndHubSpotsCorrelationId) 
   EXPECT_EQ(std::string(echoed->second.data(), echoed->second.size()), "trace-123");
 
   // Without an id the gateway makes one up, and says it.
-  const Call bad = Archive(*stack, Request({{"x", {"2"}}}));
+  const ArchiveOutcome bad = Archive(*stack, Request({{"x", {"2"}}}));
   EXPECT_THAT(bad.status.error_message(), HasSubstr("[request_id gw-"));
 
   bool found = false;
@@ -464,7 +431,7 @@ TEST(GatewayIntegrationTest, CallsBeyondTheInFlightLimitAreRefusedAtOnce) {
   auto stack = StartStack(options);
   ASSERT_NE(stack, nullptr);
   ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"latency_ms", 1500}}).ok());
-  std::vector<Call> calls(6);
+  std::vector<ArchiveOutcome> calls(6);
   std::vector<std::thread> callers;
   for (auto& call : calls) {
     callers.emplace_back([&] { call = Archive(*stack, Request({{"1", {"2"}}})); });

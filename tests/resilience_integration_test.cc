@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
+#include "tests/testing/archive_calls.h"
 #include "tests/testing/stack.h"
 
 namespace hubspot_gateway {
@@ -20,16 +21,15 @@ namespace {
 
 namespace v1 = ::hubspot::crm::associations::v1;
 using ::hubspot_gateway::testing::kSimulatorToken;
+using ::hubspot_gateway::testing::Archive;
+using ::hubspot_gateway::testing::ArchiveOutcome;
 using ::hubspot_gateway::testing::Stack;
 using ::hubspot_gateway::testing::StackOptions;
+using ::hubspot_gateway::testing::Stat;
+using ::hubspot_gateway::testing::StartStack;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
-
-struct Call {
-  grpc::Status status;
-  v1::BatchResult result;
-};
 
 // `count` inputs from ids first_from.. each to one company (from id + 100000).
 v1::ArchiveAssociationsRequest Request(int first_from, int count) {
@@ -51,26 +51,6 @@ std::vector<std::pair<std::string, std::string>> PairsOf(
     for (const auto& to : input.to_objects()) pairs.push_back({input.from_object().id(), to.id()});
   }
   return pairs;
-}
-
-Call Archive(Stack& stack, const v1::ArchiveAssociationsRequest& request,
-             absl::Duration deadline = absl::Seconds(60)) {
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
-  Call call;
-  call.status = stack.stub().ArchiveAssociations(&context, request, &call.result);
-  return call;
-}
-
-std::unique_ptr<Stack> StartStack(StackOptions options) {
-  auto stack = Stack::Start(std::move(options));
-  EXPECT_TRUE(stack.ok()) << stack.status();
-  return stack.ok() ? *std::move(stack) : nullptr;
-}
-
-int Stat(Stack& stack, const std::string& name) {
-  auto stats = stack.AdminGet("/_admin/stats");
-  return stats.ok() ? (*stats)[name].get<int>() : -1;
 }
 
 int StatusCount(Stack& stack, const std::string& http_status) {
@@ -107,7 +87,7 @@ void ExpectStoreMatchesAnswer(Stack& stack, const v1::BatchResult& result) {
 
 void ExpectStillServes(Stack& stack) {
   const auto request = Request(900000, 1);
-  const Call call = Archive(stack, request);
+  const ArchiveOutcome call = Archive(stack, request);
   EXPECT_TRUE(call.status.ok()) << call.status.error_message();
 }
 
@@ -121,7 +101,7 @@ TEST(ResilienceTest, FiveHundredBurstThenRecovery) {
 
   // A burst longer than the retries: the call fails after 3 attempts.
   ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"fail_next", 3}}).ok());
-  Call call = Archive(*stack, request);
+  ArchiveOutcome call = Archive(*stack, request);
   EXPECT_EQ(call.status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(stack->Associations("contacts", "companies")->size(), 10u);
   // A shorter burst is absorbed by retries.
@@ -144,7 +124,7 @@ TEST(ResilienceTest, RateLimitStormWithRetryAfterIsWaitedOut) {
   ASSERT_TRUE(
       stack->AdminPost("/_admin/faults", {{"rate_limit_next", 3}, {"retry_after", "1"}}).ok());
   const absl::Time start = absl::Now();
-  const Call call = Archive(*stack, request);
+  const ArchiveOutcome call = Archive(*stack, request);
   ASSERT_TRUE(call.status.ok()) << call.status.error_message();
   // Retry-After was honoured each time (a correctness bound, not a speed one).
   EXPECT_GE(absl::Now() - start, absl::Seconds(3));
@@ -164,7 +144,7 @@ TEST(ResilienceTest, RateLimitStormWithoutRetryAfterWaitsForTheWindow) {
   const auto request = Request(3000, 5);
   ASSERT_TRUE(stack->Seed("contacts", "companies", PairsOf(request)).ok());
   ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"rate_limit_next", 2}}).ok());
-  const Call call = Archive(*stack, request);
+  const ArchiveOutcome call = Archive(*stack, request);
   ASSERT_TRUE(call.status.ok()) << call.status.error_message();
   EXPECT_EQ(StatusCount(*stack, "429"), 2);
   ExpectStoreMatchesAnswer(*stack, call.result);
@@ -177,7 +157,7 @@ TEST(ResilienceTest, DailyLimitIsNotRetried) {
   ASSERT_NE(stack, nullptr);
   ExpectStillServes(*stack);
   ExpectStillServes(*stack);
-  const Call call = Archive(*stack, Request(4000, 1));
+  const ArchiveOutcome call = Archive(*stack, Request(4000, 1));
   EXPECT_EQ(call.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(call.status.error_message(), HasSubstr("DAILY"));
   EXPECT_EQ(StatusCount(*stack, "429"), 1);
@@ -191,7 +171,7 @@ TEST(ResilienceTest, DroppedConnectionsAreRetried) {
   const auto request = Request(5000, 300);
   ASSERT_TRUE(stack->Seed("contacts", "companies", PairsOf(request)).ok());
   ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"drop_next", 3}}).ok());
-  const Call call = Archive(*stack, request);
+  const ArchiveOutcome call = Archive(*stack, request);
   ASSERT_TRUE(call.status.ok()) << call.status.error_message();
   EXPECT_EQ(call.result.num_errors(), 0);
   EXPECT_EQ(Stat(*stack, "dropped"), 3);
@@ -203,7 +183,7 @@ TEST(ResilienceTest, MalformedBodiesAreInternalAndNotRetried) {
   auto stack = StartStack({});
   ASSERT_NE(stack, nullptr);
   ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"malformed_next", 1}}).ok());
-  const Call call = Archive(*stack, Request(6000, 1));
+  const ArchiveOutcome call = Archive(*stack, Request(6000, 1));
   EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INTERNAL);
   EXPECT_EQ(Stat(*stack, "archive_requests"), 1);
   ExpectStillServes(*stack);
@@ -217,7 +197,7 @@ TEST(ResilienceTest, HangPastTheDeadlineThenServes) {
   ASSERT_NE(stack, nullptr);
   // One hang: the attempt times out after 500 ms and the retry succeeds.
   ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"hang_next", 1}, {"hang_ms", 20000}}).ok());
-  Call call = Archive(*stack, Request(7000, 1), absl::Seconds(10));
+  ArchiveOutcome call = Archive(*stack, Request(7000, 1), absl::Seconds(10));
   EXPECT_TRUE(call.status.ok()) << call.status.error_message();
   // Hangs on every attempt: DEADLINE_EXCEEDED, within the caller's deadline.
   ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"hang_next", 5}}).ok());
@@ -238,7 +218,7 @@ TEST(ResilienceTest, SimulatorKilledAndRestartedMidRun) {
   ExpectStillServes(*stack);
   stack->KillSimulator();
   // While it is down, calls fail cleanly with UNAVAILABLE.
-  Call call = Archive(*stack, Request(8000, 1), absl::Seconds(2));
+  ArchiveOutcome call = Archive(*stack, Request(8000, 1), absl::Seconds(2));
   EXPECT_THAT(call.status.error_code(),
               ::testing::AnyOf(grpc::StatusCode::UNAVAILABLE, grpc::StatusCode::DEADLINE_EXCEEDED));
   // A call in flight across the restart completes through its retries.
@@ -269,7 +249,7 @@ TEST(ResilienceTest, ThousandInputsWithOneChunkFailingPermanently) {
   const auto request = Request(10000, 1000);
   ASSERT_TRUE(stack->Seed("contacts", "companies", PairsOf(request)).ok());
   ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"fail_from_ids", {"10555"}}}).ok());
-  const Call call = Archive(*stack, request);
+  const ArchiveOutcome call = Archive(*stack, request);
   ASSERT_TRUE(call.status.ok()) << call.status.error_message();
   ASSERT_EQ(call.result.errors_size(), 1);
   EXPECT_EQ(call.result.num_errors(), 1);
@@ -289,7 +269,7 @@ TEST(ResilienceTest, SigtermCancelsCallsStillRunningAfterTheGrace) {
   auto stack = StartStack(options);
   ASSERT_NE(stack, nullptr);
   ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"hang_next", 1}, {"hang_ms", 20000}}).ok());
-  Call stuck;
+  ArchiveOutcome stuck;
   std::thread caller([&] { stuck = Archive(*stack, Request(20000, 1), absl::Seconds(30)); });
   absl::SleepFor(absl::Milliseconds(300));
   const absl::Time signalled = absl::Now();

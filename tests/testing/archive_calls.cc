@@ -1,0 +1,42 @@
+#include "tests/testing/archive_calls.h"
+
+#include "absl/time/clock.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+
+namespace hubspot_gateway::testing {
+
+namespace v1 = ::hubspot::crm::associations::v1;
+
+std::optional<v1::UpstreamError> ArchiveOutcome::upstream() const {
+  google::rpc::Status rich;
+  v1::UpstreamError error;
+  if (!rich.ParseFromString(status.error_details()) || rich.details_size() != 1 ||
+      !rich.details(0).UnpackTo(&error)) {
+    return std::nullopt;
+  }
+  return error;
+}
+
+ArchiveOutcome Archive(Stack& stack, const v1::ArchiveAssociationsRequest& request,
+                       absl::Duration deadline, const std::string& bearer) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+  if (!bearer.empty()) context.AddMetadata("authorization", "Bearer " + bearer);
+  ArchiveOutcome outcome;
+  outcome.status = stack.stub().ArchiveAssociations(&context, request, &outcome.result);
+  return outcome;
+}
+
+std::unique_ptr<Stack> StartStack(StackOptions options) {
+  auto stack = Stack::Start(std::move(options));
+  EXPECT_TRUE(stack.ok()) << stack.status();
+  return stack.ok() ? *std::move(stack) : nullptr;
+}
+
+int Stat(Stack& stack, const std::string& name) {
+  auto stats = stack.AdminGet("/_admin/stats");
+  return stats.ok() ? (*stats)[name].get<int>() : -1;
+}
+
+}  // namespace hubspot_gateway::testing

@@ -1,0 +1,43 @@
+// Helpers the integration tests share on top of Stack: start a stack (failing
+// the test when it cannot), make an ArchiveAssociations call, read the
+// simulator's counters. For GoogleTest tests only.
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_TESTS_TESTING_ARCHIVE_CALLS_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_TESTS_TESTING_ARCHIVE_CALLS_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/time/time.h"
+#include "hubspot/crm/associations/v1/associations_archive.pb.h"
+#include "tests/testing/stack.h"
+
+namespace hubspot_gateway::testing {
+
+// What an ArchiveAssociations call returned.
+struct ArchiveOutcome {
+  grpc::Status status;
+  hubspot::crm::associations::v1::BatchResult result;
+
+  // The UpstreamError in the rich status details, if any.
+  std::optional<hubspot::crm::associations::v1::UpstreamError> upstream() const;
+};
+
+// Calls ArchiveAssociations through the stack's gateway; with `bearer`, as
+// 'authorization: Bearer <bearer>'.
+ArchiveOutcome Archive(Stack& stack,
+                       const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
+                       absl::Duration deadline = absl::Seconds(60),
+                       const std::string& bearer = "");
+
+// Starts a stack; a failure to start fails the test and returns nullptr.
+std::unique_ptr<Stack> StartStack(StackOptions options = {});
+
+// A counter of the simulator's /_admin/stats; -1 when unreadable.
+int Stat(Stack& stack, const std::string& name);
+
+}  // namespace hubspot_gateway::testing
+
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_TESTS_TESTING_ARCHIVE_CALLS_H_
