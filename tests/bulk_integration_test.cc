@@ -130,6 +130,25 @@ TEST(BulkIntegrationTest, FailedPairsAreWrittenBackAndCanBeFedIn) {
   EXPECT_THAT(*stack->Associations("contacts", "companies"), IsEmpty());
 }
 
+TEST(BulkIntegrationTest, DrawsAProgressBarOnATerminal) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  std::vector<std::pair<std::string, std::string>> pairs = Pairs();
+  pairs.resize(5000);
+  const std::string command = absl::StrCat(
+      "client/sample_client --target=127.0.0.1:", stack->gateway_port(),
+      " --bulk_file=", WriteCsv(pairs), " --deadline=300s");
+  // script(1) gives the client a pseudo-terminal.
+  const std::string output_path = TempPath("tty-output");
+  auto run = Subprocess::Start({"/usr/bin/script", "-qec", command, "/dev/null"},
+                               {"TERM=dumb"}, output_path);
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->WaitForExit(absl::Seconds(120)).value_or(-1), 0);
+  const std::string output = run->Output();
+  EXPECT_THAT(output, HasSubstr("\r[##############################] 5000/5000 pairs done"));
+  EXPECT_THAT(output, HasSubstr("sent 5000 pairs: 5000 archived, 0 failed"));
+}
+
 TEST(BulkIntegrationTest, MalformedLineStopsTheRunNamingIt) {
   auto stack = StartStack();
   ASSERT_NE(stack, nullptr);
