@@ -3,6 +3,7 @@
 // simulator; failed pairs come back in a file that can be fed in again.
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -147,6 +148,55 @@ TEST(BulkIntegrationTest, DrawsAProgressBarOnATerminal) {
   const std::string output = run->Output();
   EXPECT_THAT(output, HasSubstr("\r[##############################] 5000/5000 pairs done"));
   EXPECT_THAT(output, HasSubstr("sent 5000 pairs: 5000 archived, 0 failed"));
+}
+
+TEST(BulkIntegrationTest, StreamReadsOnlyAsFastAsItArchivesAndSurvivesCancellation) {
+  namespace v1 = ::hubspot::crm::associations::v1;
+  StackOptions options;
+  options.simulator_flags = {"--rate_limit_per_10s=0", "--latency_ms=100"};
+  options.gateway_flags = {"--rate_limit_per_10s=0", "--max_concurrent_requests_per_call=2"};
+  auto started = Stack::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  Stack& stack = **started;
+
+  grpc::ClientContext context;
+  auto stream = stack.stub().ArchiveAssociationsStream(&context);
+  constexpr int kMessages = 1000;
+  constexpr int kPairsPerMessage = 100;
+  std::thread writer([&] {
+    for (int m = 0; m < kMessages; ++m) {
+      v1::ArchiveAssociationsRequest request;
+      request.set_from_object_type("contacts");
+      request.set_to_object_type("companies");
+      for (int i = 0; i < kPairsPerMessage; ++i) {
+        auto* input = request.add_inputs();
+        input->mutable_from_object()->set_id(absl::StrCat(m * kPairsPerMessage + i + 1));
+        input->add_to_objects()->set_id("9");
+      }
+      if (!stream->Write(request)) return;  // Cancelled.
+    }
+    stream->WritesDone();
+  });
+  // However fast the caller writes, the gateway holds at most 2 requests
+  // beyond what has finished.
+  v1::ArchiveProgress progress;
+  for (int seen = 0; seen < 10 && stream->Read(&progress); ++seen) {
+    const int64_t unfinished =
+        progress.inputs_received() - progress.inputs_archived() - progress.inputs_failed();
+    EXPECT_LE(unfinished, 2 * kPairsPerMessage) << progress.ShortDebugString();
+    EXPECT_LT(progress.inputs_received(), kMessages * kPairsPerMessage);
+  }
+  context.TryCancel();
+  while (stream->Read(&progress)) {
+  }
+  writer.join();
+  EXPECT_EQ(stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+  // Fewer than all 1,000 requests went upstream, and the gateway still serves.
+  auto stats = stack.AdminGet("/_admin/stats");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_LT((*stats)["archive_requests"].get<int>(), kMessages);
+  const std::string pairs_file = WriteCsv({{"1", "2"}});
+  EXPECT_EQ(RunBulkClient(stack, pairs_file, TempPath("failed")).exit_status, 0);
 }
 
 TEST(BulkIntegrationTest, MalformedLineStopsTheRunNamingIt) {
