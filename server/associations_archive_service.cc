@@ -50,6 +50,22 @@ absl::optional<std::string> RequestIdFromMetadata(
   return std::string(value);
 }
 
+namespace {
+
+// `failure` with " [request_id ...]" appended to its message (payloads kept),
+// which ties a caller's error to the gateway's log line. OK stays OK.
+absl::Status WithRequestId(const absl::Status& failure, absl::string_view request_id) {
+  if (failure.ok()) return failure;
+  absl::Status tagged(failure.code(),
+                      absl::StrCat(failure.message(), " [request_id ", request_id, "]"));
+  failure.ForEachPayload([&](absl::string_view type_url, const absl::Cord& payload) {
+    tagged.SetPayload(type_url, payload);
+  });
+  return tagged;
+}
+
+}  // namespace
+
 AssociationsArchiveService::AssociationsArchiveService(const GatewayConfig& config,
                                                        AssociationsArchiver& archiver,
                                                        const CallLogger& logger,
@@ -112,6 +128,7 @@ AssociationsArchiveService::ArchiveAssociationsStream(grpc::CallbackServerContex
     token = TokenFor(*context);
     refusal = token.status();
   }
+  refusal = WithRequestId(refusal, request_id);
   auto on_finished = [this, start, request_id, counted](const StreamSummary& summary) {
     CallLogEntry entry;
     entry.method = "ArchiveAssociationsStream";
@@ -167,14 +184,7 @@ grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(
       reactor->Finish(grpc::Status::OK);
       return;
     }
-    // The request id in the message ties a caller's error to the log line.
-    absl::Status failure = result.status();
-    failure = absl::Status(failure.code(),
-                           absl::StrCat(failure.message(), " [request_id ", request_id, "]"));
-    result.status().ForEachPayload([&](absl::string_view type_url, const absl::Cord& payload) {
-      failure.SetPayload(type_url, payload);
-    });
-    reactor->Finish(ToGrpcStatus(failure));
+    reactor->Finish(ToGrpcStatus(WithRequestId(result.status(), request_id)));
   };
 
   if (absl::Status admitted = Admit(); !admitted.ok()) {
