@@ -22,7 +22,8 @@ class LatencyReport {
   std::string Summary(absl::Duration wall);
 
   int errors() const { return errors_; }
-  size_t calls() const { return latencies_.size(); }
+
+  // The latency below which `fraction` of the calls fell (0 when none).
   absl::Duration Percentile(double fraction);
 
  private:

@@ -39,7 +39,6 @@ ProcessStats ReadProcessStats(pid_t pid) {
       }
     };
     read("VmHWM:", &stats.peak_rss_kib);
-    read("VmRSS:", &stats.rss_kib);
     read("Threads:", &stats.threads);
   }
   return stats;

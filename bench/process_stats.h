@@ -12,7 +12,6 @@ namespace hubspot_gateway::bench {
 struct ProcessStats {
   double cpu_seconds = 0;  // user + system
   int64_t peak_rss_kib = 0;
-  int64_t rss_kib = 0;
   int threads = 0;
 };
 

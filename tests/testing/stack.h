@@ -41,7 +41,6 @@ class Stack {
   int gateway_port() const { return gateway_port_; }
   int simulator_port() const { return simulator_port_; }
   Subprocess& gateway() { return *gateway_; }
-  Subprocess& simulator() { return *simulator_; }
 
   // Kills the simulator (SIGKILL: connections drop mid-request).
   void KillSimulator();

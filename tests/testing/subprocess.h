@@ -40,8 +40,6 @@ class Subprocess {
   // Everything the process printed so far.
   std::string Output() const;
 
-  pid_t pid() const { return pid_; }
-
  private:
   Subprocess(pid_t pid, std::string output_path)
       : pid_(pid), output_path_(std::move(output_path)) {}
