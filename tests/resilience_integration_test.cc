@@ -3,7 +3,6 @@
 // afterwards, and that the simulator's final state is what the answers claim.
 #include <signal.h>
 
-#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -11,7 +10,6 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
-#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "tests/testing/archive_calls.h"
 #include "tests/testing/stack.h"
