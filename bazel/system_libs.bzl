@@ -22,6 +22,7 @@ _PKG_CONFIG = {
         "absl_random_random",
     ],
     "curl": ["libcurl"],
+    "openssl": ["libcrypto"],
     "grpc": ["grpc++", "protobuf"],
     "gtest": ["gmock", "gtest"],
     "prometheus": ["prometheus-cpp-pull", "prometheus-cpp-core"],

@@ -25,9 +25,9 @@
 #include "bench/latency_report.h"
 #include "bench/process_stats.h"
 #include "hubspot/crm/associations/v1/associations_archive.grpc.pb.h"
-#include "server/archive_slice.h"
-#include "server/curl_multi_transport.h"
-#include "server/hubspot_json.h"
+#include "server/hubspot/archive_slice.h"
+#include "server/http/curl_multi_transport.h"
+#include "server/hubspot/hubspot_json.h"
 
 ABSL_FLAG(std::string, mode, "grpc", "grpc (through the gateway) or direct (HTTP to --url)");
 ABSL_FLAG(std::string, target, "127.0.0.1:50051", "The gateway (grpc mode)");

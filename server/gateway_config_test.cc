@@ -1,9 +1,13 @@
 #include "server/gateway_config.h"
 
-#include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
+#include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/flags/reflection.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -15,10 +19,20 @@ using ::testing::Not;
 
 constexpr char kToken[] = "pat-na1-11111111-2222-3333-4444-555555555555";
 
+using CommandLine = std::vector<std::pair<std::string, std::string>>;
+
+// Sets flags by name through their own parsers, as the command line would;
+// every flag returns to its default when the test ends.
 class GatewayConfigTest : public testing::Test {
  protected:
-  absl::StatusOr<GatewayConfig> Build(const GatewayFlags& flags) {
-    return BuildGatewayConfig(flags, [this](const char* name) -> absl::optional<std::string> {
+  absl::StatusOr<GatewayConfig> Build(const CommandLine& command_line = {}) {
+    for (const auto& [name, value] : command_line) {
+      absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
+      EXPECT_NE(flag, nullptr) << name;
+      std::string error;
+      EXPECT_TRUE(flag->ParseFrom(value, &error)) << name << ": " << error;
+    }
+    return GatewayConfigFromFlags([this](const char* name) -> absl::optional<std::string> {
       auto it = env_.find(name);
       if (it == env_.end()) return absl::nullopt;
       return it->second;
@@ -26,78 +40,108 @@ class GatewayConfigTest : public testing::Test {
   }
 
   std::string WriteTokenFile(const std::string& contents) {
-    const std::string path = std::string(getenv("TEST_TMPDIR")) + "/token";
+    const std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/token";
     std::ofstream(path) << contents;
     return path;
   }
 
+  absl::FlagSaver saved_flags_;
   std::map<std::string, std::string> env_;
 };
 
 TEST_F(GatewayConfigTest, DefaultsWithTokenFromEnvironment) {
   env_["HUBSPOT_ACCESS_TOKEN"] = std::string(kToken) + "\n";
-  const auto config = Build(GatewayFlags{});
+  const auto config = Build();
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->listen, "127.0.0.1:50051");
-  EXPECT_EQ(config->gateway_token, kToken);
-  EXPECT_EQ(config->auth_mode, AuthMode::kGatewayToken);
-  EXPECT_EQ(config->upstream_timeout, absl::Seconds(30));
-  EXPECT_EQ(config->max_inputs_per_request, 100);
-  EXPECT_EQ(config->retry.max_attempts, 4);
-  EXPECT_EQ(config->backoff.initial_delay, absl::Milliseconds(200));
-  EXPECT_EQ(config->ArchiveUrl("contacts", "0-2"),
+  EXPECT_EQ(config->server.listen, "127.0.0.1:50051");
+  EXPECT_EQ(config->service.auth.mode(), AuthMode::kGatewayToken);
+  EXPECT_EQ(config->service.auth.TokenFor({}).value(), kToken);
+  EXPECT_EQ(config->archiver.upstream_timeout, absl::Seconds(30));
+  EXPECT_EQ(config->archiver.max_inputs_per_request, 100);
+  EXPECT_EQ(config->archiver.retry.max_attempts, 4);
+  EXPECT_EQ(config->archiver.backoff.initial_delay, absl::Milliseconds(200));
+  EXPECT_EQ(config->rate_budget.interval, absl::Seconds(10));
+  EXPECT_EQ(config->log_format, LogFormat::kText);
+  EXPECT_EQ(config->archiver.endpoint.ArchiveUrl("contacts", "0-2"),
             "https://api.hubapi.com/crm/associations/2026-03/contacts/0-2/batch/archive");
 }
 
-TEST_F(GatewayConfigTest, TokenFromFileWhenEnvironmentIsUnset) {
-  GatewayFlags flags;
-  flags.hubspot_token_file = WriteTokenFile(std::string("  ") + kToken + "\n");
-  const auto config = Build(flags);
+TEST_F(GatewayConfigTest, EachFlagReachesItsComponent) {
+  env_["HUBSPOT_ACCESS_TOKEN"] = kToken;
+  const auto config = Build({{"listen", "0.0.0.0:0"},
+                             {"shutdown_grace", "3s"},
+                             {"metrics_listen", "127.0.0.1:0"},
+                             {"log_format", "json"},
+                             {"hubspot_base_url", "http://127.0.0.1:8080/"},
+                             {"hubspot_api_version", "v4"},
+                             {"upstream_timeout", "2s"},
+                             {"max_inputs_per_request", "10"},
+                             {"max_concurrent_requests_per_call", "3"},
+                             {"max_attempts", "2"},
+                             {"initial_backoff", "50ms"},
+                             {"max_backoff", "1s"},
+                             {"rate_limit_per_10s", "150"},
+                             {"max_upstream_connections", "7"},
+                             {"max_in_flight_calls", "9"}});
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->gateway_token, kToken);
+  EXPECT_EQ(config->server.listen, "0.0.0.0:0");
+  EXPECT_EQ(config->server.shutdown_grace, absl::Seconds(3));
+  EXPECT_EQ(config->server.metrics_listen, "127.0.0.1:0");
+  EXPECT_EQ(config->log_format, LogFormat::kJson);
+  EXPECT_EQ(config->archiver.endpoint.ArchiveUrl("contacts", "companies"),
+            "http://127.0.0.1:8080/crm/v4/associations/contacts/companies/batch/archive");
+  EXPECT_EQ(config->archiver.upstream_timeout, absl::Seconds(2));
+  EXPECT_EQ(config->archiver.max_inputs_per_request, 10);
+  EXPECT_EQ(config->archiver.max_concurrent_requests_per_call, 3);
+  EXPECT_EQ(config->archiver.retry.max_attempts, 2);
+  EXPECT_EQ(config->archiver.backoff.initial_delay, absl::Milliseconds(50));
+  EXPECT_EQ(config->archiver.backoff.max_delay, absl::Seconds(1));
+  EXPECT_EQ(config->rate_budget.max_requests, 150);
+  EXPECT_EQ(config->transport.max_connections_per_host, 7);
+  EXPECT_EQ(config->service.max_in_flight_calls, 9);
+}
+
+TEST_F(GatewayConfigTest, TokenFromFileWhenEnvironmentIsUnset) {
+  const auto config =
+      Build({{"hubspot_token_file", WriteTokenFile(std::string("  ") + kToken + "\n")}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->service.auth.TokenFor({}).value(), kToken);
 }
 
 TEST_F(GatewayConfigTest, RefusesToStartWithoutAToken) {
-  const auto config = Build(GatewayFlags{});
+  const auto config = Build();
   EXPECT_EQ(config.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(config.status().message()), HasSubstr("HUBSPOT_ACCESS_TOKEN"));
 }
 
 TEST_F(GatewayConfigTest, UnreadableTokenFileIsNamed) {
-  GatewayFlags flags;
-  flags.hubspot_token_file = "/nonexistent/token";
-  EXPECT_THAT(std::string(Build(flags).status().message()), HasSubstr("/nonexistent/token"));
+  EXPECT_THAT(std::string(Build({{"hubspot_token_file", "/nonexistent/token"}}).status().message()),
+              HasSubstr("/nonexistent/token"));
 }
 
 TEST_F(GatewayConfigTest, MalformedTokenIsRefusedWithoutQuotingIt) {
   env_["HUBSPOT_ACCESS_TOKEN"] = "secret-part\r\nX-Injected: 1";
-  const auto config = Build(GatewayFlags{});
+  const auto config = Build();
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(std::string(config.status().message()), Not(HasSubstr("secret-part")));
 }
 
 TEST_F(GatewayConfigTest, PassthroughNeedsNoToken) {
-  GatewayFlags flags;
-  flags.auth_mode = "passthrough";
-  const auto config = Build(flags);
+  const auto config = Build({{"auth_mode", "passthrough"}});
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->auth_mode, AuthMode::kPassthrough);
-  EXPECT_TRUE(config->gateway_token.empty());
+  EXPECT_EQ(config->service.auth.mode(), AuthMode::kPassthrough);
 }
 
-TEST_F(GatewayConfigTest, LegacyVersionUsesTheV4PathAndTrailingSlashIsDropped) {
-  env_["HUBSPOT_ACCESS_TOKEN"] = kToken;
-  GatewayFlags flags;
-  flags.hubspot_base_url = "http://127.0.0.1:8080/";
-  flags.hubspot_api_version = "v4";
-  const auto config = Build(flags);
-  ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->ArchiveUrl("contacts", "companies"),
-            "http://127.0.0.1:8080/crm/v4/associations/contacts/companies/batch/archive");
+TEST_F(GatewayConfigTest, EnumFlagsRefuseUnknownValuesWhenParsed) {
+  for (const char* name : {"auth_mode", "log_format"}) {
+    std::string error;
+    EXPECT_FALSE(absl::FindCommandLineFlag(name)->ParseFrom("magic", &error)) << name;
+    EXPECT_THAT(error, HasSubstr("must be")) << name;
+  }
 }
 
 struct BadFlag {
-  void (*apply)(GatewayFlags&);
+  CommandLine command_line;
   const char* message;
 };
 
@@ -106,9 +150,7 @@ class GatewayConfigRejectsTest : public GatewayConfigTest,
 
 TEST_P(GatewayConfigRejectsTest, WithAMessageNamingTheFlag) {
   env_["HUBSPOT_ACCESS_TOKEN"] = kToken;
-  GatewayFlags flags;
-  GetParam().apply(flags);
-  const auto config = Build(flags);
+  const auto config = Build(GetParam().command_line);
   EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(config.status().message()), HasSubstr(GetParam().message));
 }
@@ -116,37 +158,24 @@ TEST_P(GatewayConfigRejectsTest, WithAMessageNamingTheFlag) {
 INSTANTIATE_TEST_SUITE_P(
     Flags, GatewayConfigRejectsTest,
     testing::Values(
-        BadFlag{[](GatewayFlags& f) { f.hubspot_base_url = "ftp://x"; }, "--hubspot_base_url"},
-        BadFlag{[](GatewayFlags& f) { f.hubspot_base_url = "https://a b"; },
-                "--hubspot_base_url"},
-        BadFlag{[](GatewayFlags& f) { f.hubspot_api_version = "2026-3"; },
-                "--hubspot_api_version"},
-        BadFlag{[](GatewayFlags& f) { f.hubspot_api_version = "v3"; }, "--hubspot_api_version"},
-        BadFlag{[](GatewayFlags& f) { f.upstream_timeout = absl::ZeroDuration(); },
-                "--upstream_timeout"},
-        BadFlag{[](GatewayFlags& f) { f.shutdown_grace = -absl::Seconds(1); },
-                "--shutdown_grace"},
-        BadFlag{[](GatewayFlags& f) { f.max_upstream_connections = 0; },
-                "--max_upstream_connections"},
-        BadFlag{[](GatewayFlags& f) { f.auth_mode = "magic"; }, "--auth_mode"},
-        BadFlag{[](GatewayFlags& f) { f.log_format = "xml"; }, "--log_format"},
-        BadFlag{[](GatewayFlags& f) { f.tls_cert = "/nonexistent.pem"; }, "--tls_cert and"},
-        BadFlag{[](GatewayFlags& f) { f.tls_client_ca = "/ca.pem"; }, "--tls_client_ca"},
-        BadFlag{[](GatewayFlags& f) {
-                  f.tls_cert = "/nonexistent/cert.pem";
-                  f.tls_key = "/nonexistent/key.pem";
-                },
+        BadFlag{{{"hubspot_base_url", "ftp://x"}}, "--hubspot_base_url"},
+        BadFlag{{{"hubspot_api_version", "v3"}}, "--hubspot_api_version"},
+        BadFlag{{{"upstream_timeout", "0s"}}, "--upstream_timeout"},
+        BadFlag{{{"shutdown_grace", "-1s"}}, "--shutdown_grace"},
+        BadFlag{{{"max_upstream_connections", "0"}}, "--max_upstream_connections"},
+        BadFlag{{{"tls_cert", "/nonexistent.pem"}}, "--tls_cert and"},
+        BadFlag{{{"tls_client_ca", "/ca.pem"}}, "--tls_client_ca"},
+        BadFlag{{{"tls_cert", "/nonexistent/cert.pem"}, {"tls_key", "/nonexistent/key.pem"}},
                 "--tls_cert: cannot read a PEM file"},
-        BadFlag{[](GatewayFlags& f) { f.max_inputs_per_request = 0; },
-                "--max_inputs_per_request"},
-        BadFlag{[](GatewayFlags& f) { f.max_concurrent_requests_per_call = 0; },
+        BadFlag{{{"max_inputs_per_request", "0"}}, "--max_inputs_per_request"},
+        BadFlag{{{"max_concurrent_requests_per_call", "0"}},
                 "--max_concurrent_requests_per_call"},
-        BadFlag{[](GatewayFlags& f) { f.max_attempts = 0; }, "--max_attempts"},
-        BadFlag{[](GatewayFlags& f) { f.rate_limit_per_10s = -1; }, "--rate_limit_per_10s"},
-        BadFlag{[](GatewayFlags& f) { f.max_in_flight_calls = 0; }, "--max_in_flight_calls"},
-        BadFlag{[](GatewayFlags& f) { f.max_backoff = absl::Milliseconds(1); },
-                "--initial_backoff"},
-        BadFlag{[](GatewayFlags& f) { f.listen = ""; }, "--listen"}));
+        BadFlag{{{"max_attempts", "0"}}, "--max_attempts"},
+        BadFlag{{{"rate_limit_per_10s", "-1"}}, "--rate_limit_per_10s"},
+        BadFlag{{{"max_in_flight_calls", "0"}}, "--max_in_flight_calls"},
+        BadFlag{{{"max_backoff", "1ms"}}, "--initial_backoff"},
+        BadFlag{{{"auth_mode", "caller_keys"}}, "--callers_file"},
+        BadFlag{{{"listen", ""}}, "--listen"}));
 
 }  // namespace
 }  // namespace hubspot_gateway

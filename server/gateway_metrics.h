@@ -17,22 +17,23 @@
 #include "prometheus/gauge.h"
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
-#include "server/archive_observer.h"
+#include "server/api/call_observer.h"
+#include "server/dispatch/archive_observer.h"
 
 namespace hubspot_gateway {
 
-class GatewayMetrics final : public ArchiveObserver {
+class GatewayMetrics final : public ArchiveObserver, public CallObserver {
  public:
   GatewayMetrics();
 
   // The registry to expose (or to read in tests).
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
 
-  void OnCallStarted();
+  void OnCallStarted() override;
   // A call finished: counted by method and code, its latency observed, and its
   // inputs split into archived and failed.
   void OnCallFinished(absl::string_view method, absl::StatusCode code, absl::Duration latency,
-                      int inputs_archived, int inputs_failed);
+                      int inputs_archived, int inputs_failed) override;
 
   void OnUpstreamAnswer(int http_status, absl::string_view rate_limit_policy) override;
   void OnRetry() override;

@@ -7,7 +7,6 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <utility>
@@ -23,6 +22,7 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "nlohmann/json.hpp"
+#include "server/common/files.h"
 #include "simulator/simulator_server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0",
@@ -148,25 +148,6 @@ absl::StatusOr<SimulatorOptions> OptionsFromFlags() {
   return options;
 }
 
-// Writes "<port>\n" to `path` through a temporary file and a rename, so a
-// reader never sees a partial number.
-absl::Status WritePortFile(const std::string& path, int port) {
-  const std::string temporary = absl::StrCat(path, ".tmp");
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << port << "\n";
-    out.close();
-    if (!out) {
-      return absl::UnavailableError(absl::StrCat("cannot write ", temporary));
-    }
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot rename ", temporary, " to ", path));
-  }
-  return absl::OkStatus();
-}
-
 int Run() {
   absl::StatusOr<SimulatorOptions> options = OptionsFromFlags();
   absl::StatusOr<ListenAddress> address =
@@ -194,7 +175,7 @@ int Run() {
   }
   const std::string port_file = absl::GetFlag(FLAGS_port_file);
   if (!port_file.empty()) {
-    if (absl::Status status = WritePortFile(port_file, *port); !status.ok()) {
+    if (absl::Status status = hubspot_gateway::WritePortFile(port_file, *port); !status.ok()) {
       absl::FPrintF(stderr, "hubspot_simulator: %s\n", status.message());
       return 1;
     }

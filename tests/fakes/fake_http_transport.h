@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "server/http_transport.h"
+#include "server/http/http_transport.h"
 
 namespace hubspot_gateway {
 

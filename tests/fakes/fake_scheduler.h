@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "server/scheduler.h"
+#include "server/dispatch/scheduler.h"
 
 namespace hubspot_gateway {
 

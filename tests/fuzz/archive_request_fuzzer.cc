@@ -9,10 +9,10 @@
 #include "google/protobuf/stubs/logging.h"
 #include "hubspot/crm/associations/v1/associations_archive.pb.h"
 #include "nlohmann/json.hpp"
-#include "server/batch_merge.h"
-#include "server/chunking.h"
-#include "server/hubspot_json.h"
-#include "server/request_validation.h"
+#include "server/hubspot/batch_merge.h"
+#include "server/hubspot/chunking.h"
+#include "server/hubspot/hubspot_json.h"
+#include "server/hubspot/request_validation.h"
 
 // Invalid UTF-8 in a string field is an expected parse failure: keep the log quiet.
 extern "C" int LLVMFuzzerInitialize(int*, char***) {

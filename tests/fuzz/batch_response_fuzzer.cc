@@ -8,8 +8,8 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "server/archive_response.h"
-#include "server/hubspot_json.h"
+#include "server/hubspot/archive_response.h"
+#include "server/hubspot/hubspot_json.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view body(reinterpret_cast<const char*>(data), size);

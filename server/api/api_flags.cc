@@ -1,0 +1,95 @@
+#include "server/api/api_flags.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "server/common/files.h"
+#include "server/hubspot/bearer_token.h"
+
+ABSL_FLAG(hubspot_gateway::AuthMode, auth_mode, hubspot_gateway::AuthMode::kGatewayToken,
+          "gateway_token (the gateway's own token), passthrough (each caller's "
+          "'authorization: Bearer' metadata) or caller_keys (each caller's 'x-api-key', "
+          "mapped by --callers_file)");
+ABSL_FLAG(std::string, hubspot_token_file, "",
+          "File holding the gateway's HubSpot token (HUBSPOT_ACCESS_TOKEN takes precedence)");
+ABSL_FLAG(std::string, callers_file, "",
+          "With --auth_mode=caller_keys: JSON mapping callers' API keys (as SHA-256 hex) to "
+          "the HubSpot token their calls use (see server/api/caller_registry.h)");
+ABSL_FLAG(int, max_in_flight_calls, hubspot_gateway::ServiceOptions().max_in_flight_calls,
+          "Calls beyond this many in flight are refused at once with RESOURCE_EXHAUSTED");
+ABSL_FLAG(hubspot_gateway::LogFormat, log_format, hubspot_gateway::LogFormat::kText,
+          "text (key=value lines) or json (one JSON object per line)");
+
+namespace hubspot_gateway {
+namespace {
+
+absl::StatusOr<std::string> ResolveGatewayToken(EnvironmentLookup environment) {
+  std::string token;
+  std::string source;
+  const std::string token_file = absl::GetFlag(FLAGS_hubspot_token_file);
+  if (absl::optional<std::string> env = environment("HUBSPOT_ACCESS_TOKEN");
+      env.has_value() && !env->empty()) {
+    token = std::string(absl::StripAsciiWhitespace(*env));
+    source = "HUBSPOT_ACCESS_TOKEN";
+  } else if (!token_file.empty()) {
+    absl::StatusOr<std::string> from_file = ReadFileToString("--hubspot_token_file", token_file);
+    if (!from_file.ok()) return from_file.status();
+    token = std::string(absl::StripAsciiWhitespace(*from_file));
+    source = absl::StrCat("--hubspot_token_file ", token_file);
+  } else {
+    return absl::FailedPreconditionError(
+        "no HubSpot token: set HUBSPOT_ACCESS_TOKEN or --hubspot_token_file, "
+        "or use --auth_mode=passthrough to forward each caller's token");
+  }
+  if (!IsWellFormedToken(token)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the token from ", source,
+        " is empty, too long or contains characters a header cannot carry"));
+  }
+  return token;
+}
+
+absl::StatusOr<CallerAuth> CallerAuthFromFlags(EnvironmentLookup environment) {
+  switch (absl::GetFlag(FLAGS_auth_mode)) {
+    case AuthMode::kPassthrough:
+      return CallerAuth::Passthrough();
+    case AuthMode::kGatewayToken: {
+      absl::StatusOr<std::string> token = ResolveGatewayToken(environment);
+      if (!token.ok()) return token.status();
+      return CallerAuth::GatewayToken(*std::move(token));
+    }
+    case AuthMode::kCallerKeys:
+      break;
+  }
+  const std::string callers_file = absl::GetFlag(FLAGS_callers_file);
+  if (callers_file.empty()) {
+    return absl::InvalidArgumentError("--auth_mode=caller_keys needs --callers_file");
+  }
+  absl::StatusOr<std::string> text = ReadFileToString("--callers_file", callers_file);
+  if (!text.ok()) return text.status();
+  absl::StatusOr<CallerRegistry> callers = CallerRegistry::Parse(*text, environment);
+  if (!callers.ok()) return callers.status();
+  return CallerAuth::CallerKeys(std::make_shared<const CallerRegistry>(*std::move(callers)));
+}
+
+}  // namespace
+
+absl::StatusOr<ServiceOptions> ServiceOptionsFromFlags(EnvironmentLookup environment) {
+  ServiceOptions options;
+  absl::StatusOr<CallerAuth> auth = CallerAuthFromFlags(environment);
+  if (!auth.ok()) return auth.status();
+  options.auth = *std::move(auth);
+  options.max_in_flight_calls = absl::GetFlag(FLAGS_max_in_flight_calls);
+  if (options.max_in_flight_calls < 1) {
+    return absl::InvalidArgumentError("--max_in_flight_calls must be at least 1");
+  }
+  return options;
+}
+
+LogFormat LogFormatFromFlags() { return absl::GetFlag(FLAGS_log_format); }
+
+}  // namespace hubspot_gateway

@@ -1,0 +1,163 @@
+#include "server/api/associations_archive_service.h"
+
+#include <utility>
+
+#include "absl/algorithm/container.h"
+#include "absl/random/random.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "server/api/archive_stream_reactor.h"
+#include "server/hubspot/batch_merge.h"
+#include "server/api/call_log.h"
+#include "server/api/grpc_status.h"
+
+namespace hubspot_gateway {
+
+namespace v1 = ::hubspot::crm::associations::v1;
+
+absl::optional<std::string> RequestIdFromMetadata(const CallMetadata& metadata) {
+  constexpr size_t kMaxRequestIdLength = 128;
+  auto it = metadata.find("x-request-id");
+  if (it == metadata.end()) return absl::nullopt;
+  const absl::string_view value(it->second.data(), it->second.size());
+  if (value.empty() || value.size() > kMaxRequestIdLength ||
+      !absl::c_all_of(value, absl::ascii_isgraph)) {
+    return absl::nullopt;
+  }
+  return std::string(value);
+}
+
+namespace {
+
+// `failure` with " [request_id ...]" appended to its message (payloads kept),
+// which ties a caller's error to the gateway's log line. OK stays OK.
+absl::Status WithRequestId(const absl::Status& failure, absl::string_view request_id) {
+  if (failure.ok()) return failure;
+  absl::Status tagged(failure.code(),
+                      absl::StrCat(failure.message(), " [request_id ", request_id, "]"));
+  failure.ForEachPayload([&](absl::string_view type_url, const absl::Cord& payload) {
+    tagged.SetPayload(type_url, payload);
+  });
+  return tagged;
+}
+
+}  // namespace
+
+AssociationsArchiveService::AssociationsArchiveService(ServiceOptions options,
+                                                       AssociationsArchiver& archiver,
+                                                       const CallLogger& logger,
+                                                       CallObserver& observer)
+    : options_(std::move(options)),
+      archiver_(archiver),
+      logger_(logger),
+      observer_(observer),
+      request_id_prefix_(absl::StrFormat("gw-%08x-", absl::Uniform<uint32_t>(absl::BitGen()))) {}
+
+std::string AssociationsArchiveService::RequestIdFor(
+    const grpc::CallbackServerContext& context) {
+  absl::optional<std::string> from_caller = RequestIdFromMetadata(context.client_metadata());
+  if (from_caller.has_value()) return *std::move(from_caller);
+  return absl::StrCat(request_id_prefix_, next_request_id_.fetch_add(1));
+}
+
+absl::Status AssociationsArchiveService::Admit() {
+  if (in_flight_calls_.fetch_add(1) < options_.max_in_flight_calls) return absl::OkStatus();
+  in_flight_calls_.fetch_sub(1);
+  return absl::ResourceExhaustedError(
+      absl::StrCat("the gateway is at its limit of ", options_.max_in_flight_calls,
+                   " calls in flight; retry with backoff"));
+}
+
+grpc::ServerBidiReactor<v1::ArchiveAssociationsRequest, v1::ArchiveProgress>*
+AssociationsArchiveService::ArchiveAssociationsStream(grpc::CallbackServerContext* context) {
+  const absl::Time start = absl::Now();
+  observer_.OnCallStarted();
+  std::string request_id = RequestIdFor(*context);
+  context->AddInitialMetadata("x-request-id", request_id);
+  absl::Status refusal = Admit();
+  const bool counted = refusal.ok();
+  absl::StatusOr<std::string> token = std::string();
+  if (refusal.ok()) {
+    token = options_.auth.TokenFor(context->client_metadata());
+    refusal = token.status();
+  }
+  refusal = WithRequestId(refusal, request_id);
+  auto on_finished = [this, start, request_id, counted](const StreamSummary& summary) {
+    CallLogEntry entry;
+    entry.method = "ArchiveAssociationsStream";
+    entry.request_id = request_id;
+    entry.inputs = static_cast<int>(summary.inputs_received);
+    entry.upstream_requests = static_cast<int>(summary.upstream_requests);
+    entry.code = summary.status.code();
+    entry.message = summary.status.message();
+    entry.latency = absl::Now() - start;
+    logger_.LogCall(entry);
+    observer_.OnCallFinished(entry.method, entry.code, entry.latency,
+                            static_cast<int>(summary.inputs_archived),
+                            static_cast<int>(summary.inputs_failed));
+    if (counted) in_flight_calls_.fetch_sub(1);
+  };
+  return new ArchiveStreamReactor(archiver_, token.ok() ? *std::move(token) : std::string(),
+                                  absl::FromChrono(context->deadline()),
+                                  archiver_.options().max_concurrent_requests_per_call, std::move(refusal),
+                                  std::move(on_finished));
+}
+
+grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(
+    grpc::CallbackServerContext* context, const v1::ArchiveAssociationsRequest* request,
+    v1::BatchResult* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const absl::Time start = absl::Now();
+  observer_.OnCallStarted();
+  std::string request_id = RequestIdFor(*context);
+  context->AddInitialMetadata("x-request-id", request_id);
+  auto finish = [this, reactor, request, response, start, request_id](
+                    absl::StatusOr<v1::BatchResult> result, const UpstreamSummary& summary,
+                    bool counted) {
+    CallLogEntry entry;
+    entry.method = "ArchiveAssociations";
+    entry.request_id = request_id;
+    entry.from_object_type = request->from_object_type();
+    entry.to_object_type = request->to_object_type();
+    entry.inputs = request->inputs_size();
+    entry.upstream_requests = summary.requests;
+    entry.retries = summary.retries;
+    entry.upstream_http_status = summary.last_http_status;
+    entry.correlation_id = summary.last_correlation_id;
+    entry.code = result.status().code();
+    entry.message = result.status().message();
+    entry.latency = absl::Now() - start;
+    logger_.LogCall(entry);
+    const int failed = FailedInputs(*request, result);
+    observer_.OnCallFinished(entry.method, entry.code, entry.latency,
+                            request->inputs_size() - failed, failed);
+    if (counted) in_flight_calls_.fetch_sub(1);
+    if (result.ok()) {
+      *response = *std::move(result);
+      reactor->Finish(grpc::Status::OK);
+      return;
+    }
+    reactor->Finish(ToGrpcStatus(WithRequestId(result.status(), request_id)));
+  };
+
+  if (absl::Status admitted = Admit(); !admitted.ok()) {
+    finish(admitted, UpstreamSummary{}, /*counted=*/false);
+    return reactor;
+  }
+  absl::StatusOr<std::string> token = options_.auth.TokenFor(context->client_metadata());
+  if (!token.ok()) {
+    finish(token.status(), UpstreamSummary{}, /*counted=*/true);
+    return reactor;
+  }
+  archiver_.Archive(*request, *std::move(token), absl::FromChrono(context->deadline()),
+                    [finish](absl::StatusOr<v1::BatchResult> result,
+                             const UpstreamSummary& summary) mutable {
+                      finish(std::move(result), summary, /*counted=*/true);
+                    });
+  return reactor;
+}
+
+}  // namespace hubspot_gateway

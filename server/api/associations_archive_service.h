@@ -1,0 +1,71 @@
+// The AssociationsArchive gRPC service on gRPC's callback API: resolves the
+// call's HubSpot token, applies the in-flight limit, hands the call to the
+// AssociationsArchiver and finishes the reactor when it answers; no thread
+// waits for HubSpot. Thread-safe.
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_ASSOCIATIONS_ARCHIVE_SERVICE_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_ASSOCIATIONS_ARCHIVE_SERVICE_H_
+
+#include <atomic>
+#include <map>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "hubspot/crm/associations/v1/associations_archive.grpc.pb.h"
+#include "absl/types/optional.h"
+#include "server/dispatch/associations_archiver.h"
+#include "server/api/call_log.h"
+#include "server/api/call_observer.h"
+#include "server/api/caller_auth.h"
+
+namespace hubspot_gateway {
+
+// The caller's `x-request-id` metadata when it is 1-128 visible ASCII
+// characters; absl::nullopt otherwise (the service then makes one up).
+absl::optional<std::string> RequestIdFromMetadata(const CallMetadata& metadata);
+
+struct ServiceOptions {
+  CallerAuth auth = CallerAuth::Passthrough();
+  // Calls beyond this many in flight are refused with RESOURCE_EXHAUSTED.
+  int max_in_flight_calls = 10000;
+};
+
+class AssociationsArchiveService final
+    : public hubspot::crm::associations::v1::AssociationsArchive::CallbackService {
+ public:
+  // `archiver`, `logger` and `observer` must outlive the service.
+  AssociationsArchiveService(ServiceOptions options, AssociationsArchiver& archiver,
+                             const CallLogger& logger, CallObserver& observer);
+
+  grpc::ServerUnaryReactor* ArchiveAssociations(
+      grpc::CallbackServerContext* context,
+      const hubspot::crm::associations::v1::ArchiveAssociationsRequest* request,
+      hubspot::crm::associations::v1::BatchResult* response) override;
+
+  grpc::ServerBidiReactor<hubspot::crm::associations::v1::ArchiveAssociationsRequest,
+                          hubspot::crm::associations::v1::ArchiveProgress>*
+  ArchiveAssociationsStream(grpc::CallbackServerContext* context) override;
+
+  int in_flight_calls() const { return in_flight_calls_.load(); }
+
+ private:
+  // The caller's x-request-id, or "gw-<process prefix>-<sequence>".
+  std::string RequestIdFor(const grpc::CallbackServerContext& context);
+  // Counts a new call in flight; RESOURCE_EXHAUSTED (and not counted) when
+  // the gateway is at --max_in_flight_calls.
+  absl::Status Admit();
+
+  const ServiceOptions options_;
+  AssociationsArchiver& archiver_;
+  const CallLogger& logger_;
+  CallObserver& observer_;
+  const std::string request_id_prefix_;
+  std::atomic<uint64_t> next_request_id_{0};
+  std::atomic<int> in_flight_calls_{0};
+};
+
+}  // namespace hubspot_gateway
+
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_ASSOCIATIONS_ARCHIVE_SERVICE_H_

@@ -1,0 +1,51 @@
+// CallerRegistry maps internal callers' API keys to the HubSpot token each
+// one's calls use, so several teams or portals can share one gateway. Keys
+// are stored and compared only as SHA-256 digests; neither keys nor tokens
+// ever appear in messages. Immutable after loading: thread-safe.
+//
+// The --callers_file format (JSON):
+//   {"callers": [
+//     {"name": "billing", "api_key_sha256": "<64 hex digits>",
+//      "hubspot_token_env": "BILLING_HUBSPOT_TOKEN"},     // or "hubspot_token": "pat-..."
+//     ...]}
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_CALLER_REGISTRY_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_CALLER_REGISTRY_H_
+
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/optional.h"
+#include "server/common/environment.h"
+
+namespace hubspot_gateway {
+
+struct Caller {
+  std::string name;
+  std::string hubspot_token;  // A secret: never log it.
+};
+
+class CallerRegistry {
+ public:
+
+  // Parses the file's text; INVALID_ARGUMENT names the entry at fault.
+  static absl::StatusOr<CallerRegistry> Parse(absl::string_view json,
+                                              EnvironmentLookup environment);
+
+  // The caller whose key hashes to a registered digest; nullptr otherwise.
+  const Caller* Find(absl::string_view api_key) const;
+
+  size_t size() const { return by_digest_.size(); }
+
+ private:
+  absl::flat_hash_map<std::string, Caller> by_digest_;
+};
+
+// Lower-case hex SHA-256 of `text`.
+std::string Sha256Hex(absl::string_view text);
+
+}  // namespace hubspot_gateway
+
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_CALLER_REGISTRY_H_

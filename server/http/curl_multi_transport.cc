@@ -1,0 +1,326 @@
+#include "server/http/curl_multi_transport.h"
+
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "absl/base/call_once.h"
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace hubspot_gateway {
+namespace {
+
+// How long the event loop sleeps when curl has nothing scheduled sooner.
+constexpr int kMaxPollMillis = 1000;
+// Ready sockets taken from epoll per wakeup.
+constexpr int kMaxEvents = 256;
+
+size_t AppendBody(char* data, size_t size, size_t count, void* user) {
+  static_cast<std::string*>(user)->append(data, size * count);
+  return size * count;
+}
+
+size_t AppendHeader(char* data, size_t size, size_t count, void* user) {
+  auto* response = static_cast<HttpResponse*>(user);
+  absl::string_view line(data, size * count);
+  if (absl::StartsWith(line, "HTTP/")) {
+    // A new status line (after 100 Continue or a redirect): start over.
+    response->headers.clear();
+    return line.size();
+  }
+  const size_t colon = line.find(':');
+  if (colon != absl::string_view::npos) {
+    response->headers.emplace_back(
+        absl::AsciiStrToLower(absl::StripAsciiWhitespace(line.substr(0, colon))),
+        std::string(absl::StripAsciiWhitespace(line.substr(colon + 1))));
+  }
+  return line.size();
+}
+
+absl::Status TransferError(CURLcode code, const char* detail) {
+  std::string message = absl::StrCat("upstream request failed: ",
+                                     curl_easy_strerror(code));
+  if (detail[0] != '\0') absl::StrAppend(&message, " (", detail, ")");
+  if (code == CURLE_OPERATION_TIMEDOUT) {
+    return absl::DeadlineExceededError(message);
+  }
+  return absl::UnavailableError(message);
+}
+
+}  // namespace
+
+struct CurlMultiTransport::Transfer {
+  HttpRequest request;
+  Callback done;
+  // When Send() queued it: time waiting for a free slot counts against the timeout.
+  absl::Time queued_at;
+  CURL* easy = nullptr;
+  curl_slist* header_list = nullptr;
+  HttpResponse response;
+  char error[CURL_ERROR_SIZE] = {};
+
+  ~Transfer() { curl_slist_free_all(header_list); }
+};
+
+absl::StatusOr<std::unique_ptr<CurlMultiTransport>> CurlMultiTransport::Create(
+    Options options) {
+  static absl::once_flag global_init;
+  static CURLcode global_init_result = CURLE_OK;
+  absl::call_once(global_init, [] {
+    global_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
+  });
+  if (global_init_result != CURLE_OK) {
+    return absl::InternalError(absl::StrCat(
+        "curl_global_init failed: ", curl_easy_strerror(global_init_result)));
+  }
+  CURLM* multi = curl_multi_init();
+  const int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  const int wakeup_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (multi == nullptr || epoll_fd < 0 || wakeup_fd < 0) {
+    if (multi != nullptr) curl_multi_cleanup(multi);
+    if (epoll_fd >= 0) close(epoll_fd);
+    if (wakeup_fd >= 0) close(wakeup_fd);
+    return absl::InternalError("cannot set up the HTTP event loop (curl, epoll or eventfd)");
+  }
+  curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                    options.max_connections_per_host);
+  curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
+                    options.max_connections_per_host);
+  return std::unique_ptr<CurlMultiTransport>(
+      new CurlMultiTransport(multi, epoll_fd, wakeup_fd,
+                             static_cast<size_t>(options.max_connections_per_host)));
+}
+
+CurlMultiTransport::CurlMultiTransport(CURLM* multi, int epoll_fd, int wakeup_fd,
+                                       size_t max_running)
+    : multi_(multi), max_running_(max_running), epoll_fd_(epoll_fd), wakeup_fd_(wakeup_fd) {
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMultiTransport::OnSocket);
+  curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMultiTransport::OnTimer);
+  curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
+  epoll_event wakeup = {};
+  wakeup.events = EPOLLIN;
+  wakeup.data.fd = wakeup_fd_;
+  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wakeup_fd_, &wakeup);
+  event_loop_ = std::thread([this] { RunEventLoop(); });
+}
+
+int CurlMultiTransport::OnSocket(CURL*, curl_socket_t socket, int what, void* self, void*) {
+  auto* transport = static_cast<CurlMultiTransport*>(self);
+  if (what == CURL_POLL_REMOVE) {
+    epoll_ctl(transport->epoll_fd_, EPOLL_CTL_DEL, socket, nullptr);
+    return 0;
+  }
+  epoll_event event = {};
+  event.data.fd = socket;
+  event.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
+  if (epoll_ctl(transport->epoll_fd_, EPOLL_CTL_MOD, socket, &event) != 0) {
+    epoll_ctl(transport->epoll_fd_, EPOLL_CTL_ADD, socket, &event);
+  }
+  return 0;
+}
+
+int CurlMultiTransport::OnTimer(CURLM*, long timeout_ms, void* self) {
+  auto* transport = static_cast<CurlMultiTransport*>(self);
+  transport->curl_timer_ =
+      timeout_ms < 0 ? absl::InfiniteFuture() : absl::Now() + absl::Milliseconds(timeout_ms);
+  return 0;
+}
+
+CurlMultiTransport::~CurlMultiTransport() {
+  Shutdown();
+  event_loop_.join();
+  for (CURL* easy : idle_easy_handles_) curl_easy_cleanup(easy);
+  curl_multi_cleanup(multi_);
+  close(epoll_fd_);
+  close(wakeup_fd_);
+}
+
+void CurlMultiTransport::Shutdown() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  const uint64_t one = 1;
+  (void)!write(wakeup_fd_, &one, sizeof(one));
+}
+
+void CurlMultiTransport::Send(HttpRequest request, Callback done) {
+  auto transfer = std::make_unique<Transfer>();
+  transfer->request = std::move(request);
+  transfer->done = std::move(done);
+  transfer->queued_at = absl::Now();
+  {
+    absl::MutexLock lock(&mu_);
+    if (!stopping_) {
+      queued_.push_back(std::move(transfer));
+    }
+  }
+  if (transfer != nullptr) {  // Not queued: the transport is shutting down.
+    std::move(transfer->done)(absl::CancelledError("the gateway is shutting down"));
+    return;
+  }
+  const uint64_t one = 1;
+  (void)!write(wakeup_fd_, &one, sizeof(one));
+}
+
+CURL* CurlMultiTransport::AcquireEasyHandle() {
+  if (idle_easy_handles_.empty()) return curl_easy_init();
+  CURL* easy = idle_easy_handles_.back();
+  idle_easy_handles_.pop_back();
+  curl_easy_reset(easy);
+  return easy;
+}
+
+void CurlMultiTransport::StartQueuedTransfers() {
+  std::vector<std::unique_ptr<Transfer>> batch;
+  {
+    absl::MutexLock lock(&mu_);
+    while (!queued_.empty() && running_.size() + batch.size() < max_running_) {
+      batch.push_back(std::move(queued_.front()));
+      queued_.pop_front();
+    }
+  }
+  const absl::Time now = absl::Now();
+  for (auto& transfer : batch) {
+    const absl::Duration remaining = transfer->request.timeout - (now - transfer->queued_at);
+    if (remaining <= absl::ZeroDuration()) {
+      std::move(transfer->done)(absl::DeadlineExceededError(
+          "upstream request timed out waiting for a free connection"));
+      continue;
+    }
+    CURL* easy = AcquireEasyHandle();
+    if (easy == nullptr) {
+      std::move(transfer->done)(absl::ResourceExhaustedError("curl_easy_init failed"));
+      continue;
+    }
+    transfer->easy = easy;
+    const HttpRequest& request = transfer->request;
+    for (const auto& [name, value] : request.headers) {
+      transfer->header_list = curl_slist_append(
+          transfer->header_list, absl::StrCat(name, ": ", value).c_str());
+    }
+    // Never wait for "100 Continue" before sending a body.
+    transfer->header_list = curl_slist_append(transfer->header_list, "Expect:");
+    curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->header_list);
+    if (request.method == "POST") {
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                       static_cast<curl_off_t>(request.body.size()));
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
+    } else if (request.method != "GET") {
+      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    }
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
+                     std::max<long>(1, absl::ToInt64Milliseconds(remaining)));
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+    // Over https, wait for a connection that may turn out to multiplex
+    // (HTTP/2) rather than opening more; plain http is HTTP/1.1, where
+    // waiting would only serialise requests behind connection setup.
+    if (absl::StartsWith(request.url, "https://")) {
+      curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+    }
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, AppendBody);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer->response.body);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, AppendHeader);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer->response);
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
+    curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
+    curl_multi_add_handle(multi_, easy);
+    Transfer* key = transfer.get();
+    running_.emplace(key, std::move(transfer));
+  }
+}
+
+void CurlMultiTransport::CompleteFinishedTransfers() {
+  int pending = 0;
+  while (CURLMsg* message = curl_multi_info_read(multi_, &pending)) {
+    if (message->msg != CURLMSG_DONE) continue;
+    CURL* easy = message->easy_handle;
+    const CURLcode code = message->data.result;
+    Transfer* raw = nullptr;
+    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &raw);
+    curl_multi_remove_handle(multi_, easy);
+    auto node = running_.extract(raw);
+    std::unique_ptr<Transfer> transfer = std::move(node.mapped());
+
+    absl::StatusOr<HttpResponse> result;
+    if (code == CURLE_OK) {
+      long status = 0;
+      curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
+      transfer->response.status_code = static_cast<int>(status);
+      result = std::move(transfer->response);
+    } else {
+      result = TransferError(code, transfer->error);
+    }
+    idle_easy_handles_.push_back(easy);
+    std::move(transfer->done)(std::move(result));
+  }
+}
+
+void CurlMultiTransport::DriveCurl(const epoll_event* events, int count) {
+  int still_running = 0;
+  for (int i = 0; i < count; ++i) {
+    if (events[i].data.fd == wakeup_fd_) {
+      uint64_t drained = 0;
+      (void)!read(wakeup_fd_, &drained, sizeof(drained));
+      continue;
+    }
+    int flags = 0;
+    if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) flags |= CURL_CSELECT_IN;
+    if (events[i].events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) flags |= CURL_CSELECT_OUT;
+    if (events[i].events & EPOLLERR) flags |= CURL_CSELECT_ERR;
+    curl_multi_socket_action(multi_, events[i].data.fd, flags, &still_running);
+  }
+  if (curl_timer_ <= absl::Now()) {
+    curl_timer_ = absl::InfiniteFuture();
+    curl_multi_socket_action(multi_, CURL_SOCKET_TIMEOUT, 0, &still_running);
+  }
+}
+
+void CurlMultiTransport::RunEventLoop() {
+  epoll_event events[kMaxEvents];
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) break;
+    }
+    StartQueuedTransfers();
+    // Until curl's timer (rounded up), at most kMaxPollMillis.
+    const absl::Duration until_timer = std::clamp(
+        curl_timer_ - absl::Now(), absl::ZeroDuration(), absl::Milliseconds(kMaxPollMillis));
+    const int wait_ms = static_cast<int>(
+        absl::ToInt64Milliseconds(absl::Ceil(until_timer, absl::Milliseconds(1))));
+    const int count = epoll_wait(epoll_fd_, events, kMaxEvents, wait_ms);
+    DriveCurl(events, std::max(count, 0));
+    CompleteFinishedTransfers();
+  }
+  // Shutting down: nothing new is queued after stopping_ was set.
+  for (auto& [key, transfer] : running_) {
+    curl_multi_remove_handle(multi_, transfer->easy);
+    idle_easy_handles_.push_back(transfer->easy);
+    std::move(transfer->done)(absl::CancelledError("the gateway is shutting down"));
+  }
+  running_.clear();
+  std::deque<std::unique_ptr<Transfer>> queued;
+  {
+    absl::MutexLock lock(&mu_);
+    queued.swap(queued_);
+  }
+  for (auto& transfer : queued) {
+    std::move(transfer->done)(absl::CancelledError("the gateway is shutting down"));
+  }
+}
+
+}  // namespace hubspot_gateway

@@ -1,0 +1,80 @@
+#include "server/hubspot/archive_response.h"
+
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "google/protobuf/duration.pb.h"
+#include "server/hubspot/hubspot_json.h"
+#include "server/hubspot/upstream_error_status.h"
+
+namespace hubspot_gateway {
+namespace {
+
+namespace v1 = ::hubspot::crm::associations::v1;
+
+v1::BatchResult CompletedWithoutBody(absl::Time sent, absl::Time received) {
+  v1::BatchResult result;
+  result.set_status(v1::BatchResult::COMPLETE);
+  *result.mutable_started_at() = ToTimestamp(sent);
+  *result.mutable_completed_at() = ToTimestamp(received);
+  return result;
+}
+
+absl::Status TransportFailure(const absl::Status& transport_status) {
+  v1::UpstreamError error;
+  error.set_message(std::string(transport_status.message()));
+  return UpstreamErrorStatus(transport_status.code(), error);
+}
+
+absl::Status UndecodableSuccess(const HttpResponse& response, const absl::Status& decode) {
+  v1::UpstreamError error = DecodeUpstreamError(response.status_code, response.body);
+  error.set_message(std::string(decode.message()));
+  return UpstreamErrorStatus(absl::StatusCode::kInternal, error);
+}
+
+absl::Status Rejection(const HttpResponse& response, absl::Time received) {
+  v1::UpstreamError error = DecodeUpstreamError(response.status_code, response.body);
+  if (auto header = response.Header("retry-after"); header.has_value()) {
+    if (auto wait = ParseRetryAfter(*header, received); wait.has_value()) {
+      error.mutable_retry_after()->set_seconds(absl::ToInt64Seconds(*wait));
+      error.mutable_retry_after()->set_nanos(static_cast<int32_t>(
+          absl::ToInt64Nanoseconds(*wait - absl::Seconds(absl::ToInt64Seconds(*wait)))));
+    }
+  }
+  return RejectedRequestStatus(error);
+}
+
+}  // namespace
+
+absl::StatusOr<v1::BatchResult> InterpretArchiveExchange(
+    const absl::StatusOr<HttpResponse>& exchange, absl::Time sent, absl::Time received) {
+  if (!exchange.ok()) return TransportFailure(exchange.status());
+  const HttpResponse& response = *exchange;
+  if (response.status_code < 200 || response.status_code > 299) {
+    return Rejection(response, received);
+  }
+  if (response.status_code == 204 || absl::StripAsciiWhitespace(response.body).empty()) {
+    return CompletedWithoutBody(sent, received);
+  }
+  absl::StatusOr<v1::BatchResult> result = DecodeBatchResponse(response.body);
+  if (!result.ok()) return UndecodableSuccess(response, result.status());
+  return result;
+}
+
+absl::optional<absl::Duration> ParseRetryAfter(absl::string_view value, absl::Time now) {
+  value = absl::StripAsciiWhitespace(value);
+  int64_t seconds = 0;
+  if (absl::SimpleAtoi(value, &seconds)) {
+    if (seconds < 0) return absl::nullopt;
+    return absl::Seconds(seconds);
+  }
+  absl::Time when;
+  if (!absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", value, absl::UTCTimeZone(), &when,
+                       nullptr)) {
+    return absl::nullopt;
+  }
+  return when > now ? when - now : absl::ZeroDuration();
+}
+
+}  // namespace hubspot_gateway

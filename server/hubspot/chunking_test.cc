@@ -1,0 +1,80 @@
+#include "server/hubspot/chunking.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace hubspot_gateway {
+namespace {
+
+namespace v1 = ::hubspot::crm::associations::v1;
+
+v1::ArchiveAssociationsRequest RequestWithFanOut(const std::vector<int>& to_counts) {
+  v1::ArchiveAssociationsRequest request;
+  int next_id = 1;
+  for (int count : to_counts) {
+    auto* input = request.add_inputs();
+    input->mutable_from_object()->set_id(absl::StrCat(next_id++));
+    for (int i = 0; i < count; ++i) input->add_to_objects()->set_id(absl::StrCat(next_id++));
+  }
+  return request;
+}
+
+// "from>to" for every pair in the chunks, in order.
+std::vector<std::string> Pairs(const std::vector<Chunk>& chunks) {
+  std::vector<std::string> pairs;
+  for (const Chunk& chunk : chunks) {
+    for (const ArchiveSlice& slice : chunk) {
+      for (int i = slice.to_begin; i < slice.to_end; ++i) {
+        pairs.push_back(absl::StrCat(slice.input->from_object().id(), ">",
+                                     slice.input->to_objects(i).id()));
+      }
+    }
+  }
+  return pairs;
+}
+
+std::vector<std::string> Pairs(const v1::ArchiveAssociationsRequest& request) {
+  std::vector<Chunk> whole(1);
+  for (const auto& input : request.inputs()) whole[0].push_back(ArchiveSlice::Whole(input));
+  return Pairs(whole);
+}
+
+TEST(SplitIntoChunksTest, SmallRequestIsOneChunk) {
+  const auto request = RequestWithFanOut({1, 2, 3});
+  const auto chunks = SplitIntoChunks(request, 100);
+  ASSERT_EQ(chunks.size(), 1u);
+  EXPECT_EQ(chunks[0].size(), 3u);
+}
+
+TEST(SplitIntoChunksTest, TwoHundredFiftyInputsMakeThreeChunks) {
+  const auto request = RequestWithFanOut(std::vector<int>(250, 1));
+  const auto chunks = SplitIntoChunks(request, 100);
+  ASSERT_EQ(chunks.size(), 3u);
+  EXPECT_EQ(chunks[0].size(), 100u);
+  EXPECT_EQ(chunks[1].size(), 100u);
+  EXPECT_EQ(chunks[2].size(), 50u);
+  EXPECT_EQ(Pairs(chunks), Pairs(request));
+}
+
+TEST(SplitIntoChunksTest, WideInputIsSplitAcrossChunksKeepingEveryPairOnce) {
+  const auto request = RequestWithFanOut({2, 7, 1});
+  const auto chunks = SplitIntoChunks(request, 3);
+  for (const Chunk& chunk : chunks) {
+    EXPECT_LE(chunk.size(), 3u);
+    for (const ArchiveSlice& slice : chunk) EXPECT_LE(slice.to_end - slice.to_begin, 3);
+  }
+  EXPECT_EQ(Pairs(chunks), Pairs(request));
+}
+
+TEST(SplitIntoChunksTest, LimitOfOneSendsOnePairPerChunk) {
+  const auto request = RequestWithFanOut({3, 2});
+  const auto chunks = SplitIntoChunks(request, 1);
+  EXPECT_EQ(chunks.size(), 5u);
+  EXPECT_EQ(Pairs(chunks), Pairs(request));
+}
+
+}  // namespace
+}  // namespace hubspot_gateway

@@ -1,0 +1,50 @@
+#include "server/hubspot/endpoint.h"
+
+#include <utility>
+
+#include "absl/algorithm/container.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace hubspot_gateway {
+
+HubSpotEndpoint::HubSpotEndpoint()
+    : HubSpotEndpoint(std::string(kDefaultBaseUrl), std::string(kDefaultApiVersion)) {}
+
+HubSpotEndpoint::HubSpotEndpoint(std::string base_url, std::string api_version)
+    : base_url_(std::move(base_url)), api_version_(std::move(api_version)) {}
+
+absl::StatusOr<HubSpotEndpoint> HubSpotEndpoint::Create(absl::string_view base_url,
+                                                        absl::string_view api_version) {
+  if (!absl::StartsWith(base_url, "https://") && !absl::StartsWith(base_url, "http://")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--hubspot_base_url must start with https:// or http://, got \"", base_url, "\""));
+  }
+  if (!absl::c_all_of(base_url, absl::ascii_isgraph)) {
+    return absl::InvalidArgumentError("--hubspot_base_url contains spaces or control bytes");
+  }
+  const bool date_versioned = api_version.size() == 7 && api_version[4] == '-' &&
+                              absl::c_all_of(api_version.substr(0, 4), absl::ascii_isdigit) &&
+                              absl::c_all_of(api_version.substr(5), absl::ascii_isdigit);
+  if (api_version != "v4" && !date_versioned) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--hubspot_api_version must be YYYY-MM (e.g. 2026-03) or v4, got \"",
+                     api_version, "\""));
+  }
+  return HubSpotEndpoint(std::string(absl::StripSuffix(base_url, "/")),
+                         std::string(api_version));
+}
+
+std::string HubSpotEndpoint::ArchiveUrl(absl::string_view from_object_type,
+                                        absl::string_view to_object_type) const {
+  if (api_version_ == "v4") {
+    return absl::StrCat(base_url_, "/crm/v4/associations/", from_object_type, "/",
+                        to_object_type, "/batch/archive");
+  }
+  return absl::StrCat(base_url_, "/crm/associations/", api_version_, "/", from_object_type,
+                      "/", to_object_type, "/batch/archive");
+}
+
+}  // namespace hubspot_gateway

@@ -1,0 +1,42 @@
+// Translation between the gateway's protos and HubSpot's JSON: the archive
+// request body, the BatchResponse of a success, and the error body of a
+// rejected request. Pure functions: thread-safe, never throw, never crash on
+// any input (wrong types and non-JSON bodies become errors or raw text).
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_HUBSPOT_JSON_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_HUBSPOT_JSON_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "hubspot/crm/associations/v1/associations_archive.pb.h"
+#include "server/hubspot/archive_slice.h"
+
+namespace hubspot_gateway {
+
+// `{"inputs":[{"from":{"id":..},"to":[{"id":..},..]},..]}` in the given order.
+std::string EncodeArchiveBody(absl::Span<const ArchiveSlice> slices);
+
+// Decodes a 200/207 BatchResponse. Unknown fields are ignored and absent ones
+// stay unset; a field of the wrong type, an unparseable date-time or a body
+// that is not a JSON object is INTERNAL naming the field.
+absl::StatusOr<hubspot::crm::associations::v1::BatchResult>
+DecodeBatchResponse(absl::string_view body);
+
+// Decodes HubSpot's error body for a rejected request. Every field is
+// optional; a body that is not JSON is kept (truncated) in `raw_body`.
+hubspot::crm::associations::v1::UpstreamError DecodeUpstreamError(
+    int http_status, absl::string_view body);
+
+// Parses an ISO-8601 date-time with or without fractional seconds, with `Z`
+// or a numeric offset ("2026-03-01T12:00:00Z", "2026-03-01T12:00:00.123+01:00").
+absl::StatusOr<absl::Time> ParseHubSpotTime(absl::string_view text);
+
+google::protobuf::Timestamp ToTimestamp(absl::Time time);
+
+}  // namespace hubspot_gateway
+
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_HUBSPOT_JSON_H_

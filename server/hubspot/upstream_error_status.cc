@@ -1,0 +1,87 @@
+#include "server/hubspot/upstream_error_status.h"
+
+#include <string>
+
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+
+namespace hubspot_gateway {
+namespace {
+
+namespace v1 = ::hubspot::crm::associations::v1;
+
+// How much of a non-JSON body is quoted in a status message.
+constexpr size_t kMaxQuotedBody = 120;
+
+std::string Describe(const v1::UpstreamError& error) {
+  if (error.http_status() == 0) {
+    return absl::StrCat("HubSpot could not be reached: ", error.message());
+  }
+  std::string text = absl::StrCat("HubSpot answered HTTP ", error.http_status());
+  if (!error.category().empty()) absl::StrAppend(&text, " ", error.category());
+  if (!error.policy_name().empty()) absl::StrAppend(&text, " ", error.policy_name());
+  if (!error.message().empty()) {
+    absl::StrAppend(&text, ": ", error.message());
+  } else if (!error.raw_body().empty()) {
+    absl::StrAppend(&text, " with a non-JSON body: ",
+                    error.raw_body().substr(0, kMaxQuotedBody));
+  }
+  if (!error.correlation_id().empty()) {
+    absl::StrAppend(&text, " (correlationId ", error.correlation_id(), ")");
+  }
+  return text;
+}
+
+}  // namespace
+
+absl::StatusCode HttpStatusToCode(int http_status) {
+  switch (http_status) {
+    case 400:
+      return absl::StatusCode::kInvalidArgument;
+    case 401:
+      return absl::StatusCode::kUnauthenticated;
+    case 403:
+      return absl::StatusCode::kPermissionDenied;
+    case 404:
+      return absl::StatusCode::kNotFound;
+    case 408:
+      return absl::StatusCode::kUnavailable;
+    case 409:
+      return absl::StatusCode::kAborted;
+    case 429:
+      return absl::StatusCode::kResourceExhausted;
+  }
+  if (http_status >= 500 && http_status <= 599) return absl::StatusCode::kUnavailable;
+  if (http_status >= 400 && http_status <= 499) {
+    return absl::StatusCode::kFailedPrecondition;
+  }
+  return absl::StatusCode::kInternal;
+}
+
+absl::Status UpstreamErrorStatus(absl::StatusCode code, const v1::UpstreamError& error) {
+  absl::Status status(code, Describe(error));
+  status.SetPayload(kUpstreamErrorTypeUrl, absl::Cord(error.SerializeAsString()));
+  return status;
+}
+
+absl::Status RejectedRequestStatus(const v1::UpstreamError& error) {
+  return UpstreamErrorStatus(HttpStatusToCode(error.http_status()), error);
+}
+
+absl::Status WithAttempts(absl::Status status, int attempts) {
+  std::optional<v1::UpstreamError> error = GetUpstreamError(status);
+  if (!error.has_value()) return status;
+  error->set_attempts(attempts);
+  status.SetPayload(kUpstreamErrorTypeUrl, absl::Cord(error->SerializeAsString()));
+  return status;
+}
+
+std::optional<v1::UpstreamError> GetUpstreamError(const absl::Status& status) {
+  auto payload = status.GetPayload(kUpstreamErrorTypeUrl);
+  if (!payload.has_value()) return std::nullopt;
+  v1::UpstreamError error;
+  if (!error.ParseFromString(std::string(*payload))) return std::nullopt;
+  return error;
+}
+
+}  // namespace hubspot_gateway

@@ -1,0 +1,45 @@
+// How an upstream failure becomes the gateway's status: the HTTP -> gRPC code
+// table, the status message (HubSpot's message and correlationId, never a
+// token), and the UpstreamError carried as the status payload so the gRPC
+// layer can attach it as a rich detail. Pure functions: thread-safe.
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_UPSTREAM_ERROR_STATUS_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_UPSTREAM_ERROR_STATUS_H_
+
+#include <optional>
+
+#include "absl/status/status.h"
+#include "hubspot/crm/associations/v1/associations_archive.pb.h"
+
+namespace hubspot_gateway {
+
+// The type URL under which the UpstreamError payload is stored.
+inline constexpr char kUpstreamErrorTypeUrl[] =
+    "type.googleapis.com/hubspot.crm.associations.v1.UpstreamError";
+
+// The gRPC code for a request HubSpot answered with `http_status` (not 2xx):
+// 400 INVALID_ARGUMENT, 401 UNAUTHENTICATED, 403 PERMISSION_DENIED,
+// 404 NOT_FOUND, 409 ABORTED, 429 RESOURCE_EXHAUSTED, 408 and 5xx UNAVAILABLE,
+// other 4xx FAILED_PRECONDITION, anything else INTERNAL.
+absl::StatusCode HttpStatusToCode(int http_status);
+
+// A status with `code` whose message summarises `error` and whose payload is
+// `error` itself.
+absl::Status UpstreamErrorStatus(
+    absl::StatusCode code,
+    const hubspot::crm::associations::v1::UpstreamError& error);
+
+// The failure for an answer HubSpot rejected: UpstreamErrorStatus with the
+// code from HttpStatusToCode(error.http_status()).
+absl::Status RejectedRequestStatus(
+    const hubspot::crm::associations::v1::UpstreamError& error);
+
+// `status` with the UpstreamError's `attempts` set (a no-op without one).
+absl::Status WithAttempts(absl::Status status, int attempts);
+
+// The UpstreamError carried by `status`, if any.
+std::optional<hubspot::crm::associations::v1::UpstreamError> GetUpstreamError(
+    const absl::Status& status);
+
+}  // namespace hubspot_gateway
+
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_UPSTREAM_ERROR_STATUS_H_
