@@ -95,9 +95,9 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromFlags(EnvironmentLookup environme
   absl::StatusOr<ArchiverOptions> archiver = ArchiverOptionsFromFlags();
   if (!archiver.ok()) return archiver.status();
   config.archiver = *std::move(archiver);
-  absl::StatusOr<RateBudget> rate_budget = RateBudgetFromFlags();
-  if (!rate_budget.ok()) return rate_budget.status();
-  config.rate_budget = *rate_budget;
+  absl::StatusOr<DispatchOptions> dispatch = DispatchOptionsFromFlags();
+  if (!dispatch.ok()) return dispatch.status();
+  config.dispatch = *std::move(dispatch);
   absl::StatusOr<CurlMultiTransport::Options> transport = TransportOptionsFromFlags();
   if (!transport.ok()) return transport.status();
   config.transport = *transport;

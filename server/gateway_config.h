@@ -14,7 +14,7 @@
 #include "server/api/call_log.h"
 #include "server/common/environment.h"
 #include "server/dispatch/associations_archiver.h"
-#include "server/dispatch/rate_limiter.h"
+#include "server/dispatch/token_dispatcher.h"
 #include "server/http/curl_multi_transport.h"
 
 namespace hubspot_gateway {
@@ -45,7 +45,7 @@ struct GatewayConfig {
   LogFormat log_format = LogFormat::kText;
   ServiceOptions service;
   ArchiverOptions archiver;
-  RateBudget rate_budget;
+  DispatchOptions dispatch;
   CurlMultiTransport::Options transport;
 };
 

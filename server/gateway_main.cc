@@ -23,7 +23,7 @@
 #include "server/api/call_log.h"
 #include "server/common/files.h"
 #include "server/dispatch/associations_archiver.h"
-#include "server/dispatch/rate_limiter.h"
+#include "server/dispatch/dispatcher.h"
 #include "server/dispatch/timer_thread_scheduler.h"
 #include "server/gateway_config.h"
 #include "server/gateway_metrics.h"
@@ -70,9 +70,9 @@ int Run() {
   }
   TimerThreadScheduler scheduler;
   absl::BitGen random;
-  RateLimiter limiter(config->rate_budget);
   GatewayMetrics metrics;
-  AssociationsArchiver archiver(config->archiver, **transport, scheduler, limiter, metrics, random);
+  Dispatcher dispatcher(config->dispatch, **transport, scheduler, metrics, random);
+  AssociationsArchiver archiver(config->archiver, dispatcher, scheduler, metrics);
   AssociationsArchiveService service(config->service, archiver, logger, metrics);
   std::unique_ptr<prometheus::Exposer> exposer;
   if (!config->server.metrics_listen.empty()) {

@@ -40,16 +40,34 @@ GatewayMetrics::GatewayMetrics()
                    .Help("Upstream attempts retried")
                    .Register(*registry_)
                    .Add({})),
-      limiter_wait_seconds_(BuildCounter()
-                                .Name("gateway_rate_limiter_wait_seconds_total")
-                                .Help("Time requests waited for room in HubSpot's rate budget")
-                                .Register(*registry_)
-                                .Add({})),
-      limiter_waits_(BuildHistogram()
-                         .Name("gateway_rate_limiter_wait_seconds")
-                         .Help("Each wait for room in HubSpot's rate budget")
+      queue_wait_(BuildHistogram()
+                      .Name("gateway_queue_wait_seconds")
+                      .Help("Time work waited for HubSpot's rate budget, by lane")
+                      .Register(*registry_)),
+      calls_per_request_(BuildHistogram()
+                             .Name("gateway_upstream_request_calls")
+                             .Help("Calls whose chunks one upstream request carried")
+                             .Register(*registry_)
+                             .Add({}, prometheus::Histogram::BucketBoundaries{
+                                          1, 2, 3, 5, 10, 20, 50, 100})),
+      inputs_per_request_(BuildHistogram()
+                              .Name("gateway_upstream_request_inputs")
+                              .Help("Inputs one upstream request carried")
+                              .Register(*registry_)
+                              .Add({}, prometheus::Histogram::BucketBoundaries{
+                                           1, 2, 5, 10, 25, 50, 75, 99, 100})),
+      learned_limit_(BuildGauge()
+                         .Name("gateway_learned_rate_limit")
+                         .Help("The rate limit (requests per interval) a token was last "
+                               "re-planned to, from headers or a 429 (any token)")
                          .Register(*registry_)
-                         .Add({}, LatencyBuckets())),
+                         .Add({})),
+      cancellations_(BuildCounter()
+                         .Name("gateway_cancellations_total")
+                         .Help("Calls and stream requests stopped (cancelled or past their "
+                               "deadline) with work still queued or unsent")
+                         .Register(*registry_)
+                         .Add({})),
       in_flight_(BuildGauge()
                      .Name("gateway_in_flight_calls")
                      .Help("Calls being served")
@@ -83,17 +101,29 @@ void GatewayMetrics::OnCallFinished(absl::string_view method, absl::StatusCode c
 void GatewayMetrics::OnUpstreamAnswer(int http_status, absl::string_view rate_limit_policy) {
   upstream_requests_.Add({{"status", absl::StrCat(http_status)}}).Increment();
   if (http_status == 429) {
-    rate_limited_
-        .Add({{"policy", rate_limit_policy.empty() ? "unknown" : std::string(rate_limit_policy)}})
+    // The label takes HubSpot's known policies only: upstream text must not
+    // grow the number of series.
+    const bool known = rate_limit_policy == "TEN_SECONDLY_ROLLING" ||
+                       rate_limit_policy == "DAILY" || rate_limit_policy == "SECONDLY";
+    rate_limited_.Add({{"policy", known ? std::string(rate_limit_policy) : "other"}})
         .Increment();
   }
 }
 
 void GatewayMetrics::OnRetry() { retries_.Increment(); }
 
-void GatewayMetrics::OnRateLimitWait(absl::Duration wait) {
-  limiter_wait_seconds_.Increment(absl::ToDoubleSeconds(wait));
-  limiter_waits_.Observe(absl::ToDoubleSeconds(wait));
+void GatewayMetrics::OnQueueWait(absl::string_view lane, absl::Duration wait) {
+  queue_wait_.Add({{"lane", std::string(lane)}}, LatencyBuckets())
+      .Observe(absl::ToDoubleSeconds(wait));
 }
+
+void GatewayMetrics::OnUpstreamRequest(int calls, int inputs) {
+  calls_per_request_.Observe(calls);
+  inputs_per_request_.Observe(inputs);
+}
+
+void GatewayMetrics::OnLearnedLimit(int requests) { learned_limit_.Set(requests); }
+
+void GatewayMetrics::OnCancelled() { cancellations_.Increment(); }
 
 }  // namespace hubspot_gateway

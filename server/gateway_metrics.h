@@ -1,6 +1,7 @@
 // GatewayMetrics: the gateway's Prometheus metrics (prometheus-cpp), served
 // on --metrics_listen. Calls by method and gRPC code, call latency, upstream
-// requests by HTTP status, retries, 429s received, rate-limiter waits,
+// requests by HTTP status, retries, 429s received, queue waits by lane, calls
+// and inputs per upstream request, the learned limit, cancellations,
 // in-flight calls, inputs archived and failed. No label ever carries a token,
 // key or id. Thread-safe.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_GATEWAY_METRICS_H_
@@ -37,7 +38,10 @@ class GatewayMetrics final : public ArchiveObserver, public CallObserver {
 
   void OnUpstreamAnswer(int http_status, absl::string_view rate_limit_policy) override;
   void OnRetry() override;
-  void OnRateLimitWait(absl::Duration wait) override;
+  void OnQueueWait(absl::string_view lane, absl::Duration wait) override;
+  void OnUpstreamRequest(int calls, int inputs) override;
+  void OnLearnedLimit(int requests) override;
+  void OnCancelled() override;
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -46,8 +50,11 @@ class GatewayMetrics final : public ArchiveObserver, public CallObserver {
   prometheus::Family<prometheus::Counter>& upstream_requests_;
   prometheus::Family<prometheus::Counter>& rate_limited_;
   prometheus::Counter& retries_;
-  prometheus::Counter& limiter_wait_seconds_;
-  prometheus::Histogram& limiter_waits_;
+  prometheus::Family<prometheus::Histogram>& queue_wait_;
+  prometheus::Histogram& calls_per_request_;
+  prometheus::Histogram& inputs_per_request_;
+  prometheus::Gauge& learned_limit_;
+  prometheus::Counter& cancellations_;
   prometheus::Gauge& in_flight_;
   prometheus::Counter& inputs_archived_;
   prometheus::Counter& inputs_failed_;

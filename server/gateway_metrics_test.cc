@@ -21,7 +21,12 @@ TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
   metrics.OnRetry();
   metrics.OnUpstreamAnswer(429, "TEN_SECONDLY_ROLLING");
   metrics.OnRetry();
-  metrics.OnRateLimitWait(absl::Milliseconds(1500));
+  metrics.OnQueueWait("interactive", absl::Milliseconds(1500));
+  metrics.OnQueueWait("bulk", absl::Milliseconds(20));
+  metrics.OnUpstreamRequest(3, 60);
+  metrics.OnLearnedLimit(150);
+  metrics.OnCancelled();
+  metrics.OnUpstreamAnswer(429, "made-up policy\n");
   metrics.OnUpstreamAnswer(204, "");
   metrics.OnCallFinished("ArchiveAssociations", absl::StatusCode::kOk, absl::Milliseconds(20),
                          99, 1);
@@ -32,7 +37,13 @@ TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
   EXPECT_THAT(text, HasSubstr(
                         "gateway_upstream_rate_limited_total{policy=\"TEN_SECONDLY_ROLLING\"} 1"));
   EXPECT_THAT(text, HasSubstr("gateway_upstream_retries_total 2"));
-  EXPECT_THAT(text, HasSubstr("gateway_rate_limiter_wait_seconds_total 1.5"));
+  EXPECT_THAT(text, HasSubstr("gateway_upstream_rate_limited_total{policy=\"other\"} 1"));
+  EXPECT_THAT(text, HasSubstr("gateway_queue_wait_seconds_sum{lane=\"interactive\"} 1.5"));
+  EXPECT_THAT(text, HasSubstr("gateway_queue_wait_seconds_count{lane=\"bulk\"} 1"));
+  EXPECT_THAT(text, HasSubstr("gateway_upstream_request_calls_sum 3"));
+  EXPECT_THAT(text, HasSubstr("gateway_upstream_request_inputs_sum 60"));
+  EXPECT_THAT(text, HasSubstr("gateway_learned_rate_limit 150"));
+  EXPECT_THAT(text, HasSubstr("gateway_cancellations_total 1"));
   EXPECT_THAT(text, HasSubstr("gateway_in_flight_calls 1"));
   EXPECT_THAT(text, HasSubstr("gateway_inputs_archived_total 99"));
   EXPECT_THAT(text, HasSubstr("gateway_inputs_failed_total 1"));

@@ -9,13 +9,12 @@ namespace hubspot_gateway {
 
 namespace v1 = ::hubspot::crm::associations::v1;
 
-ArchiveStreamReactor::ArchiveStreamReactor(AssociationsArchiver& archiver, std::string token,
-                                           absl::Time deadline, int max_requests_in_flight,
-                                           absl::Status refusal, OnFinished on_finished)
+ArchiveStreamReactor::ArchiveStreamReactor(AssociationsArchiver& archiver,
+                                           ArchiveCallContext call, absl::Status refusal,
+                                           OnFinished on_finished)
     : archiver_(archiver),
-      token_(std::move(token)),
-      deadline_(deadline),
-      max_requests_in_flight_(max_requests_in_flight),
+      call_(std::move(call)),
+      max_requests_in_flight_(archiver.options().max_concurrent_requests_per_call),
       on_finished_(std::move(on_finished)),
       reading_(std::make_unique<v1::ArchiveAssociationsRequest>()) {
   if (!refusal.ok()) {
@@ -58,15 +57,33 @@ void ArchiveStreamReactor::OnReadDone(bool ok) {
 }
 
 void ArchiveStreamReactor::Archive(std::shared_ptr<const v1::ArchiveAssociationsRequest> request) {
+  uint64_t position = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    position = requests_read_++;
+    archiving_.emplace(position, ArchiveCancellation());
+  }
   const v1::ArchiveAssociationsRequest& view = *request;
-  archiver_.Archive(view, token_, deadline_,
-                    [this, request = std::move(request)](absl::StatusOr<v1::BatchResult> result,
-                                                         const UpstreamSummary& summary) {
-                      OnArchived(*request, result, summary);
-                    });
+  ArchiveCancellation cancellation = archiver_.Archive(
+      view, call_,
+      [this, position, request = std::move(request)](absl::StatusOr<v1::BatchResult> result,
+                                                     const UpstreamSummary& summary) {
+        OnArchived(position, *request, result, summary);
+      });
+  bool cancel_now = false;
+  {
+    absl::MutexLock lock(&mu_);
+    // Not yet finished (it may finish inline): keep the way to cancel it.
+    if (archiving_.contains(position)) {
+      archiving_[position] = cancellation;
+      cancel_now = cancelled_;
+    }
+  }
+  if (cancel_now) cancellation.Cancel();
 }
 
-void ArchiveStreamReactor::OnArchived(const v1::ArchiveAssociationsRequest& request,
+void ArchiveStreamReactor::OnArchived(uint64_t position,
+                                      const v1::ArchiveAssociationsRequest& request,
                                       const absl::StatusOr<v1::BatchResult>& result,
                                       const UpstreamSummary& upstream) {
   const int failed = FailedInputs(request, result);
@@ -85,6 +102,7 @@ void ArchiveStreamReactor::OnArchived(const v1::ArchiveAssociationsRequest& requ
     summary_.inputs_archived += request.inputs_size() - failed;
     summary_.inputs_failed += failed;
     summary_.upstream_requests += upstream.requests;
+    archiving_.erase(position);
     for (auto& error : errors) new_errors_.push_back(std::move(error));
     progress_changed_ = true;
     --in_flight_;
@@ -108,11 +126,16 @@ void ArchiveStreamReactor::OnWriteDone(bool ok) {
 
 void ArchiveStreamReactor::OnCancel() {
   Next next = Next::kNothing;
+  std::vector<ArchiveCancellation> archiving;
   {
     absl::MutexLock lock(&mu_);
     cancelled_ = true;
+    for (const auto& [position, cancellation] : archiving_) archiving.push_back(cancellation);
     next = Decide();
   }
+  // Their queued chunks leave the dispatcher now; Decide finishes the stream
+  // once every request being archived has reported back.
+  for (const ArchiveCancellation& cancellation : archiving) cancellation.Cancel();
   Carry(next);
 }
 

@@ -16,6 +16,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
@@ -40,11 +41,12 @@ class ArchiveStreamReactor final
  public:
   using OnFinished = absl::AnyInvocable<void(const StreamSummary&) &&>;
 
-  // Serves the stream with HubSpot token `token`; when `refusal` is not OK
-  // (no token, overload) the stream ends at once with it. `archiver` must
-  // outlive the stream; `on_finished` runs once, when gRPC is done with it.
-  ArchiveStreamReactor(AssociationsArchiver& archiver, std::string token, absl::Time deadline,
-                       int max_requests_in_flight, absl::Status refusal, OnFinished on_finished);
+  // Serves the stream's requests as `call` says (token, deadline, lane);
+  // when `refusal` is not OK (no token, overload) the stream ends at once
+  // with it. `archiver` must outlive the stream; `on_finished` runs once,
+  // when gRPC is done with it.
+  ArchiveStreamReactor(AssociationsArchiver& archiver, ArchiveCallContext call,
+                       absl::Status refusal, OnFinished on_finished);
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -56,7 +58,8 @@ class ArchiveStreamReactor final
 
   void Archive(std::shared_ptr<const hubspot::crm::associations::v1::ArchiveAssociationsRequest>
                    request);
-  void OnArchived(const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
+  void OnArchived(uint64_t position,
+                  const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
                   const absl::StatusOr<hubspot::crm::associations::v1::BatchResult>& result,
                   const UpstreamSummary& summary);
   // Whether another read may start now; marks it started.
@@ -67,16 +70,21 @@ class ArchiveStreamReactor final
   void Carry(Next next);
 
   AssociationsArchiver& archiver_;
-  const std::string token_;
-  const absl::Time deadline_;
+  const ArchiveCallContext call_;
   const int max_requests_in_flight_;
   OnFinished on_finished_;
 
   absl::Mutex mu_;
-  // The buffer of the read under way (at most one).
+  // The buffer of the read under way. Not under mu_: only the one read in
+  // flight (read_pending_) touches it, from StartRead to its OnReadDone.
   std::unique_ptr<hubspot::crm::associations::v1::ArchiveAssociationsRequest> reading_;
-  // The message of the write under way (at most one).
+  // The message of the write under way. Not under mu_: Decide fills it (under
+  // mu_) only while no write is pending, and gRPC reads it until OnWriteDone.
   hubspot::crm::associations::v1::ArchiveProgress writing_;
+  // Requests read so far; each one's position on the stream.
+  uint64_t requests_read_ ABSL_GUARDED_BY(mu_) = 0;
+  // How to cancel each request being archived, by position.
+  absl::flat_hash_map<uint64_t, ArchiveCancellation> archiving_ ABSL_GUARDED_BY(mu_);
   bool read_pending_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   bool write_pending_ ABSL_GUARDED_BY(mu_) = false;

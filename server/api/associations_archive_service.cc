@@ -44,7 +44,64 @@ absl::Status WithRequestId(const absl::Status& failure, absl::string_view reques
   return tagged;
 }
 
+// A unary call's reactor: passes gRPC's cancellation (the caller left, or its
+// deadline passed) on to the archiver, even when it comes before the call
+// started archiving. Deletes itself when gRPC is done with it.
+class CancellableUnaryReactor final : public grpc::ServerUnaryReactor {
+ public:
+  void SetCancellation(ArchiveCancellation cancellation) {
+    bool cancel_now = false;
+    {
+      absl::MutexLock lock(&mu_);
+      cancellation_ = cancellation;
+      cancel_now = cancelled_;
+    }
+    if (cancel_now) cancellation.Cancel();
+  }
+
+  void OnCancel() override {
+    ArchiveCancellation cancellation;
+    {
+      absl::MutexLock lock(&mu_);
+      cancelled_ = true;
+      cancellation = cancellation_;
+    }
+    cancellation.Cancel();
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  absl::Mutex mu_;
+  ArchiveCancellation cancellation_ ABSL_GUARDED_BY(mu_);
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+};
+
 }  // namespace
+
+absl::StatusOr<Lane> LaneFromMetadata(const CallMetadata& metadata, Lane default_lane) {
+  auto it = metadata.find("x-archive-priority");
+  if (it == metadata.end()) return default_lane;
+  Lane lane;
+  if (!ParseLane(absl::string_view(it->second.data(), it->second.size()), &lane)) {
+    return absl::InvalidArgumentError(
+        "the 'x-archive-priority' metadata must be 'interactive' or 'bulk'");
+  }
+  return lane;
+}
+
+absl::StatusOr<ArchiveCallContext> AssociationsArchiveService::CallContextFor(
+    const grpc::CallbackServerContext& context, Lane default_lane) const {
+  ArchiveCallContext call;
+  absl::StatusOr<std::string> token = options_.auth.TokenFor(context.client_metadata());
+  if (!token.ok()) return token.status();
+  call.token = *std::move(token);
+  absl::StatusOr<Lane> lane = LaneFromMetadata(context.client_metadata(), default_lane);
+  if (!lane.ok()) return lane.status();
+  call.lane = *lane;
+  call.deadline = absl::FromChrono(context.deadline());
+  return call;
+}
 
 AssociationsArchiveService::AssociationsArchiveService(ServiceOptions options,
                                                        AssociationsArchiver& archiver,
@@ -79,10 +136,10 @@ AssociationsArchiveService::ArchiveAssociationsStream(grpc::CallbackServerContex
   context->AddInitialMetadata("x-request-id", request_id);
   absl::Status refusal = Admit();
   const bool counted = refusal.ok();
-  absl::StatusOr<std::string> token = std::string();
+  absl::StatusOr<ArchiveCallContext> call = ArchiveCallContext();
   if (refusal.ok()) {
-    token = options_.auth.TokenFor(context->client_metadata());
-    refusal = token.status();
+    call = CallContextFor(*context, Lane::kBulk);
+    refusal = call.status();
   }
   refusal = WithRequestId(refusal, request_id);
   auto on_finished = [this, start, request_id, counted](const StreamSummary& summary) {
@@ -100,16 +157,14 @@ AssociationsArchiveService::ArchiveAssociationsStream(grpc::CallbackServerContex
                             static_cast<int>(summary.inputs_failed));
     if (counted) in_flight_calls_.fetch_sub(1);
   };
-  return new ArchiveStreamReactor(archiver_, token.ok() ? *std::move(token) : std::string(),
-                                  absl::FromChrono(context->deadline()),
-                                  archiver_.options().max_concurrent_requests_per_call, std::move(refusal),
-                                  std::move(on_finished));
+  return new ArchiveStreamReactor(archiver_, call.ok() ? *std::move(call) : ArchiveCallContext(),
+                                  std::move(refusal), std::move(on_finished));
 }
 
 grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(
     grpc::CallbackServerContext* context, const v1::ArchiveAssociationsRequest* request,
     v1::BatchResult* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto* reactor = new CancellableUnaryReactor();
   const absl::Time start = absl::Now();
   observer_.OnCallStarted();
   std::string request_id = RequestIdFor(*context);
@@ -147,16 +202,17 @@ grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(
     finish(admitted, UpstreamSummary{}, /*counted=*/false);
     return reactor;
   }
-  absl::StatusOr<std::string> token = options_.auth.TokenFor(context->client_metadata());
-  if (!token.ok()) {
-    finish(token.status(), UpstreamSummary{}, /*counted=*/true);
+  absl::StatusOr<ArchiveCallContext> call = CallContextFor(*context, Lane::kInteractive);
+  if (!call.ok()) {
+    finish(call.status(), UpstreamSummary{}, /*counted=*/true);
     return reactor;
   }
-  archiver_.Archive(*request, *std::move(token), absl::FromChrono(context->deadline()),
-                    [finish](absl::StatusOr<v1::BatchResult> result,
-                             const UpstreamSummary& summary) mutable {
-                      finish(std::move(result), summary, /*counted=*/true);
-                    });
+  reactor->SetCancellation(
+      archiver_.Archive(*request, *std::move(call),
+                        [finish](absl::StatusOr<v1::BatchResult> result,
+                                 const UpstreamSummary& summary) mutable {
+                          finish(std::move(result), summary, /*counted=*/true);
+                        }));
   return reactor;
 }
 

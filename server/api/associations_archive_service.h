@@ -1,7 +1,8 @@
 // The AssociationsArchive gRPC service on gRPC's callback API: resolves the
-// call's HubSpot token, applies the in-flight limit, hands the call to the
-// AssociationsArchiver and finishes the reactor when it answers; no thread
-// waits for HubSpot. Thread-safe.
+// call's HubSpot token and lane (unary calls interactive, streams bulk, unless
+// `x-archive-priority` says otherwise), applies the in-flight limit, hands the
+// call to the AssociationsArchiver, passes a cancellation on, and finishes the
+// reactor when it answers; no thread waits for HubSpot. Thread-safe.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_ASSOCIATIONS_ARCHIVE_SERVICE_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_ASSOCIATIONS_ARCHIVE_SERVICE_H_
 
@@ -25,6 +26,11 @@ namespace hubspot_gateway {
 // The caller's `x-request-id` metadata when it is 1-128 visible ASCII
 // characters; absl::nullopt otherwise (the service then makes one up).
 absl::optional<std::string> RequestIdFromMetadata(const CallMetadata& metadata);
+
+// The lane a call asks for in its `x-archive-priority` metadata
+// ("interactive" or "bulk"); `default_lane` without it; INVALID_ARGUMENT for
+// anything else.
+absl::StatusOr<Lane> LaneFromMetadata(const CallMetadata& metadata, Lane default_lane);
 
 struct ServiceOptions {
   CallerAuth auth = CallerAuth::Passthrough();
@@ -51,6 +57,9 @@ class AssociationsArchiveService final
   int in_flight_calls() const { return in_flight_calls_.load(); }
 
  private:
+  // The call's token (per the auth mode), deadline and lane.
+  absl::StatusOr<ArchiveCallContext> CallContextFor(const grpc::CallbackServerContext& context,
+                                                    Lane default_lane) const;
   // The caller's x-request-id, or "gw-<process prefix>-<sequence>".
   std::string RequestIdFor(const grpc::CallbackServerContext& context);
   // Counts a new call in flight; RESOURCE_EXHAUSTED (and not counted) when

@@ -1,7 +1,8 @@
-// ArchiveObserver hears what the call logic does upstream (answers, retries,
-// rate-limit waits) so metrics can count it without the logic depending on a
-// metrics library. The base class ignores everything; implementations must
-// be thread-safe and must not block.
+// ArchiveObserver hears what the dispatch layer does upstream (answers,
+// retries, queueing, coalescing, the learned limit, cancellations) so
+// metrics can count it without the logic depending on a metrics library.
+// The base class ignores everything; implementations must be thread-safe and
+// must not block. Nothing passed here identifies a token.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_ARCHIVE_OBSERVER_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_ARCHIVE_OBSERVER_H_
 
@@ -13,16 +14,21 @@ namespace hubspot_gateway {
 class ArchiveObserver {
  public:
   virtual ~ArchiveObserver() = default;
-
   // One upstream attempt ended: its HTTP status, or 0 when no answer came.
   // `rate_limit_policy` is HubSpot's policyName of a 429 ("" otherwise).
   virtual void OnUpstreamAnswer(int /*http_status*/, absl::string_view /*rate_limit_policy*/) {}
-
   // A failed attempt will be retried.
   virtual void OnRetry() {}
-
-  // A request waited this long for room in the rate budget.
-  virtual void OnRateLimitWait(absl::Duration /*wait*/) {}
+  // Work of `lane` ("interactive" or "bulk") waited this long in the queue
+  // before its upstream request was sent.
+  virtual void OnQueueWait(absl::string_view /*lane*/, absl::Duration /*wait*/) {}
+  // An upstream request was sent carrying the chunks of `calls` calls and
+  // `inputs` inputs in all.
+  virtual void OnUpstreamRequest(int /*calls*/, int /*inputs*/) {}
+  // A token's planned limit changed (headers or a 429) to `requests` per interval.
+  virtual void OnLearnedLimit(int /*requests*/) {}
+  // A call (or stream) was cancelled, or passed its deadline, with work still queued.
+  virtual void OnCancelled() {}
 };
 
 }  // namespace hubspot_gateway

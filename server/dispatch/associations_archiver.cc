@@ -1,15 +1,13 @@
 #include "server/dispatch/associations_archiver.h"
 
-#include <algorithm>
-#include <memory>
+#include <atomic>
 #include <utility>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
-#include "server/hubspot/archive_response.h"
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "server/hubspot/batch_merge.h"
 #include "server/hubspot/chunking.h"
-#include "server/hubspot/hubspot_json.h"
 #include "server/hubspot/request_validation.h"
 #include "server/hubspot/upstream_error_status.h"
 
@@ -17,139 +15,80 @@ namespace hubspot_gateway {
 
 namespace v1 = ::hubspot::crm::associations::v1;
 
-// The state of one call: its chunks, which are in flight, and the merge.
-class ArchiveCall : public std::enable_shared_from_this<ArchiveCall> {
+namespace {
+
+absl::Status StopStatus(absl::StatusCode code, const char* message) {
+  v1::UpstreamError error;
+  error.set_message(message);
+  return WithAttempts(UpstreamErrorStatus(code, error), 0);
+}
+
+}  // namespace
+
+// The state of one call: its chunks, which are with the dispatcher, and the merge.
+class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this<ArchiveCall> {
  public:
-  ArchiveCall(AssociationsArchiver& archiver, const v1::ArchiveAssociationsRequest& request,
-              std::string token, absl::Time deadline, AssociationsArchiver::Done done)
-      : archiver_(archiver),
-        url_(archiver.options_.endpoint.ArchiveUrl(request.from_object_type(),
-                                         request.to_object_type())),
-        token_(std::move(token)),
-        authorization_(absl::StrCat("Bearer ", token_)),
+  ArchiveCall(const v1::ArchiveAssociationsRequest& request, Lane lane, absl::Time deadline,
+              std::shared_ptr<TokenDispatcher> dispatcher, const ArchiverOptions& options,
+              int max_inputs_per_request, ArchiveObserver& observer,
+              AssociationsArchiver::Done done)
+      : dispatcher_(std::move(dispatcher)),
+        observer_(observer),
+        url_(options.endpoint.ArchiveUrl(request.from_object_type(), request.to_object_type())),
+        lane_(lane),
         deadline_(deadline),
-        chunks_(SplitIntoChunks(request, archiver.options_.max_inputs_per_request)),
-        done_(std::move(done)) {
-    bodies_.reserve(chunks_.size());
-    for (const Chunk& chunk : chunks_) bodies_.push_back(EncodeArchiveBody(chunk));
-  }
+        max_in_flight_(options.max_concurrent_requests_per_call),
+        chunks_(SplitIntoChunks(request, max_inputs_per_request)),
+        done_(std::move(done)) {}
 
-  // Sends the first chunks; each finished chunk starts the next.
+  // Hands the first chunks to the dispatcher; each finished chunk hands the next.
   void LaunchChunks() {
-    while (true) {
-      size_t chunk = 0;
-      {
-        absl::MutexLock lock(&mu_);
-        if (next_chunk_ == chunks_.size() ||
-            in_flight_ == archiver_.options_.max_concurrent_requests_per_call) {
-          return;
-        }
-        chunk = next_chunk_++;
-        ++in_flight_;
-      }
-      SendAttempt(chunk, 1);
-    }
-  }
-
- private:
-  // Waits (on the scheduler) for a slot in the token's rate budget, then sends.
-  void SendAttempt(size_t chunk, int attempt) {
-    const absl::Time now = archiver_.scheduler_.Now();
-    const absl::optional<absl::Time> slot = archiver_.limiter_.Reserve(token_, now, deadline_);
-    if (!slot.has_value()) {
-      FinishChunkPastDeadline(chunk, attempt - 1);
-      return;
-    }
-    if (*slot > now) {
-      archiver_.observer_.OnRateLimitWait(*slot - now);
-      archiver_.scheduler_.RunAfter(*slot - now, [self = shared_from_this(), chunk, attempt] {
-        self->Transmit(chunk, attempt);
-      });
-      return;
-    }
-    Transmit(chunk, attempt);
-  }
-
-  void Transmit(size_t chunk, int attempt) {
-    const absl::Time now = archiver_.scheduler_.Now();
-    if (now >= deadline_) {
-      FinishChunkPastDeadline(chunk, attempt - 1);
-      return;
-    }
-    HttpRequest request;
-    request.url = url_;
-    request.headers = {{"Authorization", authorization_},
-                       {"Content-Type", "application/json"},
-                       {"Accept", "application/json"}};
-    request.body = bodies_[chunk];
-    request.timeout = std::min(deadline_ - now, archiver_.options_.upstream_timeout);
+    std::vector<size_t> launch;
+    std::vector<size_t> abandon;
+    absl::Status stopped;
     {
       absl::MutexLock lock(&mu_);
-      ++summary_.requests;
-    }
-    archiver_.transport_.Send(
-        std::move(request),
-        [self = shared_from_this(), chunk, attempt, now](absl::StatusOr<HttpResponse> exchange) {
-          self->OnAttemptDone(chunk, attempt, now, exchange);
-        });
-  }
-
-  void OnAttemptDone(size_t chunk, int attempt, absl::Time sent,
-                     const absl::StatusOr<HttpResponse>& exchange) {
-    const absl::Time received = archiver_.scheduler_.Now();
-    if (exchange.ok()) archiver_.limiter_.Observe(token_, *exchange, received);
-    absl::StatusOr<v1::BatchResult> outcome =
-        InterpretArchiveExchange(exchange, sent, received);
-    RecordAnswer(exchange, outcome);
-    if (outcome.ok()) {
-      FinishChunk(chunk, std::move(outcome));
-      return;
-    }
-    // Retrying the same POST is safe: archiving is idempotent (HubSpot
-    // treats removing an absent association as a no-op), so an attempt that
-    // did reach HubSpot before failing cannot make a retry wrong.
-    const ArchiverOptions& options = archiver_.options_;
-    if (attempt < options.retry.max_attempts && options.retry.IsTransient(outcome.status())) {
-      const auto upstream = GetUpstreamError(outcome.status());
-      const absl::Duration retry_after =
-          upstream.has_value() && upstream->has_retry_after()
-              ? absl::Seconds(upstream->retry_after().seconds()) +
-                    absl::Nanoseconds(upstream->retry_after().nanos())
-              : absl::ZeroDuration();
-      const absl::Duration delay = archiver_.RetryDelay(attempt, retry_after);
-      if (received + delay < deadline_) {
-        {
-          absl::MutexLock lock(&mu_);
-          ++summary_.retries;
-        }
-        archiver_.observer_.OnRetry();
-        archiver_.scheduler_.RunAfter(delay, [self = shared_from_this(), chunk, attempt] {
-          self->SendAttempt(chunk, attempt + 1);
-        });
-        return;
+      stopped = stopped_;
+      while (next_chunk_ < chunks_.size() && (!stopped.ok() || in_flight_ < max_in_flight_)) {
+        (stopped.ok() ? launch : abandon).push_back(next_chunk_++);
+        ++in_flight_;
       }
     }
-    FinishChunk(chunk, WithAttempts(outcome.status(), attempt));
-  }
-
-  void RecordAnswer(const absl::StatusOr<HttpResponse>& exchange,
-                    const absl::StatusOr<v1::BatchResult>& outcome) {
-    const auto upstream = GetUpstreamError(outcome.status());
-    archiver_.observer_.OnUpstreamAnswer(exchange.ok() ? exchange->status_code : 0,
-                                         upstream.has_value() ? upstream->policy_name() : "");
-    if (!exchange.ok()) return;
-    std::string correlation_id;
-    if (const auto header = exchange->Header("x-hubspot-correlation-id"); header.has_value()) {
-      correlation_id = std::string(*header);
-    } else if (upstream.has_value()) {
-      correlation_id = upstream->correlation_id();
+    for (size_t index : abandon) OnChunkDone(index, stopped);
+    for (size_t index : launch) {
+      QueuedChunk chunk;
+      chunk.owner = shared_from_this();
+      chunk.index = index;
+      chunk.chunk = &chunks_[index];
+      chunk.url = url_;
+      chunk.lane = lane_;
+      chunk.deadline = deadline_;
+      dispatcher_->Submit(std::move(chunk));
     }
-    absl::MutexLock lock(&mu_);
-    summary_.last_http_status = exchange->status_code;
-    summary_.last_correlation_id = std::move(correlation_id);
   }
 
-  void FinishChunk(size_t chunk, absl::StatusOr<v1::BatchResult> outcome) {
+  // Stops the call with `why`: queued and unlaunched chunks fail at once.
+  void Stop(const absl::Status& why) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!stopped_.ok() || finished_chunks_ == chunks_.size()) return;
+      stopped_ = why;
+      has_stopped_.store(true, std::memory_order_release);
+    }
+    observer_.OnCancelled();
+    dispatcher_->Cancel(this, why);
+    LaunchChunks();
+  }
+
+  void OnAttempt(const UpstreamAnswer& answer, bool will_retry) override {
+    absl::MutexLock lock(&mu_);
+    ++summary_.requests;
+    if (will_retry) ++summary_.retries;
+    summary_.last_http_status = answer.http_status;
+    summary_.last_correlation_id = answer.correlation_id;
+  }
+
+  void OnChunkDone(size_t index, absl::StatusOr<v1::BatchResult> outcome) override {
     bool call_finished = false;
     absl::StatusOr<v1::BatchResult> result;
     UpstreamSummary summary;
@@ -158,7 +97,7 @@ class ArchiveCall : public std::enable_shared_from_this<ArchiveCall> {
       if (outcome.ok()) {
         merger_.AddSucceeded(*std::move(outcome));
       } else {
-        merger_.AddFailed(chunks_[chunk], outcome.status());
+        merger_.AddFailed(chunks_[index], outcome.status());
       }
       --in_flight_;
       call_finished = ++finished_chunks_ == chunks_.size();
@@ -174,26 +113,26 @@ class ArchiveCall : public std::enable_shared_from_this<ArchiveCall> {
     std::move(done_)(std::move(result), summary);
   }
 
-  void FinishChunkPastDeadline(size_t chunk, int attempts_made) {
-    v1::UpstreamError error;
-    error.set_message(
-        "the call's deadline expired before HubSpot answered (or before the rate budget "
-        "had room)");
-    FinishChunk(chunk, WithAttempts(UpstreamErrorStatus(absl::StatusCode::kDeadlineExceeded,
-                                                        error),
-                                    attempts_made));
+  absl::Status Stopped() const override {
+    if (!has_stopped_.load(std::memory_order_acquire)) return absl::OkStatus();
+    absl::MutexLock lock(&mu_);
+    return stopped_;
   }
 
-  AssociationsArchiver& archiver_;
+ private:
+  const std::shared_ptr<TokenDispatcher> dispatcher_;
+  ArchiveObserver& observer_;
   const std::string url_;
-  const std::string token_;
-  const std::string authorization_;
+  const Lane lane_;
   const absl::Time deadline_;
+  const int max_in_flight_;
   const std::vector<Chunk> chunks_;
-  std::vector<std::string> bodies_;
   AssociationsArchiver::Done done_;
 
-  absl::Mutex mu_;
+  // Lets Stopped(), asked for every queued chunk, skip the lock until a stop.
+  std::atomic<bool> has_stopped_{false};
+  mutable absl::Mutex mu_;
+  absl::Status stopped_ ABSL_GUARDED_BY(mu_);
   size_t next_chunk_ ABSL_GUARDED_BY(mu_) = 0;
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   size_t finished_chunks_ ABSL_GUARDED_BY(mu_) = 0;
@@ -201,30 +140,46 @@ class ArchiveCall : public std::enable_shared_from_this<ArchiveCall> {
   UpstreamSummary summary_ ABSL_GUARDED_BY(mu_);
 };
 
-AssociationsArchiver::AssociationsArchiver(ArchiverOptions options,
-                                           HttpTransport& transport, Scheduler& scheduler,
-                                           RateLimiter& limiter, ArchiveObserver& observer,
-                                           absl::BitGenRef random)
-    : options_(std::move(options)),
-      transport_(transport),
-      scheduler_(scheduler),
-      limiter_(limiter),
-      observer_(observer),
-      random_(random) {}
-
-void AssociationsArchiver::Archive(const v1::ArchiveAssociationsRequest& request,
-                                   std::string token, absl::Time deadline, Done done) {
-  if (absl::Status valid = ValidateArchiveRequest(request); !valid.ok()) {
-    std::move(done)(valid, UpstreamSummary{});
-    return;
+void ArchiveCancellation::Cancel() const {
+  if (std::shared_ptr<ArchiveCall> call = call_.lock()) {
+    call->Stop(StopStatus(absl::StatusCode::kCancelled, "the caller cancelled the call"));
   }
-  std::make_shared<ArchiveCall>(*this, request, std::move(token), deadline, std::move(done))
-      ->LaunchChunks();
 }
 
-absl::Duration AssociationsArchiver::RetryDelay(int retry, absl::Duration retry_after) {
-  absl::MutexLock lock(&random_mu_);
-  return options_.backoff.DelayBefore(retry, retry_after, random_);
+AssociationsArchiver::AssociationsArchiver(ArchiverOptions options, Dispatcher& dispatcher,
+                                           Scheduler& scheduler, ArchiveObserver& observer)
+    : options_(std::move(options)),
+      dispatcher_(dispatcher),
+      scheduler_(scheduler),
+      observer_(observer) {}
+
+ArchiveCancellation AssociationsArchiver::Archive(const v1::ArchiveAssociationsRequest& request,
+                                                  ArchiveCallContext context, Done done) {
+  if (absl::Status valid = ValidateArchiveRequest(request); !valid.ok()) {
+    std::move(done)(valid, UpstreamSummary{});
+    return ArchiveCancellation();
+  }
+  const absl::Time deadline = context.deadline;
+  std::shared_ptr<TokenDispatcher> token_dispatcher = dispatcher_.For(context.token);
+  // Not make_shared: a pending deadline timer then keeps only the control block.
+  std::shared_ptr<ArchiveCall> call(new ArchiveCall(
+      request, context.lane, deadline, std::move(token_dispatcher), options_,
+      dispatcher_.options().max_inputs_per_request, observer_, std::move(done)));
+  const absl::Time now = scheduler_.Now();
+  if (deadline <= now) {
+    call->Stop(StopStatus(absl::StatusCode::kDeadlineExceeded,
+                          "the call's deadline expired before it was sent"));
+  } else if (deadline != absl::InfiniteFuture()) {
+    scheduler_.RunAfter(deadline - now, [weak = std::weak_ptr<ArchiveCall>(call)] {
+      if (std::shared_ptr<ArchiveCall> expired = weak.lock()) {
+        expired->Stop(StopStatus(absl::StatusCode::kDeadlineExceeded,
+                                 "the call's deadline expired before HubSpot answered (or "
+                                 "before the rate budget had room)"));
+      }
+    });
+  }
+  call->LaunchChunks();
+  return ArchiveCancellation(call);
 }
 
 }  // namespace hubspot_gateway

@@ -1,31 +1,31 @@
 // AssociationsArchiver carries out one ArchiveAssociations call against
-// HubSpot: validate, split into chunks, send them (a bounded number at once)
-// with retries and backoff, and merge the answers so every input is accounted
-// for, every request paced by the RateLimiter. Independent of gRPC.
+// HubSpot: validate, split into chunks, hand them (a bounded number at once)
+// to the token's TokenDispatcher, which paces, coalesces and retries them,
+// and merge the answers so every input is accounted for. A call can be
+// cancelled, and stops by itself at its deadline: its queued chunks fail at
+// once and nothing new is sent for it. Independent of gRPC.
 // Thread-safe; each call gets its own small state.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_ASSOCIATIONS_ARCHIVER_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_ASSOCIATIONS_ARCHIVER_H_
 
+#include <memory>
 #include <string>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
-#include "absl/random/bit_gen_ref.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "hubspot/crm/associations/v1/associations_archive.pb.h"
 #include "server/dispatch/archive_observer.h"
-#include "server/dispatch/retry_policy.h"
-#include "server/http/http_transport.h"
-#include "server/hubspot/endpoint.h"
-#include "server/dispatch/rate_limiter.h"
+#include "server/dispatch/dispatcher.h"
 #include "server/dispatch/scheduler.h"
+#include "server/dispatch/token_budget.h"
+#include "server/hubspot/endpoint.h"
 
 namespace hubspot_gateway {
 
 // What a call did upstream, for its log line.
 struct UpstreamSummary {
+  // Upstream requests that carried the call's chunks (shared ones included).
   int requests = 0;
   int retries = 0;
   // Of the last answer; 0 when none arrived.
@@ -35,14 +35,30 @@ struct UpstreamSummary {
 
 struct ArchiverOptions {
   HubSpotEndpoint endpoint;
-  // Upstream requests carry at most this many inputs (and `to` ids per input).
-  int max_inputs_per_request = 100;
-  // Chunks of one call in flight at once.
+  // Chunks of one call (requests of one stream) handed to the dispatcher at once.
   int max_concurrent_requests_per_call = 4;
-  // Longest one upstream attempt may take (the call's deadline also bounds it).
-  absl::Duration upstream_timeout = absl::Seconds(30);
-  RetryPolicy retry;
-  BackoffPolicy backoff;
+};
+
+// Who is calling, with which token, by when, in which lane.
+struct ArchiveCallContext {
+  std::string token;
+  absl::Time deadline = absl::InfiniteFuture();
+  Lane lane = Lane::kInteractive;
+};
+
+class ArchiveCall;
+
+// Cancels a running call (a no-op once it has finished). Copyable; thread-safe.
+class ArchiveCancellation {
+ public:
+  ArchiveCancellation() = default;
+  explicit ArchiveCancellation(std::weak_ptr<ArchiveCall> call) : call_(std::move(call)) {}
+  // Its queued chunks fail at once with CANCELLED; chunks already sent
+  // finish, and then the call's `done` runs.
+  void Cancel() const;
+
+ private:
+  std::weak_ptr<ArchiveCall> call_;
 };
 
 class AssociationsArchiver {
@@ -51,32 +67,24 @@ class AssociationsArchiver {
       absl::StatusOr<hubspot::crm::associations::v1::BatchResult> result,
       const UpstreamSummary& summary) &&>;
 
-  // All references must outlive the archiver; `random` is used under a lock.
-  AssociationsArchiver(ArchiverOptions options, HttpTransport& transport,
-                       Scheduler& scheduler, RateLimiter& limiter, ArchiveObserver& observer,
-                       absl::BitGenRef random);
+  // All references must outlive the archiver.
+  AssociationsArchiver(ArchiverOptions options, Dispatcher& dispatcher, Scheduler& scheduler,
+                       ArchiveObserver& observer);
 
   const ArchiverOptions& options() const { return options_; }
 
-  // Archives `request` with HubSpot token `token` before `deadline`; `done`
-  // runs once, on any thread, possibly before Archive returns. `request` must
-  // stay alive until then. Invalid requests fail with INVALID_ARGUMENT
-  // without any HTTP request.
-  void Archive(const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
-               std::string token, absl::Time deadline, Done done);
+  // Archives `request` as `context` says; `done` runs once, on any thread,
+  // possibly before Archive returns. `request` must stay alive until then.
+  // Invalid requests fail with INVALID_ARGUMENT without any HTTP request.
+  ArchiveCancellation Archive(
+      const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
+      ArchiveCallContext context, Done done);
 
  private:
-  friend class ArchiveCall;
-
-  absl::Duration RetryDelay(int retry, absl::Duration retry_after);
-
   const ArchiverOptions options_;
-  HttpTransport& transport_;
+  Dispatcher& dispatcher_;
   Scheduler& scheduler_;
-  RateLimiter& limiter_;
   ArchiveObserver& observer_;
-  absl::Mutex random_mu_;
-  absl::BitGenRef random_ ABSL_GUARDED_BY(random_mu_);
 };
 
 }  // namespace hubspot_gateway

@@ -5,25 +5,36 @@
 
 namespace {
 const hubspot_gateway::ArchiverOptions kArchiverDefaults;
-constexpr absl::Duration kRateInterval = absl::Seconds(10);
+const hubspot_gateway::DispatchOptions kDispatchDefaults;
 }  // namespace
 
-ABSL_FLAG(absl::Duration, upstream_timeout, kArchiverDefaults.upstream_timeout,
-          "Longest one upstream attempt may take (the caller's deadline also bounds it)");
-ABSL_FLAG(int, max_inputs_per_request, kArchiverDefaults.max_inputs_per_request,
-          "Inputs (and to-ids per input) per upstream request; larger calls are chunked");
 ABSL_FLAG(int, max_concurrent_requests_per_call,
           kArchiverDefaults.max_concurrent_requests_per_call,
-          "Chunks of one call (requests of one stream) archived at once");
-ABSL_FLAG(int, max_attempts, kArchiverDefaults.retry.max_attempts,
+          "Chunks of one call (requests of one stream) handed to the dispatcher at once");
+ABSL_FLAG(int, max_inputs_per_request, kDispatchDefaults.max_inputs_per_request,
+          "Inputs (and to-ids per input) per upstream request: larger calls are chunked, "
+          "smaller ones coalesced up to it");
+ABSL_FLAG(absl::Duration, coalesce_window, kDispatchDefaults.coalesce_window,
+          "How long a partial upstream request may wait for other calls to join it (0: it "
+          "goes as soon as the budget's pacing allows)");
+ABSL_FLAG(absl::Duration, upstream_timeout, kDispatchDefaults.upstream_timeout,
+          "Longest one upstream attempt may take (the caller's deadline also bounds it)");
+ABSL_FLAG(int, max_attempts, kDispatchDefaults.retry.max_attempts,
           "Attempts per upstream request, the first included (1 disables retries)");
-ABSL_FLAG(absl::Duration, initial_backoff, kArchiverDefaults.backoff.initial_delay,
+ABSL_FLAG(absl::Duration, initial_backoff, kDispatchDefaults.backoff.initial_delay,
           "Ceiling of the first retry's jittered wait; it doubles per retry");
-ABSL_FLAG(absl::Duration, max_backoff, kArchiverDefaults.backoff.max_delay,
+ABSL_FLAG(absl::Duration, max_backoff, kDispatchDefaults.backoff.max_delay,
           "Largest ceiling of a retry's jittered wait");
-ABSL_FLAG(int, rate_limit_per_10s, hubspot_gateway::RateBudget().max_requests,
-          "Upstream requests per token per rolling 10 s (HubSpot's X-HubSpot-RateLimit-* "
-          "headers override it); 0 disables pacing");
+ABSL_FLAG(int, rate_limit_per_10s, kDispatchDefaults.budget.max_requests,
+          "Upstream requests per token per rolling 10 s until HubSpot's X-HubSpot-RateLimit-* "
+          "headers say otherwise; 429s lower it, and it climbs back by one per interval. "
+          "Default: HubSpot's documented associations limit (Professional/Enterprise). "
+          "0: no limit of the gateway's own");
+ABSL_FLAG(double, bulk_budget_share, kDispatchDefaults.budget.bulk_share,
+          "Share of each rate window that bulk work (streams, or x-archive-priority: bulk) "
+          "may use; the rest stays for interactive calls");
+ABSL_FLAG(absl::Duration, max_retry_after, kDispatchDefaults.budget.max_pause,
+          "Longest pause a Retry-After header (or a DAILY 429) may impose on a token");
 
 namespace hubspot_gateway {
 
@@ -32,17 +43,26 @@ absl::StatusOr<ArchiverOptions> ArchiverOptionsFromFlags() {
   absl::StatusOr<HubSpotEndpoint> endpoint = HubSpotEndpointFromFlags();
   if (!endpoint.ok()) return endpoint.status();
   options.endpoint = *std::move(endpoint);
-  options.upstream_timeout = absl::GetFlag(FLAGS_upstream_timeout);
-  if (options.upstream_timeout <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("--upstream_timeout must be positive");
+  options.max_concurrent_requests_per_call = absl::GetFlag(FLAGS_max_concurrent_requests_per_call);
+  if (options.max_concurrent_requests_per_call < 1) {
+    return absl::InvalidArgumentError("--max_concurrent_requests_per_call must be at least 1");
   }
+  return options;
+}
+
+absl::StatusOr<DispatchOptions> DispatchOptionsFromFlags() {
+  DispatchOptions options;
   options.max_inputs_per_request = absl::GetFlag(FLAGS_max_inputs_per_request);
   if (options.max_inputs_per_request < 1) {
     return absl::InvalidArgumentError("--max_inputs_per_request must be at least 1");
   }
-  options.max_concurrent_requests_per_call = absl::GetFlag(FLAGS_max_concurrent_requests_per_call);
-  if (options.max_concurrent_requests_per_call < 1) {
-    return absl::InvalidArgumentError("--max_concurrent_requests_per_call must be at least 1");
+  options.coalesce_window = absl::GetFlag(FLAGS_coalesce_window);
+  if (options.coalesce_window < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--coalesce_window must not be negative");
+  }
+  options.upstream_timeout = absl::GetFlag(FLAGS_upstream_timeout);
+  if (options.upstream_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--upstream_timeout must be positive");
   }
   options.retry.max_attempts = absl::GetFlag(FLAGS_max_attempts);
   if (options.retry.max_attempts < 1) {
@@ -55,17 +75,20 @@ absl::StatusOr<ArchiverOptions> ArchiverOptionsFromFlags() {
     return absl::InvalidArgumentError(
         "--initial_backoff must be positive and not above --max_backoff");
   }
-  return options;
-}
-
-absl::StatusOr<RateBudget> RateBudgetFromFlags() {
-  RateBudget budget;
-  budget.max_requests = absl::GetFlag(FLAGS_rate_limit_per_10s);
-  budget.interval = kRateInterval;
-  if (budget.max_requests < 0) {
+  options.budget.max_requests = absl::GetFlag(FLAGS_rate_limit_per_10s);
+  if (options.budget.max_requests < 0) {
     return absl::InvalidArgumentError("--rate_limit_per_10s must not be negative (0: no limit)");
   }
-  return budget;
+  options.budget.interval = absl::Seconds(10);
+  options.budget.bulk_share = absl::GetFlag(FLAGS_bulk_budget_share);
+  if (!(options.budget.bulk_share > 0 && options.budget.bulk_share <= 1)) {
+    return absl::InvalidArgumentError("--bulk_budget_share must be in (0, 1]");
+  }
+  options.budget.max_pause = absl::GetFlag(FLAGS_max_retry_after);
+  if (options.budget.max_pause < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--max_retry_after must not be negative");
+  }
+  return options;
 }
 
 }  // namespace hubspot_gateway

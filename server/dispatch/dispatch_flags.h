@@ -1,12 +1,12 @@
-// The command-line flags of the dispatch layer (chunking, concurrency, upstream
-// timeout, retries, backoff, rate budget), parsed and validated into its
-// options structs. Read once at startup.
+// The command-line flags of the dispatch layer (chunking, pacing and the
+// budget's lanes, coalescing, upstream timeout, retries, backoff), parsed and
+// validated into its options structs. Read once at startup.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_DISPATCH_FLAGS_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_DISPATCH_FLAGS_H_
 
 #include "absl/status/statusor.h"
 #include "server/dispatch/associations_archiver.h"
-#include "server/dispatch/rate_limiter.h"
+#include "server/dispatch/token_dispatcher.h"
 
 namespace hubspot_gateway {
 
@@ -14,8 +14,8 @@ namespace hubspot_gateway {
 // INVALID_ARGUMENT naming the flag at fault.
 absl::StatusOr<ArchiverOptions> ArchiverOptionsFromFlags();
 
-// The rate budget of --rate_limit_per_10s: that many requests per 10 s.
-absl::StatusOr<RateBudget> RateBudgetFromFlags();
+// The dispatchers' options: request size, coalescing, budget, retries.
+absl::StatusOr<DispatchOptions> DispatchOptionsFromFlags();
 
 }  // namespace hubspot_gateway
 

@@ -1,5 +1,7 @@
 #include "server/hubspot/archive_response.h"
 
+#include <algorithm>
+#include <limits>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -9,9 +11,9 @@
 #include "server/hubspot/upstream_error_status.h"
 
 namespace hubspot_gateway {
-namespace {
 
 namespace v1 = ::hubspot::crm::associations::v1;
+namespace {
 
 v1::BatchResult CompletedWithoutBody(absl::Time sent, absl::Time received) {
   v1::BatchResult result;
@@ -60,6 +62,63 @@ absl::StatusOr<v1::BatchResult> InterpretArchiveExchange(
   absl::StatusOr<v1::BatchResult> result = DecodeBatchResponse(response.body);
   if (!result.ok()) return UndecodableSuccess(response, result.status());
   return result;
+}
+
+namespace {
+
+std::optional<int64_t> ClampedIntHeader(const HttpResponse& response, absl::string_view name,
+                                        int64_t low, int64_t high) {
+  int64_t value = 0;
+  auto header = response.Header(name);
+  if (!header.has_value() || !absl::SimpleAtoi(*header, &value) || value < 0) {
+    return std::nullopt;
+  }
+  return std::clamp(value, low, high);
+}
+
+}  // namespace
+
+RateLimitHeaders ReadRateLimitHeaders(const HttpResponse& response) {
+  constexpr int64_t kMaxRequests = RateLimitHeaders::kMaxAdvertisedRequests;
+  RateLimitHeaders headers;
+  if (auto max = ClampedIntHeader(response, "x-hubspot-ratelimit-max", 1, kMaxRequests)) {
+    headers.max = static_cast<int>(*max);
+  }
+  if (auto remaining =
+          ClampedIntHeader(response, "x-hubspot-ratelimit-remaining", 0, kMaxRequests)) {
+    headers.remaining = static_cast<int>(*remaining);
+  }
+  if (auto interval = ClampedIntHeader(
+          response, "x-hubspot-ratelimit-interval-milliseconds",
+          absl::ToInt64Milliseconds(RateLimitHeaders::kMinInterval),
+          absl::ToInt64Milliseconds(RateLimitHeaders::kMaxInterval))) {
+    headers.interval = absl::Milliseconds(*interval);
+  }
+  headers.daily_remaining = ClampedIntHeader(response, "x-hubspot-ratelimit-daily-remaining", 0,
+                                             std::numeric_limits<int32_t>::max());
+  return headers;
+}
+
+UpstreamAnswer ReadUpstreamAnswer(const absl::StatusOr<HttpResponse>& exchange, absl::Time sent,
+                                  absl::Time received) {
+  UpstreamAnswer answer;
+  answer.result = InterpretArchiveExchange(exchange, sent, received);
+  const std::optional<v1::UpstreamError> error = GetUpstreamError(answer.result.status());
+  if (error.has_value()) {
+    answer.policy_name = error->policy_name();
+    answer.correlation_id = error->correlation_id();
+    if (error->has_retry_after()) {
+      answer.retry_after = absl::Seconds(error->retry_after().seconds()) +
+                           absl::Nanoseconds(error->retry_after().nanos());
+    }
+  }
+  if (!exchange.ok()) return answer;
+  answer.http_status = exchange->status_code;
+  answer.rate_limit = ReadRateLimitHeaders(*exchange);
+  if (auto header = exchange->Header("x-hubspot-correlation-id"); header.has_value()) {
+    answer.correlation_id = std::string(*header);
+  }
+  return answer;
 }
 
 absl::optional<absl::Duration> ParseRetryAfter(absl::string_view value, absl::Time now) {

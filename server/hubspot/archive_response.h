@@ -4,6 +4,10 @@
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_ARCHIVE_RESPONSE_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_ARCHIVE_RESPONSE_H_
 
+#include <cstdint>
+#include <optional>
+#include <string>
+
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -12,6 +16,50 @@
 #include "server/http/http_transport.h"
 
 namespace hubspot_gateway {
+
+// What an answer's X-HubSpot-RateLimit-* headers said. Values from upstream
+// are untrusted: each is clamped to a sane range, and a malformed one is unset.
+struct RateLimitHeaders {
+  // Requests per interval: [1, kMaxAdvertisedRequests].
+  std::optional<int> max;
+  // Requests left in the current interval: [0, kMaxAdvertisedRequests].
+  std::optional<int> remaining;
+  // The rolling interval: [kMinInterval, kMaxInterval].
+  std::optional<absl::Duration> interval;
+  // Requests left today (absent for OAuth calls).
+  std::optional<int64_t> daily_remaining;
+
+  static constexpr int kMaxAdvertisedRequests = 100000;
+  static constexpr absl::Duration kMinInterval = absl::Milliseconds(100);
+  static constexpr absl::Duration kMaxInterval = absl::Hours(1);
+};
+
+// One upstream exchange, read once into what every consumer needs: the
+// dispatcher (rate-limit headers, 429 policy, Retry-After), the retry policy
+// and the merge (the result or the failure), the call log (correlation id).
+struct UpstreamAnswer {
+  // The HTTP status; 0 when no answer arrived.
+  int http_status = 0;
+  // InterpretArchiveExchange's reading.
+  absl::StatusOr<hubspot::crm::associations::v1::BatchResult> result;
+  RateLimitHeaders rate_limit;
+  // As HubSpot asked (unclamped: the budget bounds it).
+  std::optional<absl::Duration> retry_after;
+  // HubSpot's policyName ("TEN_SECONDLY_ROLLING", "DAILY") of a 429.
+  std::string policy_name;
+  // The x-hubspot-correlation-id header, else the error body's correlationId.
+  std::string correlation_id;
+
+  bool IsDailyLimit() const { return http_status == 429 && policy_name == "DAILY"; }
+  bool IsRollingLimit() const { return http_status == 429 && policy_name != "DAILY"; }
+};
+
+// Reads `exchange` (sent at `sent`, completed at `received`) once.
+UpstreamAnswer ReadUpstreamAnswer(const absl::StatusOr<HttpResponse>& exchange, absl::Time sent,
+                                  absl::Time received);
+
+// The X-HubSpot-RateLimit-* headers of `response`, clamped.
+RateLimitHeaders ReadRateLimitHeaders(const HttpResponse& response);
 
 // `exchange` is what the transport returned for a request sent at `sent` and
 // completed at `received`. Success: 204 (or any 2xx with an empty body) is

@@ -1,0 +1,156 @@
+#include "server/dispatch/token_budget.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace hubspot_gateway {
+namespace {
+
+// Buckets per interval: the window is counted to 1% of an interval.
+constexpr int kBucketsPerInterval = 100;
+
+absl::Duration GuardFor(absl::Duration interval) {
+  return interval / 50 + absl::Milliseconds(10);
+}
+
+}  // namespace
+
+bool ParseLane(absl::string_view text, Lane* lane) {
+  if (text == "interactive") {
+    *lane = Lane::kInteractive;
+  } else if (text == "bulk") {
+    *lane = Lane::kBulk;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+const char* LaneName(Lane lane) { return lane == Lane::kBulk ? "bulk" : "interactive"; }
+
+TokenBudget::TokenBudget(const BudgetPolicy& policy)
+    : policy_(policy), ceiling_(policy.max_requests), effective_limit_(policy.max_requests) {
+  SetInterval(policy.interval, absl::UnixEpoch());
+}
+
+int64_t TokenBudget::BucketOf(absl::Time time) const {
+  absl::Duration remainder;
+  return absl::IDivDuration(time - absl::UnixEpoch(), bucket_width_, &remainder);
+}
+
+void TokenBudget::SetInterval(absl::Duration interval, absl::Time now) {
+  const int32_t counted = std::accumulate(ring_.begin(), ring_.end(), 0);
+  interval_ = interval;
+  guard_ = GuardFor(interval);
+  bucket_width_ = interval / kBucketsPerInterval;
+  const int buckets = static_cast<int>(absl::Ceil(interval + guard_, bucket_width_) /
+                                       bucket_width_) + 2;
+  ring_.assign(buckets, 0);
+  newest_bucket_ = BucketOf(now);
+  ring_[newest_bucket_ % buckets] = counted;
+}
+
+void TokenBudget::Advance(absl::Time now) {
+  const int64_t bucket = BucketOf(now);
+  if (bucket <= newest_bucket_) return;
+  const int64_t size = static_cast<int64_t>(ring_.size());
+  if (bucket - newest_bucket_ >= size) {
+    std::fill(ring_.begin(), ring_.end(), 0);
+  } else {
+    for (int64_t b = newest_bucket_ + 1; b <= bucket; ++b) ring_[b % size] = 0;
+  }
+  newest_bucket_ = bucket;
+}
+
+int TokenBudget::UsedAt(absl::Time now) {
+  Advance(now);
+  const int64_t size = static_cast<int64_t>(ring_.size());
+  const int64_t oldest = std::max(BucketOf(now - interval_ - guard_), newest_bucket_ - size + 1);
+  int used = 0;
+  for (int64_t b = oldest; b <= newest_bucket_; ++b) used += ring_[b % size];
+  return used;
+}
+
+void TokenBudget::Recover(absl::Time now) {
+  if (!lowered_) return;
+  absl::Duration remainder;
+  const int64_t raises = absl::IDivDuration(now - last_raise_, interval_, &remainder);
+  if (raises <= 0) return;
+  effective_limit_ = static_cast<int>(std::min<int64_t>(ceiling_, effective_limit_ + raises));
+  last_raise_ += raises * interval_;
+  if (effective_limit_ >= ceiling_) lowered_ = false;
+}
+
+int TokenBudget::LaneLimit(Lane lane) const {
+  if (lane == Lane::kInteractive) return effective_limit_;
+  return std::max(1, static_cast<int>(effective_limit_ * policy_.bulk_share));
+}
+
+absl::Time TokenBudget::NextSendTime(Lane lane, absl::Time now) {
+  Recover(now);
+  const absl::Time earliest = std::max({now, paused_until_, daily_blocked_until_});
+  if (effective_limit_ == 0) return earliest;
+  const int limit = LaneLimit(lane);
+  int used = UsedAt(now);
+  if (used < limit) return earliest;
+  // Wait until enough of the oldest buckets have left the window.
+  const int64_t size = static_cast<int64_t>(ring_.size());
+  const int64_t oldest = std::max(BucketOf(now - interval_ - guard_), newest_bucket_ - size + 1);
+  for (int64_t b = oldest; b <= newest_bucket_; ++b) {
+    used -= ring_[b % size];
+    if (used < limit) {
+      const absl::Time leaves = absl::UnixEpoch() + (b + 1) * bucket_width_ + interval_ + guard_;
+      return std::max(earliest, leaves);
+    }
+  }
+  return std::max(earliest, now + interval_ + guard_);
+}
+
+void TokenBudget::Spend(absl::Time now) {
+  Advance(now);
+  ++ring_[newest_bucket_ % static_cast<int64_t>(ring_.size())];
+  last_spend_ = std::max(last_spend_, now);
+}
+
+void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now) {
+  const RateLimitHeaders& headers = answer.rate_limit;
+  if (headers.interval.has_value() && *headers.interval != interval_) {
+    SetInterval(*headers.interval, now);
+  }
+  if (headers.max.has_value()) {
+    ceiling_ = *headers.max;
+    if (!lowered_ || effective_limit_ > ceiling_) effective_limit_ = ceiling_;
+  }
+  Recover(now);
+  if (headers.daily_remaining.has_value()) {
+    daily_blocked_until_ =
+        *headers.daily_remaining == 0 ? now + policy_.max_pause : absl::InfinitePast();
+  }
+  const absl::Duration retry_after =
+      std::min(answer.retry_after.value_or(absl::ZeroDuration()), policy_.max_pause);
+  if (answer.IsDailyLimit()) {
+    daily_blocked_until_ = now + (answer.retry_after.has_value() ? retry_after : policy_.max_pause);
+    return;
+  }
+  if (answer.IsRollingLimit()) {
+    // HubSpot's real limit is at most what the window held when this hit (a
+    // tenth of the ceiling at least, so one stray 429 cannot stall a token).
+    const int held = std::max({1, ceiling_ / 10, UsedAt(now) - 1});
+    if (effective_limit_ == 0 || held < effective_limit_) effective_limit_ = held;
+    lowered_ = true;
+    last_raise_ = now;
+    paused_until_ = std::max(paused_until_, now + retry_after);
+    return;
+  }
+  if (headers.remaining.has_value() && ceiling_ > 0) {
+    // HubSpot counts requests this gateway did not make (other clients of
+    // the same app): count them as made now.
+    const int missing = ceiling_ - *headers.remaining - UsedAt(now);
+    if (missing > 0) {
+      Advance(now);
+      ring_[newest_bucket_ % static_cast<int64_t>(ring_.size())] += missing;
+    }
+  }
+}
+
+}  // namespace hubspot_gateway

@@ -1,0 +1,93 @@
+// TokenBudget is one HubSpot token's share of the rate budget as the
+// dispatcher plans with it: a rolling window of the requests sent (a count
+// per time bucket, so memory is O(1) whatever limit upstream advertises),
+// the limit learned from headers and 429s (lowered to what the window held
+// at a 429, never below a tenth of the ceiling, then climbing back by one
+// request per interval), pauses asked
+// by Retry-After (bounded), the daily limit, and the lanes' shares.
+// Not thread-safe: its TokenDispatcher holds it under its own lock.
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TOKEN_BUDGET_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TOKEN_BUDGET_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "server/hubspot/archive_response.h"
+
+namespace hubspot_gateway {
+
+// Who is waiting: interactive work (unary calls) is always served first;
+// bulk work (streams) never takes the last (1 - bulk_share) of a window.
+enum class Lane { kInteractive = 0, kBulk = 1 };
+
+// "interactive" or "bulk" (for metadata and flags).
+bool ParseLane(absl::string_view text, Lane* lane);
+const char* LaneName(Lane lane);
+
+struct BudgetPolicy {
+  // Requests per `interval` until HubSpot's headers say otherwise; 0 means
+  // no limit of the gateway's own (headers and 429s still apply).
+  int max_requests = 150;
+  absl::Duration interval = absl::Seconds(10);
+  // The share of each window bulk work may use.
+  double bulk_share = 0.8;
+  // The longest pause any Retry-After (or a DAILY 429) can cause.
+  absl::Duration max_pause = absl::Seconds(60);
+};
+
+class TokenBudget {
+ public:
+  explicit TokenBudget(const BudgetPolicy& policy);
+
+  // The earliest time >= `now` at which a request of `lane` may be sent.
+  absl::Time NextSendTime(Lane lane, absl::Time now);
+  // Counts one request sent at `now`.
+  void Spend(absl::Time now);
+  // Learns from an upstream answer received at `now`.
+  void Observe(const UpstreamAnswer& answer, absl::Time now);
+
+  // Whether HubSpot's daily limit stops this token until `now`'s pause ends.
+  bool DailyExhausted(absl::Time now) const { return now < daily_blocked_until_; }
+  // The limit being planned with (0: none); the lanes' shares derive from it.
+  int effective_limit() const { return effective_limit_; }
+  absl::Duration interval() const { return interval_; }
+  // Requests in the window ending at `now` (HubSpot's count as planned).
+  int UsedAt(absl::Time now);
+  // Nothing sent for two intervals: the budget can be forgotten.
+  bool IsIdle(absl::Time now) const { return now - last_spend_ >= 2 * interval_; }
+
+ private:
+  int64_t BucketOf(absl::Time time) const;
+  // Moves the ring forward to `now`, zeroing the buckets that left it.
+  void Advance(absl::Time now);
+  // Re-buckets for a new interval: what was counted stays counted, in the newest bucket.
+  void SetInterval(absl::Duration interval, absl::Time now);
+  // The limit climbs back toward the ceiling by one per interval since a 429.
+  void Recover(absl::Time now);
+  int LaneLimit(Lane lane) const;
+
+  const BudgetPolicy policy_;
+  absl::Duration interval_;
+  // HubSpot counts a request when it arrives, later than its send time and
+  // by varying delays: the window is kept this much longer.
+  absl::Duration guard_;
+  absl::Duration bucket_width_;
+  // Requests sent per bucket; ring_[BucketOf(t) % size] for the newest buckets.
+  std::vector<int32_t> ring_;
+  int64_t newest_bucket_ = 0;
+
+  // The advertised (or configured) limit, and the one planned with.
+  int ceiling_;
+  int effective_limit_;
+  // Set by a 429 until the limit has climbed back to the ceiling.
+  bool lowered_ = false;
+  absl::Time last_raise_ = absl::InfinitePast();
+  absl::Time paused_until_ = absl::InfinitePast();
+  absl::Time daily_blocked_until_ = absl::InfinitePast();
+  absl::Time last_spend_ = absl::InfinitePast();
+};
+
+}  // namespace hubspot_gateway
+
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TOKEN_BUDGET_H_

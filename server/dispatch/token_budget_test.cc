@@ -1,0 +1,170 @@
+#include "server/dispatch/token_budget.h"
+
+#include "gtest/gtest.h"
+
+namespace hubspot_gateway {
+namespace {
+
+const absl::Time kStart = absl::FromUnixSeconds(1772366400);
+// A 10 s window is kept 2% + 10 ms longer, and counted in 100 ms buckets.
+const absl::Duration kGuard = absl::Milliseconds(210);
+const absl::Duration kBucket = absl::Milliseconds(100);
+
+BudgetPolicy Policy(int max_requests) {
+  BudgetPolicy policy;
+  policy.max_requests = max_requests;
+  policy.interval = absl::Seconds(10);
+  policy.bulk_share = 0.8;
+  policy.max_pause = absl::Seconds(60);
+  return policy;
+}
+
+UpstreamAnswer Answer(int status, RateLimitHeaders headers = {}) {
+  UpstreamAnswer answer;
+  answer.http_status = status;
+  answer.rate_limit = headers;
+  return answer;
+}
+
+UpstreamAnswer RateLimited(const char* policy,
+                           std::optional<absl::Duration> retry_after = std::nullopt) {
+  UpstreamAnswer answer = Answer(429);
+  answer.policy_name = policy;
+  answer.retry_after = retry_after;
+  return answer;
+}
+
+void SpendMany(TokenBudget& budget, int count, absl::Time at) {
+  for (int i = 0; i < count; ++i) budget.Spend(at);
+}
+
+TEST(TokenBudgetTest, SendsAtOnceUntilTheWindowIsFullThenWhenItsOldestBucketLeaves) {
+  TokenBudget budget(Policy(3));
+  EXPECT_EQ(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
+  budget.Spend(kStart);
+  SpendMany(budget, 2, kStart + absl::Seconds(1));
+  EXPECT_EQ(budget.UsedAt(kStart + absl::Seconds(1)), 3);
+  // The request sent at kStart leaves with its bucket, kept 210 ms longer.
+  EXPECT_EQ(budget.NextSendTime(Lane::kInteractive, kStart + absl::Seconds(1)),
+            kStart + kBucket + absl::Seconds(10) + kGuard);
+  EXPECT_EQ(budget.UsedAt(kStart + kBucket + absl::Seconds(10) + kGuard), 2);
+}
+
+TEST(TokenBudgetTest, BulkNeverTakesTheInteractiveShareOfTheWindow) {
+  TokenBudget budget(Policy(10));
+  SpendMany(budget, 8, kStart);
+  EXPECT_GT(budget.NextSendTime(Lane::kBulk, kStart), kStart);
+  EXPECT_EQ(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
+  SpendMany(budget, 2, kStart);
+  EXPECT_GT(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
+}
+
+TEST(TokenBudgetTest, HeadersReplanUpAndDown) {
+  TokenBudget budget(Policy(190));
+  SpendMany(budget, 190, kStart);
+  EXPECT_GT(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
+  RateLimitHeaders more;
+  more.max = 1000;
+  more.interval = absl::Seconds(10);
+  budget.Observe(Answer(204, more), kStart);
+  EXPECT_EQ(budget.effective_limit(), 1000);
+  EXPECT_EQ(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
+  RateLimitHeaders fewer;
+  fewer.max = 100;
+  budget.Observe(Answer(204, fewer), kStart);
+  EXPECT_EQ(budget.effective_limit(), 100);
+  EXPECT_GT(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
+}
+
+TEST(TokenBudgetTest, RemainingCountsWhatOtherClientsSpent) {
+  TokenBudget budget(Policy(10));
+  SpendMany(budget, 2, kStart);
+  RateLimitHeaders headers;
+  headers.max = 10;
+  headers.remaining = 1;  // 9 used: 7 by someone else.
+  budget.Observe(Answer(204, headers), kStart);
+  EXPECT_EQ(budget.UsedAt(kStart), 9);
+  EXPECT_EQ(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
+  budget.Spend(kStart);
+  EXPECT_GT(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
+}
+
+TEST(TokenBudgetTest, RollingLimitLowersTheLimitToWhatTheWindowHeldThenClimbsBack) {
+  TokenBudget budget(Policy(190));
+  SpendMany(budget, 151, kStart);  // The 151st drew the 429.
+  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING"), kStart);
+  EXPECT_EQ(budget.effective_limit(), 150);
+  // No Retry-After: no pause, the lowered limit paces.
+  EXPECT_GT(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
+  const absl::Time later = kStart + absl::Seconds(35);
+  EXPECT_EQ(budget.NextSendTime(Lane::kInteractive, later), later);
+  EXPECT_EQ(budget.effective_limit(), 153);  // One per interval.
+  // Headers advertising more do not undo what the 429 taught.
+  RateLimitHeaders headers;
+  headers.max = 190;
+  budget.Observe(Answer(204, headers), later);
+  EXPECT_EQ(budget.effective_limit(), 153);
+}
+
+TEST(TokenBudgetTest, RetryAfterPausesAtMostMaxPause) {
+  TokenBudget budget(Policy(190));
+  budget.Spend(kStart);
+  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING", absl::Seconds(2)), kStart);
+  EXPECT_EQ(budget.NextSendTime(Lane::kInteractive, kStart), kStart + absl::Seconds(2));
+  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING", absl::Seconds(999999999)), kStart);
+  EXPECT_EQ(budget.NextSendTime(Lane::kInteractive, kStart), kStart + absl::Seconds(60));
+}
+
+TEST(TokenBudgetTest, DailyLimitBlocksUntilHubSpotReportsRequestsLeft) {
+  TokenBudget budget(Policy(190));
+  budget.Spend(kStart);
+  budget.Observe(RateLimited("DAILY"), kStart);
+  EXPECT_TRUE(budget.DailyExhausted(kStart + absl::Seconds(59)));
+  EXPECT_FALSE(budget.DailyExhausted(kStart + absl::Seconds(60)));
+  RateLimitHeaders none_left;
+  none_left.daily_remaining = 0;
+  budget.Observe(Answer(204, none_left), kStart);
+  EXPECT_TRUE(budget.DailyExhausted(kStart + absl::Seconds(1)));
+  RateLimitHeaders some_left;
+  some_left.daily_remaining = 500;
+  budget.Observe(Answer(204, some_left), kStart + absl::Seconds(1));
+  EXPECT_FALSE(budget.DailyExhausted(kStart + absl::Seconds(1)));
+}
+
+TEST(TokenBudgetTest, HugeAdvertisedLimitsCostNoMoreMemoryOrTime) {
+  TokenBudget budget(Policy(190));
+  RateLimitHeaders headers;
+  headers.max = RateLimitHeaders::kMaxAdvertisedRequests;
+  headers.remaining = 0;
+  budget.Observe(Answer(204, headers), kStart);
+  EXPECT_EQ(budget.UsedAt(kStart), RateLimitHeaders::kMaxAdvertisedRequests);
+  EXPECT_EQ(budget.NextSendTime(Lane::kInteractive, kStart),
+            kStart + kBucket + absl::Seconds(10) + kGuard);
+}
+
+TEST(TokenBudgetTest, NewIntervalKeepsWhatWasCounted) {
+  TokenBudget budget(Policy(10));
+  SpendMany(budget, 10, kStart);
+  RateLimitHeaders headers;
+  headers.interval = absl::Seconds(1);
+  budget.Observe(Answer(204, headers), kStart);
+  EXPECT_EQ(budget.interval(), absl::Seconds(1));
+  EXPECT_EQ(budget.UsedAt(kStart), 10);
+  EXPECT_EQ(budget.UsedAt(kStart + absl::Seconds(2)), 0);
+}
+
+TEST(TokenBudgetTest, IdleAfterTwoIntervalsWithoutSending) {
+  TokenBudget budget(Policy(10));
+  budget.Spend(kStart);
+  EXPECT_FALSE(budget.IsIdle(kStart + absl::Seconds(19)));
+  EXPECT_TRUE(budget.IsIdle(kStart + absl::Seconds(20)));
+}
+
+TEST(TokenBudgetTest, NoLimitSendsAtOnce) {
+  TokenBudget budget(Policy(0));
+  SpendMany(budget, 10000, kStart);
+  EXPECT_EQ(budget.NextSendTime(Lane::kBulk, kStart), kStart);
+}
+
+}  // namespace
+}  // namespace hubspot_gateway

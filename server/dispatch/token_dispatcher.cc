@@ -1,0 +1,314 @@
+#include "server/dispatch/token_dispatcher.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "server/hubspot/answer_split.h"
+#include "server/hubspot/hubspot_json.h"
+#include "server/hubspot/upstream_error_status.h"
+
+namespace hubspot_gateway {
+namespace {
+
+namespace v1 = ::hubspot::crm::associations::v1;
+
+absl::Status DailyLimitExhausted() {
+  v1::UpstreamError error;
+  error.set_http_status(429);
+  error.set_policy_name("DAILY");
+  error.set_message(
+      "HubSpot's daily request limit for this token is exhausted; the gateway sends nothing "
+      "for it until HubSpot reports requests left (or a pause of up to --max_retry_after "
+      "ends), then tries again");
+  return UpstreamErrorStatus(absl::StatusCode::kResourceExhausted, error);
+}
+
+int InputsOf(const QueuedChunk& chunk) { return static_cast<int>(chunk.chunk->size()); }
+
+}  // namespace
+
+TokenDispatcher::TokenDispatcher(const std::string& token, const DispatchOptions& options,
+                                 DispatchDeps deps)
+    : authorization_(absl::StrCat("Bearer ", token)),
+      options_(options),
+      deps_(deps),
+      budget_(options.budget) {}
+
+void TokenDispatcher::Finish(QueuedChunk chunk, absl::StatusOr<v1::BatchResult> outcome) {
+  chunk.owner->OnChunkDone(chunk.index, std::move(outcome));
+}
+
+void TokenDispatcher::Submit(QueuedChunk chunk, bool retry) {
+  if (absl::Status stopped = chunk.owner->Stopped(); !stopped.ok()) {
+    Finish(std::move(chunk), stopped);
+    return;
+  }
+  const absl::Time now = deps_.scheduler.Now();
+  bool daily_exhausted = false;
+  {
+    absl::MutexLock lock(&mu_);
+    daily_exhausted = budget_.DailyExhausted(now);
+    if (!daily_exhausted) {
+      chunk.enqueued = now;
+      std::deque<QueuedChunk>& lane = lanes_[static_cast<int>(chunk.lane)];
+      if (retry) {
+        lane.push_front(std::move(chunk));
+      } else {
+        lane.push_back(std::move(chunk));
+      }
+    }
+  }
+  if (daily_exhausted) {
+    Finish(std::move(chunk), DailyLimitExhausted());
+    return;
+  }
+  Pump();
+}
+
+void TokenDispatcher::Cancel(const ChunkOwner* owner, const absl::Status& why) {
+  std::vector<QueuedChunk> cancelled;
+  {
+    absl::MutexLock lock(&mu_);
+    for (std::deque<QueuedChunk>& lane : lanes_) {
+      auto kept = std::stable_partition(lane.begin(), lane.end(), [owner](const QueuedChunk& c) {
+        return c.owner.get() != owner;
+      });
+      std::move(kept, lane.end(), std::back_inserter(cancelled));
+      lane.erase(kept, lane.end());
+    }
+  }
+  for (QueuedChunk& chunk : cancelled) Finish(std::move(chunk), why);
+}
+
+bool TokenDispatcher::Forgettable(absl::Time now) {
+  absl::MutexLock lock(&mu_);
+  return lanes_[0].empty() && lanes_[1].empty() && in_flight_ == 0 && backing_off_ == 0 &&
+         budget_.IsIdle(now);
+}
+
+void TokenDispatcher::FailQueued(const absl::Status& status, std::vector<Failure>& failures) {
+  for (std::deque<QueuedChunk>& lane : lanes_) {
+    for (QueuedChunk& chunk : lane) failures.push_back({std::move(chunk), status});
+    lane.clear();
+  }
+}
+
+void TokenDispatcher::ScheduleWakeup(absl::Time at, absl::Time now) {
+  if (at >= wakeup_at_) return;
+  wakeup_at_ = at;
+  deps_.scheduler.RunAfter(at - now, [weak = weak_from_this(), at] {
+    std::shared_ptr<TokenDispatcher> self = weak.lock();
+    if (self == nullptr) return;
+    {
+      absl::MutexLock lock(&self->mu_);
+      if (self->wakeup_at_ == at) self->wakeup_at_ = absl::InfiniteFuture();
+    }
+    self->Pump();
+  });
+}
+
+std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
+                                                              std::vector<Failure>& failures) {
+  // Work whose caller left never goes out.
+  for (std::deque<QueuedChunk>& lane : lanes_) {
+    while (!lane.empty()) {
+      absl::Status stopped = lane.front().owner->Stopped();
+      if (stopped.ok()) break;
+      failures.push_back({std::move(lane.front()), std::move(stopped)});
+      lane.pop_front();
+    }
+  }
+  const int head_lane = !lanes_[0].empty() ? 0 : !lanes_[1].empty() ? 1 : -1;
+  if (head_lane < 0) return std::nullopt;
+  const QueuedChunk& head = lanes_[head_lane].front();
+  const absl::Time allowed = budget_.NextSendTime(head.lane, now);
+  if (allowed > now) {
+    ScheduleWakeup(allowed, now);
+    return std::nullopt;
+  }
+  // How full a request the waiting work makes: interactive first, then bulk.
+  const int max_inputs = options_.max_inputs_per_request;
+  int inputs = 0;
+  for (int lane = head_lane; lane < 2; ++lane) {
+    for (const QueuedChunk& chunk : lanes_[lane]) {
+      if (chunk.url == head.url && inputs + InputsOf(chunk) <= max_inputs) {
+        inputs += InputsOf(chunk);
+      }
+    }
+  }
+  if (inputs < max_inputs) {
+    // A partial request spends a whole slot: while the budget is busy, let
+    // more work join it.
+    absl::Time ready = head.enqueued + options_.coalesce_window;
+    if (budget_.effective_limit() > 0) {
+      ready = std::max(ready, last_partial_ + budget_.interval() / budget_.effective_limit());
+    }
+    if (ready > now) {
+      ScheduleWakeup(ready, now);
+      return std::nullopt;
+    }
+    last_partial_ = now;
+  }
+  Send send;
+  send.sent = now;
+  const std::string url = head.url;
+  absl::Time latest_deadline = absl::InfinitePast();
+  std::vector<ArchiveSlice> slices;
+  slices.reserve(inputs);
+  absl::flat_hash_set<const ChunkOwner*> owners;
+  inputs = 0;
+  for (int lane = head_lane; lane < 2; ++lane) {
+    auto kept = std::stable_partition(
+        lanes_[lane].begin(), lanes_[lane].end(), [&](const QueuedChunk& chunk) {
+          if (chunk.url != url || inputs + InputsOf(chunk) > max_inputs) return true;
+          inputs += InputsOf(chunk);
+          return false;
+        });
+    for (auto it = kept; it != lanes_[lane].end(); ++it) {
+      deps_.observer.OnQueueWait(LaneName(it->lane), now - it->enqueued);
+      slices.insert(slices.end(), it->chunk->begin(), it->chunk->end());
+      latest_deadline = std::max(latest_deadline, it->deadline);
+      owners.insert(it->owner.get());
+      send.chunks.push_back(std::move(*it));
+    }
+    lanes_[lane].erase(kept, lanes_[lane].end());
+  }
+  budget_.Spend(now);
+  ++in_flight_;
+  deps_.observer.OnUpstreamRequest(static_cast<int>(owners.size()), inputs);
+  send.request.url = url;
+  send.request.headers = {{"Authorization", authorization_},
+                          {"Content-Type", "application/json"},
+                          {"Accept", "application/json"}};
+  send.request.body = EncodeArchiveBody(slices);
+  send.request.timeout = std::min(options_.upstream_timeout, latest_deadline - now);
+  return send;
+}
+
+void TokenDispatcher::Pump() {
+  std::vector<Send> sends;
+  std::vector<Failure> failures;
+  {
+    absl::MutexLock lock(&mu_);
+    if (pumping_) {
+      pump_again_ = true;
+      return;
+    }
+    pumping_ = true;
+  }
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      pump_again_ = false;
+      const absl::Time now = deps_.scheduler.Now();
+      while (std::optional<Send> send = NextSend(now, failures)) {
+        sends.push_back(*std::move(send));
+      }
+      if (sends.empty() && failures.empty()) {
+        pumping_ = false;
+        return;
+      }
+    }
+    for (Failure& failure : failures) Finish(std::move(failure.chunk), failure.status);
+    failures.clear();
+    for (Send& send : sends) {
+      deps_.transport.Send(
+          std::move(send.request),
+          [self = shared_from_this(), chunks = std::move(send.chunks),
+           sent = send.sent](absl::StatusOr<HttpResponse> exchange) mutable {
+            self->OnAnswered(std::move(chunks), sent, exchange);
+          });
+    }
+    sends.clear();
+  }
+}
+
+void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, absl::Time sent,
+                                 const absl::StatusOr<HttpResponse>& exchange) {
+  const absl::Time received = deps_.scheduler.Now();
+  UpstreamAnswer answer = ReadUpstreamAnswer(exchange, sent, received);
+  std::vector<Failure> failures;
+  int limit_before = 0;
+  int limit_after = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    --in_flight_;
+    limit_before = budget_.effective_limit();
+    budget_.Observe(answer, received);
+    limit_after = budget_.effective_limit();
+    if (budget_.DailyExhausted(received)) FailQueued(DailyLimitExhausted(), failures);
+  }
+  if (limit_after != limit_before) deps_.observer.OnLearnedLimit(limit_after);
+  deps_.observer.OnUpstreamAnswer(answer.http_status, answer.policy_name);
+  // Each call hears of the request once, however many of its chunks it carried.
+  absl::flat_hash_set<const ChunkOwner*> told;
+  if (answer.result.ok()) {
+    std::vector<const Chunk*> parts;
+    parts.reserve(chunks.size());
+    for (const QueuedChunk& chunk : chunks) parts.push_back(chunk.chunk);
+    std::vector<v1::BatchResult> results = SplitBatchResult(*std::move(answer.result), parts);
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      if (told.insert(chunks[i].owner.get()).second) chunks[i].owner->OnAttempt(answer, false);
+      Finish(std::move(chunks[i]), std::move(results[i]));
+    }
+  } else {
+    std::vector<absl::optional<absl::Duration>> retry_after(chunks.size());
+    for (size_t i = 0; i < chunks.size(); ++i) retry_after[i] = RetryDelay(chunks[i], answer, received);
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      if (told.insert(chunks[i].owner.get()).second) {
+        chunks[i].owner->OnAttempt(answer, retry_after[i].has_value());
+      }
+    }
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      if (retry_after[i].has_value()) {
+        Retry(std::move(chunks[i]), *retry_after[i]);
+      } else {
+        const int attempts = chunks[i].attempt;
+        Finish(std::move(chunks[i]), WithAttempts(answer.result.status(), attempts));
+      }
+    }
+  }
+  for (Failure& failure : failures) Finish(std::move(failure.chunk), failure.status);
+  Pump();
+}
+
+absl::optional<absl::Duration> TokenDispatcher::RetryDelay(const QueuedChunk& chunk,
+                                                           const UpstreamAnswer& answer,
+                                                           absl::Time now) {
+  if (chunk.attempt >= options_.retry.max_attempts ||
+      !options_.retry.IsTransient(answer.result.status()) || !chunk.owner->Stopped().ok()) {
+    return absl::nullopt;
+  }
+  absl::Duration delay = absl::ZeroDuration();
+  if (!answer.IsRollingLimit()) {
+    absl::MutexLock lock(&deps_.random_mu);
+    delay = options_.backoff.DelayBefore(
+        chunk.attempt, answer.retry_after.value_or(absl::ZeroDuration()), deps_.random);
+  }
+  if (now + delay >= chunk.deadline) return absl::nullopt;
+  return delay;
+}
+
+void TokenDispatcher::Retry(QueuedChunk chunk, absl::Duration delay) {
+  deps_.observer.OnRetry();
+  ++chunk.attempt;
+  if (delay <= absl::ZeroDuration()) {
+    Submit(std::move(chunk), /*retry=*/true);
+    return;
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    ++backing_off_;
+  }
+  deps_.scheduler.RunAfter(delay, [self = shared_from_this(), chunk = std::move(chunk)]() mutable {
+    {
+      absl::MutexLock lock(&self->mu_);
+      --self->backing_off_;
+    }
+    self->Submit(std::move(chunk), /*retry=*/true);
+  });
+}
+
+}  // namespace hubspot_gateway

@@ -1,0 +1,154 @@
+// TokenDispatcher spends one HubSpot token's rate budget. Work waits in two
+// lanes (interactive first); each time the budget has room it sends the
+// highest-priority chunk, filled up with compatible waiting chunks (same
+// URL, so same version, object types and endpoint) to `max_inputs_per_request`.
+// A full request goes as soon as the budget allows; a partial one goes at once
+// on an idle token but at most one per interval/limit while the budget is
+// busy, so a burst of small calls packs into few requests. Each answer is read
+// once, re-plans the budget (headers, 429s), and is split back to the chunks
+// it carried; failures are retried or reported per chunk.
+// Thread-safe; callbacks run without its lock held, never recursively.
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TOKEN_DISPATCHER_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TOKEN_DISPATCHER_H_
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/random/bit_gen_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "hubspot/crm/associations/v1/associations_archive.pb.h"
+#include "server/dispatch/archive_observer.h"
+#include "server/dispatch/retry_policy.h"
+#include "server/dispatch/scheduler.h"
+#include "server/dispatch/token_budget.h"
+#include "server/http/http_transport.h"
+#include "server/hubspot/archive_response.h"
+#include "server/hubspot/chunking.h"
+
+namespace hubspot_gateway {
+
+// The call a chunk belongs to, told what became of it. Implementations are
+// thread-safe and must not block.
+class ChunkOwner {
+ public:
+  virtual ~ChunkOwner() = default;
+  // An upstream request carrying one of this owner's chunks was answered.
+  virtual void OnAttempt(const UpstreamAnswer& answer, bool will_retry) = 0;
+  // Chunk `index` finished for good: HubSpot's answer to it, or the failure
+  // (with its UpstreamError's `attempts` set).
+  virtual void OnChunkDone(size_t index,
+                           absl::StatusOr<hubspot::crm::associations::v1::BatchResult> outcome) = 0;
+  // Not OK once the caller left (cancelled, or past its deadline): why.
+  virtual absl::Status Stopped() const = 0;
+};
+
+// One chunk of one call, as it waits for the budget.
+struct QueuedChunk {
+  std::shared_ptr<ChunkOwner> owner;
+  size_t index = 0;
+  // A view into the owner's request: valid until OnChunkDone.
+  const Chunk* chunk = nullptr;
+  // The full URL: requests carry only chunks with the same one.
+  std::string url;
+  Lane lane = Lane::kInteractive;
+  absl::Time deadline = absl::InfiniteFuture();
+  // The attempt this send will be (1 for the first).
+  int attempt = 1;
+  // When it (re-)entered the queue.
+  absl::Time enqueued;
+};
+
+// What a dispatcher needs from the rest of the gateway.
+struct DispatchOptions {
+  int max_inputs_per_request = 100;
+  // How long a partial request may wait for more work to join it (0: no wait).
+  absl::Duration coalesce_window = absl::ZeroDuration();
+  absl::Duration upstream_timeout = absl::Seconds(30);
+  RetryPolicy retry;
+  BackoffPolicy backoff;
+  BudgetPolicy budget;
+};
+
+// Shared by every dispatcher; all must outlive them. `random` is used under
+// `random_mu`.
+struct DispatchDeps {
+  HttpTransport& transport;
+  Scheduler& scheduler;
+  ArchiveObserver& observer;
+  absl::Mutex& random_mu;
+  absl::BitGenRef random;
+};
+
+class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
+ public:
+  TokenDispatcher(const std::string& token, const DispatchOptions& options, DispatchDeps deps);
+
+  // Queues `chunk` (`retry`: ahead of its lane, as it was first); it is sent
+  // when the budget allows, or fails at once while the daily limit is
+  // exhausted (RESOURCE_EXHAUSTED) or its owner has stopped.
+  void Submit(QueuedChunk chunk, bool retry = false);
+  // Fails every queued chunk of `owner` with `why` at once; chunks already
+  // sent finish normally.
+  void Cancel(const ChunkOwner* owner, const absl::Status& why);
+
+  // No work queued or in flight, and nothing sent for two intervals.
+  bool Forgettable(absl::Time now);
+
+ private:
+  struct Send {
+    std::vector<QueuedChunk> chunks;
+    HttpRequest request;
+    absl::Time sent;
+  };
+  // A chunk to fail, outside the lock.
+  struct Failure {
+    QueuedChunk chunk;
+    absl::Status status;
+  };
+
+  // Sends what the budget allows now; loops (never recurses) when work
+  // arrives or finishes while it runs.
+  void Pump();
+  // Picks the next request under the lock; nullopt when nothing may go now
+  // (a wake-up is scheduled if work waits).
+  std::optional<Send> NextSend(absl::Time now, std::vector<Failure>& failures)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void ScheduleWakeup(absl::Time at, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Moves every queued chunk into `failures` with `status`.
+  void FailQueued(const absl::Status& status, std::vector<Failure>& failures)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void OnAnswered(std::vector<QueuedChunk> chunks, absl::Time sent,
+                  const absl::StatusOr<HttpResponse>& exchange);
+  // How long `chunk` waits before its next attempt after `answer` (zero for a
+  // rolling-limit 429: the budget paces it); nullopt when it fails for good.
+  absl::optional<absl::Duration> RetryDelay(const QueuedChunk& chunk,
+                                            const UpstreamAnswer& answer, absl::Time now);
+  void Retry(QueuedChunk chunk, absl::Duration delay);
+  static void Finish(QueuedChunk chunk,
+                     absl::StatusOr<hubspot::crm::associations::v1::BatchResult> outcome);
+
+  const std::string authorization_;  // A secret: never log it.
+  const DispatchOptions& options_;
+  DispatchDeps deps_;
+
+  absl::Mutex mu_;
+  TokenBudget budget_ ABSL_GUARDED_BY(mu_);
+  std::deque<QueuedChunk> lanes_[2] ABSL_GUARDED_BY(mu_);
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  // Chunks waiting out a retry backoff on the scheduler.
+  int backing_off_ ABSL_GUARDED_BY(mu_) = 0;
+  bool pumping_ ABSL_GUARDED_BY(mu_) = false;
+  bool pump_again_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Time wakeup_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  absl::Time last_partial_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+}  // namespace hubspot_gateway
+
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TOKEN_DISPATCHER_H_
