@@ -1,0 +1,418 @@
+#include "server/dispatch/token_dispatcher.h"
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "server/dispatch/dispatcher.h"
+#include "server/hubspot/upstream_error_status.h"
+#include "tests/fakes/fake_http_transport.h"
+#include "tests/fakes/manual_scheduler.h"
+#include "tests/fakes/queued_http_transport.h"
+
+namespace hubspot_gateway {
+namespace {
+
+namespace v1 = ::hubspot::crm::associations::v1;
+using ::testing::ElementsAre;
+using ::testing::SizeIs;
+
+constexpr char kUrl[] = "https://hubspot.test/crm/associations/2026-03/contacts/companies/"
+                        "batch/archive";
+constexpr char kOtherUrl[] = "https://hubspot.test/crm/associations/2026-03/deals/companies/"
+                             "batch/archive";
+
+// A call as the dispatcher sees it: records what became of its chunks.
+class RecordingOwner final : public ChunkOwner {
+ public:
+  void OnAttempt(const UpstreamAnswer&, bool will_retry) override {
+    absl::MutexLock lock(&mu_);
+    ++attempts_;
+    if (will_retry) ++retries_;
+  }
+  void OnChunkDone(size_t index, absl::StatusOr<v1::BatchResult> outcome) override {
+    absl::MutexLock lock(&mu_);
+    outcomes_.emplace(index, std::move(outcome));
+  }
+  absl::Status Stopped() const override {
+    absl::MutexLock lock(&mu_);
+    return stopped_;
+  }
+  void Stop(absl::Status why) {
+    absl::MutexLock lock(&mu_);
+    stopped_ = std::move(why);
+  }
+  std::map<size_t, absl::StatusOr<v1::BatchResult>> outcomes() {
+    absl::MutexLock lock(&mu_);
+    return outcomes_;
+  }
+  int attempts() {
+    absl::MutexLock lock(&mu_);
+    return attempts_;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::map<size_t, absl::StatusOr<v1::BatchResult>> outcomes_ ABSL_GUARDED_BY(mu_);
+  absl::Status stopped_ ABSL_GUARDED_BY(mu_);
+  int attempts_ ABSL_GUARDED_BY(mu_) = 0;
+  int retries_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+class RecordingObserver final : public ArchiveObserver {
+ public:
+  void OnUpstreamRequest(int calls, int inputs) override {
+    absl::MutexLock lock(&mu_);
+    calls_per_request_.push_back(calls);
+    inputs_per_request_.push_back(inputs);
+  }
+  void OnLearnedLimit(int requests) override {
+    absl::MutexLock lock(&mu_);
+    learned_.push_back(requests);
+  }
+  std::vector<int> inputs_per_request() {
+    absl::MutexLock lock(&mu_);
+    return inputs_per_request_;
+  }
+  std::vector<int> calls_per_request() {
+    absl::MutexLock lock(&mu_);
+    return calls_per_request_;
+  }
+  std::vector<int> learned() {
+    absl::MutexLock lock(&mu_);
+    return learned_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<int> calls_per_request_ ABSL_GUARDED_BY(mu_);
+  std::vector<int> inputs_per_request_ ABSL_GUARDED_BY(mu_);
+  std::vector<int> learned_ ABSL_GUARDED_BY(mu_);
+};
+
+HttpResponse Answer(int status, std::string body = "",
+                    std::vector<std::pair<std::string, std::string>> headers = {}) {
+  HttpResponse response;
+  response.status_code = status;
+  response.body = std::move(body);
+  response.headers = std::move(headers);
+  return response;
+}
+
+int InputsIn(const HttpRequest& request) {
+  const std::vector<absl::string_view> parts = absl::StrSplit(request.body, "\"from\"");
+  return static_cast<int>(parts.size()) - 1;
+}
+
+class TokenDispatcherTest : public testing::Test {
+ protected:
+  TokenDispatcherTest() {
+    options_.max_inputs_per_request = 100;
+    options_.budget.max_requests = 150;
+    options_.budget.interval = absl::Seconds(10);
+    options_.budget.bulk_share = 0.8;
+    options_.retry.max_attempts = 3;
+  }
+
+  std::shared_ptr<TokenDispatcher> Dispatcher(HttpTransport& transport) {
+    return std::make_shared<TokenDispatcher>(
+        "pat-test", options_,
+        DispatchDeps{transport, scheduler_, observer_, random_mu_, random_});
+  }
+
+  // A chunk of `inputs` inputs (from ids starting at `first_id`), kept alive by the test.
+  const Chunk* MakeChunk(int inputs, int first_id) {
+    auto request = std::make_unique<v1::ArchiveAssociationsRequest>();
+    for (int i = 0; i < inputs; ++i) {
+      auto* input = request->add_inputs();
+      input->mutable_from_object()->set_id(absl::StrCat(first_id + i));
+      input->add_to_objects()->set_id(absl::StrCat(900000 + first_id + i));
+    }
+    chunks_.push_back(std::make_unique<Chunk>());
+    for (const auto& input : request->inputs()) chunks_.back()->push_back(ArchiveSlice::Whole(input));
+    requests_.push_back(std::move(request));
+    return chunks_.back().get();
+  }
+
+  void Submit(TokenDispatcher& dispatcher, std::shared_ptr<RecordingOwner> owner,
+              const Chunk* chunk, Lane lane = Lane::kInteractive, std::string url = kUrl,
+              size_t index = 0) {
+    QueuedChunk queued;
+    queued.owner = std::move(owner);
+    queued.index = index;
+    queued.chunk = chunk;
+    queued.url = std::move(url);
+    queued.lane = lane;
+    dispatcher.Submit(std::move(queued));
+  }
+
+  DispatchOptions options_;
+  ManualScheduler scheduler_;
+  RecordingObserver observer_;
+  absl::Mutex random_mu_;
+  absl::BitGen random_;
+  std::vector<std::unique_ptr<v1::ArchiveAssociationsRequest>> requests_;
+  std::vector<std::unique_ptr<Chunk>> chunks_;
+};
+
+TEST_F(TokenDispatcherTest, LoneCallOnAnIdleTokenGoesAtOnce) {
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto owner = std::make_shared<RecordingOwner>();
+  Submit(*dispatcher, owner, MakeChunk(1, 1));
+  ASSERT_EQ(transport.pending_count(), 1);
+  transport.AnswerNext(Answer(204));
+  ASSERT_THAT(owner->outcomes(), SizeIs(1));
+  EXPECT_TRUE(owner->outcomes().at(0).ok());
+}
+
+TEST_F(TokenDispatcherTest, BurstOfSmallCallsPacksIntoFullRequests) {
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  std::vector<std::shared_ptr<RecordingOwner>> owners;
+  for (int i = 0; i < 250; ++i) {
+    owners.push_back(std::make_shared<RecordingOwner>());
+    Submit(*dispatcher, owners.back(), MakeChunk(1, 1000 + i));
+  }
+  // The first went alone; each 100 that gathered went as soon as it was full;
+  // the last 49 wait for the next partial slot (10 s / 150).
+  EXPECT_EQ(transport.pending_count(), 3);
+  scheduler_.AdvanceBy(absl::Milliseconds(67));
+  EXPECT_EQ(transport.pending_count(), 4);
+  std::vector<int> inputs;
+  for (const HttpRequest& request : transport.pending()) inputs.push_back(InputsIn(request));
+  EXPECT_THAT(inputs, ElementsAre(1, 100, 100, 49));
+  EXPECT_THAT(observer_.calls_per_request(), ElementsAre(1, 100, 100, 49));
+  transport.AnswerAll(Answer(204));
+  for (const auto& owner : owners) {
+    ASSERT_THAT(owner->outcomes(), SizeIs(1));
+    EXPECT_TRUE(owner->outcomes().at(0).ok());
+  }
+}
+
+TEST_F(TokenDispatcherTest, OnlyChunksForTheSameUrlShareARequest) {
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto owner = std::make_shared<RecordingOwner>();
+  Submit(*dispatcher, owner, MakeChunk(1, 1));
+  Submit(*dispatcher, owner, MakeChunk(1, 2), Lane::kInteractive, kOtherUrl, 1);
+  Submit(*dispatcher, owner, MakeChunk(1, 3), Lane::kInteractive, kUrl, 2);
+  scheduler_.AdvanceBy(absl::Seconds(1));
+  const std::vector<HttpRequest> sent = transport.pending();
+  ASSERT_THAT(sent, SizeIs(3));
+  EXPECT_EQ(sent[1].url, kOtherUrl);
+  EXPECT_EQ(InputsIn(sent[1]), 1);
+  EXPECT_EQ(sent[2].url, kUrl);
+}
+
+TEST_F(TokenDispatcherTest, InteractiveFirstAndBulkKeepsOutOfTheReservedShare) {
+  options_.budget.max_requests = 10;
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto bulk = std::make_shared<RecordingOwner>();
+  for (int i = 0; i < 10; ++i) {
+    Submit(*dispatcher, bulk, MakeChunk(100, 1000 * (i + 1)), Lane::kBulk, kUrl, i);
+  }
+  EXPECT_EQ(transport.pending_count(), 8);  // 80% of 10.
+  auto interactive = std::make_shared<RecordingOwner>();
+  Submit(*dispatcher, interactive, MakeChunk(100, 50000));
+  EXPECT_EQ(transport.pending_count(), 9);  // Found room at once.
+  Submit(*dispatcher, interactive, MakeChunk(100, 60000), Lane::kInteractive, kUrl, 1);
+  EXPECT_EQ(transport.pending_count(), 10);
+  Submit(*dispatcher, interactive, MakeChunk(100, 70000), Lane::kInteractive, kUrl, 2);
+  EXPECT_EQ(transport.pending_count(), 10);
+  // When the window moves on, the waiting interactive chunk goes before the bulk ones.
+  scheduler_.AdvanceBy(absl::Seconds(11));
+  const std::vector<HttpRequest> sent = transport.pending();
+  ASSERT_GT(sent.size(), 10u);
+  EXPECT_NE(sent[10].body.find("\"70000\""), std::string::npos);
+}
+
+TEST_F(TokenDispatcherTest, HeadersReplanWorkAlreadyQueued) {
+  options_.budget.max_requests = 2;
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto owner = std::make_shared<RecordingOwner>();
+  for (int i = 0; i < 4; ++i) {
+    Submit(*dispatcher, owner, MakeChunk(100, 1000 * (i + 1)), Lane::kInteractive, kUrl, i);
+  }
+  ASSERT_EQ(transport.pending_count(), 2);
+  transport.AnswerNext(Answer(204, "",
+                              {{"x-hubspot-ratelimit-max", "1000"},
+                               {"x-hubspot-ratelimit-interval-milliseconds", "10000"},
+                               {"x-hubspot-ratelimit-remaining", "700"}}));
+  // No time passed: the answer itself made room.
+  EXPECT_EQ(transport.pending_count(), 3);
+  EXPECT_EQ(transport.sent(), 4);
+  EXPECT_THAT(observer_.learned(), ElementsAre(1000));
+}
+
+TEST_F(TokenDispatcherTest, RollingLimitLowersTheLimitAndTheRetryWaitsForIt) {
+  options_.budget.max_requests = 190;
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto owner = std::make_shared<RecordingOwner>();
+  for (int i = 0; i < 30; ++i) {
+    Submit(*dispatcher, owner, MakeChunk(100, 1000 * (i + 1)), Lane::kInteractive, kUrl, i);
+  }
+  ASSERT_EQ(transport.pending_count(), 30);
+  transport.AnswerNext(Answer(429, R"({"policyName":"TEN_SECONDLY_ROLLING"})"));
+  // The window held 30 when it hit: the limit is now 29, so the retry waits.
+  EXPECT_THAT(observer_.learned(), ElementsAre(29));
+  EXPECT_EQ(transport.sent(), 30);
+  scheduler_.AdvanceBy(absl::Seconds(11));
+  EXPECT_EQ(transport.sent(), 31);
+  EXPECT_TRUE(owner->outcomes().empty());
+}
+
+TEST_F(TokenDispatcherTest, DailyLimitFailsWaitingWorkAtOnce) {
+  options_.budget.max_requests = 1;
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  std::vector<std::shared_ptr<RecordingOwner>> owners;
+  for (int i = 0; i < 3; ++i) {
+    owners.push_back(std::make_shared<RecordingOwner>());
+    Submit(*dispatcher, owners.back(), MakeChunk(100, 1000 * (i + 1)));
+  }
+  ASSERT_EQ(transport.pending_count(), 1);
+  transport.AnswerNext(Answer(429, R"({"policyName":"DAILY"})"));
+  for (const auto& owner : owners) {
+    ASSERT_THAT(owner->outcomes(), SizeIs(1));
+    EXPECT_EQ(owner->outcomes().at(0).status().code(), absl::StatusCode::kResourceExhausted);
+  }
+  auto late = std::make_shared<RecordingOwner>();
+  Submit(*dispatcher, late, MakeChunk(1, 9));
+  ASSERT_THAT(late->outcomes(), SizeIs(1));
+  EXPECT_EQ(late->outcomes().at(0).status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(transport.sent(), 1);
+}
+
+TEST_F(TokenDispatcherTest, CancelRemovesQueuedWorkAndLetsSentWorkFinish) {
+  options_.budget.max_requests = 1;
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto sent = std::make_shared<RecordingOwner>();
+  auto leaving = std::make_shared<RecordingOwner>();
+  Submit(*dispatcher, sent, MakeChunk(100, 1000));
+  Submit(*dispatcher, leaving, MakeChunk(100, 2000), Lane::kInteractive, kUrl, 0);
+  Submit(*dispatcher, leaving, MakeChunk(100, 3000), Lane::kInteractive, kUrl, 1);
+  leaving->Stop(absl::CancelledError("gone"));
+  dispatcher->Cancel(leaving.get(), absl::CancelledError("gone"));
+  ASSERT_THAT(leaving->outcomes(), SizeIs(2));
+  EXPECT_EQ(leaving->outcomes().at(1).status().code(), absl::StatusCode::kCancelled);
+  scheduler_.AdvanceBy(absl::Seconds(30));
+  EXPECT_EQ(transport.sent(), 1);
+  transport.AnswerNext(Answer(204));
+  EXPECT_TRUE(sent->outcomes().at(0).ok());
+}
+
+TEST_F(TokenDispatcherTest, SharedAnswerIsSplitAndFailuresReachEveryCall) {
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto first = std::make_shared<RecordingOwner>();
+  auto a = std::make_shared<RecordingOwner>();
+  auto b = std::make_shared<RecordingOwner>();
+  Submit(*dispatcher, first, MakeChunk(1, 1));
+  Submit(*dispatcher, a, MakeChunk(1, 101));
+  Submit(*dispatcher, b, MakeChunk(1, 102));
+  scheduler_.AdvanceBy(absl::Seconds(1));
+  ASSERT_EQ(transport.pending_count(), 2);
+  transport.AnswerNext(Answer(204));
+  transport.AnswerNext(Answer(
+      207, R"({"status":"COMPLETE","results":[],"startedAt":"2026-03-01T12:00:00Z",)"
+           R"("completedAt":"2026-03-01T12:00:01Z","errors":[{"status":"error",)"
+           R"("category":"OBJECT_NOT_FOUND","message":"no such record",)"
+           R"("context":{"fromIds":["102"]}}],"numErrors":1})"));
+  ASSERT_TRUE(a->outcomes().at(0).ok());
+  EXPECT_EQ(a->outcomes().at(0)->errors_size(), 0);
+  ASSERT_TRUE(b->outcomes().at(0).ok());
+  EXPECT_EQ(b->outcomes().at(0)->errors_size(), 1);
+  EXPECT_EQ(b->outcomes().at(0)->started_at().seconds(), a->outcomes().at(0)->started_at().seconds());
+
+  auto c = std::make_shared<RecordingOwner>();
+  auto d = std::make_shared<RecordingOwner>();
+  Submit(*dispatcher, c, MakeChunk(1, 201));
+  Submit(*dispatcher, d, MakeChunk(1, 202));
+  scheduler_.AdvanceBy(absl::Seconds(1));
+  transport.AnswerAll(Answer(400, R"({"message":"bad","correlationId":"c-1"})"));
+  for (const auto& owner : {c, d}) {
+    EXPECT_EQ(owner->outcomes().at(0).status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(GetUpstreamError(owner->outcomes().at(0).status())->attempts(), 1);
+  }
+}
+
+TEST_F(TokenDispatcherTest, InlineAnswersNeverRecurse) {
+  options_.budget.max_requests = 0;
+  FakeHttpTransport transport([](const HttpRequest&) { return FakeHttpTransport::Answer(204); });
+  auto dispatcher = Dispatcher(transport);
+  // Each finished chunk submits the next, as a call does: 100,000 in a row.
+  class ChainOwner final : public ChunkOwner {
+   public:
+    ChainOwner(TokenDispatcher& dispatcher, const Chunk* chunk, int remaining)
+        : dispatcher_(dispatcher), chunk_(chunk), remaining_(remaining) {}
+    void OnAttempt(const UpstreamAnswer&, bool) override {}
+    void OnChunkDone(size_t, absl::StatusOr<v1::BatchResult> outcome) override {
+      ASSERT_TRUE(outcome.ok());
+      if (--remaining_ == 0) return;
+      QueuedChunk next;
+      next.owner = self_.lock();
+      next.chunk = chunk_;
+      next.url = kUrl;
+      dispatcher_.Submit(std::move(next));
+    }
+    absl::Status Stopped() const override { return absl::OkStatus(); }
+    std::weak_ptr<ChainOwner> self_;
+    TokenDispatcher& dispatcher_;
+    const Chunk* chunk_;
+    int remaining_;
+  };
+  const Chunk* chunk = MakeChunk(1, 1);
+  auto owner = std::make_shared<ChainOwner>(*dispatcher, chunk, 100000);
+  owner->self_ = owner;
+  QueuedChunk first;
+  first.owner = owner;
+  first.chunk = chunk;
+  first.url = kUrl;
+  dispatcher->Submit(std::move(first));
+  EXPECT_EQ(owner->remaining_, 0);
+  EXPECT_EQ(transport.requests().size(), 100000u);
+}
+
+TEST(DispatcherTest, IdleTokensAreForgottenSoMemoryStaysFlat) {
+  ManualScheduler scheduler;
+  ArchiveObserver observer;
+  FakeHttpTransport transport([](const HttpRequest&) { return FakeHttpTransport::Answer(204); });
+  DispatchOptions options;
+  options.budget.interval = absl::Seconds(1);
+  absl::BitGen random;
+  Dispatcher dispatcher(options, transport, scheduler, observer, random);
+  v1::ArchiveInput input;
+  input.mutable_from_object()->set_id("1");
+  input.add_to_objects()->set_id("2");
+  const Chunk chunk = {ArchiveSlice::Whole(input)};
+  auto owner = std::make_shared<RecordingOwner>();
+  size_t most = 0;
+  for (int i = 0; i < 100000; ++i) {
+    QueuedChunk queued;
+    queued.owner = owner;
+    queued.chunk = &chunk;
+    queued.url = kUrl;
+    dispatcher.For(absl::StrCat("passthrough-token-", i))->Submit(std::move(queued));
+    most = std::max(most, dispatcher.tokens());
+    scheduler.AdvanceBy(absl::Milliseconds(1));
+  }
+  // Idle for two intervals (2 s at one new token per ms), plus one sweep period.
+  EXPECT_LE(most, 3100u);
+  scheduler.AdvanceBy(absl::Seconds(3));
+  dispatcher.For("one-more");
+  EXPECT_EQ(dispatcher.tokens(), 1u);
+}
+
+}  // namespace
+}  // namespace hubspot_gateway
