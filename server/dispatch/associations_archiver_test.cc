@@ -12,6 +12,7 @@
 #include "server/hubspot/upstream_error_status.h"
 #include "tests/fakes/fake_http_transport.h"
 #include "tests/fakes/fake_scheduler.h"
+#include "tests/fakes/queued_http_transport.h"
 
 namespace hubspot_gateway {
 namespace {
@@ -231,8 +232,36 @@ TEST_F(AssociationsArchiverTest, ChunksArePacedByTheRateBudget) {
   ASSERT_TRUE(result.has_value());
   ASSERT_TRUE(result->ok()) << result->status();
   EXPECT_EQ(transport.requests().size(), 4u);
-  // Two at once, then both others once the first two have left the window.
+  // The inline fake answers each chunk before the next is sent, so only the
+  // waits show: the first two chunks go at once, the third waits one widened
+  // window (10 s + 2% + 10 ms), and the fourth then finds room without waiting.
   EXPECT_THAT(scheduler_.delays(), ElementsAre(absl::Milliseconds(10210)));
+}
+
+TEST_F(AssociationsArchiverTest, NeverHasMoreChunksOutstandingThanTheCallsLimit) {
+  QueuedHttpTransport transport;  // Holds every request until answered below.
+  AssociationsArchiver archiver(options_, transport, scheduler_, limiter_, observer_, random_);
+  std::optional<absl::StatusOr<v1::BatchResult>> result;
+  const auto request = Request(450);  // 5 chunks, at most 2 in flight.
+  archiver.Archive(request, kToken, scheduler_.Now() + absl::Minutes(1),
+                   [&](absl::StatusOr<v1::BatchResult> r, const UpstreamSummary&) {
+                     result = std::move(r);
+                   });
+  ASSERT_EQ(transport.pending_count(), 2);
+  for (int answered = 1; answered <= 3; ++answered) {
+    ASSERT_TRUE(transport.AnswerNext(QueuedHttpTransport::Response(204)));
+    // The answer made room for exactly one more chunk, the next in order.
+    EXPECT_EQ(transport.pending_count(), 2);
+    EXPECT_EQ(transport.sent(), 2 + answered);
+    EXPECT_THAT(transport.pending().back().body,
+                HasSubstr(absl::StrCat(R"({"from":{"id":")", 1000 + 100 * (answered + 1))));
+  }
+  EXPECT_EQ(transport.AnswerAll(QueuedHttpTransport::Response(204)), 2);
+  ASSERT_TRUE(result.has_value());
+  ASSERT_TRUE(result->ok()) << result->status();
+  EXPECT_EQ(result->value().errors_size(), 0);
+  EXPECT_EQ(transport.sent(), 5);
+  EXPECT_EQ(transport.max_outstanding(), 2);
 }
 
 TEST_F(AssociationsArchiverTest, NoRoomInTheBudgetBeforeTheDeadlineIsDeadlineExceeded) {
