@@ -56,11 +56,14 @@ TEST_F(GatewayConfigTest, DefaultsWithTokenFromEnvironment) {
   EXPECT_EQ(config->server.listen, "127.0.0.1:50051");
   EXPECT_EQ(config->service.auth.mode(), AuthMode::kGatewayToken);
   EXPECT_EQ(config->service.auth.TokenFor({}).value(), kToken);
-  EXPECT_EQ(config->archiver.upstream_timeout, absl::Seconds(30));
-  EXPECT_EQ(config->archiver.max_inputs_per_request, 100);
-  EXPECT_EQ(config->archiver.retry.max_attempts, 4);
-  EXPECT_EQ(config->archiver.backoff.initial_delay, absl::Milliseconds(200));
-  EXPECT_EQ(config->rate_budget.interval, absl::Seconds(10));
+  EXPECT_EQ(config->dispatch.upstream_timeout, absl::Seconds(30));
+  EXPECT_EQ(config->dispatch.max_inputs_per_request, 100);
+  EXPECT_EQ(config->dispatch.retry.max_attempts, 4);
+  EXPECT_EQ(config->dispatch.backoff.initial_delay, absl::Milliseconds(200));
+  EXPECT_EQ(config->dispatch.budget.interval, absl::Seconds(10));
+  EXPECT_EQ(config->dispatch.budget.max_requests, 150);
+  EXPECT_EQ(config->dispatch.budget.bulk_share, 0.8);
+  EXPECT_EQ(config->dispatch.coalesce_window, absl::ZeroDuration());
   EXPECT_EQ(config->log_format, LogFormat::kText);
   EXPECT_EQ(config->archiver.endpoint.ArchiveUrl("contacts", "0-2"),
             "https://api.hubapi.com/crm/associations/2026-03/contacts/0-2/batch/archive");
@@ -80,7 +83,10 @@ TEST_F(GatewayConfigTest, EachFlagReachesItsComponent) {
                              {"max_attempts", "2"},
                              {"initial_backoff", "50ms"},
                              {"max_backoff", "1s"},
-                             {"rate_limit_per_10s", "150"},
+                             {"rate_limit_per_10s", "120"},
+                             {"bulk_budget_share", "0.5"},
+                             {"max_retry_after", "20s"},
+                             {"coalesce_window", "5ms"},
                              {"max_upstream_connections", "7"},
                              {"max_in_flight_calls", "9"}});
   ASSERT_TRUE(config.ok()) << config.status();
@@ -90,13 +96,16 @@ TEST_F(GatewayConfigTest, EachFlagReachesItsComponent) {
   EXPECT_EQ(config->log_format, LogFormat::kJson);
   EXPECT_EQ(config->archiver.endpoint.ArchiveUrl("contacts", "companies"),
             "http://127.0.0.1:8080/crm/v4/associations/contacts/companies/batch/archive");
-  EXPECT_EQ(config->archiver.upstream_timeout, absl::Seconds(2));
-  EXPECT_EQ(config->archiver.max_inputs_per_request, 10);
+  EXPECT_EQ(config->dispatch.upstream_timeout, absl::Seconds(2));
+  EXPECT_EQ(config->dispatch.max_inputs_per_request, 10);
   EXPECT_EQ(config->archiver.max_concurrent_requests_per_call, 3);
-  EXPECT_EQ(config->archiver.retry.max_attempts, 2);
-  EXPECT_EQ(config->archiver.backoff.initial_delay, absl::Milliseconds(50));
-  EXPECT_EQ(config->archiver.backoff.max_delay, absl::Seconds(1));
-  EXPECT_EQ(config->rate_budget.max_requests, 150);
+  EXPECT_EQ(config->dispatch.retry.max_attempts, 2);
+  EXPECT_EQ(config->dispatch.backoff.initial_delay, absl::Milliseconds(50));
+  EXPECT_EQ(config->dispatch.backoff.max_delay, absl::Seconds(1));
+  EXPECT_EQ(config->dispatch.budget.max_requests, 120);
+  EXPECT_EQ(config->dispatch.budget.bulk_share, 0.5);
+  EXPECT_EQ(config->dispatch.budget.max_pause, absl::Seconds(20));
+  EXPECT_EQ(config->dispatch.coalesce_window, absl::Milliseconds(5));
   EXPECT_EQ(config->transport.max_connections_per_host, 7);
   EXPECT_EQ(config->service.max_in_flight_calls, 9);
 }
@@ -172,6 +181,10 @@ INSTANTIATE_TEST_SUITE_P(
                 "--max_concurrent_requests_per_call"},
         BadFlag{{{"max_attempts", "0"}}, "--max_attempts"},
         BadFlag{{{"rate_limit_per_10s", "-1"}}, "--rate_limit_per_10s"},
+        BadFlag{{{"bulk_budget_share", "0"}}, "--bulk_budget_share"},
+        BadFlag{{{"bulk_budget_share", "1.5"}}, "--bulk_budget_share"},
+        BadFlag{{{"coalesce_window", "-1ms"}}, "--coalesce_window"},
+        BadFlag{{{"max_retry_after", "-1s"}}, "--max_retry_after"},
         BadFlag{{{"max_in_flight_calls", "0"}}, "--max_in_flight_calls"},
         BadFlag{{{"max_backoff", "1ms"}}, "--initial_backoff"},
         BadFlag{{{"auth_mode", "caller_keys"}}, "--callers_file"},

@@ -1,9 +1,6 @@
 // End-to-end: the real gateway and the real HubSpot simulator as processes on
 // loopback, called over real gRPC.
-#include <httplib.h>
 #include <signal.h>
-
-#include <cstring>
 
 #include <thread>
 
@@ -16,6 +13,7 @@
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/testing/archive_calls.h"
+#include "tests/testing/polling.h"
 #include "tests/testing/stack.h"
 
 namespace hubspot_gateway {
@@ -25,10 +23,12 @@ namespace v1 = ::hubspot::crm::associations::v1;
 using ::hubspot_gateway::testing::kSimulatorToken;
 using ::hubspot_gateway::testing::Archive;
 using ::hubspot_gateway::testing::ArchiveOutcome;
+using ::hubspot_gateway::testing::ScrapeMetrics;
 using ::hubspot_gateway::testing::Stack;
 using ::hubspot_gateway::testing::StackOptions;
 using ::hubspot_gateway::testing::Stat;
 using ::hubspot_gateway::testing::StartStack;
+using ::hubspot_gateway::testing::WaitUntil;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -277,7 +277,9 @@ TEST(GatewayIntegrationTest, SigtermLetsInFlightCallsFinishThenExitsZero) {
   ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"latency_ms", 700}}).ok());
   ArchiveOutcome in_flight;
   std::thread caller([&] { in_flight = Archive(*stack, Request({{"1", {"2"}}})); });
-  absl::SleepFor(absl::Milliseconds(300));
+  // The simulator counts the request before its 700 ms latency: the call is in flight.
+  EXPECT_TRUE(WaitUntil([&] { return Stat(*stack, "requests") >= 1; }, absl::Seconds(20)))
+      << "the call never reached the simulator";
   stack->gateway().Signal(SIGTERM);
   caller.join();
   EXPECT_TRUE(in_flight.status.ok()) << in_flight.status.error_message();
@@ -321,17 +323,6 @@ TEST(GatewayIntegrationTest, JsonLogsCarryTheRequestIdAndHubSpotsCorrelationId) 
     }
   }
   EXPECT_TRUE(found);
-}
-
-// The gateway's /metrics page, scraped over HTTP.
-std::string ScrapeMetrics(Stack& stack) {
-  const std::string output = stack.gateway().Output();
-  const size_t at = output.find("metrics on port ");
-  if (at == std::string::npos) return "";
-  const int port = std::atoi(output.c_str() + at + strlen("metrics on port "));
-  httplib::Client client("127.0.0.1", port);
-  httplib::Result result = client.Get("/metrics");
-  return result && result->status == 200 ? result->body : "";
 }
 
 TEST(GatewayIntegrationTest, PrometheusMetricsCountCallsUpstreamAnswersAndRetries) {

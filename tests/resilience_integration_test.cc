@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/archive_calls.h"
+#include "tests/testing/polling.h"
 #include "tests/testing/stack.h"
 
 namespace hubspot_gateway {
@@ -21,10 +22,12 @@ namespace v1 = ::hubspot::crm::associations::v1;
 using ::hubspot_gateway::testing::kSimulatorToken;
 using ::hubspot_gateway::testing::Archive;
 using ::hubspot_gateway::testing::ArchiveOutcome;
+using ::hubspot_gateway::testing::GatewayMetric;
 using ::hubspot_gateway::testing::Stack;
 using ::hubspot_gateway::testing::StackOptions;
 using ::hubspot_gateway::testing::Stat;
 using ::hubspot_gateway::testing::StartStack;
+using ::hubspot_gateway::testing::WaitUntil;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
@@ -209,7 +212,8 @@ TEST(ResilienceTest, HangPastTheDeadlineThenServes) {
 
 TEST(ResilienceTest, SimulatorKilledAndRestartedMidRun) {
   StackOptions options;
-  options.gateway_flags = {"--max_attempts=6", "--initial_backoff=200ms", "--max_backoff=1s"};
+  options.gateway_flags = {"--max_attempts=6", "--initial_backoff=200ms", "--max_backoff=1s",
+                           "--metrics_listen=127.0.0.1:0"};
   options.simulator_flags = {"--latency_ms=20"};
   auto stack = StartStack(options);
   ASSERT_NE(stack, nullptr);
@@ -219,10 +223,19 @@ TEST(ResilienceTest, SimulatorKilledAndRestartedMidRun) {
   ArchiveOutcome call = Archive(*stack, Request(8000, 1), absl::Seconds(2));
   EXPECT_THAT(call.status.error_code(),
               ::testing::AnyOf(grpc::StatusCode::UNAVAILABLE, grpc::StatusCode::DEADLINE_EXCEEDED));
-  // A call in flight across the restart completes through its retries.
+  // That call has left the gateway (it may outlast its caller's deadline by a
+  // retry), so every retry counted from here on is the next call's.
+  ASSERT_TRUE(WaitUntil([&] { return GatewayMetric(*stack, "gateway_in_flight_calls") == 0; },
+                        absl::Seconds(20)));
+  const double retries_before = GatewayMetric(*stack, "gateway_upstream_retries_total");
+  // A call in flight across the restart completes through its retries: the
+  // simulator comes back once the call has failed an attempt against it.
   const auto request = Request(8100, 250);
   std::thread restarter([&] {
-    absl::SleepFor(absl::Milliseconds(300));
+    EXPECT_TRUE(WaitUntil(
+        [&] { return GatewayMetric(*stack, "gateway_upstream_retries_total") > retries_before; },
+        absl::Seconds(20)))
+        << "the call never retried";
     ASSERT_TRUE(stack->RestartSimulator().ok());
     ASSERT_TRUE(stack->Seed("contacts", "companies", PairsOf(request)).ok());
   });
@@ -269,7 +282,8 @@ TEST(ResilienceTest, SigtermCancelsCallsStillRunningAfterTheGrace) {
   ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"hang_next", 1}, {"hang_ms", 20000}}).ok());
   ArchiveOutcome stuck;
   std::thread caller([&] { stuck = Archive(*stack, Request(20000, 1), absl::Seconds(30)); });
-  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_TRUE(WaitUntil([&] { return Stat(*stack, "hung") >= 1; }, absl::Seconds(20)))
+      << "the call never reached the simulator";
   const absl::Time signalled = absl::Now();
   stack->gateway().Signal(SIGTERM);
   caller.join();

@@ -11,7 +11,8 @@
 #include "gtest/gtest.h"
 #include "server/hubspot/upstream_error_status.h"
 #include "tests/fakes/fake_http_transport.h"
-#include "tests/fakes/fake_scheduler.h"
+#include "tests/fakes/manual_scheduler.h"
+#include "tests/fakes/queued_http_transport.h"
 
 namespace hubspot_gateway {
 namespace {
@@ -45,9 +46,10 @@ class AssociationsArchiverTest : public testing::Test {
  protected:
   AssociationsArchiverTest() {
     options_.endpoint = HubSpotEndpoint::Create("https://hubspot.test", "2026-03").value();
-    options_.upstream_timeout = absl::Seconds(30);
-    options_.max_inputs_per_request = 100;
     options_.max_concurrent_requests_per_call = 2;
+    dispatch_.upstream_timeout = absl::Seconds(30);
+    dispatch_.max_inputs_per_request = 100;
+    dispatch_.budget.max_requests = 0;  // Unlimited unless a test paces.
     // Jitter always takes the ceiling so delays are exact.
     ON_CALL(absl::MockUniform<double>(), Call(absl::IntervalClosed, random_, 0.0, testing::_))
         .WillByDefault([](absl::IntervalClosedClosedTag, double, double ceiling) {
@@ -55,21 +57,35 @@ class AssociationsArchiverTest : public testing::Test {
         });
   }
 
-  Outcome Archive(FakeHttpTransport& transport, const v1::ArchiveAssociationsRequest& request,
+  // Runs one call to its end, moving the clock to each wake-up it asks for.
+  Outcome Archive(HttpTransport& transport, const v1::ArchiveAssociationsRequest& request,
                   absl::Duration deadline_in = absl::Minutes(5)) {
-    AssociationsArchiver archiver(options_, transport, scheduler_, limiter_, observer_, random_);
+    Dispatcher dispatcher(dispatch_, transport, scheduler_, observer_, random_);
+    AssociationsArchiver archiver(options_, dispatcher, scheduler_, observer_);
     std::optional<Outcome> outcome;
-    archiver.Archive(request, kToken, scheduler_.Now() + deadline_in,
+    archiver.Archive(request, {kToken, scheduler_.Now() + deadline_in, Lane::kInteractive},
                      [&](absl::StatusOr<v1::BatchResult> result, const UpstreamSummary& s) {
                        outcome = Outcome{std::move(result), s};
                      });
+    while (!outcome.has_value() && scheduler_.NextDue() != absl::InfiniteFuture()) {
+      scheduler_.AdvanceBy(scheduler_.NextDue() - scheduler_.Now());
+    }
     EXPECT_TRUE(outcome.has_value()) << "done never ran";
-    return *outcome;
+    return outcome.value_or(Outcome{absl::UnknownError("never finished"), {}});
+  }
+
+  // Records when the transport saw each request.
+  FakeHttpTransport::Handler TimedAnswers(std::vector<absl::Time>& sent_at,
+                                          FakeHttpTransport::Handler answer) {
+    return [this, &sent_at, answer](const HttpRequest& request) {
+      sent_at.push_back(scheduler_.Now());
+      return answer(request);
+    };
   }
 
   ArchiverOptions options_;
-  FakeScheduler scheduler_;
-  RateLimiter limiter_{RateBudget{0, absl::Seconds(10)}};
+  DispatchOptions dispatch_;
+  ManualScheduler scheduler_;
   ArchiveObserver observer_;
   testing::NiceMock<absl::MockingBitGen> random_;
 };
@@ -112,7 +128,8 @@ TEST_F(AssociationsArchiverTest, DeadlineBoundsTheAttemptTimeout) {
 
 TEST_F(AssociationsArchiverTest, RetriesTransientFailuresWithExactBackoff) {
   std::atomic<int> calls{0};
-  FakeHttpTransport transport([&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+  std::vector<absl::Time> sent_at;
+  FakeHttpTransport transport(TimedAnswers(sent_at, [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
     switch (calls++) {
       case 0:
         return FakeHttpTransport::Answer(503, R"({"message":"busy"})");
@@ -124,12 +141,16 @@ TEST_F(AssociationsArchiverTest, RetriesTransientFailuresWithExactBackoff) {
       default:
         return FakeHttpTransport::Answer(204);
     }
-  });
-  options_.retry.max_attempts = 4;
+  }));
+  dispatch_.retry.max_attempts = 4;
+  dispatch_.budget.max_requests = 190;
   const auto outcome = Archive(transport, Request(1));
   ASSERT_TRUE(outcome.result.ok()) << outcome.result.status();
-  EXPECT_THAT(scheduler_.delays(),
-              ElementsAre(absl::Milliseconds(200), absl::Milliseconds(400), absl::Seconds(3)));
+  // Backoff 200 ms, then 400 ms; the 429's Retry-After pauses the token 3 s.
+  ASSERT_EQ(sent_at.size(), 4u);
+  EXPECT_EQ(sent_at[1] - sent_at[0], absl::Milliseconds(200));
+  EXPECT_EQ(sent_at[2] - sent_at[1], absl::Milliseconds(400));
+  EXPECT_EQ(sent_at[3] - sent_at[2], absl::Seconds(3));
   EXPECT_EQ(outcome.summary.requests, 4);
   EXPECT_EQ(outcome.summary.retries, 3);
 }
@@ -158,7 +179,7 @@ TEST_F(AssociationsArchiverTest, DailyLimitIsNotRetried) {
 
 TEST_F(AssociationsArchiverTest, GivesUpAfterMaxAttemptsAndCountsThem) {
   FakeHttpTransport transport([](const HttpRequest&) { return FakeHttpTransport::Answer(502); });
-  options_.retry.max_attempts = 3;
+  dispatch_.retry.max_attempts = 3;
   const auto outcome = Archive(transport, Request(1));
   EXPECT_EQ(outcome.result.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(transport.requests().size(), 3u);
@@ -171,9 +192,9 @@ TEST_F(AssociationsArchiverTest, NoRetryStartsWhenTheDeadlineCannotCoverTheWait)
                                      {{"retry-after", "10"}});
   });
   const auto outcome = Archive(transport, Request(1), absl::Seconds(5));
-  EXPECT_EQ(outcome.result.status().code(), absl::StatusCode::kResourceExhausted);
+  // The 429 paused the token past the deadline: the retry never went out.
+  EXPECT_EQ(outcome.result.status().code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_EQ(transport.requests().size(), 1u);
-  EXPECT_TRUE(scheduler_.delays().empty());
 }
 
 TEST_F(AssociationsArchiverTest, LargeCallIsChunkedAndEveryInputAccountedFor) {
@@ -183,7 +204,7 @@ TEST_F(AssociationsArchiverTest, LargeCallIsChunkedAndEveryInputAccountedFor) {
                ? FakeHttpTransport::Answer(500, R"({"correlationId":"bad-chunk"})")
                : FakeHttpTransport::Answer(204);
   });
-  options_.retry.max_attempts = 2;
+  dispatch_.retry.max_attempts = 2;
   const auto outcome = Archive(transport, Request(250));
   ASSERT_TRUE(outcome.result.ok()) << outcome.result.status();
   EXPECT_EQ(transport.requests().size(), 4u);  // 3 chunks, one retried once.
@@ -212,45 +233,98 @@ TEST_F(AssociationsArchiverTest, LegacyVersionUsesTheV4Path) {
             "https://hubspot.test/crm/v4/associations/contacts/companies/batch/archive");
 }
 
-}  // namespace
-}  // namespace hubspot_gateway
-
-namespace hubspot_gateway {
-namespace {
-
-TEST_F(AssociationsArchiverTest, ChunksArePacedByTheRateBudget) {
-  RateLimiter paced(RateBudget{2, absl::Seconds(10)});
-  FakeHttpTransport transport([](const HttpRequest&) { return FakeHttpTransport::Answer(204); });
-  AssociationsArchiver archiver(options_, transport, scheduler_, paced, observer_, random_);
+TEST_F(AssociationsArchiverTest, NeverHasMoreChunksOutstandingThanTheCallsLimit) {
+  QueuedHttpTransport transport;  // Holds every request until answered below.
+  Dispatcher dispatcher(dispatch_, transport, scheduler_, observer_, random_);
+  AssociationsArchiver archiver(options_, dispatcher, scheduler_, observer_);
   std::optional<absl::StatusOr<v1::BatchResult>> result;
-  const auto request = Request(350);  // 4 chunks, 2 allowed per 10 s.
-  archiver.Archive(request, kToken, scheduler_.Now() + absl::Minutes(1),
+  const auto request = Request(450);  // 5 chunks, at most 2 in flight.
+  archiver.Archive(request, {kToken, scheduler_.Now() + absl::Minutes(1), Lane::kInteractive},
                    [&](absl::StatusOr<v1::BatchResult> r, const UpstreamSummary&) {
                      result = std::move(r);
                    });
+  ASSERT_EQ(transport.pending_count(), 2);
+  for (int answered = 1; answered <= 3; ++answered) {
+    ASSERT_TRUE(transport.AnswerNext(QueuedHttpTransport::Response(204)));
+    // The answer made room for exactly one more chunk, the next in order.
+    EXPECT_EQ(transport.pending_count(), 2);
+    EXPECT_EQ(transport.sent(), 2 + answered);
+    EXPECT_THAT(transport.pending().back().body,
+                HasSubstr(absl::StrCat(R"({"from":{"id":")", 1000 + 100 * (answered + 1))));
+  }
+  EXPECT_EQ(transport.AnswerAll(QueuedHttpTransport::Response(204)), 2);
   ASSERT_TRUE(result.has_value());
   ASSERT_TRUE(result->ok()) << result->status();
-  EXPECT_EQ(transport.requests().size(), 4u);
-  // Two at once, then both others once the first two have left the window.
-  EXPECT_THAT(scheduler_.delays(), ElementsAre(absl::Milliseconds(10210)));
+  EXPECT_EQ(result->value().errors_size(), 0);
+  EXPECT_EQ(transport.sent(), 5);
+  EXPECT_EQ(transport.max_outstanding(), 2);
 }
 
-TEST_F(AssociationsArchiverTest, NoRoomInTheBudgetBeforeTheDeadlineIsDeadlineExceeded) {
-  RateLimiter paced(RateBudget{1, absl::Seconds(10)});
-  FakeHttpTransport transport([](const HttpRequest&) { return FakeHttpTransport::Answer(204); });
-  AssociationsArchiver archiver(options_, transport, scheduler_, paced, observer_, random_);
-  const auto request = Request(1);
-  int finished = 0;
+TEST_F(AssociationsArchiverTest, ChunksArePacedByTheRateBudget) {
+  dispatch_.budget.max_requests = 2;
+  std::vector<absl::Time> sent_at;
+  FakeHttpTransport transport(
+      TimedAnswers(sent_at, [](const HttpRequest&) { return FakeHttpTransport::Answer(204); }));
+  const auto outcome = Archive(transport, Request(350), absl::Minutes(1));  // 4 chunks.
+  ASSERT_TRUE(outcome.result.ok()) << outcome.result.status();
+  ASSERT_EQ(sent_at.size(), 4u);
+  // Two at once; the third once the first has left the window (its 100 ms
+  // bucket, kept 210 ms longer), the fourth with the second.
+  const absl::Time start = sent_at[0];
+  EXPECT_EQ(sent_at[1], start);
+  EXPECT_EQ(sent_at[2], start + absl::Milliseconds(10310));
+  EXPECT_EQ(sent_at[3], start + absl::Milliseconds(10310));
+}
+
+TEST_F(AssociationsArchiverTest, NoRoomInTheBudgetBeforeTheDeadlineIsDeadlineExceededAtIt) {
+  dispatch_.budget.max_requests = 1;
+  std::vector<absl::Time> sent_at;
+  FakeHttpTransport transport(
+      TimedAnswers(sent_at, [](const HttpRequest&) { return FakeHttpTransport::Answer(204); }));
+  Dispatcher dispatcher(dispatch_, transport, scheduler_, observer_, random_);
+  AssociationsArchiver archiver(options_, dispatcher, scheduler_, observer_);
+  const auto request = Request(100);
+  std::vector<absl::StatusOr<v1::BatchResult>> results;
+  std::vector<absl::Time> finished_at;
   for (int i = 0; i < 2; ++i) {
-    archiver.Archive(request, kToken, scheduler_.Now() + absl::Seconds(5),
+    archiver.Archive(request, {kToken, scheduler_.Now() + absl::Seconds(5), Lane::kInteractive},
                      [&](absl::StatusOr<v1::BatchResult> r, const UpstreamSummary&) {
-                       EXPECT_EQ(r.ok(), i == 0);
-                       if (i == 1) EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded);
-                       ++finished;
+                       results.push_back(std::move(r));
+                       finished_at.push_back(scheduler_.Now());
                      });
   }
-  EXPECT_EQ(finished, 2);
-  EXPECT_EQ(transport.requests().size(), 1u);
+  scheduler_.AdvanceBy(absl::Seconds(30));
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_EQ(results[1].status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(finished_at[1] - sent_at[0], absl::Seconds(5));  // At the deadline, not later.
+  EXPECT_EQ(sent_at.size(), 1u);
+}
+
+TEST_F(AssociationsArchiverTest, CancelledCallSendsNothingMoreAndAccountsForEveryInput) {
+  dispatch_.budget.max_requests = 1;
+  options_.max_concurrent_requests_per_call = 3;
+  QueuedHttpTransport transport;
+  Dispatcher dispatcher(dispatch_, transport, scheduler_, observer_, random_);
+  AssociationsArchiver archiver(options_, dispatcher, scheduler_, observer_);
+  const auto request = Request(450);  // 5 chunks: 1 sent, 2 queued, 2 not yet handed over.
+  std::optional<absl::StatusOr<v1::BatchResult>> result;
+  const ArchiveCancellation cancellation = archiver.Archive(
+      request, {kToken, absl::InfiniteFuture(), Lane::kInteractive},
+      [&](absl::StatusOr<v1::BatchResult> r, const UpstreamSummary&) { result = std::move(r); });
+  ASSERT_EQ(transport.pending_count(), 1);
+  cancellation.Cancel();
+  EXPECT_FALSE(result.has_value());  // The chunk already sent still counts.
+  scheduler_.AdvanceBy(absl::Minutes(1));
+  EXPECT_EQ(transport.sent(), 1);
+  transport.AnswerNext(QueuedHttpTransport::Response(204));
+  ASSERT_TRUE(result.has_value());
+  ASSERT_TRUE(result->ok());
+  // The four chunks never sent are named as failed, with CANCELLED.
+  ASSERT_EQ(result->value().errors_size(), 4);
+  EXPECT_THAT(result->value().errors(0).context().at("grpcCode").values(),
+              ElementsAre("CANCELLED"));
+  cancellation.Cancel();  // After the end: a no-op.
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include <thread>
 
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -22,8 +23,12 @@ class LocalServer {
       response.set_content(request.body, "application/json");
       response.status = 207;
     });
-    server_.Post("/slow", [](const httplib::Request&, httplib::Response& response) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    server_.Post("/slow", [this](const httplib::Request&, httplib::Response& response) {
+      {
+        absl::MutexLock lock(&mu_);
+        slow_request_arrived_ = true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // The slowness under test.
       response.status = 204;
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
@@ -38,7 +43,15 @@ class LocalServer {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
   }
 
+  // Waits until a request to /slow has arrived; false if `timeout` passes first.
+  bool WaitForSlowRequest(absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(absl::Condition(&slow_request_arrived_), timeout);
+  }
+
  private:
+  absl::Mutex mu_;
+  bool slow_request_arrived_ ABSL_GUARDED_BY(mu_) = false;
   httplib::Server server_;
   int port_ = 0;
   std::thread thread_;
@@ -126,7 +139,8 @@ TEST(CurlMultiTransportTest, ShutdownCancelsRunningAndLaterRequests) {
     EXPECT_EQ(response.status().code(), absl::StatusCode::kCancelled);
     cancelled.Notify();
   });
-  absl::SleepFor(absl::Milliseconds(100));
+  // Shut down while the server holds the request.
+  EXPECT_TRUE(server.WaitForSlowRequest(absl::Seconds(20)));
   transport->Shutdown();
   cancelled.WaitForNotification();
   EXPECT_EQ(SendAndWait(*transport, slow).status().code(), absl::StatusCode::kCancelled);

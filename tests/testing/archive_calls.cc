@@ -1,5 +1,14 @@
 #include "tests/testing/archive_calls.h"
 
+#include <httplib.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
@@ -37,6 +46,28 @@ std::unique_ptr<Stack> StartStack(StackOptions options) {
 int Stat(Stack& stack, const std::string& name) {
   auto stats = stack.AdminGet("/_admin/stats");
   return stats.ok() ? (*stats)[name].get<int>() : -1;
+}
+
+std::string ScrapeMetrics(Stack& stack) {
+  const std::string output = stack.gateway().Output();
+  const size_t at = output.find("metrics on port ");
+  if (at == std::string::npos) return "";
+  const int port = std::atoi(output.c_str() + at + strlen("metrics on port "));
+  httplib::Client client("127.0.0.1", port);
+  httplib::Result result = client.Get("/metrics");
+  return result && result->status == 200 ? result->body : "";
+}
+
+double GatewayMetric(Stack& stack, const std::string& series) {
+  const std::string page = ScrapeMetrics(stack);
+  for (absl::string_view line : absl::StrSplit(page, '\n')) {
+    double value = 0;
+    if (absl::ConsumePrefix(&line, series) && absl::ConsumePrefix(&line, " ") &&
+        absl::SimpleAtod(line, &value)) {
+      return value;
+    }
+  }
+  return -1;
 }
 
 }  // namespace hubspot_gateway::testing

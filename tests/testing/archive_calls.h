@@ -1,6 +1,6 @@
 // Helpers the integration tests share on top of Stack: start a stack (failing
 // the test when it cannot), make an ArchiveAssociations call, read the
-// simulator's counters. For GoogleTest tests only.
+// simulator's counters and the gateway's metrics. For GoogleTest tests only.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_TESTS_TESTING_ARCHIVE_CALLS_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_TESTS_TESTING_ARCHIVE_CALLS_H_
 
@@ -37,6 +37,14 @@ std::unique_ptr<Stack> StartStack(StackOptions options = {});
 
 // A counter of the simulator's /_admin/stats; -1 when unreadable.
 int Stat(Stack& stack, const std::string& name);
+
+// The gateway's /metrics page (the gateway must run with --metrics_listen);
+// "" when unreadable.
+std::string ScrapeMetrics(Stack& stack);
+
+// The value of one sample on the gateway's /metrics page, `series` written
+// as the page writes it (e.g. "gateway_in_flight_calls"); -1 when absent.
+double GatewayMetric(Stack& stack, const std::string& series);
 
 }  // namespace hubspot_gateway::testing
 

@@ -1,0 +1,455 @@
+// The gRPC layer in process: a real grpc::Server on a loopback port serving
+// AssociationsArchiveService over the real archiver, with HubSpot replaced by
+// a QueuedHttpTransport that holds each upstream request until the test
+// answers it, and a real channel and stub as the caller.
+#include "server/api/associations_archive_service.h"
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/algorithm/container.h"
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "absl/types/optional.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "hubspot/crm/associations/v1/associations_archive.grpc.pb.h"
+#include "server/api/call_log.h"
+#include "server/api/call_observer.h"
+#include "server/api/caller_auth.h"
+#include "server/dispatch/archive_observer.h"
+#include "server/dispatch/associations_archiver.h"
+#include "server/dispatch/dispatcher.h"
+#include "server/dispatch/timer_thread_scheduler.h"
+#include "server/hubspot/endpoint.h"
+#include "tests/fakes/queued_http_transport.h"
+
+namespace hubspot_gateway {
+namespace {
+
+namespace v1 = ::hubspot::crm::associations::v1;
+using ::testing::ElementsAre;
+using ::testing::FieldsAre;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+using ::testing::UnorderedElementsAre;
+
+constexpr char kGatewayToken[] = "pat-test-gateway-token";
+// Bounds every call and every wait, so a broken test fails instead of hanging.
+const absl::Duration kTimeout = absl::Seconds(30);
+
+using Metadata = std::vector<std::pair<std::string, std::string>>;
+
+// Inputs from ids first_from.. each to one company.
+v1::ArchiveAssociationsRequest Request(int first_from, int count) {
+  v1::ArchiveAssociationsRequest request;
+  request.set_from_object_type("contacts");
+  request.set_to_object_type("companies");
+  for (int i = 0; i < count; ++i) {
+    auto* input = request.add_inputs();
+    input->mutable_from_object()->set_id(absl::StrCat(first_from + i));
+    input->add_to_objects()->set_id(absl::StrCat(first_from + i + 100000));
+  }
+  return request;
+}
+
+v1::ArchiveAssociationsRequest InvalidRequest() {
+  v1::ArchiveAssociationsRequest request = Request(1, 1);
+  request.mutable_inputs(0)->mutable_from_object()->set_id("x");
+  return request;
+}
+
+// Whether `request` carries "Authorization: Bearer <token>" (compared, never
+// printed).
+bool SendsBearer(const HttpRequest& request, absl::string_view token) {
+  return absl::c_linear_search(request.headers, std::make_pair(std::string("Authorization"),
+                                                               absl::StrCat("Bearer ", token)));
+}
+
+// Records what the service tells its CallObserver.
+class RecordingCallObserver final : public CallObserver {
+ public:
+  struct FinishedCall {
+    std::string method;
+    absl::StatusCode code;
+    int inputs_archived;
+    int inputs_failed;
+  };
+
+  void OnCallStarted() override {
+    absl::MutexLock lock(&mu_);
+    ++started_;
+  }
+
+  void OnCallFinished(absl::string_view method, absl::StatusCode code, absl::Duration,
+                      int inputs_archived, int inputs_failed) override {
+    absl::MutexLock lock(&mu_);
+    finished_.push_back(FinishedCall{std::string(method), code, inputs_archived, inputs_failed});
+  }
+
+  int started() {
+    absl::MutexLock lock(&mu_);
+    return started_;
+  }
+
+  // The finished calls, in order, once there are `count` (a stream reports
+  // after its caller has the status); what there is after kTimeout.
+  std::vector<FinishedCall> WaitForFinished(size_t count) {
+    absl::MutexLock lock(&mu_);
+    auto enough = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+      return finished_.size() >= count;
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&enough), kTimeout);
+    return finished_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  int started_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<FinishedCall> finished_ ABSL_GUARDED_BY(mu_);
+};
+
+// An ArchiveAssociations call on the client's callback API, so the test goes
+// on while the call waits for HubSpot.
+class UnaryCall {
+ public:
+  UnaryCall(v1::AssociationsArchive::Stub& stub, v1::ArchiveAssociationsRequest request,
+            const Metadata& metadata = {})
+      : request_(std::move(request)) {
+    context_.set_deadline(absl::ToChronoTime(absl::Now() + kTimeout));
+    for (const auto& [name, value] : metadata) context_.AddMetadata(name, value);
+    stub.async()->ArchiveAssociations(&context_, &request_, &response_,
+                                      [this](grpc::Status status) {
+                                        absl::MutexLock lock(&mu_);
+                                        status_ = std::move(status);
+                                      });
+  }
+
+  // gRPC's callback must not outlive the call.
+  ~UnaryCall() {
+    context_.TryCancel();
+    Wait();
+  }
+
+  // The call's status, once it has one (within its deadline).
+  grpc::Status Wait() {
+    absl::MutexLock lock(&mu_);
+    auto finished = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return status_.has_value(); };
+    mu_.Await(absl::Condition(&finished));
+    return *status_;
+  }
+
+  const v1::BatchResult& response() const { return response_; }
+
+  // The x-request-id the server sent back; after Wait().
+  std::string EchoedRequestId() const {
+    const auto& metadata = context_.GetServerInitialMetadata();
+    auto it = metadata.find("x-request-id");
+    return it == metadata.end() ? "" : std::string(it->second.data(), it->second.size());
+  }
+
+ private:
+  grpc::ClientContext context_;
+  const v1::ArchiveAssociationsRequest request_;
+  v1::BatchResult response_;
+  absl::Mutex mu_;
+  std::optional<grpc::Status> status_ ABSL_GUARDED_BY(mu_);
+};
+
+// Counts the cancellations the dispatch layer reports.
+class CountingArchiveObserver final : public ArchiveObserver {
+ public:
+  void OnCancelled() override { cancellations_.fetch_add(1); }
+  int cancellations() const { return cancellations_.load(); }
+
+ private:
+  std::atomic<int> cancellations_{0};
+};
+
+class AssociationsArchiveServiceTest : public testing::Test {
+ protected:
+  ~AssociationsArchiveServiceTest() override {
+    // Answers whatever a failed test left pending, so calls can finish and
+    // the server can stop.
+    transport_.Shutdown();
+    if (server_ != nullptr) server_->Shutdown(absl::ToChronoTime(absl::Now() + kTimeout));
+  }
+
+  void StartServer(ServiceOptions service_options = {CallerAuth::GatewayToken(kGatewayToken)},
+                   int max_concurrent_requests_per_call = 4, int rate_limit = 0) {
+    ArchiverOptions archiver_options;
+    archiver_options.endpoint = HubSpotEndpoint::Create("https://hubspot.test", "2026-03").value();
+    archiver_options.max_concurrent_requests_per_call = max_concurrent_requests_per_call;
+    DispatchOptions dispatch_options;
+    dispatch_options.max_inputs_per_request = 100;
+    dispatch_options.budget.max_requests = rate_limit;  // 0: unlimited.
+    dispatcher_ = std::make_unique<Dispatcher>(dispatch_options, transport_, scheduler_,
+                                               archive_observer_, random_);
+    archiver_ = std::make_unique<AssociationsArchiver>(archiver_options, *dispatcher_, scheduler_,
+                                                       archive_observer_);
+    service_ = std::make_unique<AssociationsArchiveService>(std::move(service_options),
+                                                            *archiver_, logger_, call_observer_);
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    ASSERT_NE(port, 0);
+    stub_ = v1::AssociationsArchive::NewStub(grpc::CreateChannel(
+        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+  }
+
+  QueuedHttpTransport transport_;
+  TimerThreadScheduler scheduler_;
+  CountingArchiveObserver archive_observer_;
+  absl::BitGen random_;
+  std::unique_ptr<Dispatcher> dispatcher_;
+  const CallLogger logger_{LogFormat::kText};
+  RecordingCallObserver call_observer_;
+  std::unique_ptr<AssociationsArchiver> archiver_;
+  std::unique_ptr<AssociationsArchiveService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<v1::AssociationsArchive::Stub> stub_;
+};
+
+TEST(RequestIdFromMetadataTest, AcceptsOneTo128VisibleAsciiCharacters) {
+  const std::string longest(128, 'a');
+  struct Case {
+    std::string name;
+    absl::optional<std::string> sent;
+    absl::optional<std::string> expected;
+  };
+  const std::vector<Case> cases = {
+      {"valid", "trace-123", "trace-123"},
+      {"128 characters", longest, longest},
+      {"129 characters", longest + "a", absl::nullopt},
+      {"empty", "", absl::nullopt},
+      {"space", "trace 123", absl::nullopt},
+      {"control character", "trace\x01", absl::nullopt},
+      {"non-ASCII", "trace-\xc3\xa9", absl::nullopt},
+      {"absent", absl::nullopt, absl::nullopt},
+  };
+  for (const Case& test : cases) {
+    const std::string other_name = "x-other";
+    const std::string other_value = "value";
+    const std::string name = "x-request-id";
+    CallMetadata metadata = {{other_name, other_value}};
+    if (test.sent.has_value()) metadata.emplace(name, *test.sent);
+    EXPECT_EQ(RequestIdFromMetadata(metadata), test.expected) << test.name;
+  }
+}
+
+TEST_F(AssociationsArchiveServiceTest, UnaryCallIsArchivedAndEchoesTheRequestId) {
+  StartServer();
+  UnaryCall call(*stub_, Request(1000, 2), {{"x-request-id", "trace-42"}});
+  ASSERT_TRUE(transport_.WaitForPending(1, kTimeout));
+  const HttpRequest upstream = transport_.pending()[0];
+  EXPECT_EQ(upstream.url,
+            "https://hubspot.test/crm/associations/2026-03/contacts/companies/batch/archive");
+  EXPECT_TRUE(SendsBearer(upstream, kGatewayToken));
+  ASSERT_TRUE(transport_.AnswerNext(QueuedHttpTransport::Response(204)));
+
+  const grpc::Status status = call.Wait();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(call.response().status(), v1::BatchResult::COMPLETE);
+  EXPECT_EQ(call.response().num_errors(), 0);
+  EXPECT_EQ(call.EchoedRequestId(), "trace-42");
+  EXPECT_EQ(transport_.sent(), 1);
+  EXPECT_EQ(call_observer_.started(), 1);
+  EXPECT_THAT(call_observer_.WaitForFinished(1),
+              ElementsAre(FieldsAre("ArchiveAssociations", absl::StatusCode::kOk, 2, 0)));
+}
+
+TEST_F(AssociationsArchiveServiceTest, InvalidRequestIsInvalidArgumentWithoutAnyHttpRequest) {
+  StartServer();
+  UnaryCall call(*stub_, InvalidRequest());  // No x-request-id: the service makes one up.
+  const grpc::Status status = call.Wait();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(call.EchoedRequestId(), StartsWith("gw-"));
+  EXPECT_THAT(status.error_message(),
+              HasSubstr(absl::StrCat("[request_id ", call.EchoedRequestId(), "]")));
+  EXPECT_EQ(transport_.sent(), 0);
+  EXPECT_THAT(
+      call_observer_.WaitForFinished(1),
+      ElementsAre(FieldsAre("ArchiveAssociations", absl::StatusCode::kInvalidArgument, 0, 1)));
+}
+
+TEST_F(AssociationsArchiveServiceTest, PassthroughNeedsAWellFormedBearerToken) {
+  StartServer({CallerAuth::Passthrough()});
+  struct Case {
+    std::string name;
+    Metadata metadata;
+  };
+  const std::vector<Case> unusable = {
+      {"no authorization", {}},
+      {"another scheme", {{"authorization", "Basic dXNlcjpwYXNz"}}},
+      {"no token", {{"authorization", "Bearer"}}},
+      {"a space in the token", {{"authorization", "Bearer two words"}}},
+  };
+  for (const Case& test : unusable) {
+    UnaryCall call(*stub_, Request(1000, 1), test.metadata);
+    EXPECT_EQ(call.Wait().error_code(), grpc::StatusCode::UNAUTHENTICATED) << test.name;
+  }
+  EXPECT_EQ(transport_.sent(), 0);
+
+  constexpr char kCallerToken[] = "pat-test-caller-token";
+  UnaryCall call(*stub_, Request(1000, 1),
+                 {{"authorization", absl::StrCat("bearer ", kCallerToken)}});
+  ASSERT_TRUE(transport_.WaitForPending(1, kTimeout));
+  EXPECT_TRUE(SendsBearer(transport_.pending()[0], kCallerToken));
+  ASSERT_TRUE(transport_.AnswerNext(QueuedHttpTransport::Response(204)));
+  EXPECT_TRUE(call.Wait().ok());
+}
+
+TEST_F(AssociationsArchiveServiceTest, CallsBeyondMaxInFlightAreRefusedUntilOneFinishes) {
+  StartServer({CallerAuth::GatewayToken(kGatewayToken), /*max_in_flight_calls=*/2});
+  UnaryCall first(*stub_, Request(1000, 1));
+  UnaryCall second(*stub_, Request(2000, 1));
+  ASSERT_TRUE(transport_.WaitForPending(2, kTimeout));  // Both held upstream.
+  EXPECT_EQ(service_->in_flight_calls(), 2);
+
+  // Refused at once: the two held calls cannot finish before the test answers them.
+  UnaryCall refused(*stub_, Request(3000, 1));
+  const grpc::Status refusal = refused.Wait();
+  EXPECT_EQ(refusal.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refusal.error_message(), HasSubstr("limit of 2 calls in flight"));
+  grpc::ClientContext stream_context;
+  stream_context.set_deadline(absl::ToChronoTime(absl::Now() + kTimeout));
+  auto refused_stream = stub_->ArchiveAssociationsStream(&stream_context);
+  EXPECT_EQ(refused_stream->Finish().error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(transport_.sent(), 2);
+
+  EXPECT_EQ(transport_.AnswerAll(QueuedHttpTransport::Response(204)), 2);
+  EXPECT_TRUE(first.Wait().ok());
+  EXPECT_TRUE(second.Wait().ok());
+  EXPECT_EQ(service_->in_flight_calls(), 0);
+
+  UnaryCall later(*stub_, Request(4000, 1));
+  ASSERT_TRUE(transport_.WaitForPending(1, kTimeout));
+  ASSERT_TRUE(transport_.AnswerNext(QueuedHttpTransport::Response(204)));
+  EXPECT_TRUE(later.Wait().ok());
+
+  std::vector<absl::StatusCode> codes;
+  for (const auto& finished : call_observer_.WaitForFinished(5)) codes.push_back(finished.code);
+  EXPECT_THAT(codes, UnorderedElementsAre(absl::StatusCode::kResourceExhausted,
+                                          absl::StatusCode::kResourceExhausted,
+                                          absl::StatusCode::kOk, absl::StatusCode::kOk,
+                                          absl::StatusCode::kOk));
+  EXPECT_EQ(call_observer_.started(), 5);
+}
+
+TEST_F(AssociationsArchiveServiceTest, StreamReportsProgressThatAddsUpAndEndsWithDone) {
+  StartServer();
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + kTimeout));
+  auto stream = stub_->ArchiveAssociationsStream(&context);
+  // 2 chunks, an invalid request (no upstream request), 3 chunks.
+  ASSERT_TRUE(stream->Write(Request(1000, 150)));
+  ASSERT_TRUE(stream->Write(InvalidRequest()));
+  ASSERT_TRUE(stream->Write(Request(2000, 250)));
+  ASSERT_TRUE(stream->WritesDone());
+  for (int answered = 0; answered < 5;) {
+    ASSERT_TRUE(transport_.WaitForPending(1, kTimeout)) << answered << " answered";
+    answered += transport_.AnswerAll(QueuedHttpTransport::Response(204));
+  }
+
+  std::vector<v1::ArchiveProgress> messages;
+  v1::ArchiveProgress progress;
+  while (stream->Read(&progress)) messages.push_back(progress);
+  const grpc::Status status = stream->Finish();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_FALSE(messages.empty());
+  std::vector<v1::StandardError> errors;
+  for (size_t i = 0; i < messages.size(); ++i) {
+    const v1::ArchiveProgress& message = messages[i];
+    EXPECT_EQ(message.done(), i + 1 == messages.size()) << "message " << i;
+    EXPECT_LE(message.inputs_archived() + message.inputs_failed(), message.inputs_received());
+    if (i > 0) {
+      EXPECT_GE(message.inputs_archived(), messages[i - 1].inputs_archived());
+      EXPECT_GE(message.inputs_failed(), messages[i - 1].inputs_failed());
+    }
+    errors.insert(errors.end(), message.errors().begin(), message.errors().end());
+  }
+  const v1::ArchiveProgress& last = messages.back();
+  EXPECT_EQ(last.inputs_received(), 401);
+  EXPECT_EQ(last.inputs_archived(), 400);
+  EXPECT_EQ(last.inputs_failed(), 1);
+  EXPECT_EQ(last.upstream_requests(), 5);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_THAT(errors[0].context().at("fromIds").values(), ElementsAre("x"));
+  EXPECT_EQ(transport_.sent(), 5);
+  EXPECT_THAT(call_observer_.WaitForFinished(1),
+              ElementsAre(FieldsAre("ArchiveAssociationsStream", absl::StatusCode::kOk, 400, 1)));
+}
+
+TEST_F(AssociationsArchiveServiceTest, StreamReadsNoFurtherThanItsRequestsInFlight) {
+  StartServer({CallerAuth::GatewayToken(kGatewayToken)}, /*max_concurrent_requests_per_call=*/2);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + kTimeout));
+  auto stream = stub_->ArchiveAssociationsStream(&context);
+  constexpr int kRequests = 5;  // One upstream request each.
+  for (int i = 0; i < kRequests; ++i) ASSERT_TRUE(stream->Write(Request(1000 + 10 * i, 1)));
+  ASSERT_TRUE(stream->WritesDone());
+
+  // All five are written; the stream has taken two, and takes one more for
+  // each answer.
+  for (int answered = 0; answered < kRequests; ++answered) {
+    ASSERT_TRUE(transport_.WaitForPending(std::min(2, kRequests - answered), kTimeout))
+        << answered << " answered";
+    ASSERT_TRUE(transport_.AnswerNext(QueuedHttpTransport::Response(204)));
+  }
+  EXPECT_EQ(transport_.sent(), kRequests);
+  EXPECT_EQ(transport_.max_outstanding(), 2);
+
+  v1::ArchiveProgress progress;
+  v1::ArchiveProgress last;
+  while (stream->Read(&progress)) last = progress;
+  EXPECT_TRUE(stream->Finish().ok());
+  EXPECT_TRUE(last.done());
+  EXPECT_EQ(last.inputs_archived(), kRequests);
+  EXPECT_EQ(last.upstream_requests(), kRequests);
+}
+
+TEST_F(AssociationsArchiveServiceTest, UnknownPriorityIsInvalidArgumentWithoutAnyHttpRequest) {
+  StartServer();
+  UnaryCall call(*stub_, Request(1, 2), {{"x-archive-priority", "urgent"}});
+  const grpc::Status status = call.Wait();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("x-archive-priority"));
+  EXPECT_EQ(transport_.sent(), 0);
+}
+
+TEST_F(AssociationsArchiveServiceTest, CallPastItsDeadlineLeavesTheQueueWithoutBeingSent) {
+  // One request per 10 s: the first call takes the window, the second waits in the queue.
+  StartServer({CallerAuth::GatewayToken(kGatewayToken)}, 4, /*rate_limit=*/1);
+  UnaryCall first(*stub_, Request(1, 100));
+  ASSERT_TRUE(transport_.WaitForPending(1, kTimeout));
+  grpc::ClientContext late_context;
+  late_context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Milliseconds(300)));
+  v1::ArchiveAssociationsRequest late_request = Request(500, 2);
+  v1::BatchResult late_result;
+  const grpc::Status late = stub_->ArchiveAssociations(&late_context, late_request, &late_result);
+  EXPECT_EQ(late.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  // The gateway drops the queued chunk (it does not wait for the window).
+  EXPECT_THAT(call_observer_.WaitForFinished(1),
+              ElementsAre(FieldsAre("ArchiveAssociations", testing::_, 0, 2)));
+  EXPECT_EQ(archive_observer_.cancellations(), 1);
+  EXPECT_EQ(transport_.sent(), 1);
+  ASSERT_TRUE(transport_.AnswerNext(QueuedHttpTransport::Response(204)));
+  EXPECT_TRUE(first.Wait().ok());
+  EXPECT_EQ(transport_.sent(), 1);
+}
+
+}  // namespace
+}  // namespace hubspot_gateway
