@@ -1,5 +1,6 @@
 #include "simulator/hubspot_routes.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -178,10 +179,13 @@ void HubSpotRoutes::Send(Call& call, int status, const std::string& body,
   response.status = status;
   const RateLimiter::Options& limits = limiter_->options();
   if (limits.window_limit > 0) {
-    response.set_header("X-HubSpot-RateLimit-Max",
-                        absl::StrCat(limits.window_limit));
+    const int64_t advertised = limits.advertised_window_limit > 0
+                                   ? limits.advertised_window_limit
+                                   : limits.window_limit;
+    const int64_t used = limits.window_limit - call.limits.window_remaining;
+    response.set_header("X-HubSpot-RateLimit-Max", absl::StrCat(advertised));
     response.set_header("X-HubSpot-RateLimit-Remaining",
-                        absl::StrCat(call.limits.window_remaining));
+                        absl::StrCat(std::max<int64_t>(0, advertised - used)));
     response.set_header("X-HubSpot-RateLimit-Interval-Milliseconds",
                         absl::StrCat(absl::ToInt64Milliseconds(limits.window)));
   }

@@ -41,6 +41,9 @@ ABSL_FLAG(int64_t, max_inputs, 100,
           "Most inputs one batch/archive request may carry; more is a 400.");
 ABSL_FLAG(int64_t, rate_limit_per_10s, 190,
           "Requests per token per rolling window; 0 = unlimited.");
+ABSL_FLAG(int64_t, advertised_rate_limit_per_10s, 0,
+          "What X-HubSpot-RateLimit-Max (and -Remaining) report, when it should differ "
+          "from the limit enforced (0: the enforced one)");
 ABSL_FLAG(int64_t, rate_limit_interval_ms, 10000,
           "Length of the rolling rate-limit window.");
 ABSL_FLAG(int64_t, daily_limit, 0,
@@ -126,6 +129,8 @@ absl::StatusOr<SimulatorOptions> OptionsFromFlags() {
   }
   options.routes.max_archive_inputs = static_cast<size_t>(max_inputs);
   options.rate_limits.window_limit = window_limit;
+  options.rate_limits.advertised_window_limit =
+      std::max<int64_t>(0, absl::GetFlag(FLAGS_advertised_rate_limit_per_10s));
   options.rate_limits.window = absl::Milliseconds(interval_ms);
   options.rate_limits.daily_limit = daily_limit;
   options.threads = threads;

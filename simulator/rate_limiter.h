@@ -21,6 +21,9 @@ class RateLimiter {
  public:
   struct Options {
     int64_t window_limit = 190;  // Requests per window; 0 = unlimited.
+    // What the X-HubSpot-RateLimit-Max header says (0: window_limit), for
+    // portals whose real limit is below the one advertised.
+    int64_t advertised_window_limit = 0;
     absl::Duration window = absl::Seconds(10);
     int64_t daily_limit = 0;  // Requests per token per lifetime; 0 = unlimited.
   };

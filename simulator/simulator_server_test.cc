@@ -206,6 +206,27 @@ TEST_F(SimulatorServerTest, RejectsMissingUnknownAndScopelessTokens) {
   EXPECT_EQ(stats["responses_by_status"], json::parse(R"({"401":2,"403":1})"));
 }
 
+TEST_F(SimulatorServerTest, AdvertisedLimitCanExceedTheEnforcedOne) {
+  SimulatorOptions options;
+  options.routes.tokens = {kToken};
+  options.rate_limits.window_limit = 2;
+  options.rate_limits.advertised_window_limit = 5;
+  Start(options);
+  const std::string body = R"({"inputs":[{"id":"1"}]})";
+  for (const char* remaining : {"4", "3"}) {
+    httplib::Result result = Post(kReadPath, body);
+    ASSERT_TRUE(result);
+    EXPECT_EQ(result->status, 200);
+    EXPECT_EQ(result->get_header_value("X-HubSpot-RateLimit-Max"), "5");
+    EXPECT_EQ(result->get_header_value("X-HubSpot-RateLimit-Remaining"),
+              remaining);
+  }
+  httplib::Result limited = Post(kReadPath, body);
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->status, 429);
+  EXPECT_EQ(limited->get_header_value("X-HubSpot-RateLimit-Remaining"), "3");
+}
+
 TEST_F(SimulatorServerTest, RollingLimitAnswers429WithHeaders) {
   SimulatorOptions options;
   options.routes.tokens = {kToken, "other-token"};

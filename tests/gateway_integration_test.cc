@@ -147,7 +147,8 @@ TEST(GatewayIntegrationTest, ValidationErrorFromHubSpotIsInvalidArgument) {
 
 TEST(GatewayIntegrationTest, EachUpstreamFailureClassMapsToItsCode) {
   StackOptions options;
-  options.gateway_flags = {"--max_attempts=1"};
+  // A DAILY 429 stops the token's traffic for at most --max_retry_after.
+  options.gateway_flags = {"--max_attempts=1", "--max_retry_after=1s"};
   auto stack = StartStack(options);
   ASSERT_NE(stack, nullptr);
   struct Case {
@@ -161,8 +162,8 @@ TEST(GatewayIntegrationTest, EachUpstreamFailureClassMapsToItsCode) {
            Case{{{"fail_next", 1}, {"error_status", 409}}, grpc::StatusCode::ABORTED, 409},
            Case{{{"html_error_next", 1}}, grpc::StatusCode::UNAVAILABLE, 502},
            Case{{{"malformed_next", 1}}, grpc::StatusCode::INTERNAL, 200},
-           Case{{{"daily_limit_next", 1}}, grpc::StatusCode::RESOURCE_EXHAUSTED, 429},
            Case{{{"drop_next", 1}}, grpc::StatusCode::UNAVAILABLE, 0},
+           Case{{{"daily_limit_next", 1}}, grpc::StatusCode::RESOURCE_EXHAUSTED, 429},
        }) {
     ASSERT_TRUE(stack->AdminPost("/_admin/faults", c.fault).ok()) << c.fault.dump();
     const ArchiveOutcome call = Archive(*stack, Request({{"1", {"2"}}}));
@@ -172,8 +173,15 @@ TEST(GatewayIntegrationTest, EachUpstreamFailureClassMapsToItsCode) {
     EXPECT_EQ(call.upstream()->http_status(), c.http_status) << c.fault.dump();
     ASSERT_TRUE(stack->AdminPost("/_admin/reset", nlohmann::json::object()).ok());
   }
-  // The gateway still serves.
-  EXPECT_TRUE(Archive(*stack, Request({{"1", {"2"}}})).status.ok());
+  // Right after the DAILY 429 the token's calls fail at once, sending nothing;
+  // once the pause ends the gateway tries again and serves.
+  const int requests_before = stack->AdminGet("/_admin/stats")->at("requests").get<int>();
+  const ArchiveOutcome blocked = Archive(*stack, Request({{"1", {"2"}}}));
+  EXPECT_EQ(blocked.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(stack->AdminGet("/_admin/stats")->at("requests").get<int>(), requests_before);
+  EXPECT_TRUE(WaitUntil(
+      [&] { return Archive(*stack, Request({{"1", {"2"}}})).status.ok(); }, absl::Seconds(20),
+      absl::Milliseconds(200)));
   ExpectTokenNeverPrinted(*stack);
 }
 
