@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
 #include "server/hubspot/archive_response.h"
 #include "server/hubspot/batch_merge.h"
 #include "server/hubspot/chunking.h"
@@ -113,8 +114,8 @@ class ArchiveCall : public std::enable_shared_from_this<ArchiveCall> {
       const auto upstream = GetUpstreamError(outcome.status());
       const absl::Duration retry_after =
           upstream.has_value() && upstream->has_retry_after()
-              ? absl::Seconds(upstream->retry_after().seconds()) +
-                    absl::Nanoseconds(upstream->retry_after().nanos())
+              ? absl::Nanoseconds(google::protobuf::util::TimeUtil::DurationToNanoseconds(
+                    upstream->retry_after()))
               : absl::ZeroDuration();
       const absl::Duration delay = archiver_.RetryDelay(attempt, retry_after);
       if (received + delay < deadline_) {

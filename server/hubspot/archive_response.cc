@@ -4,7 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
-#include "google/protobuf/duration.pb.h"
+#include "google/protobuf/util/time_util.h"
 #include "server/hubspot/hubspot_json.h"
 #include "server/hubspot/upstream_error_status.h"
 
@@ -12,6 +12,7 @@ namespace hubspot_gateway {
 namespace {
 
 namespace v1 = ::hubspot::crm::associations::v1;
+using ::google::protobuf::util::TimeUtil;
 
 v1::BatchResult CompletedWithoutBody(absl::Time sent, absl::Time received) {
   v1::BatchResult result;
@@ -37,9 +38,8 @@ absl::Status Rejection(const HttpResponse& response, absl::Time received) {
   v1::UpstreamError error = DecodeUpstreamError(response.status_code, response.body);
   if (auto header = response.Header("retry-after"); header.has_value()) {
     if (auto wait = ParseRetryAfter(*header, received); wait.has_value()) {
-      error.mutable_retry_after()->set_seconds(absl::ToInt64Seconds(*wait));
-      error.mutable_retry_after()->set_nanos(static_cast<int32_t>(
-          absl::ToInt64Nanoseconds(*wait - absl::Seconds(absl::ToInt64Seconds(*wait)))));
+      *error.mutable_retry_after() =
+          TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(*wait));
     }
   }
   return RejectedRequestStatus(error);
