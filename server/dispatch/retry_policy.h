@@ -1,6 +1,7 @@
-// The three small policies of the upstream retry loop, value types built from
+// The two small policies of the upstream retry loop, value types built from
 // flags: RetryPolicy (which failures, how many attempts), BackoffPolicy (how
-// long to wait: exponential with full jitter, or HubSpot's Retry-After).
+// long to wait: exponential with full jitter, or HubSpot's Retry-After). No
+// idempotency policy: archiving is idempotent, so repeating a request is safe.
 // Immutable and thread-safe; randomness is passed in so tests are exact.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_RETRY_POLICY_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_RETRY_POLICY_H_

@@ -1,11 +1,13 @@
 #include "server/http/curl_multi_transport.h"
 
+#include <errno.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <system_error>
 #include <utility>
 
 #include "absl/base/call_once.h"
@@ -13,6 +15,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "server/common/status_macros.h"
 
 namespace hubspot_gateway {
 namespace {
@@ -54,6 +57,13 @@ absl::Status TransferError(CURLcode code, const char* detail) {
   return absl::UnavailableError(message);
 }
 
+// A curl_easy_setopt that failed: the request cannot be sent as asked.
+absl::Status EasyOptionStatus(CURLcode code) {
+  if (code == CURLE_OK) return absl::OkStatus();
+  return absl::InternalError(
+      absl::StrCat("cannot configure the upstream request: ", curl_easy_strerror(code)));
+}
+
 }  // namespace
 
 struct CurlMultiTransport::Transfer {
@@ -67,7 +77,61 @@ struct CurlMultiTransport::Transfer {
   char error[CURL_ERROR_SIZE] = {};
 
   ~Transfer() { curl_slist_free_all(header_list); }
+
+  // Sets `easy` up for `request`, which must finish within `timeout`.
+  absl::Status Configure(absl::Duration timeout);
+  // Appends `line` ("Name: value") to `header_list`.
+  absl::Status AddHeader(const std::string& line);
 };
+
+absl::Status CurlMultiTransport::Transfer::AddHeader(const std::string& line) {
+  curl_slist* appended = curl_slist_append(header_list, line.c_str());
+  if (appended == nullptr) {
+    return absl::ResourceExhaustedError("out of memory for the upstream request's headers");
+  }
+  header_list = appended;
+  return absl::OkStatus();
+}
+
+absl::Status CurlMultiTransport::Transfer::Configure(absl::Duration timeout) {
+  for (const auto& [name, value] : request.headers) {
+    GATEWAY_RETURN_IF_ERROR(AddHeader(absl::StrCat(name, ": ", value)));
+  }
+  // Never wait for "100 Continue" before sending a body.
+  GATEWAY_RETURN_IF_ERROR(AddHeader("Expect:"));
+  // Of these options only those that copy a string can fail (out of memory,
+  // or longer than curl's 8 MB limit); the others store a value in range.
+  GATEWAY_RETURN_IF_ERROR(
+      EasyOptionStatus(curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str())));
+  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, header_list);
+  if (request.method == "POST") {
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
+    curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
+  } else if (request.method != "GET") {
+    GATEWAY_RETURN_IF_ERROR(EasyOptionStatus(
+        curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str())));
+  }
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
+                   std::max<long>(1, absl::ToInt64Milliseconds(timeout)));
+  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+  // A preference: a libcurl without HTTP/2 refuses it and speaks HTTP/1.1.
+  curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+  // Over https, wait for a connection that may turn out to multiplex
+  // (HTTP/2) rather than opening more; plain http is HTTP/1.1, where
+  // waiting would only serialise requests behind connection setup.
+  if (absl::StartsWith(request.url, "https://")) {
+    curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+  }
+  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, AppendBody);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, AppendHeader);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &response);
+  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error);
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<CurlMultiTransport>> CurlMultiTransport::Create(
     Options options) {
@@ -83,12 +147,18 @@ absl::StatusOr<std::unique_ptr<CurlMultiTransport>> CurlMultiTransport::Create(
   CURLM* multi = curl_multi_init();
   const int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   const int wakeup_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (multi == nullptr || epoll_fd < 0 || wakeup_fd < 0) {
+  epoll_event wakeup = {};
+  wakeup.events = EPOLLIN;
+  wakeup.data.fd = wakeup_fd;
+  if (multi == nullptr || epoll_fd < 0 || wakeup_fd < 0 ||
+      epoll_ctl(epoll_fd, EPOLL_CTL_ADD, wakeup_fd, &wakeup) != 0) {
     if (multi != nullptr) curl_multi_cleanup(multi);
     if (epoll_fd >= 0) close(epoll_fd);
     if (wakeup_fd >= 0) close(wakeup_fd);
     return absl::InternalError("cannot set up the HTTP event loop (curl, epoll or eventfd)");
   }
+  // curl_multi_setopt only fails for a bad handle or an unknown option: these
+  // options store a value, as do the callbacks the constructor sets.
   curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
                     options.max_connections_per_host);
@@ -106,24 +176,29 @@ CurlMultiTransport::CurlMultiTransport(CURLM* multi, int epoll_fd, int wakeup_fd
   curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMultiTransport::OnTimer);
   curl_multi_setopt(multi_, CURLMOPT_TIMERDATA, this);
-  epoll_event wakeup = {};
-  wakeup.events = EPOLLIN;
-  wakeup.data.fd = wakeup_fd_;
-  epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wakeup_fd_, &wakeup);
   event_loop_ = std::thread([this] { RunEventLoop(); });
 }
 
-int CurlMultiTransport::OnSocket(CURL*, curl_socket_t socket, int what, void* self, void*) {
+int CurlMultiTransport::OnSocket(CURL* easy, curl_socket_t socket, int what, void* self,
+                                 void*) {
   auto* transport = static_cast<CurlMultiTransport*>(self);
   if (what == CURL_POLL_REMOVE) {
+    // A failure leaves nothing to undo: the socket was never watched, or is
+    // closed already (which unwatches it).
     epoll_ctl(transport->epoll_fd_, EPOLL_CTL_DEL, socket, nullptr);
     return 0;
   }
   epoll_event event = {};
   event.data.fd = socket;
   event.events = (what & CURL_POLL_IN ? EPOLLIN : 0u) | (what & CURL_POLL_OUT ? EPOLLOUT : 0u);
-  if (epoll_ctl(transport->epoll_fd_, EPOLL_CTL_MOD, socket, &event) != 0) {
-    epoll_ctl(transport->epoll_fd_, EPOLL_CTL_ADD, socket, &event);
+  int watched = epoll_ctl(transport->epoll_fd_, EPOLL_CTL_MOD, socket, &event);
+  if (watched != 0 && errno == ENOENT) {
+    watched = epoll_ctl(transport->epoll_fd_, EPOLL_CTL_ADD, socket, &event);
+  }
+  if (watched != 0) {
+    // Unwatched, the transfer would only end at its timeout. It is failed once
+    // curl returns: curl's functions may not be called from its callbacks.
+    transport->unwatched_.emplace_back(easy, errno);
   }
   return 0;
 }
@@ -193,54 +268,42 @@ void CurlMultiTransport::StartQueuedTransfers() {
   for (auto& transfer : batch) {
     const absl::Duration remaining = transfer->request.timeout - (now - transfer->queued_at);
     if (remaining <= absl::ZeroDuration()) {
-      std::move(transfer->done)(absl::DeadlineExceededError(
-          "upstream request timed out waiting for a free connection"));
+      Finish(std::move(transfer),
+             absl::DeadlineExceededError(
+                 "upstream request timed out waiting for a free connection"));
       continue;
     }
-    CURL* easy = AcquireEasyHandle();
-    if (easy == nullptr) {
-      std::move(transfer->done)(absl::ResourceExhaustedError("curl_easy_init failed"));
+    transfer->easy = AcquireEasyHandle();
+    if (transfer->easy == nullptr) {
+      Finish(std::move(transfer), absl::ResourceExhaustedError("curl_easy_init failed"));
       continue;
     }
-    transfer->easy = easy;
-    const HttpRequest& request = transfer->request;
-    for (const auto& [name, value] : request.headers) {
-      transfer->header_list = curl_slist_append(
-          transfer->header_list, absl::StrCat(name, ": ", value).c_str());
+    if (absl::Status configured = transfer->Configure(remaining); !configured.ok()) {
+      Finish(std::move(transfer), std::move(configured));
+      continue;
     }
-    // Never wait for "100 Continue" before sending a body.
-    transfer->header_list = curl_slist_append(transfer->header_list, "Expect:");
-    curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
-    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->header_list);
-    if (request.method == "POST") {
-      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
-                       static_cast<curl_off_t>(request.body.size()));
-      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
-    } else if (request.method != "GET") {
-      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    CURL* easy = transfer->easy;
+    if (const CURLMcode added = curl_multi_add_handle(multi_, easy); added != CURLM_OK) {
+      Finish(std::move(transfer),
+             absl::InternalError(absl::StrCat("curl_multi_add_handle failed: ",
+                                              curl_multi_strerror(added))));
+      continue;
     }
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
-                     std::max<long>(1, absl::ToInt64Milliseconds(remaining)));
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
-    // Over https, wait for a connection that may turn out to multiplex
-    // (HTTP/2) rather than opening more; plain http is HTTP/1.1, where
-    // waiting would only serialise requests behind connection setup.
-    if (absl::StartsWith(request.url, "https://")) {
-      curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
-    }
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, AppendBody);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer->response.body);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, AppendHeader);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer->response);
-    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, transfer->error);
-    curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
-    curl_multi_add_handle(multi_, easy);
-    Transfer* key = transfer.get();
-    running_.emplace(key, std::move(transfer));
+    running_.emplace(easy, std::move(transfer));
   }
+}
+
+std::unique_ptr<CurlMultiTransport::Transfer> CurlMultiTransport::Detach(CURL* easy) {
+  auto node = running_.extract(easy);
+  if (node.empty()) return nullptr;
+  curl_multi_remove_handle(multi_, easy);
+  return std::move(node.mapped());
+}
+
+void CurlMultiTransport::Finish(std::unique_ptr<Transfer> transfer,
+                                absl::StatusOr<HttpResponse> result) {
+  if (transfer->easy != nullptr) idle_easy_handles_.push_back(transfer->easy);
+  std::move(transfer->done)(std::move(result));
 }
 
 void CurlMultiTransport::CompleteFinishedTransfers() {
@@ -249,11 +312,7 @@ void CurlMultiTransport::CompleteFinishedTransfers() {
     if (message->msg != CURLMSG_DONE) continue;
     CURL* easy = message->easy_handle;
     const CURLcode code = message->data.result;
-    Transfer* raw = nullptr;
-    curl_easy_getinfo(easy, CURLINFO_PRIVATE, &raw);
-    curl_multi_remove_handle(multi_, easy);
-    auto node = running_.extract(raw);
-    std::unique_ptr<Transfer> transfer = std::move(node.mapped());
+    std::unique_ptr<Transfer> transfer = Detach(easy);
 
     absl::StatusOr<HttpResponse> result;
     if (code == CURLE_OK) {
@@ -264,12 +323,26 @@ void CurlMultiTransport::CompleteFinishedTransfers() {
     } else {
       result = TransferError(code, transfer->error);
     }
-    idle_easy_handles_.push_back(easy);
-    std::move(transfer->done)(std::move(result));
+    Finish(std::move(transfer), std::move(result));
+  }
+}
+
+void CurlMultiTransport::FailUnwatchedTransfers() {
+  std::vector<std::pair<CURL*, int>> unwatched;
+  unwatched.swap(unwatched_);
+  for (const auto& [easy, error] : unwatched) {
+    std::unique_ptr<Transfer> transfer = Detach(easy);
+    if (transfer == nullptr) continue;  // Failed already, for another of its sockets.
+    Finish(std::move(transfer),
+           absl::UnavailableError(absl::StrCat("cannot watch the upstream connection: ",
+                                               std::generic_category().message(error))));
   }
 }
 
 void CurlMultiTransport::DriveCurl(const epoll_event* events, int count) {
+  // curl_multi_socket_action's failures need no action here: CURLM_BAD_SOCKET
+  // means curl has let that socket go already, and a transfer that any other
+  // failure leaves stuck still ends at its CURLOPT_TIMEOUT_MS.
   int still_running = 0;
   for (int i = 0; i < count; ++i) {
     if (events[i].data.fd == wakeup_fd_) {
@@ -305,12 +378,12 @@ void CurlMultiTransport::RunEventLoop() {
     const int count = epoll_wait(epoll_fd_, events, kMaxEvents, wait_ms);
     DriveCurl(events, std::max(count, 0));
     CompleteFinishedTransfers();
+    FailUnwatchedTransfers();
   }
   // Shutting down: nothing new is queued after stopping_ was set.
-  for (auto& [key, transfer] : running_) {
-    curl_multi_remove_handle(multi_, transfer->easy);
-    idle_easy_handles_.push_back(transfer->easy);
-    std::move(transfer->done)(absl::CancelledError("the gateway is shutting down"));
+  for (auto& [easy, transfer] : running_) {
+    curl_multi_remove_handle(multi_, easy);
+    Finish(std::move(transfer), absl::CancelledError("the gateway is shutting down"));
   }
   running_.clear();
   std::deque<std::unique_ptr<Transfer>> queued;

@@ -13,6 +13,7 @@
 #include <deque>
 #include <memory>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -61,6 +62,12 @@ class CurlMultiTransport final : public HttpTransport {
   void StartQueuedTransfers();
   // Runs the callbacks of finished transfers (event-loop thread only).
   void CompleteFinishedTransfers();
+  // Fails the transfers whose sockets could not be watched (event-loop thread only).
+  void FailUnwatchedTransfers();
+  // Takes the transfer running on `easy` off curl; nullptr when none does.
+  std::unique_ptr<Transfer> Detach(CURL* easy);
+  // Returns the transfer's easy handle to the idle pool and runs its callback.
+  void Finish(std::unique_ptr<Transfer> transfer, absl::StatusOr<HttpResponse> result);
   CURL* AcquireEasyHandle();
 
   CURLM* const multi_;
@@ -74,8 +81,10 @@ class CurlMultiTransport final : public HttpTransport {
   std::deque<std::unique_ptr<Transfer>> queued_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // Owned by the event-loop thread.
-  absl::flat_hash_map<Transfer*, std::unique_ptr<Transfer>> running_;
+  absl::flat_hash_map<CURL*, std::unique_ptr<Transfer>> running_;
   std::vector<CURL*> idle_easy_handles_;
+  // Transfers whose socket epoll refused to watch, with the errno.
+  std::vector<std::pair<CURL*, int>> unwatched_;
   std::thread event_loop_;
 };
 

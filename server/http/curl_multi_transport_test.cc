@@ -129,6 +129,28 @@ TEST(CurlMultiTransportTest, RefusedConnectionIsUnavailable) {
   EXPECT_EQ(SendAndWait(*transport, request).status().code(), absl::StatusCode::kUnavailable);
 }
 
+TEST(CurlMultiTransportTest, RequestCurlRefusesFailsAtOnceAndTheNextOneWorks) {
+  LocalServer server;
+  auto transport = MakeTransport();
+  HttpRequest refused;
+  // Over curl's 8 MB limit for a string option: curl_easy_setopt fails.
+  refused.url = server.Url("/echo?") + std::string(9'000'000, 'a');
+  refused.timeout = absl::Seconds(60);
+  const absl::Time start = absl::Now();
+  const auto failed = SendAndWait(*transport, refused);
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(failed.status().message()),
+              testing::HasSubstr("cannot configure the upstream request"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+
+  HttpRequest request;  // On the same (recycled) easy handle.
+  request.url = server.Url("/echo");
+  request.body = "ok";
+  const auto response = SendAndWait(*transport, request);
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->body, "ok");
+}
+
 TEST(CurlMultiTransportTest, ShutdownCancelsRunningAndLaterRequests) {
   LocalServer server;
   auto transport = MakeTransport();

@@ -41,8 +41,9 @@ struct HttpResponse {
 class HttpTransport {
  public:
   // Receives the response, or UNAVAILABLE (no answer: refused, dropped, TLS
-  // failure), DEADLINE_EXCEEDED (the timeout expired) or CANCELLED (the
-  // transport shut down). Runs on a transport thread: it must not block.
+  // failure), DEADLINE_EXCEEDED (the timeout expired), CANCELLED (the
+  // transport shut down), or INTERNAL / RESOURCE_EXHAUSTED (the transport
+  // could not take the request). Runs on a transport thread: it must not block.
   using Callback = absl::AnyInvocable<void(absl::StatusOr<HttpResponse>) &&>;
 
   virtual ~HttpTransport() = default;

@@ -6,13 +6,15 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
-#include "google/protobuf/duration.pb.h"
+#include "google/protobuf/util/time_util.h"
 #include "server/hubspot/hubspot_json.h"
 #include "server/hubspot/upstream_error_status.h"
 
 namespace hubspot_gateway {
 
 namespace v1 = ::hubspot::crm::associations::v1;
+using ::google::protobuf::util::TimeUtil;
+
 namespace {
 
 v1::BatchResult CompletedWithoutBody(absl::Time sent, absl::Time received) {
@@ -39,9 +41,8 @@ absl::Status Rejection(const HttpResponse& response, absl::Time received) {
   v1::UpstreamError error = DecodeUpstreamError(response.status_code, response.body);
   if (auto header = response.Header("retry-after"); header.has_value()) {
     if (auto wait = ParseRetryAfter(*header, received); wait.has_value()) {
-      error.mutable_retry_after()->set_seconds(absl::ToInt64Seconds(*wait));
-      error.mutable_retry_after()->set_nanos(static_cast<int32_t>(
-          absl::ToInt64Nanoseconds(*wait - absl::Seconds(absl::ToInt64Seconds(*wait)))));
+      *error.mutable_retry_after() =
+          TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(*wait));
     }
   }
   return RejectedRequestStatus(error);
@@ -108,8 +109,8 @@ UpstreamAnswer ReadUpstreamAnswer(const absl::StatusOr<HttpResponse>& exchange, 
     answer.policy_name = error->policy_name();
     answer.correlation_id = error->correlation_id();
     if (error->has_retry_after()) {
-      answer.retry_after = absl::Seconds(error->retry_after().seconds()) +
-                           absl::Nanoseconds(error->retry_after().nanos());
+      answer.retry_after =
+          absl::Nanoseconds(TimeUtil::DurationToNanoseconds(error->retry_after()));
     }
   }
   if (!exchange.ok()) return answer;

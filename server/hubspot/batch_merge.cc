@@ -15,19 +15,34 @@ using ::google::protobuf::Timestamp;
 
 enum class Keep { kEarliest, kLatest };
 
-// Keeps in `merged` the earliest (or latest) of its and `chunk`'s timestamp
-// field `name`; an unset field never wins.
-void MergeTime(const v1::BatchResult& chunk, const char* name, Keep keep,
+// A Timestamp field of BatchResult, named by its generated accessors.
+struct TimeField {
+  bool (v1::BatchResult::*has)() const;
+  const Timestamp& (v1::BatchResult::*get)() const;
+  Timestamp* (v1::BatchResult::*mutable_get)();
+};
+
+constexpr TimeField kRequestedAt = {&v1::BatchResult::has_requested_at,
+                                    &v1::BatchResult::requested_at,
+                                    &v1::BatchResult::mutable_requested_at};
+constexpr TimeField kStartedAt = {&v1::BatchResult::has_started_at,
+                                  &v1::BatchResult::started_at,
+                                  &v1::BatchResult::mutable_started_at};
+constexpr TimeField kCompletedAt = {&v1::BatchResult::has_completed_at,
+                                    &v1::BatchResult::completed_at,
+                                    &v1::BatchResult::mutable_completed_at};
+
+// Keeps in `merged` the earliest (or latest) of its and `chunk`'s `field`; an
+// unset field never wins.
+void MergeTime(const v1::BatchResult& chunk, const TimeField& field, Keep keep,
                v1::BatchResult& merged) {
-  const auto* field = v1::BatchResult::descriptor()->FindFieldByName(name);
-  const auto* reflection = v1::BatchResult::GetReflection();
-  if (!reflection->HasField(chunk, field)) return;
-  const auto& candidate = static_cast<const Timestamp&>(reflection->GetMessage(chunk, field));
-  if (reflection->HasField(merged, field)) {
-    const auto& kept = static_cast<const Timestamp&>(reflection->GetMessage(merged, field));
+  if (!(chunk.*field.has)()) return;
+  const Timestamp& candidate = (chunk.*field.get)();
+  if ((merged.*field.has)()) {
+    const Timestamp& kept = (merged.*field.get)();
     if (keep == Keep::kEarliest ? !(candidate < kept) : !(kept < candidate)) return;
   }
-  reflection->MutableMessage(&merged, field)->CopyFrom(candidate);
+  *(merged.*field.mutable_get)() = candidate;
 }
 
 void AddContext(v1::StandardError& error, const std::string& key, std::string value) {
@@ -46,9 +61,9 @@ void BatchMerger::AddSucceeded(v1::BatchResult result) {
   if (succeeded_++ == 0 || merged_.status() == v1::BatchResult::COMPLETE) {
     merged_.set_status(result.status());
   }
-  MergeTime(result, "requested_at", Keep::kEarliest, merged_);
-  MergeTime(result, "started_at", Keep::kEarliest, merged_);
-  MergeTime(result, "completed_at", Keep::kLatest, merged_);
+  MergeTime(result, kRequestedAt, Keep::kEarliest, merged_);
+  MergeTime(result, kStartedAt, Keep::kEarliest, merged_);
+  MergeTime(result, kCompletedAt, Keep::kLatest, merged_);
   for (auto& value : *result.mutable_results()) *merged_.add_results() = std::move(value);
   for (auto& error : *result.mutable_errors()) *merged_.add_errors() = std::move(error);
   merged_.set_num_errors(merged_.num_errors() + result.num_errors());

@@ -53,6 +53,43 @@ TEST_F(BatchMergerTest, CombinesTimesResultsErrorsAndLinks) {
   EXPECT_EQ(merged->links().size(), 2u);
 }
 
+TEST_F(BatchMergerTest, AnUnsetTimeNeverWins) {
+  BatchMerger merger;
+  merger.AddSucceeded(Result(R"pb(status: COMPLETE started_at { seconds: 11 })pb"));
+  merger.AddSucceeded(Result(R"pb(status: COMPLETE requested_at { seconds: 12 }
+      completed_at { seconds: 5 })pb"));
+  merger.AddSucceeded(Result("status: COMPLETE"));
+  const auto merged = std::move(merger).Finish();
+  ASSERT_TRUE(merged.ok());
+  EXPECT_EQ(merged->requested_at().seconds(), 12);
+  EXPECT_EQ(merged->started_at().seconds(), 11);
+  EXPECT_EQ(merged->completed_at().seconds(), 5);
+}
+
+TEST_F(BatchMergerTest, TimesCompareToTheNanosecond) {
+  BatchMerger merger;
+  merger.AddSucceeded(Result(R"pb(status: COMPLETE
+      requested_at { seconds: 10 nanos: 2 } completed_at { seconds: 20 nanos: 1 })pb"));
+  merger.AddSucceeded(Result(R"pb(status: COMPLETE
+      requested_at { seconds: 10 nanos: 1 } completed_at { seconds: 20 nanos: 2 })pb"));
+  const auto merged = std::move(merger).Finish();
+  ASSERT_TRUE(merged.ok());
+  EXPECT_EQ(merged->requested_at().nanos(), 1);
+  EXPECT_EQ(merged->completed_at().nanos(), 2);
+}
+
+TEST_F(BatchMergerTest, TimesAfterAFailedChunkAreTheSucceededChunksOwn) {
+  BatchMerger merger;
+  merger.AddFailed(chunk_, absl::UnavailableError("down"));
+  merger.AddSucceeded(Result(R"pb(status: COMPLETE
+      requested_at { seconds: 3 } started_at { seconds: 4 } completed_at { seconds: 5 })pb"));
+  const auto merged = std::move(merger).Finish();
+  ASSERT_TRUE(merged.ok());
+  EXPECT_EQ(merged->requested_at().seconds(), 3);
+  EXPECT_EQ(merged->started_at().seconds(), 4);
+  EXPECT_EQ(merged->completed_at().seconds(), 5);
+}
+
 TEST_F(BatchMergerTest, AnyChunkNotCompleteMakesTheWholeNotComplete) {
   BatchMerger merger;
   merger.AddSucceeded(Result("status: COMPLETE"));

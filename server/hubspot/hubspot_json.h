@@ -35,6 +35,8 @@ hubspot::crm::associations::v1::UpstreamError DecodeUpstreamError(
 // or a numeric offset ("2026-03-01T12:00:00Z", "2026-03-01T12:00:00.123+01:00").
 absl::StatusOr<absl::Time> ParseHubSpotTime(absl::string_view text);
 
+// `time` to the nanosecond, rounded down. Times outside 1678-2262 (int64
+// nanoseconds since the epoch) saturate, so the result is always a valid Timestamp.
 google::protobuf::Timestamp ToTimestamp(absl::Time time);
 
 }  // namespace hubspot_gateway

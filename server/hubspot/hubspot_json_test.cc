@@ -1,5 +1,7 @@
 #include "server/hubspot/hubspot_json.h"
 
+#include <cstdint>
+
 #include "absl/strings/match.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -188,6 +190,21 @@ TEST(ToTimestampTest, SplitsSecondsAndNanos) {
   const auto ts = ToTimestamp(absl::FromUnixMillis(1772366400123));
   EXPECT_EQ(ts.seconds(), 1772366400);
   EXPECT_EQ(ts.nanos(), 123000000);
+}
+
+TEST(ToTimestampTest, RoundsDownToTheNanosecondBeforeTheEpochToo) {
+  const auto before_epoch = ToTimestamp(absl::FromUnixMillis(-1));
+  EXPECT_EQ(before_epoch.seconds(), -1);
+  EXPECT_EQ(before_epoch.nanos(), 999000000);
+  const auto sub_nanosecond = ToTimestamp(absl::FromUnixNanos(7) + absl::Nanoseconds(0.75));
+  EXPECT_EQ(sub_nanosecond.seconds(), 0);
+  EXPECT_EQ(sub_nanosecond.nanos(), 7);
+}
+
+TEST(ToTimestampTest, SaturatesBeyondInt64Nanoseconds) {
+  const auto far_future = ToTimestamp(absl::InfiniteFuture());
+  EXPECT_EQ(far_future.seconds(), INT64_MAX / 1000000000);
+  EXPECT_EQ(far_future.nanos(), INT64_MAX % 1000000000);
 }
 
 TEST(DecodeUpstreamErrorTest, KeepsEveryFieldOfHubSpotsErrorBody) {
