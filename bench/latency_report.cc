@@ -12,8 +12,8 @@ absl::Duration LatencyReport::Percentile(double fraction) {
     std::sort(latencies_.begin(), latencies_.end());
     sorted_ = true;
   }
-  const size_t index = std::min(latencies_.size() - 1,
-                                static_cast<size_t>(fraction * latencies_.size()));
+  const size_t index =
+      std::min(latencies_.size() - 1, static_cast<size_t>(fraction * latencies_.size()));
   return latencies_[index];
 }
 

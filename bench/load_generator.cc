@@ -4,6 +4,7 @@
 //   --mode=grpc   calls the gateway over gRPC (callback API)
 //   --mode=direct posts the same JSON straight to HubSpot (or the simulator)
 //                 with libcurl's multi interface: the ceiling without a gateway
+#include <grpcpp/grpcpp.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -12,8 +13,6 @@
 #include <memory>
 #include <string>
 #include <thread>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -25,8 +24,8 @@
 #include "bench/latency_report.h"
 #include "bench/process_stats.h"
 #include "hubspot/crm/associations/v1/associations_archive.grpc.pb.h"
-#include "server/hubspot/archive_slice.h"
 #include "server/http/curl_multi_transport.h"
+#include "server/hubspot/archive_slice.h"
 #include "server/hubspot/hubspot_json.h"
 
 ABSL_FLAG(std::string, mode, "grpc", "grpc (through the gateway) or direct (HTTP to --url)");
@@ -37,6 +36,9 @@ ABSL_FLAG(int, calls, 10000, "Calls to complete");
 ABSL_FLAG(int, concurrency, 32, "Calls in flight at once");
 ABSL_FLAG(int, inputs_per_call, 1, "Inputs per call (one to-id each)");
 ABSL_FLAG(absl::Duration, deadline, absl::Seconds(60), "Deadline of each call");
+ABSL_FLAG(bool, distinct_tokens, false,
+          "grpc mode: each call sends its own 'authorization: Bearer bench-<call>' metadata, "
+          "as passthrough callers with many tokens would");
 ABSL_FLAG(int, measure_pid, 0, "Process whose CPU, RSS and threads are reported (0: self)");
 ABSL_FLAG(std::string, label, "", "Label printed with the results");
 
@@ -128,8 +130,8 @@ int Run(const std::string& command_line) {
   const int calls = absl::GetFlag(FLAGS_calls);
   const int concurrency = absl::GetFlag(FLAGS_concurrency);
   const std::string mode = absl::GetFlag(FLAGS_mode);
-  const pid_t measured = absl::GetFlag(FLAGS_measure_pid) != 0 ? absl::GetFlag(FLAGS_measure_pid)
-                                                               : getpid();
+  const pid_t measured =
+      absl::GetFlag(FLAGS_measure_pid) != 0 ? absl::GetFlag(FLAGS_measure_pid) : getpid();
 
   // Requests are built before the clock starts.
   std::vector<v1::ArchiveAssociationsRequest> requests;
@@ -138,7 +140,8 @@ int Run(const std::string& command_line) {
     requests.push_back(MakeRequest(i));
     if (mode == "direct") {
       std::vector<ArchiveSlice> slices;
-      for (const auto& input : requests.back().inputs()) slices.push_back(ArchiveSlice::Whole(input));
+      for (const auto& input : requests.back().inputs())
+        slices.push_back(ArchiveSlice::Whole(input));
       bodies.push_back(EncodeArchiveBody(slices));
     }
   }
@@ -151,10 +154,12 @@ int Run(const std::string& command_line) {
     grpc::ChannelArguments arguments;
     stub = v1::AssociationsArchive::NewStub(grpc::CreateCustomChannel(
         absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials(), arguments));
-    start = [&](int call, std::function<void(bool)> done) {
+    const bool distinct_tokens = absl::GetFlag(FLAGS_distinct_tokens);
+    start = [&, distinct_tokens](int call, std::function<void(bool)> done) {
       auto* context = new grpc::ClientContext;
       auto* result = new v1::BatchResult;
       context->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+      if (distinct_tokens) context->AddMetadata("authorization", absl::StrCat("Bearer bench-", call));
       stub->async()->ArchiveAssociations(
           context, &requests[call], result,
           [context, result, done = std::move(done)](grpc::Status status) {
@@ -176,8 +181,7 @@ int Run(const std::string& command_line) {
     start = [&, url, authorization](int call, std::function<void(bool)> done) {
       HttpRequest request;
       request.url = url;
-      request.headers = {{"Authorization", authorization},
-                         {"Content-Type", "application/json"}};
+      request.headers = {{"Authorization", authorization}, {"Content-Type", "application/json"}};
       request.body = bodies[call];
       request.timeout = deadline;
       transport->Send(std::move(request),

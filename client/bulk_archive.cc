@@ -34,16 +34,16 @@ class ProgressDisplay {
     const int64_t done = progress.inputs_archived() + progress.inputs_failed();
     const double seconds = std::max(1e-3, absl::ToDoubleSeconds(now - start_));
     const double rate = done / seconds;
-    std::string line = absl::StrFormat("%d/%s pairs done (%d failed), %.0f/s", done,
-                                       total_ >= 0 ? absl::StrCat(total_) : "?",
-                                       progress.inputs_failed(), rate);
+    std::string line =
+        absl::StrFormat("%d/%s pairs done (%d failed), %.0f/s", done,
+                        total_ >= 0 ? absl::StrCat(total_) : "?", progress.inputs_failed(), rate);
     if (total_ > 0 && rate > 0 && !final) {
       absl::StrAppendFormat(&line, ", ETA %.0fs", (total_ - done) / rate);
     }
     if (terminal_) {
       constexpr int kWidth = 30;
-      const int filled = total_ > 0 ? static_cast<int>(kWidth * done / std::max<int64_t>(1, total_))
-                                    : 0;
+      const int filled =
+          total_ > 0 ? static_cast<int>(kWidth * done / std::max<int64_t>(1, total_)) : 0;
       std::fprintf(stderr, "\r[%s%s] %s\033[K%s", std::string(filled, '#').c_str(),
                    std::string(kWidth - std::min(filled, kWidth), '.').c_str(), line.c_str(),
                    final ? "\n" : "");
@@ -98,11 +98,11 @@ grpc::Status WriteRequests(
   request.set_to_object_type(options.to_object_type);
   std::string line;
   for (int64_t number = 1; std::getline(*in, line); ++number) {
-    absl::StatusOr<absl::optional<IdPair>> pair = ParsePairLine(line, options.format);
+    absl::StatusOr<std::optional<IdPair>> pair = ParsePairLine(line, options.format);
     if (!pair.ok()) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          absl::StrCat(options.input_path, " line ", number, ": ",
-                                       pair.status().message()));
+      return grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat(options.input_path, " line ", number, ": ", pair.status().message()));
     }
     if (!pair->has_value()) continue;
     auto* input = request.add_inputs();

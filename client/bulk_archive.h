@@ -5,10 +5,10 @@
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_CLIENT_BULK_ARCHIVE_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_CLIENT_BULK_ARCHIVE_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <cstdint>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "client/bulk_pairs.h"
 #include "hubspot/crm/associations/v1/associations_archive.grpc.pb.h"

@@ -4,12 +4,12 @@
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_CLIENT_BULK_PAIRS_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_CLIENT_BULK_PAIRS_H_
 
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/types/optional.h"
 
 namespace hubspot_gateway {
 
@@ -23,9 +23,9 @@ struct IdPair {
 // The format a file name implies: .jsonl/.ndjson are JSON Lines, else CSV.
 PairFormat FormatForPath(absl::string_view path);
 
-// The pair on `line`; absl::nullopt for a line to skip; INVALID_ARGUMENT for
+// The pair on `line`; std::nullopt for a line to skip; INVALID_ARGUMENT for
 // a malformed one. Ids are checked by the gateway.
-absl::StatusOr<absl::optional<IdPair>> ParsePairLine(absl::string_view line, PairFormat format);
+absl::StatusOr<std::optional<IdPair>> ParsePairLine(absl::string_view line, PairFormat format);
 
 // `pair` as a line of `format` (no newline), as ParsePairLine reads it back.
 std::string FormatPairLine(const IdPair& pair, PairFormat format);

@@ -21,8 +21,8 @@ TEST(ParsePairTest, RejectsMalformedText) {
 }
 
 TEST(ExtractPairArgsTest, RemovesEveryPairKeepingOtherFlags) {
-  std::vector<std::string> args = {"client", "--pair=1:2", "--json", "--pair", "3:4,5",
-                                   "--from_type=contacts"};
+  std::vector<std::string> args = {"client", "--pair=1:2", "--json",
+                                   "--pair", "3:4,5",      "--from_type=contacts"};
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);

@@ -4,12 +4,12 @@
 // fails; 20 when it succeeded with errors or not COMPLETE; 64 on bad usage.
 //   sample_client --target=127.0.0.1:50051 --from_type=contacts
 //     --to_type=companies --pair=101:201,202 --pair=102:203
+#include <grpcpp/grpcpp.h>
+
 #include <cstdio>
 #include <iostream>
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -83,8 +83,8 @@ void PrintFailure(const grpc::Status& status, bool json) {
   const bool has_upstream = rich.ParseFromString(status.error_details()) &&
                             rich.details_size() > 0 && rich.details(0).UnpackTo(&upstream);
   if (json) {
-    std::cout << "{\"code\": " << status.error_code() << ", \"upstreamError\": "
-              << (has_upstream ? Json(upstream) : "null") << "}\n";
+    std::cout << "{\"code\": " << status.error_code()
+              << ", \"upstreamError\": " << (has_upstream ? Json(upstream) : "null") << "}\n";
     return;
   }
   std::cerr << "call failed: code " << status.error_code() << ": " << status.error_message()

@@ -38,7 +38,7 @@ absl::StatusOr<std::string> ReadPemFile(absl::string_view flag, const std::strin
   return pem;
 }
 
-absl::StatusOr<absl::optional<ListenerTls>> ListenerTlsFromFlags() {
+absl::StatusOr<std::optional<ListenerTls>> ListenerTlsFromFlags() {
   const std::string cert = absl::GetFlag(FLAGS_tls_cert);
   const std::string key = absl::GetFlag(FLAGS_tls_key);
   const std::string client_ca = absl::GetFlag(FLAGS_tls_client_ca);
@@ -46,7 +46,7 @@ absl::StatusOr<absl::optional<ListenerTls>> ListenerTlsFromFlags() {
     if (!client_ca.empty()) {
       return absl::InvalidArgumentError("--tls_client_ca needs --tls_cert and --tls_key");
     }
-    return absl::optional<ListenerTls>();
+    return std::optional<ListenerTls>();
   }
   if (cert.empty() || key.empty()) {
     return absl::InvalidArgumentError("--tls_cert and --tls_key go together");
@@ -63,7 +63,7 @@ absl::StatusOr<absl::optional<ListenerTls>> ListenerTlsFromFlags() {
     if (!pem.ok()) return pem.status();
     tls.client_ca = *std::move(pem);
   }
-  return absl::optional<ListenerTls>(std::move(tls));
+  return std::optional<ListenerTls>(std::move(tls));
 }
 
 absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
@@ -77,7 +77,7 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
   if (options.shutdown_grace < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--shutdown_grace must not be negative");
   }
-  absl::StatusOr<absl::optional<ListenerTls>> tls = ListenerTlsFromFlags();
+  absl::StatusOr<std::optional<ListenerTls>> tls = ListenerTlsFromFlags();
   if (!tls.ok()) return tls.status();
   options.tls = *std::move(tls);
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);

@@ -5,11 +5,11 @@
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_GATEWAY_CONFIG_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_GATEWAY_CONFIG_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "absl/types/optional.h"
 #include "server/api/associations_archive_service.h"
 #include "server/api/call_log.h"
 #include "server/common/environment.h"
@@ -35,7 +35,7 @@ struct ServerOptions {
   // On SIGTERM/SIGINT, how long in-flight calls may finish.
   absl::Duration shutdown_grace = absl::Seconds(10);
   // Plain-text listener when absent.
-  absl::optional<ListenerTls> tls;
+  std::optional<ListenerTls> tls;
   // Prometheus metrics at http://ADDRESS/metrics; empty for none.
   std::string metrics_listen;
 };

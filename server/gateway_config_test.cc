@@ -32,9 +32,9 @@ class GatewayConfigTest : public testing::Test {
       std::string error;
       EXPECT_TRUE(flag->ParseFrom(value, &error)) << name << ": " << error;
     }
-    return GatewayConfigFromFlags([this](const char* name) -> absl::optional<std::string> {
+    return GatewayConfigFromFlags([this](const char* name) -> std::optional<std::string> {
       auto it = env_.find(name);
-      if (it == env_.end()) return absl::nullopt;
+      if (it == env_.end()) return std::nullopt;
       return it->second;
     });
   }
@@ -177,8 +177,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadFlag{{{"tls_cert", "/nonexistent/cert.pem"}, {"tls_key", "/nonexistent/key.pem"}},
                 "--tls_cert: cannot read a PEM file"},
         BadFlag{{{"max_inputs_per_request", "0"}}, "--max_inputs_per_request"},
-        BadFlag{{{"max_concurrent_requests_per_call", "0"}},
-                "--max_concurrent_requests_per_call"},
+        BadFlag{{{"max_concurrent_requests_per_call", "0"}}, "--max_concurrent_requests_per_call"},
         BadFlag{{{"max_attempts", "0"}}, "--max_attempts"},
         BadFlag{{{"rate_limit_per_10s", "-1"}}, "--rate_limit_per_10s"},
         BadFlag{{{"bulk_budget_share", "0"}}, "--bulk_budget_share"},

@@ -1,15 +1,14 @@
 // The gateway process: flags -> config, then the gRPC server on the callback
 // API in front of the AssociationsArchiver, until SIGTERM or SIGINT drains it.
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
 #include <pthread.h>
 #include <signal.h>
 
 #include <memory>
 #include <string>
 #include <thread>
-
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
@@ -40,7 +39,8 @@ std::shared_ptr<grpc::ServerCredentials> ListenerCredentials(const GatewayConfig
       config.server.tls->client_ca.empty()
           ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
           : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  options.pem_key_cert_pairs.push_back({config.server.tls->private_key, config.server.tls->certificate_chain});
+  options.pem_key_cert_pairs.push_back(
+      {config.server.tls->private_key, config.server.tls->certificate_chain});
   options.pem_root_certs = config.server.tls->client_ca;
   return grpc::SslServerCredentials(options);
 }
@@ -101,19 +101,18 @@ int Run() {
     }
   }
   logger.LogEvent(absl::StrCat("listening on port ", port, ", upstream ",
-                       config->archiver.endpoint.base_url(), " (API ",
-                               config->archiver.endpoint.api_version(),
-                       "), auth ",
+                               config->archiver.endpoint.base_url(), " (API ",
+                               config->archiver.endpoint.api_version(), "), auth ",
                                AbslUnparseFlag(config->service.auth.mode()),
-                       !config->server.tls.has_value()        ? ", plaintext"
-                       : config->server.tls->client_ca.empty() ? ", TLS"
-                                                        : ", mutual TLS"));
+                               !config->server.tls.has_value()         ? ", plaintext"
+                               : config->server.tls->client_ca.empty() ? ", TLS"
+                                                                       : ", mutual TLS"));
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  logger.LogEvent(absl::StrCat(signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
-                       ": draining, ", service.in_flight_calls(), " calls in flight, grace ",
-                       absl::FormatDuration(config->server.shutdown_grace)));
+  logger.LogEvent(absl::StrCat(signal_number == SIGTERM ? "SIGTERM" : "SIGINT", ": draining, ",
+                               service.in_flight_calls(), " calls in flight, grace ",
+                               absl::FormatDuration(config->server.shutdown_grace)));
   server->GetHealthCheckService()->SetServingStatus(false);
 
   // Calls still running when the grace period ends are cancelled: stopping the

@@ -44,18 +44,18 @@ GatewayMetrics::GatewayMetrics()
                       .Name("gateway_queue_wait_seconds")
                       .Help("Time work waited for HubSpot's rate budget, by lane")
                       .Register(*registry_)),
-      calls_per_request_(BuildHistogram()
-                             .Name("gateway_upstream_request_calls")
-                             .Help("Calls whose chunks one upstream request carried")
-                             .Register(*registry_)
-                             .Add({}, prometheus::Histogram::BucketBoundaries{
-                                          1, 2, 3, 5, 10, 20, 50, 100})),
-      inputs_per_request_(BuildHistogram()
-                              .Name("gateway_upstream_request_inputs")
-                              .Help("Inputs one upstream request carried")
-                              .Register(*registry_)
-                              .Add({}, prometheus::Histogram::BucketBoundaries{
-                                           1, 2, 5, 10, 25, 50, 75, 99, 100})),
+      calls_per_request_(
+          BuildHistogram()
+              .Name("gateway_upstream_request_calls")
+              .Help("Calls whose chunks one upstream request carried")
+              .Register(*registry_)
+              .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 3, 5, 10, 20, 50, 100})),
+      inputs_per_request_(
+          BuildHistogram()
+              .Name("gateway_upstream_request_inputs")
+              .Help("Inputs one upstream request carried")
+              .Register(*registry_)
+              .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 5, 10, 25, 50, 75, 99, 100})),
       learned_limit_(BuildGauge()
                          .Name("gateway_learned_rate_limit")
                          .Help("The rate limit (requests per interval) a token was last "
@@ -105,8 +105,7 @@ void GatewayMetrics::OnUpstreamAnswer(int http_status, absl::string_view rate_li
     // grow the number of series.
     const bool known = rate_limit_policy == "TEN_SECONDLY_ROLLING" ||
                        rate_limit_policy == "DAILY" || rate_limit_policy == "SECONDLY";
-    rate_limited_.Add({{"policy", known ? std::string(rate_limit_policy) : "other"}})
-        .Increment();
+    rate_limited_.Add({{"policy", known ? std::string(rate_limit_policy) : "other"}}).Increment();
   }
 }
 

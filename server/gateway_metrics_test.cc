@@ -28,14 +28,14 @@ TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
   metrics.OnCancelled();
   metrics.OnUpstreamAnswer(429, "made-up policy\n");
   metrics.OnUpstreamAnswer(204, "");
-  metrics.OnCallFinished("ArchiveAssociations", absl::StatusCode::kOk, absl::Milliseconds(20),
-                         99, 1);
+  metrics.OnCallFinished("ArchiveAssociations", absl::StatusCode::kOk, absl::Milliseconds(20), 99,
+                         1);
   const std::string text = Exposition(metrics);
   EXPECT_THAT(text, HasSubstr("gateway_calls_total{code=\"OK\",method=\"ArchiveAssociations\"} 1"));
   EXPECT_THAT(text, HasSubstr("gateway_upstream_requests_total{status=\"503\"} 1"));
   EXPECT_THAT(text, HasSubstr("gateway_upstream_requests_total{status=\"204\"} 1"));
-  EXPECT_THAT(text, HasSubstr(
-                        "gateway_upstream_rate_limited_total{policy=\"TEN_SECONDLY_ROLLING\"} 1"));
+  EXPECT_THAT(text,
+              HasSubstr("gateway_upstream_rate_limited_total{policy=\"TEN_SECONDLY_ROLLING\"} 1"));
   EXPECT_THAT(text, HasSubstr("gateway_upstream_retries_total 2"));
   EXPECT_THAT(text, HasSubstr("gateway_upstream_rate_limited_total{policy=\"other\"} 1"));
   EXPECT_THAT(text, HasSubstr("gateway_queue_wait_seconds_sum{lane=\"interactive\"} 1.5"));
@@ -47,7 +47,8 @@ TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
   EXPECT_THAT(text, HasSubstr("gateway_in_flight_calls 1"));
   EXPECT_THAT(text, HasSubstr("gateway_inputs_archived_total 99"));
   EXPECT_THAT(text, HasSubstr("gateway_inputs_failed_total 1"));
-  EXPECT_THAT(text, HasSubstr("gateway_call_duration_seconds_count{method=\"ArchiveAssociations\"} 1"));
+  EXPECT_THAT(text,
+              HasSubstr("gateway_call_duration_seconds_count{method=\"ArchiveAssociations\"} 1"));
 }
 
 }  // namespace

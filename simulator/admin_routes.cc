@@ -25,8 +25,8 @@ void ReplyError(httplib::Response& response, const absl::Status& status) {
 
 absl::Status CheckObjectType(absl::string_view field, const json& value) {
   if (!value.is_string() || !IsValidObjectType(value.get<std::string>())) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, " must be an object type of 1 to 64 characters [A-Za-z0-9_-]"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " must be an object type of 1 to 64 characters [A-Za-z0-9_-]"));
   }
   return absl::OkStatus();
 }
@@ -45,8 +45,7 @@ absl::Status ParseSeedRequest(const std::string& body, SeedRequest* seed) {
   const json from_type = root.value("from_type", json());
   const json to_type = root.value("to_type", json());
   const json pairs = root.value("pairs", json());
-  if (absl::Status status = CheckObjectType("from_type", from_type);
-      !status.ok()) {
+  if (absl::Status status = CheckObjectType("from_type", from_type); !status.ok()) {
     return status;
   }
   if (absl::Status status = CheckObjectType("to_type", to_type); !status.ok()) {
@@ -61,12 +60,12 @@ absl::Status ParseSeedRequest(const std::string& body, SeedRequest* seed) {
     const json& pair = pairs[i];
     const json from = pair.is_object() ? pair.value("from", json()) : json();
     const json to = pair.is_object() ? pair.value("to", json()) : json();
-    if (!from.is_string() || !IsValidRecordId(from.get<std::string>()) ||
-        !to.is_string() || !IsValidRecordId(to.get<std::string>())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "pairs[", i,
-          "] must be {\"from\":\"<id>\",\"to\":\"<id>\"} with ids of 1 to 20 "
-          "decimal digits"));
+    if (!from.is_string() || !IsValidRecordId(from.get<std::string>()) || !to.is_string() ||
+        !IsValidRecordId(to.get<std::string>())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("pairs[", i,
+                       "] must be {\"from\":\"<id>\",\"to\":\"<id>\"} with ids of 1 to 20 "
+                       "decimal digits"));
     }
     seed->pairs.push_back({from.get<std::string>(), to.get<std::string>()});
   }
@@ -75,48 +74,38 @@ absl::Status ParseSeedRequest(const std::string& body, SeedRequest* seed) {
 
 }  // namespace
 
-AdminRoutes::AdminRoutes(AssociationStore* store, RateLimiter* limiter,
-                         FaultInjector* faults, SleepGate* gate,
-                         SimulatorStats* stats)
-    : store_(store),
-      limiter_(limiter),
-      faults_(faults),
-      gate_(gate),
-      stats_(stats) {}
+AdminRoutes::AdminRoutes(AssociationStore* store, RateLimiter* limiter, FaultInjector* faults,
+                         SleepGate* gate, SimulatorStats* stats)
+    : store_(store), limiter_(limiter), faults_(faults), gate_(gate), stats_(stats) {}
 
 void AdminRoutes::Register(httplib::Server* server) {
-  server->Get("/_admin/associations", [this](const httplib::Request& request,
-                                             httplib::Response& response) {
-    ListAssociations(request, response);
-  });
-  server->Post("/_admin/associations", [this](const httplib::Request& request,
-                                              httplib::Response& response) {
-    SeedAssociations(request, response);
-  });
-  server->Get("/_admin/stats",
-              [this](const httplib::Request&, httplib::Response& response) {
-                Reply(response, 200, stats_->ToJson());
+  server->Get("/_admin/associations",
+              [this](const httplib::Request& request, httplib::Response& response) {
+                ListAssociations(request, response);
               });
-  server->Post("/_admin/reset",
-               [this](const httplib::Request&, httplib::Response& response) {
-                 Reset(response);
+  server->Post("/_admin/associations",
+               [this](const httplib::Request& request, httplib::Response& response) {
+                 SeedAssociations(request, response);
                });
-  server->Get("/_admin/faults",
-              [this](const httplib::Request&, httplib::Response& response) {
-                Reply(response, 200, faults_->ToJson());
-              });
-  server->Post("/_admin/faults", [this](const httplib::Request& request,
-                                        httplib::Response& response) {
-    SetFaults(request, response);
+  server->Get("/_admin/stats", [this](const httplib::Request&, httplib::Response& response) {
+    Reply(response, 200, stats_->ToJson());
   });
+  server->Post("/_admin/reset",
+               [this](const httplib::Request&, httplib::Response& response) { Reset(response); });
+  server->Get("/_admin/faults", [this](const httplib::Request&, httplib::Response& response) {
+    Reply(response, 200, faults_->ToJson());
+  });
+  server->Post("/_admin/faults",
+               [this](const httplib::Request& request, httplib::Response& response) {
+                 SetFaults(request, response);
+               });
 }
 
-void AdminRoutes::ListAssociations(const httplib::Request& request,
-                                   httplib::Response& response) {
+void AdminRoutes::ListAssociations(const httplib::Request& request, httplib::Response& response) {
   const json from_type = request.get_param_value("from_type");
   const json to_type = request.get_param_value("to_type");
-  for (const absl::Status& status : {CheckObjectType("from_type", from_type),
-                                     CheckObjectType("to_type", to_type)}) {
+  for (const absl::Status& status :
+       {CheckObjectType("from_type", from_type), CheckObjectType("to_type", to_type)}) {
     if (!status.ok()) return ReplyError(response, status);
   }
   json associations = json::array();
@@ -127,28 +116,22 @@ void AdminRoutes::ListAssociations(const httplib::Request& request,
   Reply(response, 200, {{"associations", std::move(associations)}});
 }
 
-void AdminRoutes::SeedAssociations(const httplib::Request& request,
-                                   httplib::Response& response) {
+void AdminRoutes::SeedAssociations(const httplib::Request& request, httplib::Response& response) {
   SeedRequest seed;
-  if (absl::Status status = ParseSeedRequest(request.body, &seed);
-      !status.ok()) {
+  if (absl::Status status = ParseSeedRequest(request.body, &seed); !status.ok()) {
     return ReplyError(response, status);
   }
   int64_t added = 0;
   for (const AssociationStore::Pair& pair : seed.pairs) {
-    added +=
-        store_->Add(seed.from_type, seed.to_type, pair.from_id, {pair.to_id});
+    added += store_->Add(seed.from_type, seed.to_type, pair.from_id, {pair.to_id});
   }
   Reply(response, 200, {{"added", added}});
 }
 
-void AdminRoutes::SetFaults(const httplib::Request& request,
-                            httplib::Response& response) {
-  const json patch =
-      json::parse(request.body, nullptr, /*allow_exceptions=*/false);
+void AdminRoutes::SetFaults(const httplib::Request& request, httplib::Response& response) {
+  const json patch = json::parse(request.body, nullptr, /*allow_exceptions=*/false);
   if (patch.is_discarded()) {
-    return ReplyError(response,
-                      absl::InvalidArgumentError("the body is not valid JSON"));
+    return ReplyError(response, absl::InvalidArgumentError("the body is not valid JSON"));
   }
   if (absl::Status status = faults_->Apply(patch); !status.ok()) {
     return ReplyError(response, status);

@@ -17,8 +17,8 @@ namespace hubspot_simulator {
 class AdminRoutes {
  public:
   // The collaborators must outlive this object.
-  AdminRoutes(AssociationStore* store, RateLimiter* limiter,
-              FaultInjector* faults, SleepGate* gate, SimulatorStats* stats);
+  AdminRoutes(AssociationStore* store, RateLimiter* limiter, FaultInjector* faults, SleepGate* gate,
+              SimulatorStats* stats);
 
   AdminRoutes(const AdminRoutes&) = delete;
   AdminRoutes& operator=(const AdminRoutes&) = delete;
@@ -27,11 +27,9 @@ class AdminRoutes {
 
  private:
   // GET /_admin/associations?from_type=..&to_type=..
-  void ListAssociations(const httplib::Request& request,
-                        httplib::Response& response);
+  void ListAssociations(const httplib::Request& request, httplib::Response& response);
   // POST /_admin/associations {"from_type":..,"to_type":..,"pairs":[..]}
-  void SeedAssociations(const httplib::Request& request,
-                        httplib::Response& response);
+  void SeedAssociations(const httplib::Request& request, httplib::Response& response);
   // POST /_admin/faults: applies the given fault fields.
   void SetFaults(const httplib::Request& request, httplib::Response& response);
   // POST /_admin/reset: empties the store and counters, restores the startup

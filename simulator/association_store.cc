@@ -8,8 +8,7 @@
 
 namespace hubspot_simulator {
 
-bool AssociationStore::NumericIdLess::operator()(const std::string& a,
-                                                 const std::string& b) const {
+bool AssociationStore::NumericIdLess::operator()(const std::string& a, const std::string& b) const {
   return RecordIdLess(a, b);
 }
 
@@ -20,24 +19,21 @@ AssociationStore::AssociationStore(int shard_count) {
   }
 }
 
-AssociationStore::RecordKey AssociationStore::MakeKey(
-    absl::string_view from_type, absl::string_view to_type,
-    absl::string_view from_id) {
+AssociationStore::RecordKey AssociationStore::MakeKey(absl::string_view from_type,
+                                                      absl::string_view to_type,
+                                                      absl::string_view from_id) {
   return RecordKey{CanonicalObjectType(from_type), CanonicalObjectType(to_type),
                    CanonicalRecordId(from_id)};
 }
 
-AssociationStore::Shard& AssociationStore::ShardFor(
-    const RecordKey& key) const {
+AssociationStore::Shard& AssociationStore::ShardFor(const RecordKey& key) const {
   // std::hash rather than absl::Hash: the shard's own map hashes with
   // absl::Hash, whose low bits would otherwise be the same for a whole shard.
   return *shards_[std::hash<std::string>{}(key.from_id) % shards_.size()];
 }
 
-int64_t AssociationStore::Add(absl::string_view from_type,
-                              absl::string_view to_type,
-                              absl::string_view from_id,
-                              absl::Span<const std::string> to_ids) {
+int64_t AssociationStore::Add(absl::string_view from_type, absl::string_view to_type,
+                              absl::string_view from_id, absl::Span<const std::string> to_ids) {
   if (to_ids.empty()) return 0;
   RecordKey key = MakeKey(from_type, to_type, from_id);
   Shard& shard = ShardFor(key);
@@ -50,10 +46,8 @@ int64_t AssociationStore::Add(absl::string_view from_type,
   return added;
 }
 
-int64_t AssociationStore::Remove(absl::string_view from_type,
-                                 absl::string_view to_type,
-                                 absl::string_view from_id,
-                                 absl::Span<const std::string> to_ids) {
+int64_t AssociationStore::Remove(absl::string_view from_type, absl::string_view to_type,
+                                 absl::string_view from_id, absl::Span<const std::string> to_ids) {
   const RecordKey key = MakeKey(from_type, to_type, from_id);
   Shard& shard = ShardFor(key);
   int64_t removed = 0;
@@ -67,9 +61,9 @@ int64_t AssociationStore::Remove(absl::string_view from_type,
   return removed;
 }
 
-std::vector<std::string> AssociationStore::Read(
-    absl::string_view from_type, absl::string_view to_type,
-    absl::string_view from_id) const {
+std::vector<std::string> AssociationStore::Read(absl::string_view from_type,
+                                                absl::string_view to_type,
+                                                absl::string_view from_id) const {
   const RecordKey key = MakeKey(from_type, to_type, from_id);
   const Shard& shard = ShardFor(key);
   absl::MutexLock lock(&shard.mu);
@@ -78,16 +72,15 @@ std::vector<std::string> AssociationStore::Read(
   return std::vector<std::string>(it->second.begin(), it->second.end());
 }
 
-std::vector<AssociationStore::Pair> AssociationStore::List(
-    absl::string_view from_type, absl::string_view to_type) const {
+std::vector<AssociationStore::Pair> AssociationStore::List(absl::string_view from_type,
+                                                           absl::string_view to_type) const {
   const std::string canonical_from_type = CanonicalObjectType(from_type);
   const std::string canonical_to_type = CanonicalObjectType(to_type);
   std::vector<Pair> pairs;
   for (const auto& shard : shards_) {
     absl::MutexLock lock(&shard->mu);
     for (const auto& [key, to_ids] : shard->records) {
-      if (key.from_type != canonical_from_type ||
-          key.to_type != canonical_to_type) {
+      if (key.from_type != canonical_from_type || key.to_type != canonical_to_type) {
         continue;
       }
       for (const std::string& to_id : to_ids) {

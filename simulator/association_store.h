@@ -33,24 +33,21 @@ class AssociationStore {
   AssociationStore& operator=(const AssociationStore&) = delete;
 
   // Associates `from_id` with each of `to_ids`; returns how many were new.
-  int64_t Add(absl::string_view from_type, absl::string_view to_type,
-              absl::string_view from_id, absl::Span<const std::string> to_ids);
+  int64_t Add(absl::string_view from_type, absl::string_view to_type, absl::string_view from_id,
+              absl::Span<const std::string> to_ids);
 
   // Removes the association of `from_id` with each of `to_ids`; returns how
   // many existed. Absent associations are ignored, so removal is idempotent.
-  int64_t Remove(absl::string_view from_type, absl::string_view to_type,
-                 absl::string_view from_id,
+  int64_t Remove(absl::string_view from_type, absl::string_view to_type, absl::string_view from_id,
                  absl::Span<const std::string> to_ids);
 
   // The canonical ids associated with `from_id`, in numeric order.
-  std::vector<std::string> Read(absl::string_view from_type,
-                                absl::string_view to_type,
+  std::vector<std::string> Read(absl::string_view from_type, absl::string_view to_type,
                                 absl::string_view from_id) const;
 
   // Every association between the two types, sorted numerically by from id,
   // then to id.
-  std::vector<Pair> List(absl::string_view from_type,
-                         absl::string_view to_type) const;
+  std::vector<Pair> List(absl::string_view from_type, absl::string_view to_type) const;
 
   void Clear();
 
@@ -61,8 +58,7 @@ class AssociationStore {
     std::string from_id;
 
     bool operator==(const RecordKey& other) const {
-      return from_type == other.from_type && to_type == other.to_type &&
-             from_id == other.from_id;
+      return from_type == other.from_type && to_type == other.to_type && from_id == other.from_id;
     }
     template <typename H>
     friend H AbslHashValue(H h, const RecordKey& key) {
@@ -80,8 +76,7 @@ class AssociationStore {
     absl::flat_hash_map<RecordKey, IdSet> records ABSL_GUARDED_BY(mu);
   };
 
-  static RecordKey MakeKey(absl::string_view from_type,
-                           absl::string_view to_type,
+  static RecordKey MakeKey(absl::string_view from_type, absl::string_view to_type,
                            absl::string_view from_id);
   Shard& ShardFor(const RecordKey& key) const;
 

@@ -17,16 +17,12 @@ std::vector<std::string> Ids(std::initializer_list<const char*> ids) {
   return std::vector<std::string>(ids.begin(), ids.end());
 }
 
-MATCHER_P2(PairIs, from, to, "") {
-  return arg.from_id == from && arg.to_id == to;
-}
+MATCHER_P2(PairIs, from, to, "") { return arg.from_id == from && arg.to_id == to; }
 
 TEST(AssociationStoreTest, AddThenReadInNumericOrder) {
   AssociationStore store;
-  EXPECT_EQ(store.Add("contacts", "companies", "1", Ids({"30", "4", "200"})),
-            3);
-  EXPECT_THAT(store.Read("contacts", "companies", "1"),
-              ElementsAre("4", "30", "200"));
+  EXPECT_EQ(store.Add("contacts", "companies", "1", Ids({"30", "4", "200"})), 3);
+  EXPECT_THAT(store.Read("contacts", "companies", "1"), ElementsAre("4", "30", "200"));
   EXPECT_THAT(store.Read("contacts", "companies", "2"), IsEmpty());
   EXPECT_THAT(store.Read("companies", "contacts", "1"), IsEmpty());
 }
@@ -62,9 +58,8 @@ TEST(AssociationStoreTest, ListSortsNumericallyAndFiltersTypes) {
   store.Add("contacts", "companies", "101", Ids({"201", "30"}));
   store.Add("contacts", "companies", "9", Ids({"5"}));
   store.Add("contacts", "deals", "1", Ids({"1"}));
-  EXPECT_THAT(
-      store.List("contacts", "companies"),
-      ElementsAre(PairIs("9", "5"), PairIs("101", "30"), PairIs("101", "201")));
+  EXPECT_THAT(store.List("contacts", "companies"),
+              ElementsAre(PairIs("9", "5"), PairIs("101", "30"), PairIs("101", "201")));
   EXPECT_THAT(store.List("companies", "contacts"), IsEmpty());
 }
 
@@ -86,22 +81,20 @@ TEST(AssociationStoreTest, ConcurrentAddsAndRemovesAreAllCounted) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&store, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        store.Add("contacts", "companies", std::to_string(i),
-                  {std::to_string(t)});
+        store.Add("contacts", "companies", std::to_string(i), {std::to_string(t)});
       }
     });
   }
   for (auto& thread : threads) thread.join();
-  EXPECT_EQ(store.List("contacts", "companies").size(),
-            static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_EQ(store.List("contacts", "companies").size(), static_cast<size_t>(kThreads * kPerThread));
 
   std::vector<int64_t> removed(kThreads);
   threads.clear();
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&store, &removed, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        removed[t] += store.Remove("contacts", "companies", std::to_string(i),
-                                   {std::to_string(t), "999"});
+        removed[t] +=
+            store.Remove("contacts", "companies", std::to_string(i), {std::to_string(t), "999"});
       }
     });
   }

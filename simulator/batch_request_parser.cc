@@ -14,8 +14,8 @@ using MaybeError = std::optional<ValidationError>;
 
 ValidationError BodyError(const std::string& in, absl::string_view code,
                           const std::string& detail) {
-  return ValidationError{absl::StrCat("Invalid input JSON on line 1: ", detail),
-                         detail, in, std::string(code)};
+  return ValidationError{absl::StrCat("Invalid input JSON on line 1: ", detail), detail, in,
+                         std::string(code)};
 }
 
 ValidationError WrongType(const std::string& path, absl::string_view what) {
@@ -23,8 +23,7 @@ ValidationError WrongType(const std::string& path, absl::string_view what) {
 }
 
 // Finds the required member `key` of the JSON object `object`.
-MaybeError Field(const json& object, const char* key, const std::string& path,
-                 const json** field) {
+MaybeError Field(const json& object, const char* key, const std::string& path, const json** field) {
   const auto it = object.find(key);
   if (it == object.end()) {
     return BodyError(path, "REQUIRED", absl::StrCat(path, " is required"));
@@ -34,10 +33,8 @@ MaybeError Field(const json& object, const char* key, const std::string& path,
 }
 
 // Reads a record reference {"id":"123"} found at `path`.
-MaybeError ParseIdRef(const json& ref, const std::string& path,
-                      std::string* id) {
-  if (!ref.is_object())
-    return WrongType(path, R"(an object like {"id":"123"})");
+MaybeError ParseIdRef(const json& ref, const std::string& path, std::string* id) {
+  if (!ref.is_object()) return WrongType(path, R"(an object like {"id":"123"})");
   const std::string id_path = absl::StrCat(path, ".id");
   const json* value = nullptr;
   if (MaybeError error = Field(ref, "id", id_path, &value)) return error;
@@ -55,16 +52,15 @@ MaybeError ParseIdRef(const json& ref, const std::string& path,
 }
 
 // Reads the record reference held by member `key` of `object`.
-MaybeError ParseIdField(const json& object, const char* key,
-                        const std::string& object_path, std::string* id) {
+MaybeError ParseIdField(const json& object, const char* key, const std::string& object_path,
+                        std::string* id) {
   const std::string path = absl::StrCat(object_path, ".", key);
   const json* ref = nullptr;
   if (MaybeError error = Field(object, key, path, &ref)) return error;
   return ParseIdRef(*ref, path, id);
 }
 
-MaybeError ParseArchiveInput(const json& input, const std::string& path,
-                             ArchiveInput* out) {
+MaybeError ParseArchiveInput(const json& input, const std::string& path, ArchiveInput* out) {
   if (!input.is_object()) return WrongType(path, "an object");
   if (MaybeError error = ParseIdField(input, "from", path, &out->from_id)) {
     return error;
@@ -74,21 +70,19 @@ MaybeError ParseArchiveInput(const json& input, const std::string& path,
   if (MaybeError error = Field(input, "to", to_path, &to)) return error;
   if (!to->is_array()) return WrongType(to_path, "an array");
   if (to->empty()) {
-    return BodyError(to_path, "REQUIRED",
-                     absl::StrCat(to_path, " must have at least one entry"));
+    return BodyError(to_path, "REQUIRED", absl::StrCat(to_path, " must have at least one entry"));
   }
   out->to_ids.resize(to->size());
   for (size_t i = 0; i < to->size(); ++i) {
-    if (MaybeError error = ParseIdRef(
-            (*to)[i], absl::StrCat(to_path, "[", i, "]"), &out->to_ids[i])) {
+    if (MaybeError error =
+            ParseIdRef((*to)[i], absl::StrCat(to_path, "[", i, "]"), &out->to_ids[i])) {
       return error;
     }
   }
   return std::nullopt;
 }
 
-MaybeError ParseAssociateInput(const json& input, const std::string& path,
-                               AssociateInput* out) {
+MaybeError ParseAssociateInput(const json& input, const std::string& path, AssociateInput* out) {
   if (!input.is_object()) return WrongType(path, "an object");
   if (MaybeError error = ParseIdField(input, "from", path, &out->from_id)) {
     return error;
@@ -99,14 +93,12 @@ MaybeError ParseAssociateInput(const json& input, const std::string& path,
 // Checks the {"inputs":[...]} envelope, then parses each entry with
 // `parse_input(entry, path, Input*)`.
 template <typename Input, typename ParseInput>
-ParsedBatch<Input> ParseBatch(absl::string_view body, size_t max_inputs,
-                              ParseInput parse_input) {
+ParsedBatch<Input> ParseBatch(absl::string_view body, size_t max_inputs, ParseInput parse_input) {
   ParsedBatch<Input> batch;
   const json root = json::parse(body.begin(), body.end(), nullptr,
                                 /*allow_exceptions=*/false);
   if (root.is_discarded()) {
-    batch.error =
-        BodyError("body", "INVALID_JSON", "the body is not valid JSON");
+    batch.error = BodyError("body", "INVALID_JSON", "the body is not valid JSON");
     return batch;
   }
   if (!root.is_object()) {
@@ -124,21 +116,19 @@ ParsedBatch<Input> ParseBatch(absl::string_view body, size_t max_inputs,
   }
   batch.received_inputs = inputs->size();
   if (inputs->empty()) {
-    batch.error =
-        BodyError("inputs", "REQUIRED", "inputs must have at least one entry");
+    batch.error = BodyError("inputs", "REQUIRED", "inputs must have at least one entry");
     return batch;
   }
   if (inputs->size() > max_inputs) {
-    batch.error = BodyError(
-        "inputs", "TOO_MANY_INPUTS",
-        absl::StrCat("inputs has ", inputs->size(), " entries, more than the ",
-                     max_inputs, " allowed"));
+    batch.error = BodyError("inputs", "TOO_MANY_INPUTS",
+                            absl::StrCat("inputs has ", inputs->size(), " entries, more than the ",
+                                         max_inputs, " allowed"));
     return batch;
   }
   batch.inputs.resize(inputs->size());
   for (size_t i = 0; i < inputs->size(); ++i) {
-    if (MaybeError error = parse_input(
-            (*inputs)[i], absl::StrCat("inputs[", i, "]"), &batch.inputs[i])) {
+    if (MaybeError error =
+            parse_input((*inputs)[i], absl::StrCat("inputs[", i, "]"), &batch.inputs[i])) {
       batch.inputs.clear();
       batch.error = std::move(error);
       return batch;
@@ -149,23 +139,19 @@ ParsedBatch<Input> ParseBatch(absl::string_view body, size_t max_inputs,
 
 }  // namespace
 
-ParsedBatch<ArchiveInput> ParseArchiveBody(absl::string_view body,
-                                           size_t max_inputs) {
+ParsedBatch<ArchiveInput> ParseArchiveBody(absl::string_view body, size_t max_inputs) {
   return ParseBatch<ArchiveInput>(body, max_inputs, ParseArchiveInput);
 }
 
-ParsedBatch<AssociateInput> ParseAssociateBody(absl::string_view body,
-                                               size_t max_inputs) {
+ParsedBatch<AssociateInput> ParseAssociateBody(absl::string_view body, size_t max_inputs) {
   return ParseBatch<AssociateInput>(body, max_inputs, ParseAssociateInput);
 }
 
-ParsedBatch<std::string> ParseReadBody(absl::string_view body,
-                                       size_t max_inputs) {
+ParsedBatch<std::string> ParseReadBody(absl::string_view body, size_t max_inputs) {
   return ParseBatch<std::string>(body, max_inputs, ParseIdRef);
 }
 
-ValidationError InvalidPathParameter(absl::string_view name,
-                                     absl::string_view value) {
+ValidationError InvalidPathParameter(absl::string_view name, absl::string_view value) {
   const std::string detail =
       absl::StrCat(name, " '", value,
                    "' is not a valid object type: expected 1 to 64 characters "

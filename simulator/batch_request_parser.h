@@ -43,17 +43,13 @@ struct ParsedBatch {
 
 // Each parser requires {"inputs":[...]} with 1 to `max_inputs` entries and ids
 // of 1 to 20 decimal digits given as JSON strings; other fields are ignored.
-ParsedBatch<ArchiveInput> ParseArchiveBody(absl::string_view body,
-                                           size_t max_inputs);
-ParsedBatch<AssociateInput> ParseAssociateBody(absl::string_view body,
-                                               size_t max_inputs);
+ParsedBatch<ArchiveInput> ParseArchiveBody(absl::string_view body, size_t max_inputs);
+ParsedBatch<AssociateInput> ParseAssociateBody(absl::string_view body, size_t max_inputs);
 // batch/read inputs are {"id":"1"}; the result holds the ids.
-ParsedBatch<std::string> ParseReadBody(absl::string_view body,
-                                       size_t max_inputs);
+ParsedBatch<std::string> ParseReadBody(absl::string_view body, size_t max_inputs);
 
 // A validation error about a URL path parameter such as "fromObjectType".
-ValidationError InvalidPathParameter(absl::string_view name,
-                                     absl::string_view value);
+ValidationError InvalidPathParameter(absl::string_view name, absl::string_view value);
 
 }  // namespace hubspot_simulator
 

@@ -29,8 +29,7 @@ TEST(ParseArchiveBodyTest, ParsesAGoodBody) {
 
 TEST(ParseArchiveBodyTest, IgnoresUnknownFields) {
   const ParsedBatch<ArchiveInput> batch = ParseArchiveBody(
-      R"({"inputs":[{"from":{"id":"1","x":1},"to":[{"id":"2"}],"y":2}],"z":3})",
-      100);
+      R"({"inputs":[{"from":{"id":"1","x":1},"to":[{"id":"2"}],"y":2}],"z":3})", 100);
   EXPECT_FALSE(batch.error.has_value());
 }
 
@@ -47,8 +46,7 @@ TEST_P(ParseArchiveBodyErrorTest, ReportsWhereAndWhy) {
   ASSERT_TRUE(batch.error.has_value()) << GetParam().body;
   EXPECT_EQ(batch.error->in, GetParam().in);
   EXPECT_EQ(batch.error->code, GetParam().code);
-  EXPECT_THAT(batch.error->message,
-              StartsWith("Invalid input JSON on line 1: "));
+  EXPECT_THAT(batch.error->message, StartsWith("Invalid input JSON on line 1: "));
   EXPECT_THAT(batch.error->message, HasSubstr(batch.error->detail));
   EXPECT_TRUE(batch.inputs.empty());
 }
@@ -56,37 +54,30 @@ TEST_P(ParseArchiveBodyErrorTest, ReportsWhereAndWhy) {
 INSTANTIATE_TEST_SUITE_P(
     Bodies, ParseArchiveBodyErrorTest,
     ::testing::Values(
-        BadBody{"", "body", "INVALID_JSON"},
-        BadBody{R"({"inputs":[)", "body", "INVALID_JSON"},
+        BadBody{"", "body", "INVALID_JSON"}, BadBody{R"({"inputs":[)", "body", "INVALID_JSON"},
         BadBody{R"({"inputs":[]} trailing)", "body", "INVALID_JSON"},
-        BadBody{R"([1,2])", "body", "INVALID_TYPE"},
-        BadBody{R"({})", "inputs", "REQUIRED"},
+        BadBody{R"([1,2])", "body", "INVALID_TYPE"}, BadBody{R"({})", "inputs", "REQUIRED"},
         BadBody{R"({"inputs":{}})", "inputs", "INVALID_TYPE"},
         BadBody{R"({"inputs":[]})", "inputs", "REQUIRED"},
         BadBody{R"({"inputs":[1]})", "inputs[0]", "INVALID_TYPE"},
-        BadBody{R"({"inputs":[{"to":[{"id":"2"}]}]})", "inputs[0].from",
+        BadBody{R"({"inputs":[{"to":[{"id":"2"}]}]})", "inputs[0].from", "REQUIRED"},
+        BadBody{R"({"inputs":[{"_from":{"id":"1"},"to":[{"id":"2"}]}]})", "inputs[0].from",
                 "REQUIRED"},
-        BadBody{R"({"inputs":[{"_from":{"id":"1"},"to":[{"id":"2"}]}]})",
-                "inputs[0].from", "REQUIRED"},
-        BadBody{R"({"inputs":[{"from":"1","to":[{"id":"2"}]}]})",
-                "inputs[0].from", "INVALID_TYPE"},
-        BadBody{R"({"inputs":[{"from":{},"to":[{"id":"2"}]}]})",
-                "inputs[0].from.id", "REQUIRED"},
-        BadBody{R"({"inputs":[{"from":{"id":1},"to":[{"id":"2"}]}]})",
-                "inputs[0].from.id", "INVALID_TYPE"},
-        BadBody{R"({"inputs":[{"from":{"id":"abc"},"to":[{"id":"2"}]}]})",
-                "inputs[0].from.id", "INVALID_FORMAT"},
-        BadBody{R"({"inputs":[{"from":{"id":""},"to":[{"id":"2"}]}]})",
-                "inputs[0].from.id", "INVALID_FORMAT"},
+        BadBody{R"({"inputs":[{"from":"1","to":[{"id":"2"}]}]})", "inputs[0].from", "INVALID_TYPE"},
+        BadBody{R"({"inputs":[{"from":{},"to":[{"id":"2"}]}]})", "inputs[0].from.id", "REQUIRED"},
+        BadBody{R"({"inputs":[{"from":{"id":1},"to":[{"id":"2"}]}]})", "inputs[0].from.id",
+                "INVALID_TYPE"},
+        BadBody{R"({"inputs":[{"from":{"id":"abc"},"to":[{"id":"2"}]}]})", "inputs[0].from.id",
+                "INVALID_FORMAT"},
+        BadBody{R"({"inputs":[{"from":{"id":""},"to":[{"id":"2"}]}]})", "inputs[0].from.id",
+                "INVALID_FORMAT"},
         BadBody{R"({"inputs":[{"from":{"id":"123456789012345678901"},)"
                 R"("to":[{"id":"2"}]}]})",
                 "inputs[0].from.id", "INVALID_FORMAT"},
-        BadBody{R"({"inputs":[{"from":{"id":"1"}}]})", "inputs[0].to",
-                "REQUIRED"},
-        BadBody{R"({"inputs":[{"from":{"id":"1"},"to":{"id":"2"}}]})",
-                "inputs[0].to", "INVALID_TYPE"},
-        BadBody{R"({"inputs":[{"from":{"id":"1"},"to":[]}]})", "inputs[0].to",
-                "REQUIRED"},
+        BadBody{R"({"inputs":[{"from":{"id":"1"}}]})", "inputs[0].to", "REQUIRED"},
+        BadBody{R"({"inputs":[{"from":{"id":"1"},"to":{"id":"2"}}]})", "inputs[0].to",
+                "INVALID_TYPE"},
+        BadBody{R"({"inputs":[{"from":{"id":"1"},"to":[]}]})", "inputs[0].to", "REQUIRED"},
         BadBody{R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]},)"
                 R"({"from":{"id":"1"},"to":[{"id":"2"},{"id":"-3"}]}]})",
                 "inputs[1].to[1].id", "INVALID_FORMAT"},
@@ -96,8 +87,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "inputs", "TOO_MANY_INPUTS"}));
 
 TEST(ParseArchiveBodyTest, MessagesNameTheProblem) {
-  EXPECT_EQ(ParseArchiveBody(R"({"inputs":[{"from":{"id":"x1"},"to":[]}]})", 1)
-                .error->detail,
+  EXPECT_EQ(ParseArchiveBody(R"({"inputs":[{"from":{"id":"x1"},"to":[]}]})", 1).error->detail,
             R"(inputs[0].from.id must be 1 to 20 decimal digits, got "x1")");
   EXPECT_EQ(ParseArchiveBody(R"({"inputs":[1,2,3]})", 2).error->detail,
             "inputs has 3 entries, more than the 2 allowed");
@@ -112,8 +102,7 @@ TEST(ParseArchiveBodyTest, CountsReceivedInputsEvenWhenInvalid) {
 TEST(ParseArchiveBodyTest, AcceptsExactlyMaxInputs) {
   std::string body = R"({"inputs":[)";
   for (int i = 0; i < 100; ++i) {
-    absl::StrAppend(&body, i ? "," : "", R"({"from":{"id":")", i,
-                    R"("},"to":[{"id":"1"}]})");
+    absl::StrAppend(&body, i ? "," : "", R"({"from":{"id":")", i, R"("},"to":[{"id":"1"}]})");
   }
   body += "]}";
   EXPECT_FALSE(ParseArchiveBody(body, 100).error.has_value());
@@ -121,16 +110,15 @@ TEST(ParseArchiveBodyTest, AcceptsExactlyMaxInputs) {
 }
 
 TEST(ParseAssociateBodyTest, ParsesPairs) {
-  const ParsedBatch<AssociateInput> batch = ParseAssociateBody(
-      R"({"inputs":[{"from":{"id":"1"},"to":{"id":"2"}}]})", 10);
+  const ParsedBatch<AssociateInput> batch =
+      ParseAssociateBody(R"({"inputs":[{"from":{"id":"1"},"to":{"id":"2"}}]})", 10);
   ASSERT_FALSE(batch.error.has_value());
   ASSERT_EQ(batch.inputs.size(), 1u);
   EXPECT_EQ(batch.inputs[0].from_id, "1");
   EXPECT_EQ(batch.inputs[0].to_id, "2");
-  EXPECT_EQ(ParseAssociateBody(
-                R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})", 10)
-                .error->in,
-            "inputs[0].to");
+  EXPECT_EQ(
+      ParseAssociateBody(R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})", 10).error->in,
+      "inputs[0].to");
 }
 
 TEST(ParseReadBodyTest, ParsesIds) {
@@ -142,8 +130,7 @@ TEST(ParseReadBodyTest, ParsesIds) {
 }
 
 TEST(InvalidPathParameterTest, NamesTheParameter) {
-  const ValidationError error =
-      InvalidPathParameter("fromObjectType", "bad type");
+  const ValidationError error = InvalidPathParameter("fromObjectType", "bad type");
   EXPECT_EQ(error.in, "fromObjectType");
   EXPECT_EQ(error.code, "INVALID_FORMAT");
   EXPECT_THAT(error.message, HasSubstr("'bad type'"));

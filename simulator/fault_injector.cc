@@ -51,12 +51,10 @@ constexpr std::pair<double FaultSettings::*, Fault> kRateFaults[] = {
 };
 
 absl::Status MustBe(absl::string_view field, absl::string_view what) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("fault field '", field, "' must be ", what));
+  return absl::InvalidArgumentError(absl::StrCat("fault field '", field, "' must be ", what));
 }
 
-absl::Status ApplyField(const std::string& field, const json& value,
-                        FaultSettings* settings) {
+absl::Status ApplyField(const std::string& field, const json& value, FaultSettings* settings) {
   for (const auto& [name, member] : kCountFields) {
     if (field != name) continue;
     if (!value.is_number_integer() || value.get<int64_t>() < 0) {
@@ -67,16 +65,14 @@ absl::Status ApplyField(const std::string& field, const json& value,
   }
   for (const auto& [name, member] : kRateFields) {
     if (field != name) continue;
-    if (!value.is_number() || value.get<double>() < 0 ||
-        value.get<double>() > 1) {
+    if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 1) {
       return MustBe(field, "a number from 0 to 1");
     }
     settings->*member = value.get<double>();
     return absl::OkStatus();
   }
   if (field == "error_status") {
-    if (!value.is_number_integer() || value.get<int64_t>() < 400 ||
-        value.get<int64_t>() > 599) {
+    if (!value.is_number_integer() || value.get<int64_t>() < 400 || value.get<int64_t>() > 599) {
       return MustBe(field, "an HTTP status from 400 to 599");
     }
     settings->error_status = value.get<int>();
@@ -91,8 +87,7 @@ absl::Status ApplyField(const std::string& field, const json& value,
   }
   if (field == "fail_from_ids") {
     if (!value.is_array() ||
-        !std::all_of(value.begin(), value.end(),
-                     [](const json& id) { return id.is_string(); })) {
+        !std::all_of(value.begin(), value.end(), [](const json& id) { return id.is_string(); })) {
       return MustBe(field, "an array of strings");
     }
     settings->fail_from_ids.clear();
@@ -101,8 +96,7 @@ absl::Status ApplyField(const std::string& field, const json& value,
     }
     return absl::OkStatus();
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("unknown fault field '", field, "'"));
+  return absl::InvalidArgumentError(absl::StrCat("unknown fault field '", field, "'"));
 }
 
 }  // namespace
@@ -125,10 +119,8 @@ json FaultSettingsToJson(const FaultSettings& settings) {
   for (const auto& [name, member] : kCountFields) out[name] = settings.*member;
   for (const auto& [name, member] : kRateFields) out[name] = settings.*member;
   out["error_status"] = settings.error_status;
-  out["retry_after"] =
-      settings.retry_after.empty() ? json(nullptr) : json(settings.retry_after);
-  std::vector<std::string> ids(settings.fail_from_ids.begin(),
-                               settings.fail_from_ids.end());
+  out["retry_after"] = settings.retry_after.empty() ? json(nullptr) : json(settings.retry_after);
+  std::vector<std::string> ids(settings.fail_from_ids.begin(), settings.fail_from_ids.end());
   std::sort(ids.begin(), ids.end());
   out["fail_from_ids"] = ids;
   return out;

@@ -47,8 +47,7 @@ struct FaultSettings {
 // POST /_admin/faults) to `settings`. On an unknown field, a wrong type or an
 // out-of-range value, returns InvalidArgument and leaves `settings` unchanged.
 // A null or empty `retry_after` clears it; `fail_from_ids` replaces the set.
-absl::Status ApplyFaultPatch(const nlohmann::json& patch,
-                             FaultSettings* settings);
+absl::Status ApplyFaultPatch(const nlohmann::json& patch, FaultSettings* settings);
 
 // All settings as JSON, in the form ApplyFaultPatch accepts.
 nlohmann::json FaultSettingsToJson(const FaultSettings& settings);

@@ -64,15 +64,11 @@ TEST(ApplyFaultPatchTest, RejectsBadPatchesWithoutChangingAnything) {
     EXPECT_EQ(ApplyFaultPatch(json::parse(patch), &settings).code(),
               absl::StatusCode::kInvalidArgument)
         << patch;
-    EXPECT_EQ(FaultSettingsToJson(settings),
-              FaultSettingsToJson(FaultSettings()))
-        << patch;
+    EXPECT_EQ(FaultSettingsToJson(settings), FaultSettingsToJson(FaultSettings())) << patch;
   }
   FaultSettings settings;
-  EXPECT_THAT(
-      std::string(
-          ApplyFaultPatch(json::parse(R"({"bogus":1})"), &settings).message()),
-      HasSubstr("bogus"));
+  EXPECT_THAT(std::string(ApplyFaultPatch(json::parse(R"({"bogus":1})"), &settings).message()),
+              HasSubstr("bogus"));
 }
 
 TEST(ApplyFaultPatchTest, JsonRoundTrips) {
@@ -104,10 +100,9 @@ TEST(FaultInjectorTest, CountersAreConsumedInPrecedenceOrder) {
       "daily_limit_next":1,"rate_limit_next":1,"error_status":500,
       "hang_ms":7})"));
   EXPECT_EQ(injector.PlanOther().fault, Fault::kNone);  // not an archive
-  const Fault expected[] = {
-      Fault::kRateLimit, Fault::kDailyLimit, Fault::kError,
-      Fault::kError,     Fault::kHtmlError,  Fault::kDrop,
-      Fault::kMalformed, Fault::kHang,       Fault::kNone};
+  const Fault expected[] = {Fault::kRateLimit, Fault::kDailyLimit, Fault::kError,
+                            Fault::kError,     Fault::kHtmlError,  Fault::kDrop,
+                            Fault::kMalformed, Fault::kHang,       Fault::kNone};
   for (Fault fault : expected) {
     const FaultPlan plan = injector.PlanArchive({});
     EXPECT_EQ(plan.fault, fault);
@@ -134,8 +129,7 @@ TEST(FaultInjectorTest, ConcurrentRequestsEachTakeOneCounter) {
 }
 
 TEST(FaultInjectorTest, FailFromIdsFailsEveryMatchingRequest) {
-  FaultInjector injector =
-      MakeInjector(json::parse(R"({"fail_from_ids":["13"],"drop_next":1})"));
+  FaultInjector injector = MakeInjector(json::parse(R"({"fail_from_ids":["13"],"drop_next":1})"));
   EXPECT_EQ(injector.PlanArchive({"13"}).fault, Fault::kDrop);  // counter first
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(injector.PlanArchive({"1", "13"}).fault, Fault::kError);
@@ -145,21 +139,15 @@ TEST(FaultInjectorTest, FailFromIdsFailsEveryMatchingRequest) {
 }
 
 TEST(FaultInjectorTest, RatesOfOneAlwaysFire) {
-  EXPECT_EQ(MakeInjector(json::parse(R"({"error_rate":1})")).PlanOther().fault,
-            Fault::kError);
-  EXPECT_EQ(MakeInjector(json::parse(R"({"drop_rate":1})")).PlanOther().fault,
-            Fault::kDrop);
-  EXPECT_EQ(
-      MakeInjector(json::parse(R"({"malformed_rate":1})")).PlanOther().fault,
-      Fault::kMalformed);
-  EXPECT_EQ(
-      MakeInjector(json::parse(R"({"hang_rate":1})")).PlanArchive({}).fault,
-      Fault::kHang);
+  EXPECT_EQ(MakeInjector(json::parse(R"({"error_rate":1})")).PlanOther().fault, Fault::kError);
+  EXPECT_EQ(MakeInjector(json::parse(R"({"drop_rate":1})")).PlanOther().fault, Fault::kDrop);
+  EXPECT_EQ(MakeInjector(json::parse(R"({"malformed_rate":1})")).PlanOther().fault,
+            Fault::kMalformed);
+  EXPECT_EQ(MakeInjector(json::parse(R"({"hang_rate":1})")).PlanArchive({}).fault, Fault::kHang);
 }
 
 TEST(FaultInjectorTest, RatesSplitRequestsRoughlyInProportion) {
-  FaultInjector injector =
-      MakeInjector(json::parse(R"({"error_rate":0.25,"drop_rate":0.25})"));
+  FaultInjector injector = MakeInjector(json::parse(R"({"error_rate":0.25,"drop_rate":0.25})"));
   int errors = 0;
   int drops = 0;
   constexpr int kDraws = 20000;
@@ -175,10 +163,8 @@ TEST(FaultInjectorTest, RatesSplitRequestsRoughlyInProportion) {
 
 TEST(FaultInjectorTest, ResetRestoresTheInitialSettings) {
   FaultInjector injector = MakeInjector(json::parse(R"({"latency_ms":3})"));
-  ASSERT_TRUE(injector
-                  .Apply(json::parse(
-                      R"({"latency_ms":9,"fail_next":5,"retry_after":"2"})"))
-                  .ok());
+  ASSERT_TRUE(
+      injector.Apply(json::parse(R"({"latency_ms":9,"fail_next":5,"retry_after":"2"})")).ok());
   EXPECT_EQ(injector.Latency(), absl::Milliseconds(9));
   EXPECT_EQ(injector.RetryAfter(), "2");
   injector.Reset();

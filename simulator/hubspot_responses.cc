@@ -21,9 +21,8 @@ std::string NewCorrelationId() {
   const uint64_t high = absl::Uniform<uint64_t>(bit_gen);
   const uint64_t low = absl::Uniform<uint64_t>(bit_gen);
   // Version 4 in the 13th hex digit, variant 10xx in the 17th.
-  return absl::StrFormat(
-      "%08x-%04x-4%03x-%04x-%012x", high >> 32, (high >> 16) & 0xffff,
-      high & 0x0fff, 0x8000 | ((low >> 48) & 0x3fff), low & 0xffffffffffffULL);
+  return absl::StrFormat("%08x-%04x-4%03x-%04x-%012x", high >> 32, (high >> 16) & 0xffff,
+                         high & 0x0fff, 0x8000 | ((low >> 48) & 0x3fff), low & 0xffffffffffffULL);
 }
 
 std::string FormatHubSpotTime(absl::Time time) {
@@ -50,10 +49,8 @@ json MissingScopesErrorBody() {
       {"correlationId", NewCorrelationId()},
       {"category", "MISSING_SCOPES"},
       {"errors",
-       json::array(
-           {{{"message", "One or more of the following scopes are required."},
-             {"context",
-              {{"requiredGranularScopes", json::array({kRequiredScope})}}}}})},
+       json::array({{{"message", "One or more of the following scopes are required."},
+                     {"context", {{"requiredGranularScopes", json::array({kRequiredScope})}}}}})},
       {"links", {{"scopes", "https://developers.hubspot.com/scopes"}}}};
 }
 
@@ -62,9 +59,8 @@ json ValidationErrorBody(const ValidationError& error) {
           {"message", error.message},
           {"correlationId", NewCorrelationId()},
           {"category", "VALIDATION_ERROR"},
-          {"errors", json::array({{{"message", error.detail},
-                                   {"in", error.in},
-                                   {"code", error.code}}})}};
+          {"errors",
+           json::array({{{"message", error.detail}, {"in", error.in}, {"code", error.code}}})}};
 }
 
 json RateLimitErrorBody(RateLimitPolicy policy) {
@@ -80,13 +76,12 @@ json RateLimitErrorBody(RateLimitPolicy policy) {
 }
 
 json InternalErrorBody() {
-  return {{"status", "error"},
-          {"message", "Internal error"},
-          {"correlationId", NewCorrelationId()}};
+  return {
+      {"status", "error"}, {"message", "Internal error"}, {"correlationId", NewCorrelationId()}};
 }
 
-json BatchResponseBody(json results, absl::Time requested_at,
-                       absl::Time started_at, absl::Time completed_at) {
+json BatchResponseBody(json results, absl::Time requested_at, absl::Time started_at,
+                       absl::Time completed_at) {
   return {{"status", "COMPLETE"},
           {"results", std::move(results)},
           {"requestedAt", FormatHubSpotTime(requested_at)},

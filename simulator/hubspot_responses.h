@@ -15,8 +15,7 @@ namespace hubspot_simulator {
 
 inline constexpr char kJsonContentType[] = "application/json;charset=utf-8";
 inline constexpr char kHtmlContentType[] = "text/html;charset=utf-8";
-inline constexpr char kHtmlErrorBody[] =
-    "<html><body>Bad gateway</body></html>";
+inline constexpr char kHtmlErrorBody[] = "<html><body>Bad gateway</body></html>";
 // A BatchResponse cut short, as a client sees it when a proxy truncates it.
 inline constexpr char kMalformedBody[] = R"({"status":"COMPL)";
 
@@ -49,9 +48,8 @@ nlohmann::json InternalErrorBody();
 
 // {"status":"COMPLETE","results":...,"requestedAt":...,"startedAt":...,
 //  "completedAt":...}
-nlohmann::json BatchResponseBody(nlohmann::json results,
-                                 absl::Time requested_at, absl::Time started_at,
-                                 absl::Time completed_at);
+nlohmann::json BatchResponseBody(nlohmann::json results, absl::Time requested_at,
+                                 absl::Time started_at, absl::Time completed_at);
 
 // A record id as HubSpot writes it in results: a JSON number, or a string for
 // ids beyond 64 bits.

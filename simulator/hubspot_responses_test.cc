@@ -24,11 +24,9 @@ TEST(HubSpotResponsesTest, CorrelationIdsAreFreshUuids) {
 }
 
 TEST(HubSpotResponsesTest, TimesAreUtcWithMilliseconds) {
-  const absl::Time time =
-      absl::FromUnixMillis(1'795'896'347'123);  // 2026-11-28T20:05:47.123Z
+  const absl::Time time = absl::FromUnixMillis(1'795'896'347'123);  // 2026-11-28T20:05:47.123Z
   EXPECT_EQ(FormatHubSpotTime(time), "2026-11-28T20:05:47.123Z");
-  EXPECT_EQ(FormatHubSpotTime(absl::FromUnixSeconds(0)),
-            "1970-01-01T00:00:00.000Z");
+  EXPECT_EQ(FormatHubSpotTime(absl::FromUnixSeconds(0)), "1970-01-01T00:00:00.000Z");
 }
 
 TEST(HubSpotResponsesTest, AuthenticationError) {
@@ -49,20 +47,18 @@ TEST(HubSpotResponsesTest, MissingScopesError) {
 }
 
 TEST(HubSpotResponsesTest, ValidationError) {
-  const json body = ValidationErrorBody(
-      ValidationError{"Invalid input JSON on line 1: x", "x", "inputs", "C"});
+  const json body =
+      ValidationErrorBody(ValidationError{"Invalid input JSON on line 1: x", "x", "inputs", "C"});
   EXPECT_EQ(body["category"], "VALIDATION_ERROR");
   EXPECT_EQ(body["message"], "Invalid input JSON on line 1: x");
-  EXPECT_EQ(body["errors"],
-            json::parse(R"([{"message":"x","in":"inputs","code":"C"}])"));
+  EXPECT_EQ(body["errors"], json::parse(R"([{"message":"x","in":"inputs","code":"C"}])"));
 }
 
 TEST(HubSpotResponsesTest, RateLimitErrors) {
   const json rolling = RateLimitErrorBody(RateLimitPolicy::kTenSecondlyRolling);
   EXPECT_EQ(rolling["errorType"], "RATE_LIMIT");
   EXPECT_EQ(rolling["policyName"], "TEN_SECONDLY_ROLLING");
-  EXPECT_EQ(rolling["message"],
-            "You have reached your ten_secondly_rolling limit.");
+  EXPECT_EQ(rolling["message"], "You have reached your ten_secondly_rolling limit.");
   EXPECT_TRUE(IsUuidV4(rolling["requestId"]));
   const json daily = RateLimitErrorBody(RateLimitPolicy::kDaily);
   EXPECT_EQ(daily["policyName"], "DAILY");
@@ -70,9 +66,8 @@ TEST(HubSpotResponsesTest, RateLimitErrors) {
 }
 
 TEST(HubSpotResponsesTest, BatchResponse) {
-  const json body =
-      BatchResponseBody(json::array(), absl::FromUnixMillis(1),
-                        absl::FromUnixMillis(2), absl::FromUnixMillis(3));
+  const json body = BatchResponseBody(json::array(), absl::FromUnixMillis(1),
+                                      absl::FromUnixMillis(2), absl::FromUnixMillis(3));
   EXPECT_EQ(body, json::parse(R"({"status":"COMPLETE","results":[],
       "requestedAt":"1970-01-01T00:00:00.001Z",
       "startedAt":"1970-01-01T00:00:00.002Z",
@@ -81,8 +76,7 @@ TEST(HubSpotResponsesTest, BatchResponse) {
 
 TEST(HubSpotResponsesTest, RecordIdJson) {
   EXPECT_EQ(RecordIdJson("42"), json(42));
-  EXPECT_EQ(RecordIdJson("18446744073709551615"),
-            json(18446744073709551615ULL));
+  EXPECT_EQ(RecordIdJson("18446744073709551615"), json(18446744073709551615ULL));
   EXPECT_EQ(RecordIdJson("18446744073709551616"), json("18446744073709551616"));
 }
 

@@ -45,9 +45,8 @@ struct HubSpotRoutes::Call {
   RateLimiter::Decision limits;
 };
 
-HubSpotRoutes::HubSpotRoutes(const HubSpotRoutesOptions& options,
-                             AssociationStore* store, RateLimiter* limiter,
-                             FaultInjector* faults, SleepGate* gate,
+HubSpotRoutes::HubSpotRoutes(const HubSpotRoutesOptions& options, AssociationStore* store,
+                             RateLimiter* limiter, FaultInjector* faults, SleepGate* gate,
                              SimulatorStats* stats)
     : success_mode_(options.success_mode),
       max_archive_inputs_(options.max_archive_inputs),
@@ -61,21 +60,18 @@ HubSpotRoutes::HubSpotRoutes(const HubSpotRoutesOptions& options,
       stats_(stats) {}
 
 void HubSpotRoutes::Register(httplib::Server* server) {
-  server->Post(
-      absl::StrCat(kBatchPathPrefix, "archive"),
-      [this](const httplib::Request& request, httplib::Response& response) {
-        Archive(request, response);
-      });
-  server->Post(
-      absl::StrCat(kBatchPathPrefix, "associate/default"),
-      [this](const httplib::Request& request, httplib::Response& response) {
-        Associate(request, response);
-      });
-  server->Post(
-      absl::StrCat(kBatchPathPrefix, "read"),
-      [this](const httplib::Request& request, httplib::Response& response) {
-        Read(request, response);
-      });
+  server->Post(absl::StrCat(kBatchPathPrefix, "archive"),
+               [this](const httplib::Request& request, httplib::Response& response) {
+                 Archive(request, response);
+               });
+  server->Post(absl::StrCat(kBatchPathPrefix, "associate/default"),
+               [this](const httplib::Request& request, httplib::Response& response) {
+                 Associate(request, response);
+               });
+  server->Post(absl::StrCat(kBatchPathPrefix, "read"),
+               [this](const httplib::Request& request, httplib::Response& response) {
+                 Read(request, response);
+               });
 }
 
 HubSpotRoutes::Call HubSpotRoutes::Begin(const httplib::Request& request,
@@ -94,8 +90,7 @@ HubSpotRoutes::Call HubSpotRoutes::Begin(const httplib::Request& request,
 }
 
 bool HubSpotRoutes::Admit(Call& call) {
-  const std::string authorization =
-      call.request.get_header_value("Authorization");
+  const std::string authorization = call.request.get_header_value("Authorization");
   const absl::string_view token = BearerToken(authorization);
   if (!tokens_.contains(token)) {
     call.limits = limiter_->Peek(token);
@@ -111,8 +106,7 @@ bool HubSpotRoutes::Admit(Call& call) {
     case RateLimiter::Verdict::kAllowed:
       return true;
     case RateLimiter::Verdict::kWindowExceeded:
-      SendJson(call, 429,
-               RateLimitErrorBody(RateLimitPolicy::kTenSecondlyRolling));
+      SendJson(call, 429, RateLimitErrorBody(RateLimitPolicy::kTenSecondlyRolling));
       return false;
     case RateLimiter::Verdict::kDailyExceeded:
       SendJson(call, 429, RateLimitErrorBody(RateLimitPolicy::kDaily));
@@ -134,8 +128,7 @@ bool HubSpotRoutes::SurviveFault(Call& call, const FaultPlan& plan) {
       return false;
     case Fault::kRateLimit:
       call.limits.window_remaining = 0;
-      SendJson(call, 429,
-               RateLimitErrorBody(RateLimitPolicy::kTenSecondlyRolling));
+      SendJson(call, 429, RateLimitErrorBody(RateLimitPolicy::kTenSecondlyRolling));
       return false;
     case Fault::kDailyLimit:
       call.limits.daily_remaining = 0;
@@ -156,8 +149,7 @@ bool HubSpotRoutes::SurviveFault(Call& call, const FaultPlan& plan) {
   return false;
 }
 
-bool HubSpotRoutes::Validate(Call& call,
-                             const std::optional<ValidationError>& body_error) {
+bool HubSpotRoutes::Validate(Call& call, const std::optional<ValidationError>& body_error) {
   std::optional<ValidationError> error = body_error;
   if (!IsValidObjectType(call.from_type)) {
     error = InvalidPathParameter("fromObjectType", call.from_type);
@@ -179,9 +171,8 @@ void HubSpotRoutes::Send(Call& call, int status, const std::string& body,
   response.status = status;
   const RateLimiter::Options& limits = limiter_->options();
   if (limits.window_limit > 0) {
-    const int64_t advertised = limits.advertised_window_limit > 0
-                                   ? limits.advertised_window_limit
-                                   : limits.window_limit;
+    const int64_t advertised =
+        limits.advertised_window_limit > 0 ? limits.advertised_window_limit : limits.window_limit;
     const int64_t used = limits.window_limit - call.limits.window_remaining;
     response.set_header("X-HubSpot-RateLimit-Max", absl::StrCat(advertised));
     response.set_header("X-HubSpot-RateLimit-Remaining",
@@ -190,8 +181,7 @@ void HubSpotRoutes::Send(Call& call, int status, const std::string& body,
                         absl::StrCat(absl::ToInt64Milliseconds(limits.window)));
   }
   if (limits.daily_limit > 0) {
-    response.set_header("X-HubSpot-RateLimit-Daily",
-                        absl::StrCat(limits.daily_limit));
+    response.set_header("X-HubSpot-RateLimit-Daily", absl::StrCat(limits.daily_limit));
     response.set_header("X-HubSpot-RateLimit-Daily-Remaining",
                         absl::StrCat(call.limits.daily_remaining));
   }
@@ -213,11 +203,9 @@ void HubSpotRoutes::Drop(Call& call) {
       });
 }
 
-void HubSpotRoutes::Archive(const httplib::Request& request,
-                            httplib::Response& response) {
+void HubSpotRoutes::Archive(const httplib::Request& request, httplib::Response& response) {
   Call call = Begin(request, response);
-  const ParsedBatch<ArchiveInput> batch =
-      ParseArchiveBody(request.body, max_archive_inputs_);
+  const ParsedBatch<ArchiveInput> batch = ParseArchiveBody(request.body, max_archive_inputs_);
   stats_->Add(Counter::kArchiveRequests);
   stats_->Add(Counter::kArchiveInputs, batch.received_inputs);
   stats_->ObserveInputs(batch.received_inputs);
@@ -233,26 +221,22 @@ void HubSpotRoutes::Archive(const httplib::Request& request,
   const absl::Time started_at = absl::Now();
   int64_t removed = 0;
   for (const ArchiveInput& input : batch.inputs) {
-    removed += store_->Remove(call.from_type, call.to_type, input.from_id,
-                              input.to_ids);
+    removed += store_->Remove(call.from_type, call.to_type, input.from_id, input.to_ids);
   }
   stats_->Add(Counter::kArchivedPairs, removed);
   if (success_mode_ == SuccessMode::kNoContent) {
     Send(call, 204, "", kJsonContentType);
   } else {
     SendJson(call, 200,
-             BatchResponseBody(json::array(), call.requested_at, started_at,
-                               absl::Now()));
+             BatchResponseBody(json::array(), call.requested_at, started_at, absl::Now()));
   }
 }
 
-void HubSpotRoutes::Associate(const httplib::Request& request,
-                              httplib::Response& response) {
+void HubSpotRoutes::Associate(const httplib::Request& request, httplib::Response& response) {
   Call call = Begin(request, response);
   const ParsedBatch<AssociateInput> batch =
       ParseAssociateBody(request.body, kReadAndAssociateMaxInputs);
-  if (!Admit(call) || !SurviveFault(call, faults_->PlanOther()) ||
-      !Validate(call, batch.error)) {
+  if (!Admit(call) || !SurviveFault(call, faults_->PlanOther()) || !Validate(call, batch.error)) {
     return;
   }
   const absl::Time started_at = absl::Now();
@@ -262,42 +246,34 @@ void HubSpotRoutes::Associate(const httplib::Request& request,
     results.push_back({{"from", {{"id", input.from_id}}},
                        {"to", {{"id", input.to_id}}},
                        {"associationSpec",
-                        {{"associationCategory", "HUBSPOT_DEFINED"},
-                         {"associationTypeId", 1}}}});
+                        {{"associationCategory", "HUBSPOT_DEFINED"}, {"associationTypeId", 1}}}});
   }
   SendJson(call, 200,
-           BatchResponseBody(std::move(results), call.requested_at, started_at,
-                             absl::Now()));
+           BatchResponseBody(std::move(results), call.requested_at, started_at, absl::Now()));
 }
 
-void HubSpotRoutes::Read(const httplib::Request& request,
-                         httplib::Response& response) {
+void HubSpotRoutes::Read(const httplib::Request& request, httplib::Response& response) {
   Call call = Begin(request, response);
-  const ParsedBatch<std::string> batch =
-      ParseReadBody(request.body, kReadAndAssociateMaxInputs);
-  if (!Admit(call) || !SurviveFault(call, faults_->PlanOther()) ||
-      !Validate(call, batch.error)) {
+  const ParsedBatch<std::string> batch = ParseReadBody(request.body, kReadAndAssociateMaxInputs);
+  if (!Admit(call) || !SurviveFault(call, faults_->PlanOther()) || !Validate(call, batch.error)) {
     return;
   }
   const absl::Time started_at = absl::Now();
   json results = json::array();
   for (const std::string& from_id : batch.inputs) {
-    const std::vector<std::string> to_ids =
-        store_->Read(call.from_type, call.to_type, from_id);
+    const std::vector<std::string> to_ids = store_->Read(call.from_type, call.to_type, from_id);
     if (to_ids.empty()) continue;
     json to = json::array();
     for (const std::string& to_id : to_ids) {
       to.push_back(
           {{"toObjectId", RecordIdJson(to_id)},
-           {"associationTypes", json::array({{{"category", "HUBSPOT_DEFINED"},
-                                              {"typeId", 1},
-                                              {"label", nullptr}}})}});
+           {"associationTypes",
+            json::array({{{"category", "HUBSPOT_DEFINED"}, {"typeId", 1}, {"label", nullptr}}})}});
     }
     results.push_back({{"from", {{"id", from_id}}}, {"to", std::move(to)}});
   }
   SendJson(call, 200,
-           BatchResponseBody(std::move(results), call.requested_at, started_at,
-                             absl::Now()));
+           BatchResponseBody(std::move(results), call.requested_at, started_at, absl::Now()));
 }
 
 }  // namespace hubspot_simulator

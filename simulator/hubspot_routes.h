@@ -41,9 +41,8 @@ struct HubSpotRoutesOptions {
 class HubSpotRoutes {
  public:
   // The collaborators must outlive this object.
-  HubSpotRoutes(const HubSpotRoutesOptions& options, AssociationStore* store,
-                RateLimiter* limiter, FaultInjector* faults, SleepGate* gate,
-                SimulatorStats* stats);
+  HubSpotRoutes(const HubSpotRoutesOptions& options, AssociationStore* store, RateLimiter* limiter,
+                FaultInjector* faults, SleepGate* gate, SimulatorStats* stats);
 
   HubSpotRoutes(const HubSpotRoutes&) = delete;
   HubSpotRoutes& operator=(const HubSpotRoutes&) = delete;
@@ -68,8 +67,7 @@ class HubSpotRoutes {
   void SendJson(Call& call, int status, const nlohmann::json& body);
   // Sends `body` (none if empty) with the rate-limit headers, a Retry-After
   // on 429 and 503 when one is configured, and counts the answer.
-  void Send(Call& call, int status, const std::string& body,
-            const char* content_type);
+  void Send(Call& call, int status, const std::string& body, const char* content_type);
   // Starts an answer and aborts the connection before its body.
   void Drop(Call& call);
 

@@ -25,10 +25,8 @@
 #include "server/common/files.h"
 #include "simulator/simulator_server.h"
 
-ABSL_FLAG(std::string, listen, "127.0.0.1:0",
-          "host:port to listen on; port 0 picks a free port.");
-ABSL_FLAG(std::string, port_file, "",
-          "Once listening, write the port number here (atomically).");
+ABSL_FLAG(std::string, listen, "127.0.0.1:0", "host:port to listen on; port 0 picks a free port.");
+ABSL_FLAG(std::string, port_file, "", "Once listening, write the port number here (atomically).");
 ABSL_FLAG(std::vector<std::string>, tokens, {"sim-token"},
           "Comma-separated bearer tokens that have every scope.");
 ABSL_FLAG(std::vector<std::string>, tokens_without_scopes, {},
@@ -44,18 +42,14 @@ ABSL_FLAG(int64_t, rate_limit_per_10s, 190,
 ABSL_FLAG(int64_t, advertised_rate_limit_per_10s, 0,
           "What X-HubSpot-RateLimit-Max (and -Remaining) report, when it should differ "
           "from the limit enforced (0: the enforced one)");
-ABSL_FLAG(int64_t, rate_limit_interval_ms, 10000,
-          "Length of the rolling rate-limit window.");
+ABSL_FLAG(int64_t, rate_limit_interval_ms, 10000, "Length of the rolling rate-limit window.");
 ABSL_FLAG(int64_t, daily_limit, 0,
           "Requests per token over the process lifetime (HubSpot's daily "
           "limit); 0 = unlimited.");
-ABSL_FLAG(int64_t, latency_ms, 0,
-          "Latency added to every HubSpot-route request.");
-ABSL_FLAG(double, error_rate, 0,
-          "Fraction of HubSpot-route requests answered --error_status.");
+ABSL_FLAG(int64_t, latency_ms, 0, "Latency added to every HubSpot-route request.");
+ABSL_FLAG(double, error_rate, 0, "Fraction of HubSpot-route requests answered --error_status.");
 ABSL_FLAG(int, error_status, 503, "Status of injected errors (400..599).");
-ABSL_FLAG(double, drop_rate, 0,
-          "Fraction of HubSpot-route requests whose connection is dropped.");
+ABSL_FLAG(double, drop_rate, 0, "Fraction of HubSpot-route requests whose connection is dropped.");
 ABSL_FLAG(double, malformed_rate, 0,
           "Fraction of HubSpot-route requests answered with truncated JSON.");
 ABSL_FLAG(double, hang_rate, 0,
@@ -77,10 +71,9 @@ absl::StatusOr<ListenAddress> ParseListenAddress(absl::string_view text) {
   const size_t colon = text.rfind(':');
   ListenAddress address;
   if (colon == absl::string_view::npos ||
-      !absl::SimpleAtoi(text.substr(colon + 1), &address.port) ||
-      address.port < 0 || address.port > 65535) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--listen must be host:port, got '", text, "'"));
+      !absl::SimpleAtoi(text.substr(colon + 1), &address.port) || address.port < 0 ||
+      address.port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat("--listen must be host:port, got '", text, "'"));
   }
   absl::string_view host = text.substr(0, colon);
   if (absl::ConsumePrefix(&host, "[")) absl::ConsumeSuffix(&host, "]");
@@ -96,8 +89,7 @@ std::vector<std::string> NonEmpty(std::vector<std::string> values) {
 absl::StatusOr<SimulatorOptions> OptionsFromFlags() {
   SimulatorOptions options;
   options.routes.tokens = NonEmpty(absl::GetFlag(FLAGS_tokens));
-  options.routes.tokens_without_scopes =
-      NonEmpty(absl::GetFlag(FLAGS_tokens_without_scopes));
+  options.routes.tokens_without_scopes = NonEmpty(absl::GetFlag(FLAGS_tokens_without_scopes));
 
   const std::string success_mode = absl::GetFlag(FLAGS_success_mode);
   if (success_mode == "204") {
@@ -121,8 +113,7 @@ absl::StatusOr<SimulatorOptions> OptionsFromFlags() {
         "--rate_limit_per_10s and --daily_limit must not be negative");
   }
   if (interval_ms < 1) {
-    return absl::InvalidArgumentError(
-        "--rate_limit_interval_ms must be at least 1");
+    return absl::InvalidArgumentError("--rate_limit_interval_ms must be at least 1");
   }
   if (threads < 1) {
     return absl::InvalidArgumentError("--threads must be at least 1");
@@ -145,18 +136,15 @@ absl::StatusOr<SimulatorOptions> OptionsFromFlags() {
       {"hang_rate", absl::GetFlag(FLAGS_hang_rate)},
       {"hang_ms", absl::GetFlag(FLAGS_hang_ms)},
   };
-  if (absl::Status status = ApplyFaultPatch(fault_flags, &options.faults);
-      !status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("bad fault flag: ", status.message()));
+  if (absl::Status status = ApplyFaultPatch(fault_flags, &options.faults); !status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("bad fault flag: ", status.message()));
   }
   return options;
 }
 
 int Run() {
   absl::StatusOr<SimulatorOptions> options = OptionsFromFlags();
-  absl::StatusOr<ListenAddress> address =
-      ParseListenAddress(absl::GetFlag(FLAGS_listen));
+  absl::StatusOr<ListenAddress> address = ParseListenAddress(absl::GetFlag(FLAGS_listen));
   for (const absl::Status& status : {options.status(), address.status()}) {
     if (!status.ok()) {
       absl::FPrintF(stderr, "hubspot_simulator: %s\n", status.message());
@@ -185,8 +173,7 @@ int Run() {
       return 1;
     }
   }
-  absl::FPrintF(stderr, "hubspot_simulator listening on %s:%d\n", address->host,
-                *port);
+  absl::FPrintF(stderr, "hubspot_simulator listening on %s:%d\n", address->host, *port);
 
   std::thread signal_watcher([&stop_signals, &server] {
     int signal_number = 0;

@@ -10,20 +10,17 @@ RateLimiter::RateLimiter(Options options, Clock clock)
 
 int64_t RateLimiter::InWindow(const TokenState& state, absl::Time now) const {
   // A request at time t counts while now - t < window.
-  const auto first_live = std::upper_bound(
-      state.admitted.begin(), state.admitted.end(), now - options_.window);
+  const auto first_live =
+      std::upper_bound(state.admitted.begin(), state.admitted.end(), now - options_.window);
   return state.admitted.end() - first_live;
 }
 
-RateLimiter::Decision RateLimiter::Describe(Verdict verdict,
-                                            int64_t window_used,
+RateLimiter::Decision RateLimiter::Describe(Verdict verdict, int64_t window_used,
                                             int64_t daily_used) const {
   Decision decision;
   decision.verdict = verdict;
-  decision.window_remaining =
-      std::max<int64_t>(0, options_.window_limit - window_used);
-  decision.daily_remaining =
-      std::max<int64_t>(0, options_.daily_limit - daily_used);
+  decision.window_remaining = std::max<int64_t>(0, options_.window_limit - window_used);
+  decision.daily_remaining = std::max<int64_t>(0, options_.daily_limit - daily_used);
   return decision;
 }
 
@@ -50,8 +47,7 @@ RateLimiter::Decision RateLimiter::Peek(absl::string_view token) const {
   absl::MutexLock lock(&mu_);
   auto it = tokens_.find(token);
   if (it == tokens_.end()) return Describe(Verdict::kAllowed, 0, 0);
-  return Describe(Verdict::kAllowed, InWindow(it->second, now),
-                  it->second.daily_used);
+  return Describe(Verdict::kAllowed, InWindow(it->second, now), it->second.daily_used);
 }
 
 void RateLimiter::Reset() {

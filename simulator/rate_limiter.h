@@ -64,8 +64,7 @@ class RateLimiter {
 
   // Requests of `state` that are inside the window ending at `now`.
   int64_t InWindow(const TokenState& state, absl::Time now) const;
-  Decision Describe(Verdict verdict, int64_t window_used,
-                    int64_t daily_used) const;
+  Decision Describe(Verdict verdict, int64_t window_used, int64_t daily_used) const;
 
   const Options options_;
   const Clock clock_;

@@ -27,8 +27,7 @@ SimulatorServer::SimulatorServer(const SimulatorOptions& options)
     : threads_(options.threads),
       limiter_(options.rate_limits),
       faults_(options.faults),
-      hubspot_routes_(options.routes, &store_, &limiter_, &faults_, &gate_,
-                      &stats_),
+      hubspot_routes_(options.routes, &store_, &limiter_, &faults_, &gate_, &stats_),
       admin_routes_(&store_, &limiter_, &faults_, &gate_, &stats_) {
   hubspot_routes_.Register(&server_);
   admin_routes_.Register(&server_);
@@ -47,11 +46,10 @@ SimulatorServer::SimulatorServer(const SimulatorOptions& options)
 }
 
 absl::StatusOr<int> SimulatorServer::Bind(const std::string& host, int port) {
-  const int bound = port == 0 ? server_.bind_to_any_port(host)
-                              : (server_.bind_to_port(host, port) ? port : -1);
+  const int bound =
+      port == 0 ? server_.bind_to_any_port(host) : (server_.bind_to_port(host, port) ? port : -1);
   if (bound < 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", host, ":", port));
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", host, ":", port));
   }
   // Linux lets a listening socket raise its backlog by calling listen() again.
   listen(listen_socket_, kListenBacklog);

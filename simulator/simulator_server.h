@@ -25,7 +25,7 @@ struct SimulatorOptions {
   HubSpotRoutesOptions routes;
   RateLimiter::Options rate_limits;
   FaultSettings faults;  // Must be valid (see ApplyFaultPatch).
-  int threads = 64;  // Handler threads; each serves one connection at a time.
+  int threads = 64;      // Handler threads; each serves one connection at a time.
 };
 
 // Typical use:

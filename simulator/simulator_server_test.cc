@@ -17,10 +17,8 @@ namespace {
 using json = nlohmann::json;
 using ::testing::HasSubstr;
 
-constexpr char kArchivePath[] =
-    "/crm/associations/2026-03/contacts/companies/batch/archive";
-constexpr char kReadPath[] =
-    "/crm/associations/2026-03/contacts/companies/batch/read";
+constexpr char kArchivePath[] = "/crm/associations/2026-03/contacts/companies/batch/archive";
+constexpr char kReadPath[] = "/crm/associations/2026-03/contacts/companies/batch/read";
 constexpr char kToken[] = "sim-token";
 
 class SimulatorServerTest : public ::testing::Test {
@@ -61,21 +59,18 @@ class SimulatorServerTest : public ::testing::Test {
   }
 
   void AdminPost(const std::string& path, const json& body) {
-    httplib::Result result =
-        client().Post(path.c_str(), body.dump(), "application/json");
+    httplib::Result result = client().Post(path.c_str(), body.dump(), "application/json");
     ASSERT_TRUE(result) << path;
     ASSERT_EQ(result->status, 200) << result->body;
   }
 
   void Seed(const json& pairs) {
-    AdminPost("/_admin/associations", {{"from_type", "contacts"},
-                                       {"to_type", "companies"},
-                                       {"pairs", pairs}});
+    AdminPost("/_admin/associations",
+              {{"from_type", "contacts"}, {"to_type", "companies"}, {"pairs", pairs}});
   }
 
   json Associations() {
-    return AdminGet("/_admin/associations?from_type=contacts&to_type=companies")
-        ["associations"];
+    return AdminGet("/_admin/associations?from_type=contacts&to_type=companies")["associations"];
   }
 
   httplib::Client& client() {
@@ -102,18 +97,14 @@ TEST_F(SimulatorServerTest, ArchiveRemovesSeededAssociations) {
   EXPECT_EQ(archived->body, "");
   EXPECT_EQ(archived->get_header_value("X-HubSpot-RateLimit-Max"), "190");
   EXPECT_EQ(archived->get_header_value("X-HubSpot-RateLimit-Remaining"), "189");
-  EXPECT_EQ(
-      archived->get_header_value("X-HubSpot-RateLimit-Interval-Milliseconds"),
-      "10000");
+  EXPECT_EQ(archived->get_header_value("X-HubSpot-RateLimit-Interval-Milliseconds"), "10000");
   EXPECT_FALSE(archived->has_header("X-HubSpot-RateLimit-Daily"));
 
   EXPECT_EQ(Associations(), json::parse(R"([{"from":"101","to":"202"}])"));
-  httplib::Result read =
-      Post(kReadPath, R"({"inputs":[{"id":"101"},{"id":"102"}]})");
+  httplib::Result read = Post(kReadPath, R"({"inputs":[{"id":"101"},{"id":"102"}]})");
   ASSERT_TRUE(read);
   EXPECT_EQ(read->status, 200);
-  EXPECT_EQ(read->get_header_value("Content-Type"),
-            "application/json;charset=utf-8");
+  EXPECT_EQ(read->get_header_value("Content-Type"), "application/json;charset=utf-8");
   const json body = json::parse(read->body);
   EXPECT_EQ(body["status"], "COMPLETE");
   EXPECT_EQ(body["results"], json::parse(R"([{"from":{"id":"101"},"to":[
@@ -121,9 +112,7 @@ TEST_F(SimulatorServerTest, ArchiveRemovesSeededAssociations) {
           {"category":"HUBSPOT_DEFINED","typeId":1,"label":null}]}]}])"));
 
   // Archiving again is harmless.
-  EXPECT_EQ(Post(kArchivePath,
-                 R"({"inputs":[{"from":{"id":"101"},"to":[{"id":"201"}]}]})")
-                ->status,
+  EXPECT_EQ(Post(kArchivePath, R"({"inputs":[{"from":{"id":"101"},"to":[{"id":"201"}]}]})")->status,
             204);
 
   const json stats = AdminGet("/_admin/stats");
@@ -140,9 +129,8 @@ TEST_F(SimulatorServerTest, SuccessMode200AnswersABatchResponse) {
   SimulatorOptions options;
   options.routes.success_mode = SuccessMode::kBatchResponse;
   Start(options);
-  httplib::Result archived =
-      Post("/crm/v4/associations/0-1/0-2/batch/archive",
-           R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})");
+  httplib::Result archived = Post("/crm/v4/associations/0-1/0-2/batch/archive",
+                                  R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})");
   ASSERT_TRUE(archived);
   EXPECT_EQ(archived->status, 200);
   const json body = json::parse(archived->body);
@@ -150,16 +138,14 @@ TEST_F(SimulatorServerTest, SuccessMode200AnswersABatchResponse) {
   EXPECT_EQ(body["results"], json::array());
   const std::regex time_format(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
   for (const char* field : {"requestedAt", "startedAt", "completedAt"}) {
-    EXPECT_TRUE(std::regex_match(body[field].get<std::string>(), time_format))
-        << body[field];
+    EXPECT_TRUE(std::regex_match(body[field].get<std::string>(), time_format)) << body[field];
   }
 }
 
 TEST_F(SimulatorServerTest, AssociateDefaultAddsAndLegacyPathsShareTheStore) {
   Start(SimulatorOptions());
-  httplib::Result created =
-      Post("/crm/v4/associations/0-1/0-2/batch/associate/default",
-           R"({"inputs":[{"from":{"id":"5"},"to":{"id":"6"}},
+  httplib::Result created = Post("/crm/v4/associations/0-1/0-2/batch/associate/default",
+                                 R"({"inputs":[{"from":{"id":"5"},"to":{"id":"6"}},
                          {"from":{"id":"5"},"to":{"id":"7"}}]})");
   ASSERT_TRUE(created);
   EXPECT_EQ(created->status, 200);
@@ -177,8 +163,7 @@ TEST_F(SimulatorServerTest, RejectsMissingUnknownAndScopelessTokens) {
   SimulatorOptions options;
   options.routes.tokens_without_scopes = {"read-only"};
   Start(options);
-  const std::string body =
-      R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})";
+  const std::string body = R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})";
 
   for (const char* token : {"", "wrong-token"}) {
     httplib::Result result = Post(kArchivePath, body, token);
@@ -218,8 +203,7 @@ TEST_F(SimulatorServerTest, AdvertisedLimitCanExceedTheEnforcedOne) {
     ASSERT_TRUE(result);
     EXPECT_EQ(result->status, 200);
     EXPECT_EQ(result->get_header_value("X-HubSpot-RateLimit-Max"), "5");
-    EXPECT_EQ(result->get_header_value("X-HubSpot-RateLimit-Remaining"),
-              remaining);
+    EXPECT_EQ(result->get_header_value("X-HubSpot-RateLimit-Remaining"), remaining);
   }
   httplib::Result limited = Post(kReadPath, body);
   ASSERT_TRUE(limited);
@@ -238,8 +222,7 @@ TEST_F(SimulatorServerTest, RollingLimitAnswers429WithHeaders) {
     httplib::Result result = Post(kReadPath, body);
     ASSERT_TRUE(result);
     EXPECT_EQ(result->status, 200);
-    EXPECT_EQ(result->get_header_value("X-HubSpot-RateLimit-Remaining"),
-              remaining);
+    EXPECT_EQ(result->get_header_value("X-HubSpot-RateLimit-Remaining"), remaining);
   }
   AdminPost("/_admin/faults", {{"retry_after", "7"}});
   httplib::Result limited = Post(kReadPath, body);
@@ -248,8 +231,7 @@ TEST_F(SimulatorServerTest, RollingLimitAnswers429WithHeaders) {
   EXPECT_EQ(limited->get_header_value("X-HubSpot-RateLimit-Max"), "3");
   EXPECT_EQ(limited->get_header_value("X-HubSpot-RateLimit-Remaining"), "0");
   EXPECT_EQ(limited->get_header_value("X-HubSpot-RateLimit-Daily"), "100");
-  EXPECT_EQ(limited->get_header_value("X-HubSpot-RateLimit-Daily-Remaining"),
-            "97");
+  EXPECT_EQ(limited->get_header_value("X-HubSpot-RateLimit-Daily-Remaining"), "97");
   EXPECT_EQ(limited->get_header_value("Retry-After"), "7");
   const json error = json::parse(limited->body);
   EXPECT_EQ(error["errorType"], "RATE_LIMIT");
@@ -273,8 +255,7 @@ TEST_F(SimulatorServerTest, DailyLimitAnswers429Daily) {
   ASSERT_TRUE(limited);
   EXPECT_EQ(limited->status, 429);
   EXPECT_EQ(json::parse(limited->body)["policyName"], "DAILY");
-  EXPECT_EQ(limited->get_header_value("X-HubSpot-RateLimit-Daily-Remaining"),
-            "0");
+  EXPECT_EQ(limited->get_header_value("X-HubSpot-RateLimit-Daily-Remaining"), "0");
 }
 
 TEST_F(SimulatorServerTest, FailNextFailsOnceThenArchives) {
@@ -282,8 +263,7 @@ TEST_F(SimulatorServerTest, FailNextFailsOnceThenArchives) {
   Seed(json::parse(R"([{"from":"1","to":"2"}])"));
   AdminPost("/_admin/faults", {{"fail_next", 1}, {"retry_after", "2"}});
   EXPECT_EQ(AdminGet("/_admin/faults")["fail_next"], 1);
-  const std::string body =
-      R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})";
+  const std::string body = R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})";
 
   httplib::Result failed = Post(kArchivePath, body);
   ASSERT_TRUE(failed);
@@ -300,16 +280,14 @@ TEST_F(SimulatorServerTest, FailNextFailsOnceThenArchives) {
 TEST_F(SimulatorServerTest, UnauthenticatedRequestsDoNotConsumeFaults) {
   Start(SimulatorOptions());
   AdminPost("/_admin/faults", {{"fail_next", 1}});
-  const std::string body =
-      R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})";
+  const std::string body = R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})";
   EXPECT_EQ(Post(kArchivePath, body, "nope")->status, 401);
   EXPECT_EQ(Post(kArchivePath, body)->status, 503);
 }
 
 TEST_F(SimulatorServerTest, BrokenAnswers) {
   Start(SimulatorOptions());
-  const std::string body =
-      R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})";
+  const std::string body = R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})";
   AdminPost("/_admin/faults", {{"html_error_next", 1},
                                {"malformed_next", 1},
                                {"drop_next", 1},
@@ -324,8 +302,7 @@ TEST_F(SimulatorServerTest, BrokenAnswers) {
   httplib::Result daily = Post(kArchivePath, body);
   ASSERT_TRUE(daily);
   EXPECT_EQ(daily->status, 429);
-  EXPECT_EQ(json::parse(daily->body)["message"],
-            "You have reached your daily limit.");
+  EXPECT_EQ(json::parse(daily->body)["message"], "You have reached your daily limit.");
 
   httplib::Result html = Post(kArchivePath, body);
   ASSERT_TRUE(html);
@@ -358,8 +335,7 @@ TEST_F(SimulatorServerTest, ResetReleasesAHangingRequest) {
     httplib::Headers headers = {{"Authorization", "Bearer sim-token"}};
     std::unique_ptr<httplib::Client> client = NewClient();
     httplib::Result result =
-        client->Post(kArchivePath, headers,
-                     R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})",
+        client->Post(kArchivePath, headers, R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})",
                      "application/json");
     status = result ? result->status : -1;
   });
@@ -401,15 +377,13 @@ TEST_F(SimulatorServerTest, ValidationErrors) {
   };
   const Case cases[] = {
       {kArchivePath, "{not json", "body"},
-      {kArchivePath, R"({"inputs":[{"from":{"id":"1x"},"to":[{"id":"2"}]}]})",
-       "inputs[0].from.id"},
+      {kArchivePath, R"({"inputs":[{"from":{"id":"1x"},"to":[{"id":"2"}]}]})", "inputs[0].from.id"},
       {kArchivePath,
        R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]},
                      {"from":{"id":"3"},"to":[{"id":"4"}]}]})",
        "inputs"},
       {"/crm/associations/2026-03/con%20tacts/companies/batch/archive",
-       R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})",
-       "fromObjectType"},
+       R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})", "fromObjectType"},
   };
   for (const Case& c : cases) {
     httplib::Result result = Post(c.path, c.body);
@@ -439,8 +413,7 @@ TEST_F(SimulatorServerTest, AdminRejectsBadInput) {
     EXPECT_EQ(result->status, 400) << body;
     EXPECT_TRUE(json::parse(result->body).contains("error")) << body;
   }
-  EXPECT_EQ(client().Get("/_admin/associations?from_type=contacts")->status,
-            400);
+  EXPECT_EQ(client().Get("/_admin/associations?from_type=contacts")->status, 400);
 }
 
 TEST_F(SimulatorServerTest, ResetClearsStoreCountersAndFaults) {

@@ -17,8 +17,7 @@ constexpr const char* kCounterNames[] = {
 }  // namespace
 
 void SimulatorStats::Add(Counter counter, int64_t amount) {
-  counters_[static_cast<int>(counter)].fetch_add(amount,
-                                                 std::memory_order_relaxed);
+  counters_[static_cast<int>(counter)].fetch_add(amount, std::memory_order_relaxed);
 }
 
 void SimulatorStats::CountResponse(int status) {
@@ -28,15 +27,14 @@ void SimulatorStats::CountResponse(int status) {
 
 void SimulatorStats::ObserveInputs(int64_t inputs) {
   int64_t seen = max_inputs_seen_.load(std::memory_order_relaxed);
-  while (inputs > seen && !max_inputs_seen_.compare_exchange_weak(
-                              seen, inputs, std::memory_order_relaxed)) {
+  while (inputs > seen &&
+         !max_inputs_seen_.compare_exchange_weak(seen, inputs, std::memory_order_relaxed)) {
   }
 }
 
 nlohmann::json SimulatorStats::ToJson() const {
   static_assert(std::size(kCounterNames) == kCounterCount &&
-                    static_cast<int>(Counter::kAuthorizationHeadersSeen) + 1 ==
-                        kCounterCount,
+                    static_cast<int>(Counter::kAuthorizationHeadersSeen) + 1 == kCounterCount,
                 "kCounterNames must name every Counter, in order");
   nlohmann::json out = nlohmann::json::object();
   for (int i = 0; i < kCounterCount; ++i) {
@@ -45,8 +43,7 @@ nlohmann::json SimulatorStats::ToJson() const {
   out["max_inputs_seen"] = max_inputs_seen_.load(std::memory_order_relaxed);
   nlohmann::json by_status = nlohmann::json::object();
   for (int status = 0; status < kStatusLimit; ++status) {
-    const int64_t count =
-        responses_by_status_[status].load(std::memory_order_relaxed);
+    const int64_t count = responses_by_status_[status].load(std::memory_order_relaxed);
     if (count > 0) by_status[std::to_string(status)] = count;
   }
   out["responses_by_status"] = std::move(by_status);

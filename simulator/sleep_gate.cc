@@ -18,8 +18,7 @@ bool SleepGate::SleepFor(absl::Duration duration) {
   if (closed_) return false;
   const ReleaseWatch watch{&generation_, generation_};
   // AwaitWithTimeout releases mu_ while waiting.
-  return !mu_.AwaitWithTimeout(absl::Condition(&watch, &ReleaseWatch::Released),
-                               duration);
+  return !mu_.AwaitWithTimeout(absl::Condition(&watch, &ReleaseWatch::Released), duration);
 }
 
 void SleepGate::ReleaseAll() {

@@ -71,8 +71,7 @@ std::set<std::string> Lines(const std::string& text) {
 std::unique_ptr<Stack> StartStack() {
   StackOptions options;
   options.simulator_flags = {"--rate_limit_per_10s=0"};
-  options.gateway_flags = {"--rate_limit_per_10s=0", "--max_attempts=2",
-                           "--initial_backoff=10ms"};
+  options.gateway_flags = {"--rate_limit_per_10s=0", "--max_attempts=2", "--initial_backoff=10ms"};
   auto stack = Stack::Start(options);
   EXPECT_TRUE(stack.ok()) << stack.status();
   return stack.ok() ? *std::move(stack) : nullptr;
@@ -101,7 +100,9 @@ TEST(BulkIntegrationTest, FailedPairsAreWrittenBackAndCanBeFedIn) {
   const auto pairs = Pairs();
   ASSERT_TRUE(stack->Seed("contacts", "companies", pairs).ok());
   // Two requests (of 100 pairs each) fail for good.
-  ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"fail_from_ids", nlohmann::json::array({"1000250", "1077777"})}})
+  ASSERT_TRUE(stack
+                  ->AdminPost("/_admin/faults",
+                              {{"fail_from_ids", nlohmann::json::array({"1000250", "1077777"})}})
                   .ok());
   const std::string failed = TempPath("failed") + ".csv";
   ClientRun run = RunBulkClient(*stack, WriteCsv(pairs), failed);
@@ -122,8 +123,8 @@ TEST(BulkIntegrationTest, FailedPairsAreWrittenBackAndCanBeFedIn) {
   EXPECT_EQ(held, failed_lines);
 
   // Once HubSpot recovers, feeding the failed file back finishes the job.
-  ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"fail_from_ids", nlohmann::json::array()}})
-                  .ok());
+  ASSERT_TRUE(
+      stack->AdminPost("/_admin/faults", {{"fail_from_ids", nlohmann::json::array()}}).ok());
   const std::string still_failed = TempPath("still-failed") + ".csv";
   run = RunBulkClient(*stack, failed, still_failed);
   EXPECT_EQ(run.exit_status, 0) << run.output;
@@ -136,13 +137,13 @@ TEST(BulkIntegrationTest, DrawsAProgressBarOnATerminal) {
   ASSERT_NE(stack, nullptr);
   std::vector<std::pair<std::string, std::string>> pairs = Pairs();
   pairs.resize(5000);
-  const std::string command = absl::StrCat(
-      "client/sample_client --target=127.0.0.1:", stack->gateway_port(),
-      " --bulk_file=", WriteCsv(pairs), " --deadline=300s");
+  const std::string command =
+      absl::StrCat("client/sample_client --target=127.0.0.1:", stack->gateway_port(),
+                   " --bulk_file=", WriteCsv(pairs), " --deadline=300s");
   // script(1) gives the client a pseudo-terminal.
   const std::string output_path = TempPath("tty-output");
-  auto run = Subprocess::Start({"/usr/bin/script", "-qec", command, "/dev/null"},
-                               {"TERM=dumb"}, output_path);
+  auto run = Subprocess::Start({"/usr/bin/script", "-qec", command, "/dev/null"}, {"TERM=dumb"},
+                               output_path);
   ASSERT_TRUE(run.ok()) << run.status();
   EXPECT_EQ(run->WaitForExit(absl::Seconds(120)).value_or(-1), 0);
   const std::string output = run->Output();

@@ -64,13 +64,12 @@ class CallersIntegrationTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(CallersIntegrationTest, ArchivesAndTheSimulatorLosesTheAssociations) {
-  ASSERT_TRUE(stack_->Seed("contacts", "companies", {{"11", "21"}, {"11", "22"}, {"12", "23"}})
-                  .ok());
+  ASSERT_TRUE(
+      stack_->Seed("contacts", "companies", {{"11", "21"}, {"11", "22"}, {"12", "23"}}).ok());
   const CallerRun run = Archive({"11:21,22"});
   EXPECT_EQ(run.exit_status, 0);
   EXPECT_EQ(run.output["status"], "COMPLETE");
-  EXPECT_EQ(*stack_->Associations("contacts", "companies"),
-            std::vector<std::string>{"12>23"});
+  EXPECT_EQ(*stack_->Associations("contacts", "companies"), std::vector<std::string>{"12>23"});
 }
 
 TEST_P(CallersIntegrationTest, ReadsTheUpstreamErrorOfAFailedCall) {
@@ -89,8 +88,7 @@ TEST_P(CallersIntegrationTest, ReadsTheUpstreamErrorOfAFailedCall) {
   EXPECT_EQ(upstream["attempts"], 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(Languages, CallersIntegrationTest,
-                         ::testing::Values("python", "node"),
+INSTANTIATE_TEST_SUITE_P(Languages, CallersIntegrationTest, ::testing::Values("python", "node"),
                          [](const auto& info) { return info.param; });
 
 }  // namespace

@@ -20,14 +20,14 @@ namespace hubspot_gateway {
 namespace {
 
 namespace v1 = ::hubspot::crm::associations::v1;
-using ::hubspot_gateway::testing::kSimulatorToken;
 using ::hubspot_gateway::testing::Archive;
 using ::hubspot_gateway::testing::ArchiveOutcome;
+using ::hubspot_gateway::testing::kSimulatorToken;
 using ::hubspot_gateway::testing::ScrapeMetrics;
 using ::hubspot_gateway::testing::Stack;
 using ::hubspot_gateway::testing::StackOptions;
-using ::hubspot_gateway::testing::Stat;
 using ::hubspot_gateway::testing::StartStack;
+using ::hubspot_gateway::testing::Stat;
 using ::hubspot_gateway::testing::WaitUntil;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -55,8 +55,9 @@ void ExpectTokenNeverPrinted(Stack& stack) {
 TEST(GatewayIntegrationTest, ArchivesAndTheSimulatorReallyLosesTheAssociations) {
   auto stack = StartStack();
   ASSERT_NE(stack, nullptr);
-  ASSERT_TRUE(stack->Seed("contacts", "companies",
-                          {{"101", "201"}, {"101", "202"}, {"102", "203"}, {"103", "204"}})
+  ASSERT_TRUE(stack
+                  ->Seed("contacts", "companies",
+                         {{"101", "201"}, {"101", "202"}, {"102", "203"}, {"103", "204"}})
                   .ok());
   const ArchiveOutcome call = Archive(*stack, Request({{"101", {"201", "202"}}, {"102", {"203"}}}));
   ASSERT_TRUE(call.status.ok()) << call.status.error_message();
@@ -167,8 +168,8 @@ TEST(GatewayIntegrationTest, EachUpstreamFailureClassMapsToItsCode) {
        }) {
     ASSERT_TRUE(stack->AdminPost("/_admin/faults", c.fault).ok()) << c.fault.dump();
     const ArchiveOutcome call = Archive(*stack, Request({{"1", {"2"}}}));
-    EXPECT_EQ(call.status.error_code(), c.code) << c.fault.dump() << " "
-                                                << call.status.error_message();
+    EXPECT_EQ(call.status.error_code(), c.code)
+        << c.fault.dump() << " " << call.status.error_message();
     ASSERT_TRUE(call.upstream().has_value()) << c.fault.dump();
     EXPECT_EQ(call.upstream()->http_status(), c.http_status) << c.fault.dump();
     ASSERT_TRUE(stack->AdminPost("/_admin/reset", nlohmann::json::object()).ok());
@@ -180,8 +181,10 @@ TEST(GatewayIntegrationTest, EachUpstreamFailureClassMapsToItsCode) {
   EXPECT_EQ(blocked.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(stack->AdminGet("/_admin/stats")->at("requests").get<int>(), requests_before);
   EXPECT_TRUE(WaitUntil(
-      [&] { return Archive(*stack, Request({{"1", {"2"}}})).status.ok(); }, absl::Seconds(20),
-      absl::Milliseconds(200)));
+      [&] {
+        return Archive(*stack, Request({{"1", {"2"}}})).status.ok();
+      },
+      absl::Seconds(20), absl::Milliseconds(200)));
   ExpectTokenNeverPrinted(*stack);
 }
 
@@ -191,8 +194,9 @@ TEST(GatewayIntegrationTest, TransientFailuresAreRetriedToSuccess) {
   auto stack = StartStack(options);
   ASSERT_NE(stack, nullptr);
   ASSERT_TRUE(stack->Seed("contacts", "companies", {{"1", "2"}}).ok());
-  ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"fail_next", 1}, {"drop_next", 1},
-                                                  {"rate_limit_next", 1}})
+  ASSERT_TRUE(stack
+                  ->AdminPost("/_admin/faults",
+                              {{"fail_next", 1}, {"drop_next", 1}, {"rate_limit_next", 1}})
                   .ok());
   const ArchiveOutcome call = Archive(*stack, Request({{"1", {"2"}}}));
   ASSERT_TRUE(call.status.ok()) << call.status.error_message();
@@ -264,8 +268,8 @@ TEST(GatewayIntegrationTest, PassthroughForwardsTheCallersToken) {
   EXPECT_EQ(Archive(*stack, Request({{"1", {"2"}}})).status.error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(Stat(*stack, "requests"), 0);
-  EXPECT_TRUE(Archive(*stack, Request({{"1", {"2"}}}), absl::Seconds(20), kSimulatorToken)
-                  .status.ok());
+  EXPECT_TRUE(
+      Archive(*stack, Request({{"1", {"2"}}}), absl::Seconds(20), kSimulatorToken).status.ok());
   ExpectTokenNeverPrinted(*stack);
 }
 
@@ -320,7 +324,8 @@ TEST(GatewayIntegrationTest, JsonLogsCarryTheRequestIdAndHubSpotsCorrelationId) 
   EXPECT_THAT(bad.status.error_message(), HasSubstr("[request_id gw-"));
 
   bool found = false;
-  for (absl::string_view line : absl::StrSplit(stack->gateway().Output(), '\n', absl::SkipEmpty())) {
+  for (absl::string_view line :
+       absl::StrSplit(stack->gateway().Output(), '\n', absl::SkipEmpty())) {
     const auto json = nlohmann::json::parse(line, nullptr, false);
     ASSERT_FALSE(json.is_discarded()) << "not JSON: " << line;
     if (json.value("request_id", "") == "trace-123") {
@@ -353,7 +358,8 @@ TEST(GatewayIntegrationTest, PrometheusMetricsCountCallsUpstreamAnswersAndRetrie
   EXPECT_THAT(metrics, HasSubstr("gateway_inputs_archived_total 2"));
   EXPECT_THAT(metrics, HasSubstr("gateway_inputs_failed_total 1"));
   EXPECT_THAT(metrics, HasSubstr("gateway_in_flight_calls 0"));
-  EXPECT_THAT(metrics, HasSubstr("gateway_call_duration_seconds_count{method=\"ArchiveAssociations\"} 2"));
+  EXPECT_THAT(metrics,
+              HasSubstr("gateway_call_duration_seconds_count{method=\"ArchiveAssociations\"} 2"));
   EXPECT_THAT(metrics, Not(HasSubstr(kSimulatorToken)));
 }
 
@@ -415,8 +421,7 @@ TEST(GatewayIntegrationTest, ReflectionDescribesTheServiceWithoutTheProtoFile) {
     google::protobuf::FileDescriptorProto file;
     ASSERT_TRUE(file.ParseFromString(bytes));
     if (file.package() == "hubspot.crm.associations.v1") {
-      found = file.service_size() == 1 &&
-              file.service(0).method(0).name() == "ArchiveAssociations";
+      found = file.service_size() == 1 && file.service(0).method(0).name() == "ArchiveAssociations";
     }
   }
   EXPECT_TRUE(found);

@@ -19,14 +19,14 @@ namespace hubspot_gateway {
 namespace {
 
 namespace v1 = ::hubspot::crm::associations::v1;
-using ::hubspot_gateway::testing::kSimulatorToken;
 using ::hubspot_gateway::testing::Archive;
 using ::hubspot_gateway::testing::ArchiveOutcome;
 using ::hubspot_gateway::testing::GatewayMetric;
+using ::hubspot_gateway::testing::kSimulatorToken;
 using ::hubspot_gateway::testing::Stack;
 using ::hubspot_gateway::testing::StackOptions;
-using ::hubspot_gateway::testing::Stat;
 using ::hubspot_gateway::testing::StartStack;
+using ::hubspot_gateway::testing::Stat;
 using ::hubspot_gateway::testing::WaitUntil;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -290,8 +290,7 @@ TEST(ResilienceTest, SigtermCancelsCallsStillRunningAfterTheGrace) {
   const absl::Time signalled = absl::Now();
   stack->gateway().Signal(SIGTERM);
   caller.join();
-  EXPECT_EQ(stuck.status.error_code(), grpc::StatusCode::CANCELLED)
-      << stuck.status.error_message();
+  EXPECT_EQ(stuck.status.error_code(), grpc::StatusCode::CANCELLED) << stuck.status.error_message();
   EXPECT_THAT(stuck.status.error_message(), HasSubstr("shutting down"));
   EXPECT_LT(absl::Now() - signalled, absl::Seconds(10));  // Not the 20 s hang.
   const auto exit_status = stack->gateway().WaitForExit(absl::Seconds(20));

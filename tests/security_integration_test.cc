@@ -135,7 +135,8 @@ TEST(SecurityIntegrationTest, CallerKeysSelectEachTeamsHubSpotToken) {
   std::ofstream(callers_file) << R"({"callers": [
       {"name": "billing", "api_key_sha256": ")"
                               << Sha256HexForTest("key-billing-123") << R"(",
-       "hubspot_token": ")" << testing::kSimulatorToken << R"("},
+       "hubspot_token": ")" << testing::kSimulatorToken
+                              << R"("},
       {"name": "support", "api_key_sha256": ")"
                               << Sha256HexForTest("key-support-456") << R"(",
        "hubspot_token": "pat-support-token"}]})";

@@ -31,7 +31,7 @@ absl::StatusOr<std::string> ResolveGatewayToken(EnvironmentLookup environment) {
   std::string token;
   std::string source;
   const std::string token_file = absl::GetFlag(FLAGS_hubspot_token_file);
-  if (absl::optional<std::string> env = environment("HUBSPOT_ACCESS_TOKEN");
+  if (std::optional<std::string> env = environment("HUBSPOT_ACCESS_TOKEN");
       env.has_value() && !env->empty()) {
     token = std::string(absl::StripAsciiWhitespace(*env));
     source = "HUBSPOT_ACCESS_TOKEN";
@@ -46,9 +46,9 @@ absl::StatusOr<std::string> ResolveGatewayToken(EnvironmentLookup environment) {
         "or use --auth_mode=passthrough to forward each caller's token");
   }
   if (!IsWellFormedToken(token)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "the token from ", source,
-        " is empty, too long or contains characters a header cannot carry"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("the token from ", source,
+                     " is empty, too long or contains characters a header cannot carry"));
   }
   return token;
 }

@@ -2,16 +2,15 @@
 
 #include <utility>
 
-#include "server/hubspot/batch_merge.h"
 #include "server/api/grpc_status.h"
+#include "server/hubspot/batch_merge.h"
 
 namespace hubspot_gateway {
 
 namespace v1 = ::hubspot::crm::associations::v1;
 
-ArchiveStreamReactor::ArchiveStreamReactor(AssociationsArchiver& archiver,
-                                           ArchiveCallContext call, absl::Status refusal,
-                                           OnFinished on_finished)
+ArchiveStreamReactor::ArchiveStreamReactor(AssociationsArchiver& archiver, ArchiveCallContext call,
+                                           absl::Status refusal, OnFinished on_finished)
     : archiver_(archiver),
       call_(std::move(call)),
       max_requests_in_flight_(archiver.options().max_concurrent_requests_per_call),

@@ -8,12 +8,12 @@
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_ARCHIVE_STREAM_REACTOR_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_ARCHIVE_STREAM_REACTOR_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
@@ -56,8 +56,8 @@ class ArchiveStreamReactor final
  private:
   enum class Next { kNothing, kWrite, kFinish };
 
-  void Archive(std::shared_ptr<const hubspot::crm::associations::v1::ArchiveAssociationsRequest>
-                   request);
+  void Archive(
+      std::shared_ptr<const hubspot::crm::associations::v1::ArchiveAssociationsRequest> request);
   void OnArchived(uint64_t position,
                   const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
                   const absl::StatusOr<hubspot::crm::associations::v1::BatchResult>& result,

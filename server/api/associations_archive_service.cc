@@ -6,26 +6,26 @@
 #include "absl/random/random.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/str_format.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "server/api/archive_stream_reactor.h"
-#include "server/hubspot/batch_merge.h"
 #include "server/api/call_log.h"
 #include "server/api/grpc_status.h"
+#include "server/hubspot/batch_merge.h"
 
 namespace hubspot_gateway {
 
 namespace v1 = ::hubspot::crm::associations::v1;
 
-absl::optional<std::string> RequestIdFromMetadata(const CallMetadata& metadata) {
+std::optional<std::string> RequestIdFromMetadata(const CallMetadata& metadata) {
   constexpr size_t kMaxRequestIdLength = 128;
   auto it = metadata.find("x-request-id");
-  if (it == metadata.end()) return absl::nullopt;
+  if (it == metadata.end()) return std::nullopt;
   const absl::string_view value(it->second.data(), it->second.size());
   if (value.empty() || value.size() > kMaxRequestIdLength ||
       !absl::c_all_of(value, absl::ascii_isgraph)) {
-    return absl::nullopt;
+    return std::nullopt;
   }
   return std::string(value);
 }
@@ -113,9 +113,8 @@ AssociationsArchiveService::AssociationsArchiveService(ServiceOptions options,
       observer_(observer),
       request_id_prefix_(absl::StrFormat("gw-%08x-", absl::Uniform<uint32_t>(absl::BitGen()))) {}
 
-std::string AssociationsArchiveService::RequestIdFor(
-    const grpc::CallbackServerContext& context) {
-  absl::optional<std::string> from_caller = RequestIdFromMetadata(context.client_metadata());
+std::string AssociationsArchiveService::RequestIdFor(const grpc::CallbackServerContext& context) {
+  std::optional<std::string> from_caller = RequestIdFromMetadata(context.client_metadata());
   if (from_caller.has_value()) return *std::move(from_caller);
   return absl::StrCat(request_id_prefix_, next_request_id_.fetch_add(1));
 }
@@ -123,9 +122,9 @@ std::string AssociationsArchiveService::RequestIdFor(
 absl::Status AssociationsArchiveService::Admit() {
   if (in_flight_calls_.fetch_add(1) < options_.max_in_flight_calls) return absl::OkStatus();
   in_flight_calls_.fetch_sub(1);
-  return absl::ResourceExhaustedError(
-      absl::StrCat("the gateway is at its limit of ", options_.max_in_flight_calls,
-                   " calls in flight; retry with backoff"));
+  return absl::ResourceExhaustedError(absl::StrCat("the gateway is at its limit of ",
+                                                   options_.max_in_flight_calls,
+                                                   " calls in flight; retry with backoff"));
 }
 
 grpc::ServerBidiReactor<v1::ArchiveAssociationsRequest, v1::ArchiveProgress>*
@@ -153,8 +152,8 @@ AssociationsArchiveService::ArchiveAssociationsStream(grpc::CallbackServerContex
     entry.latency = absl::Now() - start;
     logger_.LogCall(entry);
     observer_.OnCallFinished(entry.method, entry.code, entry.latency,
-                            static_cast<int>(summary.inputs_archived),
-                            static_cast<int>(summary.inputs_failed));
+                             static_cast<int>(summary.inputs_archived),
+                             static_cast<int>(summary.inputs_failed));
     if (counted) in_flight_calls_.fetch_sub(1);
   };
   return new ArchiveStreamReactor(archiver_, call.ok() ? *std::move(call) : ArchiveCallContext(),
@@ -188,7 +187,7 @@ grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(
     logger_.LogCall(entry);
     const int failed = FailedInputs(*request, result);
     observer_.OnCallFinished(entry.method, entry.code, entry.latency,
-                            request->inputs_size() - failed, failed);
+                             request->inputs_size() - failed, failed);
     if (counted) in_flight_calls_.fetch_sub(1);
     if (result.ok()) {
       *response = *std::move(result);
@@ -207,12 +206,11 @@ grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(
     finish(call.status(), UpstreamSummary{}, /*counted=*/true);
     return reactor;
   }
-  reactor->SetCancellation(
-      archiver_.Archive(*request, *std::move(call),
-                        [finish](absl::StatusOr<v1::BatchResult> result,
-                                 const UpstreamSummary& summary) mutable {
-                          finish(std::move(result), summary, /*counted=*/true);
-                        }));
+  reactor->SetCancellation(archiver_.Archive(
+      *request, *std::move(call),
+      [finish](absl::StatusOr<v1::BatchResult> result, const UpstreamSummary& summary) mutable {
+        finish(std::move(result), summary, /*counted=*/true);
+      }));
   return reactor;
 }
 

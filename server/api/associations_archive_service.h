@@ -6,26 +6,26 @@
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_ASSOCIATIONS_ARCHIVE_SERVICE_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_ASSOCIATIONS_ARCHIVE_SERVICE_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <map>
+#include <optional>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "hubspot/crm/associations/v1/associations_archive.grpc.pb.h"
-#include "absl/types/optional.h"
-#include "server/dispatch/associations_archiver.h"
 #include "server/api/call_log.h"
 #include "server/api/call_observer.h"
 #include "server/api/caller_auth.h"
+#include "server/dispatch/associations_archiver.h"
 
 namespace hubspot_gateway {
 
 // The caller's `x-request-id` metadata when it is 1-128 visible ASCII
-// characters; absl::nullopt otherwise (the service then makes one up).
-absl::optional<std::string> RequestIdFromMetadata(const CallMetadata& metadata);
+// characters; std::nullopt otherwise (the service then makes one up).
+std::optional<std::string> RequestIdFromMetadata(const CallMetadata& metadata);
 
 // The lane a call asks for in its `x-archive-priority` metadata
 // ("interactive" or "bulk"); `default_lane` without it; INVALID_ARGUMENT for

@@ -4,6 +4,8 @@
 // answers it, and a real channel and stub as the caller.
 #include "server/api/associations_archive_service.h"
 
+#include <grpcpp/grpcpp.h>
+
 #include <algorithm>
 #include <atomic>
 #include <memory>
@@ -12,15 +14,12 @@
 #include <utility>
 #include <vector>
 
-#include <grpcpp/grpcpp.h>
-
 #include "absl/algorithm/container.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "absl/types/optional.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "hubspot/crm/associations/v1/associations_archive.grpc.pb.h"
@@ -106,9 +105,8 @@ class RecordingCallObserver final : public CallObserver {
   // after its caller has the status); what there is after kTimeout.
   std::vector<FinishedCall> WaitForFinished(size_t count) {
     absl::MutexLock lock(&mu_);
-    auto enough = [this, count]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-      return finished_.size() >= count;
-    };
+    auto enough = [this, count]()
+                      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return finished_.size() >= count; };
     mu_.AwaitWithTimeout(absl::Condition(&enough), kTimeout);
     return finished_;
   }
@@ -197,8 +195,8 @@ class AssociationsArchiveServiceTest : public testing::Test {
                                                archive_observer_, random_);
     archiver_ = std::make_unique<AssociationsArchiver>(archiver_options, *dispatcher_, scheduler_,
                                                        archive_observer_);
-    service_ = std::make_unique<AssociationsArchiveService>(std::move(service_options),
-                                                            *archiver_, logger_, call_observer_);
+    service_ = std::make_unique<AssociationsArchiveService>(std::move(service_options), *archiver_,
+                                                            logger_, call_observer_);
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
@@ -206,8 +204,8 @@ class AssociationsArchiveServiceTest : public testing::Test {
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_NE(port, 0);
-    stub_ = v1::AssociationsArchive::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    stub_ = v1::AssociationsArchive::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
   }
 
   QueuedHttpTransport transport_;
@@ -227,18 +225,18 @@ TEST(RequestIdFromMetadataTest, AcceptsOneTo128VisibleAsciiCharacters) {
   const std::string longest(128, 'a');
   struct Case {
     std::string name;
-    absl::optional<std::string> sent;
-    absl::optional<std::string> expected;
+    std::optional<std::string> sent;
+    std::optional<std::string> expected;
   };
   const std::vector<Case> cases = {
       {"valid", "trace-123", "trace-123"},
       {"128 characters", longest, longest},
-      {"129 characters", longest + "a", absl::nullopt},
-      {"empty", "", absl::nullopt},
-      {"space", "trace 123", absl::nullopt},
-      {"control character", "trace\x01", absl::nullopt},
-      {"non-ASCII", "trace-\xc3\xa9", absl::nullopt},
-      {"absent", absl::nullopt, absl::nullopt},
+      {"129 characters", longest + "a", std::nullopt},
+      {"empty", "", std::nullopt},
+      {"space", "trace 123", std::nullopt},
+      {"control character", "trace\x01", std::nullopt},
+      {"non-ASCII", "trace-\xc3\xa9", std::nullopt},
+      {"absent", std::nullopt, std::nullopt},
   };
   for (const Case& test : cases) {
     const std::string other_name = "x-other";
@@ -342,10 +340,9 @@ TEST_F(AssociationsArchiveServiceTest, CallsBeyondMaxInFlightAreRefusedUntilOneF
 
   std::vector<absl::StatusCode> codes;
   for (const auto& finished : call_observer_.WaitForFinished(5)) codes.push_back(finished.code);
-  EXPECT_THAT(codes, UnorderedElementsAre(absl::StatusCode::kResourceExhausted,
-                                          absl::StatusCode::kResourceExhausted,
-                                          absl::StatusCode::kOk, absl::StatusCode::kOk,
-                                          absl::StatusCode::kOk));
+  EXPECT_THAT(codes, UnorderedElementsAre(
+                         absl::StatusCode::kResourceExhausted, absl::StatusCode::kResourceExhausted,
+                         absl::StatusCode::kOk, absl::StatusCode::kOk, absl::StatusCode::kOk));
   EXPECT_EQ(call_observer_.started(), 5);
 }
 

@@ -11,9 +11,7 @@ namespace hubspot_gateway {
 namespace {
 
 // Caller-supplied text, escaped so it cannot break the line; "-" when empty.
-std::string Field(absl::string_view value) {
-  return value.empty() ? "-" : absl::CHexEscape(value);
-}
+std::string Field(absl::string_view value) { return value.empty() ? "-" : absl::CHexEscape(value); }
 
 std::string Json(const nlohmann::json& object) {
   // Invalid UTF-8 from a caller becomes U+FFFD instead of an exception.
@@ -63,8 +61,8 @@ std::string FormatCallLogLine(const CallLogEntry& entry, LogFormat format) {
       "http_status=%d correlation_id=%s code=%s latency_ms=%.3f",
       entry.method, Field(entry.request_id), Field(entry.from_object_type),
       Field(entry.to_object_type), entry.inputs, entry.upstream_requests, entry.retries,
-      entry.upstream_http_status, Field(entry.correlation_id),
-      absl::StatusCodeToString(entry.code), latency_ms);
+      entry.upstream_http_status, Field(entry.correlation_id), absl::StatusCodeToString(entry.code),
+      latency_ms);
   if (!entry.message.empty()) {
     absl::StrAppend(&line, " message=\"", absl::CHexEscape(entry.message), "\"");
   }

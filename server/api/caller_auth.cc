@@ -16,8 +16,7 @@ bool AbslParseFlag(absl::string_view text, AuthMode* mode, std::string* error) {
   } else if (text == "caller_keys") {
     *mode = AuthMode::kCallerKeys;
   } else {
-    *error = absl::StrCat("must be gateway_token, passthrough or caller_keys, got \"", text,
-                          "\"");
+    *error = absl::StrCat("must be gateway_token, passthrough or caller_keys, got \"", text, "\"");
     return false;
   }
   return true;

@@ -5,11 +5,11 @@
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_CALLER_AUTH_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_CALLER_AUTH_H_
 
+#include <grpcpp/support/string_ref.h>
+
 #include <map>
 #include <memory>
 #include <string>
-
-#include <grpcpp/support/string_ref.h>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"

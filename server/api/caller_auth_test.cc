@@ -71,15 +71,14 @@ TEST(CallerAuthTest, PassthroughForwardsTheBearerToken) {
   Metadata metadata;
   metadata.Add("authorization", std::string("Bearer ") + kToken);
   EXPECT_EQ(auth.TokenFor(metadata.map()).value(), kToken);
-  EXPECT_EQ(auth.TokenFor(Metadata().map()).status().code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(auth.TokenFor(Metadata().map()).status().code(), absl::StatusCode::kUnauthenticated);
 }
 
 TEST(CallerAuthTest, CallerKeysMapKnownKeysOnly) {
   const std::string file = "{\"callers\":[{\"name\":\"billing\",\"api_key_sha256\":\"" +
                            Sha256Hex("key-1") + "\",\"hubspot_token\":\"" + kToken + "\"}]}";
   auto registry = CallerRegistry::Parse(
-      file, [](const char*) -> absl::optional<std::string> { return absl::nullopt; });
+      file, [](const char*) -> std::optional<std::string> { return std::nullopt; });
   ASSERT_TRUE(registry.ok()) << registry.status();
   const CallerAuth auth =
       CallerAuth::CallerKeys(std::make_shared<const CallerRegistry>(*std::move(registry)));
@@ -91,8 +90,7 @@ TEST(CallerAuthTest, CallerKeysMapKnownKeysOnly) {
   const auto refused = auth.TokenFor(unknown.map());
   ASSERT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_THAT(refused.status().message(), Not(HasSubstr("key-2")));
-  EXPECT_EQ(auth.TokenFor(Metadata().map()).status().code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(auth.TokenFor(Metadata().map()).status().code(), absl::StatusCode::kUnauthenticated);
 }
 
 TEST(AuthModeFlagTest, ParsesAndUnparsesEveryMode) {

@@ -30,8 +30,7 @@ std::string Sha256Hex(absl::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), length));
+  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), length));
 }
 
 absl::StatusOr<CallerRegistry> CallerRegistry::Parse(absl::string_view text,
@@ -61,7 +60,7 @@ absl::StatusOr<CallerRegistry> CallerRegistry::Parse(absl::string_view text,
     Caller caller;
     caller.name = *name;
     if (const std::string* variable = StringMember(entry, "hubspot_token_env")) {
-      absl::optional<std::string> value = environment(variable->c_str());
+      std::optional<std::string> value = environment(variable->c_str());
       if (!value.has_value()) {
         return absl::FailedPreconditionError(
             absl::StrCat(named, ": environment variable ", *variable, " is not set"));

@@ -11,13 +11,13 @@
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_CALLER_REGISTRY_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_CALLER_REGISTRY_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/types/optional.h"
 #include "server/common/environment.h"
 
 namespace hubspot_gateway {
@@ -29,7 +29,6 @@ struct Caller {
 
 class CallerRegistry {
  public:
-
   // Parses the file's text; INVALID_ARGUMENT names the entry at fault.
   static absl::StatusOr<CallerRegistry> Parse(absl::string_view json,
                                               EnvironmentLookup environment);

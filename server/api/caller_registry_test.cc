@@ -13,24 +13,24 @@ using ::testing::Not;
 
 absl::StatusOr<CallerRegistry> Parse(const std::string& text,
                                      std::map<std::string, std::string> env = {}) {
-  return CallerRegistry::Parse(text, [&](const char* name) -> absl::optional<std::string> {
+  return CallerRegistry::Parse(text, [&](const char* name) -> std::optional<std::string> {
     auto it = env.find(name);
-    if (it == env.end()) return absl::nullopt;
+    if (it == env.end()) return std::nullopt;
     return it->second;
   });
 }
 
 TEST(Sha256HexTest, KnownDigest) {
-  EXPECT_EQ(Sha256Hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 TEST(CallerRegistryTest, FindsCallersByKeyAndKnowsNoOtherKey) {
   const std::string text = R"({"callers": [
-      {"name": "billing", "api_key_sha256": ")" + Sha256Hex("key-billing") +
+      {"name": "billing", "api_key_sha256": ")" +
+                           Sha256Hex("key-billing") +
                            R"(", "hubspot_token_env": "BILLING_TOKEN"},
-      {"name": "support", "api_key_sha256": ")" + Sha256Hex("key-support") +
-                           R"(", "hubspot_token": "pat-support"}]})";
+      {"name": "support", "api_key_sha256": ")" +
+                           Sha256Hex("key-support") + R"(", "hubspot_token": "pat-support"}]})";
   const auto registry = Parse(text, {{"BILLING_TOKEN", "pat-billing\n"}});
   ASSERT_TRUE(registry.ok()) << registry.status();
   EXPECT_EQ(registry->size(), 2u);
@@ -61,8 +61,7 @@ const std::string kDigest = Sha256Hex("k");
 INSTANTIATE_TEST_SUITE_P(
     Files, CallerRegistryRejectsTest,
     testing::Values(
-        Bad{"not json", "must be JSON"},
-        Bad{R"({"callers": []})", "registers no caller"},
+        Bad{"not json", "must be JSON"}, Bad{R"({"callers": []})", "registers no caller"},
         Bad{R"({"callers": [{"api_key_sha256": ")" + kDigest + R"("}]})", "\"name\""},
         Bad{R"({"callers": [{"name": "a", "api_key_sha256": "k", "hubspot_token": "pat-secret"}]})",
             "64 hex digits"},

@@ -4,20 +4,20 @@
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_COMMON_ENVIRONMENT_H_
 
 #include <cstdlib>
+#include <optional>
 #include <string>
 
 #include "absl/functional/function_ref.h"
-#include "absl/types/optional.h"
 
 namespace hubspot_gateway {
 
-// Reads an environment variable; absl::nullopt when unset.
-using EnvironmentLookup = absl::FunctionRef<absl::optional<std::string>(const char*)>;
+// Reads an environment variable; std::nullopt when unset.
+using EnvironmentLookup = absl::FunctionRef<std::optional<std::string>(const char*)>;
 
 // The process environment (getenv).
-inline absl::optional<std::string> ProcessEnvironment(const char* name) {
+inline std::optional<std::string> ProcessEnvironment(const char* name) {
   const char* value = std::getenv(name);
-  if (value == nullptr) return absl::nullopt;
+  if (value == nullptr) return std::nullopt;
   return std::string(value);
 }
 

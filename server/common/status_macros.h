@@ -5,11 +5,11 @@
 
 #include "absl/status/status.h"
 
-#define GATEWAY_RETURN_IF_ERROR(expr)                \
-  do {                                               \
+#define GATEWAY_RETURN_IF_ERROR(expr)                     \
+  do {                                                    \
     if (::absl::Status status_ = (expr); !status_.ok()) { \
-      return status_;                                \
-    }                                                \
+      return status_;                                     \
+    }                                                     \
   } while (false)
 
 #endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_COMMON_STATUS_MACROS_H_

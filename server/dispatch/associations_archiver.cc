@@ -162,9 +162,9 @@ ArchiveCancellation AssociationsArchiver::Archive(const v1::ArchiveAssociationsR
   const absl::Time deadline = context.deadline;
   std::shared_ptr<TokenDispatcher> token_dispatcher = dispatcher_.For(context.token);
   // Not make_shared: a pending deadline timer then keeps only the control block.
-  std::shared_ptr<ArchiveCall> call(new ArchiveCall(
-      request, context.lane, deadline, std::move(token_dispatcher), options_,
-      dispatcher_.options().max_inputs_per_request, observer_, std::move(done)));
+  std::shared_ptr<ArchiveCall> call(
+      new ArchiveCall(request, context.lane, deadline, std::move(token_dispatcher), options_,
+                      dispatcher_.options().max_inputs_per_request, observer_, std::move(done)));
   const absl::Time now = scheduler_.Now();
   if (deadline <= now) {
     call->Stop(StopStatus(absl::StatusCode::kDeadlineExceeded,

@@ -63,9 +63,9 @@ class ArchiveCancellation {
 
 class AssociationsArchiver {
  public:
-  using Done = absl::AnyInvocable<void(
-      absl::StatusOr<hubspot::crm::associations::v1::BatchResult> result,
-      const UpstreamSummary& summary) &&>;
+  using Done =
+      absl::AnyInvocable<void(absl::StatusOr<hubspot::crm::associations::v1::BatchResult> result,
+                              const UpstreamSummary& summary) &&>;
 
   // All references must outlive the archiver.
   AssociationsArchiver(ArchiverOptions options, Dispatcher& dispatcher, Scheduler& scheduler,

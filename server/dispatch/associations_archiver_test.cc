@@ -52,9 +52,8 @@ class AssociationsArchiverTest : public testing::Test {
     dispatch_.budget.max_requests = 0;  // Unlimited unless a test paces.
     // Jitter always takes the ceiling so delays are exact.
     ON_CALL(absl::MockUniform<double>(), Call(absl::IntervalClosed, random_, 0.0, testing::_))
-        .WillByDefault([](absl::IntervalClosedClosedTag, double, double ceiling) {
-          return ceiling;
-        });
+        .WillByDefault(
+            [](absl::IntervalClosedClosedTag, double, double ceiling) { return ceiling; });
   }
 
   // Runs one call to its end, moving the clock to each wake-up it asks for.
@@ -102,9 +101,8 @@ TEST_F(AssociationsArchiverTest, SendsOneWellFormedPostAndMapsNoContent) {
   EXPECT_THAT(requests[0].headers,
               testing::Contains(std::make_pair(std::string("Authorization"),
                                                std::string("Bearer pat-test-token"))));
-  EXPECT_EQ(requests[0].body,
-            R"({"inputs":[{"from":{"id":"1000"},"to":[{"id":"5000"}]},)"
-            R"({"from":{"id":"1001"},"to":[{"id":"5001"}]}]})");
+  EXPECT_EQ(requests[0].body, R"({"inputs":[{"from":{"id":"1000"},"to":[{"id":"5000"}]},)"
+                              R"({"from":{"id":"1001"},"to":[{"id":"5001"}]}]})");
   EXPECT_EQ(outcome.summary.requests, 1);
   EXPECT_EQ(outcome.summary.last_http_status, 204);
 }
@@ -129,19 +127,20 @@ TEST_F(AssociationsArchiverTest, DeadlineBoundsTheAttemptTimeout) {
 TEST_F(AssociationsArchiverTest, RetriesTransientFailuresWithExactBackoff) {
   std::atomic<int> calls{0};
   std::vector<absl::Time> sent_at;
-  FakeHttpTransport transport(TimedAnswers(sent_at, [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
-    switch (calls++) {
-      case 0:
-        return FakeHttpTransport::Answer(503, R"({"message":"busy"})");
-      case 1:
-        return absl::UnavailableError("Connection reset by peer");
-      case 2:
-        return FakeHttpTransport::Answer(
-            429, R"({"policyName":"TEN_SECONDLY_ROLLING"})", {{"retry-after", "3"}});
-      default:
-        return FakeHttpTransport::Answer(204);
-    }
-  }));
+  FakeHttpTransport transport(
+      TimedAnswers(sent_at, [&](const HttpRequest&) -> absl::StatusOr<HttpResponse> {
+        switch (calls++) {
+          case 0:
+            return FakeHttpTransport::Answer(503, R"({"message":"busy"})");
+          case 1:
+            return absl::UnavailableError("Connection reset by peer");
+          case 2:
+            return FakeHttpTransport::Answer(429, R"({"policyName":"TEN_SECONDLY_ROLLING"})",
+                                             {{"retry-after", "3"}});
+          default:
+            return FakeHttpTransport::Answer(204);
+        }
+      }));
   dispatch_.retry.max_attempts = 4;
   dispatch_.budget.max_requests = 190;
   const auto outcome = Archive(transport, Request(1));
@@ -239,10 +238,9 @@ TEST_F(AssociationsArchiverTest, NeverHasMoreChunksOutstandingThanTheCallsLimit)
   AssociationsArchiver archiver(options_, dispatcher, scheduler_, observer_);
   std::optional<absl::StatusOr<v1::BatchResult>> result;
   const auto request = Request(450);  // 5 chunks, at most 2 in flight.
-  archiver.Archive(request, {kToken, scheduler_.Now() + absl::Minutes(1), Lane::kInteractive},
-                   [&](absl::StatusOr<v1::BatchResult> r, const UpstreamSummary&) {
-                     result = std::move(r);
-                   });
+  archiver.Archive(
+      request, {kToken, scheduler_.Now() + absl::Minutes(1), Lane::kInteractive},
+      [&](absl::StatusOr<v1::BatchResult> r, const UpstreamSummary&) { result = std::move(r); });
   ASSERT_EQ(transport.pending_count(), 2);
   for (int answered = 1; answered <= 3; ++answered) {
     ASSERT_TRUE(transport.AnswerNext(QueuedHttpTransport::Response(204)));

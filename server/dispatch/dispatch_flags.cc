@@ -8,8 +8,7 @@ const hubspot_gateway::ArchiverOptions kArchiverDefaults;
 const hubspot_gateway::DispatchOptions kDispatchDefaults;
 }  // namespace
 
-ABSL_FLAG(int, max_concurrent_requests_per_call,
-          kArchiverDefaults.max_concurrent_requests_per_call,
+ABSL_FLAG(int, max_concurrent_requests_per_call, kArchiverDefaults.max_concurrent_requests_per_call,
           "Chunks of one call (requests of one stream) handed to the dispatcher at once");
 ABSL_FLAG(int, max_inputs_per_request, kDispatchDefaults.max_inputs_per_request,
           "Inputs (and to-ids per input) per upstream request: larger calls are chunked, "

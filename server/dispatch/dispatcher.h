@@ -41,8 +41,7 @@ class Dispatcher {
 
   absl::Mutex mu_;
   // Keyed by the token itself: each dispatcher sends with its token.
-  absl::flat_hash_map<std::string, std::shared_ptr<TokenDispatcher>> by_token_
-      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::shared_ptr<TokenDispatcher>> by_token_ ABSL_GUARDED_BY(mu_);
   absl::Time next_sweep_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 

@@ -32,8 +32,7 @@ struct BackoffPolicy {
   // in [0, min(max_delay, initial_delay * multiplier^(retry-1))] ("full
   // jitter"). When HubSpot asked for `retry_after` (zero if not), at least
   // that long.
-  absl::Duration DelayBefore(int retry, absl::Duration retry_after,
-                             absl::BitGenRef random) const;
+  absl::Duration DelayBefore(int retry, absl::Duration retry_after, absl::BitGenRef random) const;
 };
 
 }  // namespace hubspot_gateway

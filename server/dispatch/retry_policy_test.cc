@@ -44,8 +44,7 @@ TEST(BackoffPolicyTest, FullJitterUpToAnExponentialCeiling) {
     EXPECT_CALL(absl::MockUniform<double>(),
                 Call(absl::IntervalClosed, random, 0.0, testing::DoubleEq(ceiling)))
         .WillOnce(testing::Return(ceiling / 2));
-    EXPECT_EQ(policy.DelayBefore(retry, absl::ZeroDuration(), random),
-              absl::Seconds(ceiling / 2))
+    EXPECT_EQ(policy.DelayBefore(retry, absl::ZeroDuration(), random), absl::Seconds(ceiling / 2))
         << "retry " << retry;
   }
 }

@@ -9,9 +9,7 @@ namespace {
 // Buckets per interval: the window is counted to 1% of an interval.
 constexpr int kBucketsPerInterval = 100;
 
-absl::Duration GuardFor(absl::Duration interval) {
-  return interval / 50 + absl::Milliseconds(10);
-}
+absl::Duration GuardFor(absl::Duration interval) { return interval / 50 + absl::Milliseconds(10); }
 
 }  // namespace
 
@@ -43,8 +41,8 @@ void TokenBudget::SetInterval(absl::Duration interval, absl::Time now) {
   interval_ = interval;
   guard_ = GuardFor(interval);
   bucket_width_ = interval / kBucketsPerInterval;
-  const int buckets = static_cast<int>(absl::Ceil(interval + guard_, bucket_width_) /
-                                       bucket_width_) + 2;
+  const int buckets =
+      static_cast<int>(absl::Ceil(interval + guard_, bucket_width_) / bucket_width_) + 2;
   ring_.assign(buckets, 0);
   newest_bucket_ = BucketOf(now);
   ring_[newest_bucket_ % buckets] = counted;

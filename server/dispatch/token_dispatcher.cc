@@ -110,7 +110,7 @@ void TokenDispatcher::ScheduleWakeup(absl::Time at, absl::Time now) {
 }
 
 std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
-                                                              std::vector<Failure>& failures) {
+                                                               std::vector<Failure>& failures) {
   // Work whose caller left never goes out.
   for (std::deque<QueuedChunk>& lane : lanes_) {
     while (!lane.empty()) {
@@ -214,12 +214,11 @@ void TokenDispatcher::Pump() {
     for (Failure& failure : failures) Finish(std::move(failure.chunk), failure.status);
     failures.clear();
     for (Send& send : sends) {
-      deps_.transport.Send(
-          std::move(send.request),
-          [self = shared_from_this(), chunks = std::move(send.chunks),
-           sent = send.sent](absl::StatusOr<HttpResponse> exchange) mutable {
-            self->OnAnswered(std::move(chunks), sent, exchange);
-          });
+      deps_.transport.Send(std::move(send.request),
+                           [self = shared_from_this(), chunks = std::move(send.chunks),
+                            sent = send.sent](absl::StatusOr<HttpResponse> exchange) mutable {
+                             self->OnAnswered(std::move(chunks), sent, exchange);
+                           });
     }
     sends.clear();
   }
@@ -254,8 +253,9 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, absl::Time sen
       Finish(std::move(chunks[i]), std::move(results[i]));
     }
   } else {
-    std::vector<absl::optional<absl::Duration>> retry_after(chunks.size());
-    for (size_t i = 0; i < chunks.size(); ++i) retry_after[i] = RetryDelay(chunks[i], answer, received);
+    std::vector<std::optional<absl::Duration>> retry_after(chunks.size());
+    for (size_t i = 0; i < chunks.size(); ++i)
+      retry_after[i] = RetryDelay(chunks[i], answer, received);
     for (size_t i = 0; i < chunks.size(); ++i) {
       if (told.insert(chunks[i].owner.get()).second) {
         chunks[i].owner->OnAttempt(answer, retry_after[i].has_value());
@@ -274,12 +274,12 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, absl::Time sen
   Pump();
 }
 
-absl::optional<absl::Duration> TokenDispatcher::RetryDelay(const QueuedChunk& chunk,
-                                                           const UpstreamAnswer& answer,
-                                                           absl::Time now) {
+std::optional<absl::Duration> TokenDispatcher::RetryDelay(const QueuedChunk& chunk,
+                                                          const UpstreamAnswer& answer,
+                                                          absl::Time now) {
   if (chunk.attempt >= options_.retry.max_attempts ||
       !options_.retry.IsTransient(answer.result.status()) || !chunk.owner->Stopped().ok()) {
-    return absl::nullopt;
+    return std::nullopt;
   }
   absl::Duration delay = absl::ZeroDuration();
   if (!answer.IsRollingLimit()) {
@@ -287,7 +287,7 @@ absl::optional<absl::Duration> TokenDispatcher::RetryDelay(const QueuedChunk& ch
     delay = options_.backoff.DelayBefore(
         chunk.attempt, answer.retry_after.value_or(absl::ZeroDuration()), deps_.random);
   }
-  if (now + delay >= chunk.deadline) return absl::nullopt;
+  if (now + delay >= chunk.deadline) return std::nullopt;
   return delay;
 }
 

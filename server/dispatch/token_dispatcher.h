@@ -127,8 +127,8 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
                   const absl::StatusOr<HttpResponse>& exchange);
   // How long `chunk` waits before its next attempt after `answer` (zero for a
   // rolling-limit 429: the budget paces it); nullopt when it fails for good.
-  absl::optional<absl::Duration> RetryDelay(const QueuedChunk& chunk,
-                                            const UpstreamAnswer& answer, absl::Time now);
+  std::optional<absl::Duration> RetryDelay(const QueuedChunk& chunk, const UpstreamAnswer& answer,
+                                           absl::Time now);
   void Retry(QueuedChunk chunk, absl::Duration delay);
   static void Finish(QueuedChunk chunk,
                      absl::StatusOr<hubspot::crm::associations::v1::BatchResult> outcome);

@@ -23,10 +23,12 @@ namespace v1 = ::hubspot::crm::associations::v1;
 using ::testing::ElementsAre;
 using ::testing::SizeIs;
 
-constexpr char kUrl[] = "https://hubspot.test/crm/associations/2026-03/contacts/companies/"
-                        "batch/archive";
-constexpr char kOtherUrl[] = "https://hubspot.test/crm/associations/2026-03/deals/companies/"
-                             "batch/archive";
+constexpr char kUrl[] =
+    "https://hubspot.test/crm/associations/2026-03/contacts/companies/"
+    "batch/archive";
+constexpr char kOtherUrl[] =
+    "https://hubspot.test/crm/associations/2026-03/deals/companies/"
+    "batch/archive";
 
 // A call as the dispatcher sees it: records what became of its chunks.
 class RecordingOwner final : public ChunkOwner {
@@ -122,8 +124,7 @@ class TokenDispatcherTest : public testing::Test {
 
   std::shared_ptr<TokenDispatcher> Dispatcher(HttpTransport& transport) {
     return std::make_shared<TokenDispatcher>(
-        "pat-test", options_,
-        DispatchDeps{transport, scheduler_, observer_, random_mu_, random_});
+        "pat-test", options_, DispatchDeps{transport, scheduler_, observer_, random_mu_, random_});
   }
 
   // A chunk of `inputs` inputs (from ids starting at `first_id`), kept alive by the test.
@@ -135,7 +136,8 @@ class TokenDispatcherTest : public testing::Test {
       input->add_to_objects()->set_id(absl::StrCat(900000 + first_id + i));
     }
     chunks_.push_back(std::make_unique<Chunk>());
-    for (const auto& input : request->inputs()) chunks_.back()->push_back(ArchiveSlice::Whole(input));
+    for (const auto& input : request->inputs())
+      chunks_.back()->push_back(ArchiveSlice::Whole(input));
     requests_.push_back(std::move(request));
     return chunks_.back().get();
   }
@@ -324,16 +326,17 @@ TEST_F(TokenDispatcherTest, SharedAnswerIsSplitAndFailuresReachEveryCall) {
   scheduler_.AdvanceBy(absl::Seconds(1));
   ASSERT_EQ(transport.pending_count(), 2);
   transport.AnswerNext(Answer(204));
-  transport.AnswerNext(Answer(
-      207, R"({"status":"COMPLETE","results":[],"startedAt":"2026-03-01T12:00:00Z",)"
-           R"("completedAt":"2026-03-01T12:00:01Z","errors":[{"status":"error",)"
-           R"("category":"OBJECT_NOT_FOUND","message":"no such record",)"
-           R"("context":{"fromIds":["102"]}}],"numErrors":1})"));
+  transport.AnswerNext(
+      Answer(207, R"({"status":"COMPLETE","results":[],"startedAt":"2026-03-01T12:00:00Z",)"
+                  R"("completedAt":"2026-03-01T12:00:01Z","errors":[{"status":"error",)"
+                  R"("category":"OBJECT_NOT_FOUND","message":"no such record",)"
+                  R"("context":{"fromIds":["102"]}}],"numErrors":1})"));
   ASSERT_TRUE(a->outcomes().at(0).ok());
   EXPECT_EQ(a->outcomes().at(0)->errors_size(), 0);
   ASSERT_TRUE(b->outcomes().at(0).ok());
   EXPECT_EQ(b->outcomes().at(0)->errors_size(), 1);
-  EXPECT_EQ(b->outcomes().at(0)->started_at().seconds(), a->outcomes().at(0)->started_at().seconds());
+  EXPECT_EQ(b->outcomes().at(0)->started_at().seconds(),
+            a->outcomes().at(0)->started_at().seconds());
 
   auto c = std::make_shared<RecordingOwner>();
   auto d = std::make_shared<RecordingOwner>();

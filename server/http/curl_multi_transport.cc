@@ -48,8 +48,7 @@ size_t AppendHeader(char* data, size_t size, size_t count, void* user) {
 }
 
 absl::Status TransferError(CURLcode code, const char* detail) {
-  std::string message = absl::StrCat("upstream request failed: ",
-                                     curl_easy_strerror(code));
+  std::string message = absl::StrCat("upstream request failed: ", curl_easy_strerror(code));
   if (detail[0] != '\0') absl::StrAppend(&message, " (", detail, ")");
   if (code == CURLE_OPERATION_TIMEDOUT) {
     return absl::DeadlineExceededError(message);
@@ -109,11 +108,10 @@ absl::Status CurlMultiTransport::Transfer::Configure(absl::Duration timeout) {
                      static_cast<curl_off_t>(request.body.size()));
     curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
   } else if (request.method != "GET") {
-    GATEWAY_RETURN_IF_ERROR(EasyOptionStatus(
-        curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str())));
+    GATEWAY_RETURN_IF_ERROR(
+        EasyOptionStatus(curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str())));
   }
-  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
-                   std::max<long>(1, absl::ToInt64Milliseconds(timeout)));
+  curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, std::max<long>(1, absl::ToInt64Milliseconds(timeout)));
   curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
   curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -133,16 +131,13 @@ absl::Status CurlMultiTransport::Transfer::Configure(absl::Duration timeout) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<CurlMultiTransport>> CurlMultiTransport::Create(
-    Options options) {
+absl::StatusOr<std::unique_ptr<CurlMultiTransport>> CurlMultiTransport::Create(Options options) {
   static absl::once_flag global_init;
   static CURLcode global_init_result = CURLE_OK;
-  absl::call_once(global_init, [] {
-    global_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-  });
+  absl::call_once(global_init, [] { global_init_result = curl_global_init(CURL_GLOBAL_DEFAULT); });
   if (global_init_result != CURLE_OK) {
-    return absl::InternalError(absl::StrCat(
-        "curl_global_init failed: ", curl_easy_strerror(global_init_result)));
+    return absl::InternalError(
+        absl::StrCat("curl_global_init failed: ", curl_easy_strerror(global_init_result)));
   }
   CURLM* multi = curl_multi_init();
   const int epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -160,13 +155,10 @@ absl::StatusOr<std::unique_ptr<CurlMultiTransport>> CurlMultiTransport::Create(
   // curl_multi_setopt only fails for a bad handle or an unknown option: these
   // options store a value, as do the callbacks the constructor sets.
   curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
-  curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS,
-                    options.max_connections_per_host);
-  curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
-                    options.max_connections_per_host);
-  return std::unique_ptr<CurlMultiTransport>(
-      new CurlMultiTransport(multi, epoll_fd, wakeup_fd,
-                             static_cast<size_t>(options.max_connections_per_host)));
+  curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, options.max_connections_per_host);
+  curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, options.max_connections_per_host);
+  return std::unique_ptr<CurlMultiTransport>(new CurlMultiTransport(
+      multi, epoll_fd, wakeup_fd, static_cast<size_t>(options.max_connections_per_host)));
 }
 
 CurlMultiTransport::CurlMultiTransport(CURLM* multi, int epoll_fd, int wakeup_fd,
@@ -179,8 +171,7 @@ CurlMultiTransport::CurlMultiTransport(CURLM* multi, int epoll_fd, int wakeup_fd
   event_loop_ = std::thread([this] { RunEventLoop(); });
 }
 
-int CurlMultiTransport::OnSocket(CURL* easy, curl_socket_t socket, int what, void* self,
-                                 void*) {
+int CurlMultiTransport::OnSocket(CURL* easy, curl_socket_t socket, int what, void* self, void*) {
   auto* transport = static_cast<CurlMultiTransport*>(self);
   if (what == CURL_POLL_REMOVE) {
     // A failure leaves nothing to undo: the socket was never watched, or is
@@ -268,9 +259,8 @@ void CurlMultiTransport::StartQueuedTransfers() {
   for (auto& transfer : batch) {
     const absl::Duration remaining = transfer->request.timeout - (now - transfer->queued_at);
     if (remaining <= absl::ZeroDuration()) {
-      Finish(std::move(transfer),
-             absl::DeadlineExceededError(
-                 "upstream request timed out waiting for a free connection"));
+      Finish(std::move(transfer), absl::DeadlineExceededError(
+                                      "upstream request timed out waiting for a free connection"));
       continue;
     }
     transfer->easy = AcquireEasyHandle();
@@ -284,9 +274,8 @@ void CurlMultiTransport::StartQueuedTransfers() {
     }
     CURL* easy = transfer->easy;
     if (const CURLMcode added = curl_multi_add_handle(multi_, easy); added != CURLM_OK) {
-      Finish(std::move(transfer),
-             absl::InternalError(absl::StrCat("curl_multi_add_handle failed: ",
-                                              curl_multi_strerror(added))));
+      Finish(std::move(transfer), absl::InternalError(absl::StrCat("curl_multi_add_handle failed: ",
+                                                                   curl_multi_strerror(added))));
       continue;
     }
     running_.emplace(easy, std::move(transfer));
@@ -371,10 +360,10 @@ void CurlMultiTransport::RunEventLoop() {
     }
     StartQueuedTransfers();
     // Until curl's timer (rounded up), at most kMaxPollMillis.
-    const absl::Duration until_timer = std::clamp(
-        curl_timer_ - absl::Now(), absl::ZeroDuration(), absl::Milliseconds(kMaxPollMillis));
-    const int wait_ms = static_cast<int>(
-        absl::ToInt64Milliseconds(absl::Ceil(until_timer, absl::Milliseconds(1))));
+    const absl::Duration until_timer = std::clamp(curl_timer_ - absl::Now(), absl::ZeroDuration(),
+                                                  absl::Milliseconds(kMaxPollMillis));
+    const int wait_ms =
+        static_cast<int>(absl::ToInt64Milliseconds(absl::Ceil(until_timer, absl::Milliseconds(1))));
     const int count = epoll_wait(epoll_fd_, events, kMaxEvents, wait_ms);
     DriveCurl(events, std::max(count, 0));
     CompleteFinishedTransfers();

@@ -34,8 +34,7 @@ class CurlMultiTransport final : public HttpTransport {
     long max_connections_per_host = 100;
   };
 
-  static absl::StatusOr<std::unique_ptr<CurlMultiTransport>> Create(
-      Options options);
+  static absl::StatusOr<std::unique_ptr<CurlMultiTransport>> Create(Options options);
 
   // Calls Shutdown(), then joins the event loop.
   ~CurlMultiTransport() override;

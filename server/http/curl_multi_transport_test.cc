@@ -118,8 +118,7 @@ TEST(CurlMultiTransportTest, TimeoutIsDeadlineExceeded) {
   HttpRequest request;
   request.url = server.Url("/slow");
   request.timeout = absl::Milliseconds(200);
-  EXPECT_EQ(SendAndWait(*transport, request).status().code(),
-            absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(SendAndWait(*transport, request).status().code(), absl::StatusCode::kDeadlineExceeded);
 }
 
 TEST(CurlMultiTransportTest, RefusedConnectionIsUnavailable) {

@@ -4,8 +4,7 @@
 
 namespace hubspot_gateway {
 
-std::optional<absl::string_view> HttpResponse::Header(
-    absl::string_view name) const {
+std::optional<absl::string_view> HttpResponse::Header(absl::string_view name) const {
   for (const auto& [key, value] : headers) {
     if (absl::EqualsIgnoreCase(key, name)) return value;
   }

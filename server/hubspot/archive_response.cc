@@ -89,10 +89,9 @@ RateLimitHeaders ReadRateLimitHeaders(const HttpResponse& response) {
           ClampedIntHeader(response, "x-hubspot-ratelimit-remaining", 0, kMaxRequests)) {
     headers.remaining = static_cast<int>(*remaining);
   }
-  if (auto interval = ClampedIntHeader(
-          response, "x-hubspot-ratelimit-interval-milliseconds",
-          absl::ToInt64Milliseconds(RateLimitHeaders::kMinInterval),
-          absl::ToInt64Milliseconds(RateLimitHeaders::kMaxInterval))) {
+  if (auto interval = ClampedIntHeader(response, "x-hubspot-ratelimit-interval-milliseconds",
+                                       absl::ToInt64Milliseconds(RateLimitHeaders::kMinInterval),
+                                       absl::ToInt64Milliseconds(RateLimitHeaders::kMaxInterval))) {
     headers.interval = absl::Milliseconds(*interval);
   }
   headers.daily_remaining = ClampedIntHeader(response, "x-hubspot-ratelimit-daily-remaining", 0,
@@ -109,8 +108,7 @@ UpstreamAnswer ReadUpstreamAnswer(const absl::StatusOr<HttpResponse>& exchange, 
     answer.policy_name = error->policy_name();
     answer.correlation_id = error->correlation_id();
     if (error->has_retry_after()) {
-      answer.retry_after =
-          absl::Nanoseconds(TimeUtil::DurationToNanoseconds(error->retry_after()));
+      answer.retry_after = absl::Nanoseconds(TimeUtil::DurationToNanoseconds(error->retry_after()));
     }
   }
   if (!exchange.ok()) return answer;
@@ -122,17 +120,16 @@ UpstreamAnswer ReadUpstreamAnswer(const absl::StatusOr<HttpResponse>& exchange, 
   return answer;
 }
 
-absl::optional<absl::Duration> ParseRetryAfter(absl::string_view value, absl::Time now) {
+std::optional<absl::Duration> ParseRetryAfter(absl::string_view value, absl::Time now) {
   value = absl::StripAsciiWhitespace(value);
   int64_t seconds = 0;
   if (absl::SimpleAtoi(value, &seconds)) {
-    if (seconds < 0) return absl::nullopt;
+    if (seconds < 0) return std::nullopt;
     return absl::Seconds(seconds);
   }
   absl::Time when;
-  if (!absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", value, absl::UTCTimeZone(), &when,
-                       nullptr)) {
-    return absl::nullopt;
+  if (!absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", value, absl::UTCTimeZone(), &when, nullptr)) {
+    return std::nullopt;
   }
   return when > now ? when - now : absl::ZeroDuration();
 }

@@ -11,7 +11,6 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "absl/types/optional.h"
 #include "hubspot/crm/associations/v1/associations_archive.pb.h"
 #include "server/http/http_transport.h"
 
@@ -72,8 +71,8 @@ absl::StatusOr<hubspot::crm::associations::v1::BatchResult> InterpretArchiveExch
 
 // The wait a `Retry-After` value asks for: delta-seconds ("120") or an
 // HTTP-date ("Wed, 21 Oct 2026 07:28:00 GMT", relative to `now`; a past date
-// is zero). absl::nullopt when malformed.
-absl::optional<absl::Duration> ParseRetryAfter(absl::string_view value, absl::Time now);
+// is zero). std::nullopt when malformed.
+std::optional<absl::Duration> ParseRetryAfter(absl::string_view value, absl::Time now);
 
 }  // namespace hubspot_gateway
 

@@ -15,7 +15,8 @@ const absl::Time kSent = absl::FromUnixMillis(1772366400000);
 const absl::Time kReceived = kSent + absl::Milliseconds(42);
 
 TEST(InterpretArchiveExchangeTest, NoContentIsCompleteTimedByTheGateway) {
-  const auto result = InterpretArchiveExchange(FakeHttpTransport::Answer(204, ""), kSent, kReceived);
+  const auto result =
+      InterpretArchiveExchange(FakeHttpTransport::Answer(204, ""), kSent, kReceived);
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->status(), v1::BatchResult::COMPLETE);
   EXPECT_EQ(result->started_at().seconds(), 1772366400);
@@ -27,8 +28,9 @@ TEST(InterpretArchiveExchangeTest, NoContentIsCompleteTimedByTheGateway) {
 TEST(InterpretArchiveExchangeTest, BatchResponseBodiesAreDecodedFor200And207) {
   for (int status : {200, 207}) {
     const auto result = InterpretArchiveExchange(
-        FakeHttpTransport::Answer(status, R"({"status":"PENDING","results":[],"startedAt":"2026-03-01T12:00:00Z",)"
-                         R"("completedAt":"2026-03-01T12:00:00Z"})"),
+        FakeHttpTransport::Answer(
+            status, R"({"status":"PENDING","results":[],"startedAt":"2026-03-01T12:00:00Z",)"
+                    R"("completedAt":"2026-03-01T12:00:00Z"})"),
         kSent, kReceived);
     ASSERT_TRUE(result.ok()) << result.status();
     EXPECT_EQ(result->status(), v1::BatchResult::PENDING);
@@ -37,8 +39,8 @@ TEST(InterpretArchiveExchangeTest, BatchResponseBodiesAreDecodedFor200And207) {
 }
 
 TEST(InterpretArchiveExchangeTest, UnparseableSuccessBodyIsInternalWithTheRawBody) {
-  const auto result = InterpretArchiveExchange(FakeHttpTransport::Answer(200, R"({"status":"COMPL)"), kSent,
-                                               kReceived);
+  const auto result = InterpretArchiveExchange(
+      FakeHttpTransport::Answer(200, R"({"status":"COMPL)"), kSent, kReceived);
   ASSERT_EQ(result.status().code(), absl::StatusCode::kInternal);
   const auto error = GetUpstreamError(result.status());
   ASSERT_TRUE(error.has_value());
@@ -48,10 +50,11 @@ TEST(InterpretArchiveExchangeTest, UnparseableSuccessBodyIsInternalWithTheRawBod
 
 TEST(InterpretArchiveExchangeTest, RejectionCarriesHubSpotsErrorAndRetryAfter) {
   const auto result = InterpretArchiveExchange(
-      FakeHttpTransport::Answer(429,
-               R"({"status":"error","message":"You have reached your secondly limit.",)"
-               R"("errorType":"RATE_LIMIT","correlationId":"c-9","policyName":"TEN_SECONDLY_ROLLING"})",
-               {{"retry-after", "3"}}),
+      FakeHttpTransport::Answer(
+          429,
+          R"({"status":"error","message":"You have reached your secondly limit.",)"
+          R"("errorType":"RATE_LIMIT","correlationId":"c-9","policyName":"TEN_SECONDLY_ROLLING"})",
+          {{"retry-after", "3"}}),
       kSent, kReceived);
   ASSERT_EQ(result.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(std::string(result.status().message()), HasSubstr("c-9"));
@@ -63,11 +66,11 @@ TEST(InterpretArchiveExchangeTest, RejectionCarriesHubSpotsErrorAndRetryAfter) {
 
 TEST(InterpretArchiveExchangeTest, NonJsonRejectionStillMaps) {
   const auto result = InterpretArchiveExchange(
-      FakeHttpTransport::Answer(502, "<html><body>Bad gateway</body></html>", {{"content-type", "text/html"}}),
+      FakeHttpTransport::Answer(502, "<html><body>Bad gateway</body></html>",
+                                {{"content-type", "text/html"}}),
       kSent, kReceived);
   EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable);
-  EXPECT_EQ(GetUpstreamError(result.status())->raw_body(),
-            "<html><body>Bad gateway</body></html>");
+  EXPECT_EQ(GetUpstreamError(result.status())->raw_body(), "<html><body>Bad gateway</body></html>");
 }
 
 TEST(InterpretArchiveExchangeTest, TransportFailuresKeepTheirCode) {
@@ -75,8 +78,8 @@ TEST(InterpretArchiveExchangeTest, TransportFailuresKeepTheirCode) {
       absl::UnavailableError("Couldn't connect to server"), kSent, kReceived);
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(GetUpstreamError(refused.status())->http_status(), 0);
-  const auto timeout = InterpretArchiveExchange(
-      absl::DeadlineExceededError("Timeout was reached"), kSent, kReceived);
+  const auto timeout = InterpretArchiveExchange(absl::DeadlineExceededError("Timeout was reached"),
+                                                kSent, kReceived);
   EXPECT_EQ(timeout.status().code(), absl::StatusCode::kDeadlineExceeded);
 }
 
@@ -86,8 +89,8 @@ TEST(ParseRetryAfterTest, SecondsAndHttpDates) {
   EXPECT_EQ(ParseRetryAfter(" 0 ", now), absl::ZeroDuration());
   EXPECT_EQ(ParseRetryAfter("Wed, 21 Oct 2026 07:28:00 GMT", now), absl::Seconds(10));
   EXPECT_EQ(ParseRetryAfter("Wed, 21 Oct 2026 07:00:00 GMT", now), absl::ZeroDuration());
-  EXPECT_EQ(ParseRetryAfter("-5", now), absl::nullopt);
-  EXPECT_EQ(ParseRetryAfter("soon", now), absl::nullopt);
+  EXPECT_EQ(ParseRetryAfter("-5", now), std::nullopt);
+  EXPECT_EQ(ParseRetryAfter("soon", now), std::nullopt);
 }
 
 }  // namespace

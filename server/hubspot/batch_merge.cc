@@ -25,8 +25,7 @@ struct TimeField {
 constexpr TimeField kRequestedAt = {&v1::BatchResult::has_requested_at,
                                     &v1::BatchResult::requested_at,
                                     &v1::BatchResult::mutable_requested_at};
-constexpr TimeField kStartedAt = {&v1::BatchResult::has_started_at,
-                                  &v1::BatchResult::started_at,
+constexpr TimeField kStartedAt = {&v1::BatchResult::has_started_at, &v1::BatchResult::started_at,
                                   &v1::BatchResult::mutable_started_at};
 constexpr TimeField kCompletedAt = {&v1::BatchResult::has_completed_at,
                                     &v1::BatchResult::completed_at,

@@ -1,7 +1,7 @@
 #include "server/hubspot/batch_merge.h"
 
-#include "google/protobuf/text_format.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "server/hubspot/upstream_error_status.h"
 
@@ -21,8 +21,15 @@ class BatchMergerTest : public testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
-        R"pb(inputs { from_object { id: "101" } to_objects { id: "201" } to_objects { id: "202" } }
-             inputs { from_object { id: "102" } to_objects { id: "203" } })pb",
+        R"pb(inputs {
+               from_object { id: "101" }
+               to_objects { id: "201" }
+               to_objects { id: "202" }
+             }
+             inputs {
+               from_object { id: "102" }
+               to_objects { id: "203" }
+             })pb",
         &request_));
     chunk_ = {ArchiveSlice::Whole(request_.inputs(0)), ArchiveSlice::Whole(request_.inputs(1))};
   }
@@ -34,13 +41,21 @@ class BatchMergerTest : public testing::Test {
 TEST_F(BatchMergerTest, CombinesTimesResultsErrorsAndLinks) {
   BatchMerger merger;
   merger.AddSucceeded(Result(R"pb(status: COMPLETE
-      requested_at { seconds: 10 } started_at { seconds: 11 } completed_at { seconds: 20 }
-      results { string_value: "a" } errors { message: "e1" } num_errors: 1
-      links { key: "x" value: "1" })pb"));
+                                  requested_at { seconds: 10 }
+                                  started_at { seconds: 11 }
+                                  completed_at { seconds: 20 }
+                                  results { string_value: "a" }
+                                  errors { message: "e1" }
+                                  num_errors: 1
+                                  links { key: "x" value: "1" })pb"));
   merger.AddSucceeded(Result(R"pb(status: COMPLETE
-      started_at { seconds: 9 } completed_at { seconds: 25 }
-      results { string_value: "b" } errors { message: "e2" } errors { message: "e3" }
-      num_errors: 2 links { key: "y" value: "2" })pb"));
+                                  started_at { seconds: 9 }
+                                  completed_at { seconds: 25 }
+                                  results { string_value: "b" }
+                                  errors { message: "e2" }
+                                  errors { message: "e3" }
+                                  num_errors: 2
+                                  links { key: "y" value: "2" })pb"));
   const auto merged = std::move(merger).Finish();
   ASSERT_TRUE(merged.ok());
   EXPECT_EQ(merged->status(), v1::BatchResult::COMPLETE);
@@ -55,9 +70,11 @@ TEST_F(BatchMergerTest, CombinesTimesResultsErrorsAndLinks) {
 
 TEST_F(BatchMergerTest, AnUnsetTimeNeverWins) {
   BatchMerger merger;
-  merger.AddSucceeded(Result(R"pb(status: COMPLETE started_at { seconds: 11 })pb"));
-  merger.AddSucceeded(Result(R"pb(status: COMPLETE requested_at { seconds: 12 }
-      completed_at { seconds: 5 })pb"));
+  merger.AddSucceeded(Result(R"pb(status: COMPLETE
+                                  started_at { seconds: 11 })pb"));
+  merger.AddSucceeded(Result(R"pb(status: COMPLETE
+                                  requested_at { seconds: 12 }
+                                  completed_at { seconds: 5 })pb"));
   merger.AddSucceeded(Result("status: COMPLETE"));
   const auto merged = std::move(merger).Finish();
   ASSERT_TRUE(merged.ok());
@@ -69,9 +86,11 @@ TEST_F(BatchMergerTest, AnUnsetTimeNeverWins) {
 TEST_F(BatchMergerTest, TimesCompareToTheNanosecond) {
   BatchMerger merger;
   merger.AddSucceeded(Result(R"pb(status: COMPLETE
-      requested_at { seconds: 10 nanos: 2 } completed_at { seconds: 20 nanos: 1 })pb"));
+                                  requested_at { seconds: 10 nanos: 2 }
+                                  completed_at { seconds: 20 nanos: 1 })pb"));
   merger.AddSucceeded(Result(R"pb(status: COMPLETE
-      requested_at { seconds: 10 nanos: 1 } completed_at { seconds: 20 nanos: 2 })pb"));
+                                  requested_at { seconds: 10 nanos: 1 }
+                                  completed_at { seconds: 20 nanos: 2 })pb"));
   const auto merged = std::move(merger).Finish();
   ASSERT_TRUE(merged.ok());
   EXPECT_EQ(merged->requested_at().nanos(), 1);
@@ -82,7 +101,9 @@ TEST_F(BatchMergerTest, TimesAfterAFailedChunkAreTheSucceededChunksOwn) {
   BatchMerger merger;
   merger.AddFailed(chunk_, absl::UnavailableError("down"));
   merger.AddSucceeded(Result(R"pb(status: COMPLETE
-      requested_at { seconds: 3 } started_at { seconds: 4 } completed_at { seconds: 5 })pb"));
+                                  requested_at { seconds: 3 }
+                                  started_at { seconds: 4 }
+                                  completed_at { seconds: 5 })pb"));
   const auto merged = std::move(merger).Finish();
   ASSERT_TRUE(merged.ok());
   EXPECT_EQ(merged->requested_at().seconds(), 3);

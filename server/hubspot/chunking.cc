@@ -5,8 +5,7 @@
 namespace hubspot_gateway {
 
 std::vector<Chunk> SplitIntoChunks(
-    const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
-    int max_per_chunk) {
+    const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request, int max_per_chunk) {
   std::vector<Chunk> chunks;
   Chunk current;
   for (const auto& input : request.inputs()) {
@@ -15,8 +14,7 @@ std::vector<Chunk> SplitIntoChunks(
         chunks.push_back(std::move(current));
         current.clear();
       }
-      current.push_back(
-          {&input, begin, std::min(begin + max_per_chunk, input.to_objects_size())});
+      current.push_back({&input, begin, std::min(begin + max_per_chunk, input.to_objects_size())});
     }
   }
   if (!current.empty()) chunks.push_back(std::move(current));

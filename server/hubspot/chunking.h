@@ -17,8 +17,7 @@ using Chunk = std::vector<ArchiveSlice>;
 // `max_per_chunk` bounds both the inputs of a chunk and the `to` ids of one
 // input. Requires max_per_chunk >= 1.
 std::vector<Chunk> SplitIntoChunks(
-    const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
-    int max_per_chunk);
+    const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request, int max_per_chunk);
 
 }  // namespace hubspot_gateway
 

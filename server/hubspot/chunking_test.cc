@@ -28,8 +28,8 @@ std::vector<std::string> Pairs(const std::vector<Chunk>& chunks) {
   for (const Chunk& chunk : chunks) {
     for (const ArchiveSlice& slice : chunk) {
       for (int i = slice.to_begin; i < slice.to_end; ++i) {
-        pairs.push_back(absl::StrCat(slice.input->from_object().id(), ">",
-                                     slice.input->to_objects(i).id()));
+        pairs.push_back(
+            absl::StrCat(slice.input->from_object().id(), ">", slice.input->to_objects(i).id()));
       }
     }
   }

@@ -29,22 +29,20 @@ absl::StatusOr<HubSpotEndpoint> HubSpotEndpoint::Create(absl::string_view base_u
                               absl::c_all_of(api_version.substr(0, 4), absl::ascii_isdigit) &&
                               absl::c_all_of(api_version.substr(5), absl::ascii_isdigit);
   if (api_version != "v4" && !date_versioned) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--hubspot_api_version must be YYYY-MM (e.g. 2026-03) or v4, got \"",
-                     api_version, "\""));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--hubspot_api_version must be YYYY-MM (e.g. 2026-03) or v4, got \"", api_version, "\""));
   }
-  return HubSpotEndpoint(std::string(absl::StripSuffix(base_url, "/")),
-                         std::string(api_version));
+  return HubSpotEndpoint(std::string(absl::StripSuffix(base_url, "/")), std::string(api_version));
 }
 
 std::string HubSpotEndpoint::ArchiveUrl(absl::string_view from_object_type,
                                         absl::string_view to_object_type) const {
   if (api_version_ == "v4") {
-    return absl::StrCat(base_url_, "/crm/v4/associations/", from_object_type, "/",
-                        to_object_type, "/batch/archive");
+    return absl::StrCat(base_url_, "/crm/v4/associations/", from_object_type, "/", to_object_type,
+                        "/batch/archive");
   }
-  return absl::StrCat(base_url_, "/crm/associations/", api_version_, "/", from_object_type,
-                      "/", to_object_type, "/batch/archive");
+  return absl::StrCat(base_url_, "/crm/associations/", api_version_, "/", from_object_type, "/",
+                      to_object_type, "/batch/archive");
 }
 
 }  // namespace hubspot_gateway

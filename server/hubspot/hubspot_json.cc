@@ -26,8 +26,8 @@ constexpr int kMaxValueDepth = 64;
 constexpr size_t kMaxRawBodyBytes = 512;
 
 absl::Status WrongType(absl::string_view path, absl::string_view expected) {
-  return absl::InternalError(absl::StrCat("HubSpot's answer has a wrong type at '",
-                                          path, "': expected ", expected));
+  return absl::InternalError(
+      absl::StrCat("HubSpot's answer has a wrong type at '", path, "': expected ", expected));
 }
 
 // The member `key` of `object`, or nullptr when absent or null.
@@ -37,8 +37,8 @@ const json* Member(const json& object, const char* key) {
   return &*it;
 }
 
-absl::Status ReadString(const json& object, const char* key,
-                        absl::string_view path, std::string* out) {
+absl::Status ReadString(const json& object, const char* key, absl::string_view path,
+                        std::string* out) {
   const json* value = Member(object, key);
   if (value == nullptr) return absl::OkStatus();
   if (!value->is_string()) return WrongType(absl::StrCat(path, key), "string");
@@ -89,8 +89,7 @@ absl::Status ToValue(const json& in, int depth, google::protobuf::Value* out) {
   }
 }
 
-absl::Status ReadStringMap(const json& object, const char* key,
-                           absl::string_view path,
+absl::Status ReadStringMap(const json& object, const char* key, absl::string_view path,
                            google::protobuf::Map<std::string, std::string>* out) {
   const json* value = Member(object, key);
   if (value == nullptr) return absl::OkStatus();
@@ -128,8 +127,7 @@ void ParseContextText(absl::string_view text,
 
 // A context: an object of string arrays (scalars are accepted as one-element
 // lists), or the Java-style text rendering.
-absl::Status ReadContext(const json& object, const char* key,
-                         absl::string_view path,
+absl::Status ReadContext(const json& object, const char* key, absl::string_view path,
                          google::protobuf::Map<std::string, v1::StringList>* out) {
   const json* value = Member(object, key);
   if (value == nullptr) return absl::OkStatus();
@@ -157,8 +155,7 @@ absl::Status ReadContext(const json& object, const char* key,
   return absl::OkStatus();
 }
 
-absl::Status DecodeErrorDetail(const json& in, absl::string_view path,
-                               v1::ErrorDetail* out) {
+absl::Status DecodeErrorDetail(const json& in, absl::string_view path, v1::ErrorDetail* out) {
   if (!in.is_object()) return WrongType(path, "object");
   const std::string prefix = absl::StrCat(path, ".");
   GATEWAY_RETURN_IF_ERROR(ReadString(in, "message", prefix, out->mutable_message()));
@@ -176,13 +173,13 @@ absl::Status DecodeErrorDetails(const json& object, absl::string_view path,
   if (errors == nullptr) return absl::OkStatus();
   if (!errors->is_array()) return WrongType(absl::StrCat(path, "errors"), "array");
   for (size_t i = 0; i < errors->size(); ++i) {
-    GATEWAY_RETURN_IF_ERROR(DecodeErrorDetail((*errors)[i], absl::StrCat(path, "errors[", i, "]"), out->Add()));
+    GATEWAY_RETURN_IF_ERROR(
+        DecodeErrorDetail((*errors)[i], absl::StrCat(path, "errors[", i, "]"), out->Add()));
   }
   return absl::OkStatus();
 }
 
-absl::Status DecodeStandardError(const json& in, absl::string_view path,
-                                 v1::StandardError* out) {
+absl::Status DecodeStandardError(const json& in, absl::string_view path, v1::StandardError* out) {
   if (!in.is_object()) return WrongType(path, "object");
   const std::string prefix = absl::StrCat(path, ".");
   GATEWAY_RETURN_IF_ERROR(ReadString(in, "status", prefix, out->mutable_status()));
@@ -208,8 +205,8 @@ absl::Status ReadTime(const json& object, const char* key,
   if (!value->is_string()) return WrongType(key, "ISO-8601 date-time string");
   absl::StatusOr<absl::Time> time = ParseHubSpotTime(value->get_ref<const std::string&>());
   if (!time.ok()) {
-    return absl::InternalError(absl::StrCat("HubSpot's answer has an invalid '", key,
-                                            "': ", time.status().message()));
+    return absl::InternalError(
+        absl::StrCat("HubSpot's answer has an invalid '", key, "': ", time.status().message()));
   }
   *field() = ToTimestamp(*time);
   return absl::OkStatus();
@@ -294,20 +291,20 @@ absl::StatusOr<v1::BatchResult> DecodeBatchResponse(absl::string_view body) {
   }
   GATEWAY_RETURN_IF_ERROR(
       ReadTime(root, "requestedAt", [&] { return result.mutable_requested_at(); }));
-  GATEWAY_RETURN_IF_ERROR(
-      ReadTime(root, "startedAt", [&] { return result.mutable_started_at(); }));
+  GATEWAY_RETURN_IF_ERROR(ReadTime(root, "startedAt", [&] { return result.mutable_started_at(); }));
   GATEWAY_RETURN_IF_ERROR(
       ReadTime(root, "completedAt", [&] { return result.mutable_completed_at(); }));
 
   if (const json* errors = Member(root, "errors"); errors != nullptr) {
     if (!errors->is_array()) return WrongType("errors", "array");
     for (size_t i = 0; i < errors->size(); ++i) {
-      GATEWAY_RETURN_IF_ERROR(DecodeStandardError((*errors)[i], absl::StrCat("errors[", i, "]"), result.add_errors()));
+      GATEWAY_RETURN_IF_ERROR(
+          DecodeStandardError((*errors)[i], absl::StrCat("errors[", i, "]"), result.add_errors()));
     }
   }
   if (const json* num_errors = Member(root, "numErrors"); num_errors != nullptr) {
-    if (!num_errors->is_number_integer() ||
-        num_errors->get<int64_t>() < INT32_MIN || num_errors->get<int64_t>() > INT32_MAX) {
+    if (!num_errors->is_number_integer() || num_errors->get<int64_t>() < INT32_MIN ||
+        num_errors->get<int64_t>() > INT32_MAX) {
       return WrongType("numErrors", "int32");
     }
     result.set_num_errors(num_errors->get<int32_t>());

@@ -23,13 +23,13 @@ std::string EncodeArchiveBody(absl::Span<const ArchiveSlice> slices);
 // Decodes a 200/207 BatchResponse. Unknown fields are ignored and absent ones
 // stay unset; a field of the wrong type, an unparseable date-time or a body
 // that is not a JSON object is INTERNAL naming the field.
-absl::StatusOr<hubspot::crm::associations::v1::BatchResult>
-DecodeBatchResponse(absl::string_view body);
+absl::StatusOr<hubspot::crm::associations::v1::BatchResult> DecodeBatchResponse(
+    absl::string_view body);
 
 // Decodes HubSpot's error body for a rejected request. Every field is
 // optional; a body that is not JSON is kept (truncated) in `raw_body`.
-hubspot::crm::associations::v1::UpstreamError DecodeUpstreamError(
-    int http_status, absl::string_view body);
+hubspot::crm::associations::v1::UpstreamError DecodeUpstreamError(int http_status,
+                                                                  absl::string_view body);
 
 // Parses an ISO-8601 date-time with or without fractional seconds, with `Z`
 // or a numeric offset ("2026-03-01T12:00:00Z", "2026-03-01T12:00:00.123+01:00").

@@ -3,9 +3,9 @@
 #include <cstdint>
 
 #include "absl/strings/match.h"
+#include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace hubspot_gateway {
@@ -34,8 +34,15 @@ MATCHER_P(EqualsProto, expected, "") {
 
 TEST(EncodeArchiveBodyTest, MatchesHubSpotsDocumentedShapeInCallerOrder) {
   const auto request = ParseText<v1::ArchiveAssociationsRequest>(R"pb(
-    inputs { from_object { id: "101" } to_objects { id: "201" } to_objects { id: "202" } }
-    inputs { from_object { id: "102" } to_objects { id: "203" } }
+    inputs {
+      from_object { id: "101" }
+      to_objects { id: "201" }
+      to_objects { id: "202" }
+    }
+    inputs {
+      from_object { id: "102" }
+      to_objects { id: "203" }
+    }
   )pb");
   const std::vector<ArchiveSlice> whole = {ArchiveSlice::Whole(request.inputs(0)),
                                            ArchiveSlice::Whole(request.inputs(1))};
@@ -76,8 +83,21 @@ TEST(DecodeBatchResponseTest, MirrorsEveryFieldOfAFullBody) {
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_THAT(*result, EqualsProto(ParseText<v1::BatchResult>(R"pb(
     status: COMPLETE
-    results { struct_value { fields { key: "from" value { struct_value {
-      fields { key: "id" value { string_value: "101" } } } } } } }
+    results {
+      struct_value {
+        fields {
+          key: "from"
+          value {
+            struct_value {
+              fields {
+                key: "id"
+                value { string_value: "101" }
+              }
+            }
+          }
+        }
+      }
+    }
     results { string_value: "text" }
     results { number_value: 7 }
     results { bool_value: true }
@@ -87,12 +107,32 @@ TEST(DecodeBatchResponseTest, MirrorsEveryFieldOfAFullBody) {
     completed_at { seconds: 1772362801 nanos: 500000000 }
     num_errors: 1
     errors {
-      status: "error" id: "102" category: "OBJECT_NOT_FOUND"
-      sub_category { struct_value { fields { key: "kind" value { string_value: "missing" } } } }
+      status: "error"
+      id: "102"
+      category: "OBJECT_NOT_FOUND"
+      sub_category {
+        struct_value {
+          fields {
+            key: "kind"
+            value { string_value: "missing" }
+          }
+        }
+      }
       message: "not found"
-      errors { message: "m" code: "c" in_field: "inputs[1]" sub_category: "s"
-               context { key: "ids" value { values: "1" values: "2" } } }
-      context { key: "fromIds" value { values: "102" } }
+      errors {
+        message: "m"
+        code: "c"
+        in_field: "inputs[1]"
+        sub_category: "s"
+        context {
+          key: "ids"
+          value { values: "1" values: "2" }
+        }
+      }
+      context {
+        key: "fromIds"
+        value { values: "102" }
+      }
       links { key: "docs" value: "https://example.test" }
     }
     links { key: "self" value: "https://example.test/self" }
@@ -118,9 +158,9 @@ TEST(DecodeBatchResponseTest, UnknownStatusIsUnspecifiedNotAnError) {
 }
 
 TEST(DecodeBatchResponseTest, ErrorContextRenderedAsTextIsParsed) {
-  const auto result = DecodeBatchResponse(
-      R"({"status":"COMPLETE","errors":[{"errors":[{"message":"m",)"
-      R"("context":"{missingScopes=[scope1, scope2], other=[x]}"}]}]})");
+  const auto result =
+      DecodeBatchResponse(R"({"status":"COMPLETE","errors":[{"errors":[{"message":"m",)"
+                          R"("context":"{missingScopes=[scope1, scope2], other=[x]}"}]}]})");
   ASSERT_TRUE(result.ok()) << result.status();
   const auto& context = result->errors(0).errors(0).context();
   ASSERT_TRUE(context.contains("missingScopes"));
@@ -151,22 +191,19 @@ TEST_P(DecodeBatchResponseRejectsTest, WithInternalNamingTheField) {
 
 INSTANTIATE_TEST_SUITE_P(
     WrongTypes, DecodeBatchResponseRejectsTest,
-    testing::Values(
-        BadBody{R"({"status":"COMPL)", "not valid JSON"},
-        BadBody{"<html>502</html>", "not valid JSON"},
-        BadBody{"", "not valid JSON"},
-        BadBody{"[1,2]", "(body)"},
-        BadBody{R"({"status":4})", "status"},
-        BadBody{R"({"results":{}})", "results"},
-        BadBody{R"({"startedAt":12})", "startedAt"},
-        BadBody{R"({"completedAt":"yesterday"})", "completedAt"},
-        BadBody{R"({"numErrors":"3"})", "numErrors"},
-        BadBody{R"({"numErrors":99999999999})", "numErrors"},
-        BadBody{R"({"errors":{}})", "errors"},
-        BadBody{R"({"errors":[{"message":5}]})", "errors[0].message"},
-        BadBody{R"({"errors":[{"errors":[{"code":[]}]}]})", "errors[0].errors[0].code"},
-        BadBody{R"({"errors":[{"context":{"k":{"a":1}}}]})", "errors[0].context.k"},
-        BadBody{R"({"links":[]})", "links"}));
+    testing::Values(BadBody{R"({"status":"COMPL)", "not valid JSON"},
+                    BadBody{"<html>502</html>", "not valid JSON"}, BadBody{"", "not valid JSON"},
+                    BadBody{"[1,2]", "(body)"}, BadBody{R"({"status":4})", "status"},
+                    BadBody{R"({"results":{}})", "results"},
+                    BadBody{R"({"startedAt":12})", "startedAt"},
+                    BadBody{R"({"completedAt":"yesterday"})", "completedAt"},
+                    BadBody{R"({"numErrors":"3"})", "numErrors"},
+                    BadBody{R"({"numErrors":99999999999})", "numErrors"},
+                    BadBody{R"({"errors":{}})", "errors"},
+                    BadBody{R"({"errors":[{"message":5}]})", "errors[0].message"},
+                    BadBody{R"({"errors":[{"errors":[{"code":[]}]}]})", "errors[0].errors[0].code"},
+                    BadBody{R"({"errors":[{"context":{"k":{"a":1}}}]})", "errors[0].context.k"},
+                    BadBody{R"({"links":[]})", "links"}));
 
 TEST(DecodeBatchResponseTest, RefusesPathologicallyDeepResults) {
   std::string deep = R"({"results":[)" + std::string(200, '[') + std::string(200, ']') + "]}";
@@ -214,13 +251,25 @@ TEST(DecodeUpstreamErrorTest, KeepsEveryFieldOfHubSpotsErrorBody) {
     "errors":[{"message":"need","context":{"requiredGranularScopes":["crm.objects.contacts.write"]}}],
     "context":{"k":["v"]},"links":{"scopes":"https://example.test"}})");
   EXPECT_THAT(error, EqualsProto(ParseText<v1::UpstreamError>(R"pb(
-    http_status: 403 status: "error" category: "MISSING_SCOPES"
-    sub_category { string_value: "sub" } message: "missing scopes" correlation_id: "c-1"
-    errors { message: "need" context { key: "requiredGranularScopes"
-             value { values: "crm.objects.contacts.write" } } }
-    context { key: "k" value { values: "v" } }
-    links { key: "scopes" value: "https://example.test" }
-  )pb")));
+                http_status: 403
+                status: "error"
+                category: "MISSING_SCOPES"
+                sub_category { string_value: "sub" }
+                message: "missing scopes"
+                correlation_id: "c-1"
+                errors {
+                  message: "need"
+                  context {
+                    key: "requiredGranularScopes"
+                    value { values: "crm.objects.contacts.write" }
+                  }
+                }
+                context {
+                  key: "k"
+                  value { values: "v" }
+                }
+                links { key: "scopes" value: "https://example.test" }
+              )pb")));
 }
 
 TEST(DecodeUpstreamErrorTest, KeepsRateLimitFields) {
@@ -233,8 +282,8 @@ TEST(DecodeUpstreamErrorTest, KeepsRateLimitFields) {
 }
 
 TEST(DecodeUpstreamErrorTest, NonJsonBodyIsKeptPrintableAndTruncated) {
-  const auto error = DecodeUpstreamError(
-      502, "<html>\n\xff bad gateway</html>" + std::string(2000, 'x'));
+  const auto error =
+      DecodeUpstreamError(502, "<html>\n\xff bad gateway</html>" + std::string(2000, 'x'));
   EXPECT_EQ(error.http_status(), 502);
   EXPECT_TRUE(absl::StartsWith(error.raw_body(), "<html> ? bad gateway</html>"));
   EXPECT_EQ(error.raw_body().size(), 512u);

@@ -3,8 +3,8 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "server/common/status_macros.h"
 
 namespace hubspot_gateway {
@@ -25,10 +25,10 @@ std::string Quote(absl::string_view value) {
 
 absl::Status CheckObjectType(absl::string_view field, absl::string_view type) {
   if (IsValidObjectType(type)) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      field, ": \"", Quote(type),
-      "\" is not an object type (expected 1-64 of A-Z a-z 0-9 _ -, e.g. "
-      "\"contacts\", \"0-1\", \"p123_thing\")"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": \"", Quote(type),
+                   "\" is not an object type (expected 1-64 of A-Z a-z 0-9 _ -, e.g. "
+                   "\"contacts\", \"0-1\", \"p123_thing\")"));
 }
 
 absl::Status CheckRecordId(const std::string& field, absl::string_view id) {
@@ -73,7 +73,8 @@ absl::Status ValidateArchiveRequest(const v1::ArchiveAssociationsRequest& reques
           absl::StrCat(field, ".to_objects: at least one is required"));
     }
     for (int j = 0; j < input.to_objects_size(); ++j) {
-      GATEWAY_RETURN_IF_ERROR(CheckRecordId(absl::StrCat(field, ".to_objects[", j, "].id"), input.to_objects(j).id()));
+      GATEWAY_RETURN_IF_ERROR(
+          CheckRecordId(absl::StrCat(field, ".to_objects[", j, "].id"), input.to_objects(j).id()));
     }
   }
   return absl::OkStatus();

@@ -1,7 +1,7 @@
 #include "server/hubspot/request_validation.h"
 
-#include "google/protobuf/text_format.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 
 namespace hubspot_gateway {
@@ -16,9 +16,17 @@ v1::ArchiveAssociationsRequest Request(const std::string& text) {
 }
 
 constexpr char kValid[] = R"pb(
-  from_object_type: "contacts" to_object_type: "companies"
-  inputs { from_object { id: "101" } to_objects { id: "201" } to_objects { id: "202" } }
-  inputs { from_object { id: "12345678901234567890" } to_objects { id: "1" } }
+  from_object_type: "contacts"
+  to_object_type: "companies"
+  inputs {
+    from_object { id: "101" }
+    to_objects { id: "201" }
+    to_objects { id: "202" }
+  }
+  inputs {
+    from_object { id: "12345678901234567890" }
+    to_objects { id: "1" }
+  }
 )pb";
 
 TEST(ValidateArchiveRequestTest, AcceptsAValidRequest) {
@@ -26,12 +34,13 @@ TEST(ValidateArchiveRequestTest, AcceptsAValidRequest) {
 }
 
 TEST(IsValidObjectTypeTest, AcceptsEveryDocumentedForm) {
-  for (const std::string& type : std::vector<std::string>{"contacts", "companies", "0-1", "0-8", "2-123456",
-                                 "p7878787_my_object", std::string(64, 'a')}) {
+  for (const std::string& type :
+       std::vector<std::string>{"contacts", "companies", "0-1", "0-8", "2-123456",
+                                "p7878787_my_object", std::string(64, 'a')}) {
     EXPECT_TRUE(IsValidObjectType(type)) << type;
   }
-  for (const std::string& type : std::vector<std::string>{"", "con tacts", "contacts/../deals", "deals?x=1", "ü",
-                                 std::string(65, 'a')}) {
+  for (const std::string& type : std::vector<std::string>{"", "con tacts", "contacts/../deals",
+                                                          "deals?x=1", "ü", std::string(65, 'a')}) {
     EXPECT_FALSE(IsValidObjectType(type)) << type;
   }
 }
@@ -63,39 +72,63 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, ValidateArchiveRequestRejectsTest,
     testing::Values(
         Case{R"pb(to_object_type: "companies"
-                  inputs { from_object { id: "1" } to_objects { id: "2" } })pb",
+                  inputs {
+                    from_object { id: "1" }
+                    to_objects { id: "2" }
+                  })pb",
              "from_object_type: \"\" is not an object type (expected 1-64 of A-Z a-z 0-9 _ -, "
              "e.g. \"contacts\", \"0-1\", \"p123_thing\")"},
-        Case{R"pb(from_object_type: "contacts" to_object_type: "com/panies"
-                  inputs { from_object { id: "1" } to_objects { id: "2" } })pb",
+        Case{R"pb(from_object_type: "contacts"
+                  to_object_type: "com/panies"
+                  inputs {
+                    from_object { id: "1" }
+                    to_objects { id: "2" }
+                  })pb",
              "to_object_type: \"com/panies\" is not an object type (expected 1-64 of A-Z a-z "
              "0-9 _ -, e.g. \"contacts\", \"0-1\", \"p123_thing\")"},
         Case{R"pb(from_object_type: "contacts" to_object_type: "companies")pb",
              "inputs: at least one input is required"},
-        Case{R"pb(from_object_type: "contacts" to_object_type: "companies"
-                  inputs { from_object { id: "1" } to_objects { id: "2" } }
+        Case{R"pb(from_object_type: "contacts"
+                  to_object_type: "companies"
+                  inputs {
+                    from_object { id: "1" }
+                    to_objects { id: "2" }
+                  }
                   inputs { to_objects { id: "2" } })pb",
              "inputs[1].from_object: required"},
-        Case{R"pb(from_object_type: "contacts" to_object_type: "companies"
-                  inputs { from_object { id: "abc" } to_objects { id: "2" } })pb",
+        Case{R"pb(from_object_type: "contacts"
+                  to_object_type: "companies"
+                  inputs {
+                    from_object { id: "abc" }
+                    to_objects { id: "2" }
+                  })pb",
              "inputs[0].from_object.id: \"abc\" is not 1-20 decimal digits"},
-        Case{R"pb(from_object_type: "contacts" to_object_type: "companies"
+        Case{R"pb(from_object_type: "contacts"
+                  to_object_type: "companies"
                   inputs { from_object { id: "1" } })pb",
              "inputs[0].to_objects: at least one is required"},
-        Case{R"pb(from_object_type: "contacts" to_object_type: "companies"
-                  inputs { from_object { id: "1" } to_objects { id: "2" } to_objects { id: "" } })pb",
+        Case{R"pb(from_object_type: "contacts"
+                  to_object_type: "companies"
+                  inputs {
+                    from_object { id: "1" }
+                    to_objects { id: "2" }
+                    to_objects { id: "" }
+                  })pb",
              "inputs[0].to_objects[1].id: \"\" is not 1-20 decimal digits"},
-        Case{R"pb(from_object_type: "contacts" to_object_type: "companies"
-                  inputs { from_object { id: "1" } to_objects { id: "\n\"" } })pb",
+        Case{R"pb(from_object_type: "contacts"
+                  to_object_type: "companies"
+                  inputs {
+                    from_object { id: "1" }
+                    to_objects { id: "\n\"" }
+                  })pb",
              "inputs[0].to_objects[0].id: \"\\n\\\"\" is not 1-20 decimal digits"}));
 
 TEST(ValidateArchiveRequestTest, LongValuesAreTruncatedInTheMessage) {
   auto request = Request(kValid);
   request.mutable_inputs(0)->mutable_from_object()->set_id(std::string(500, 'x'));
   const absl::Status status = ValidateArchiveRequest(request);
-  EXPECT_EQ(status.message(),
-            "inputs[0].from_object.id: \"" + std::string(40, 'x') +
-                "...\" is not 1-20 decimal digits");
+  EXPECT_EQ(status.message(), "inputs[0].from_object.id: \"" + std::string(40, 'x') +
+                                  "...\" is not 1-20 decimal digits");
 }
 
 }  // namespace

@@ -23,8 +23,7 @@ std::string Describe(const v1::UpstreamError& error) {
   if (!error.message().empty()) {
     absl::StrAppend(&text, ": ", error.message());
   } else if (!error.raw_body().empty()) {
-    absl::StrAppend(&text, " with a non-JSON body: ",
-                    error.raw_body().substr(0, kMaxQuotedBody));
+    absl::StrAppend(&text, " with a non-JSON body: ", error.raw_body().substr(0, kMaxQuotedBody));
   }
   if (!error.correlation_id().empty()) {
     absl::StrAppend(&text, " (correlationId ", error.correlation_id(), ")");

@@ -24,14 +24,12 @@ absl::StatusCode HttpStatusToCode(int http_status);
 
 // A status with `code` whose message summarises `error` and whose payload is
 // `error` itself.
-absl::Status UpstreamErrorStatus(
-    absl::StatusCode code,
-    const hubspot::crm::associations::v1::UpstreamError& error);
+absl::Status UpstreamErrorStatus(absl::StatusCode code,
+                                 const hubspot::crm::associations::v1::UpstreamError& error);
 
 // The failure for an answer HubSpot rejected: UpstreamErrorStatus with the
 // code from HttpStatusToCode(error.http_status()).
-absl::Status RejectedRequestStatus(
-    const hubspot::crm::associations::v1::UpstreamError& error);
+absl::Status RejectedRequestStatus(const hubspot::crm::associations::v1::UpstreamError& error);
 
 // `status` with the UpstreamError's `attempts` set (a no-op without one).
 absl::Status WithAttempts(absl::Status status, int attempts);

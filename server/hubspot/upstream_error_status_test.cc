@@ -24,23 +24,16 @@ TEST_P(HttpStatusToCodeTest, MapsToTheDocumentedCode) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, HttpStatusToCodeTest,
-    testing::Values(Row{400, absl::StatusCode::kInvalidArgument},
-                    Row{401, absl::StatusCode::kUnauthenticated},
-                    Row{403, absl::StatusCode::kPermissionDenied},
-                    Row{404, absl::StatusCode::kNotFound},
-                    Row{408, absl::StatusCode::kUnavailable},
-                    Row{409, absl::StatusCode::kAborted},
-                    Row{429, absl::StatusCode::kResourceExhausted},
-                    Row{500, absl::StatusCode::kUnavailable},
-                    Row{502, absl::StatusCode::kUnavailable},
-                    Row{503, absl::StatusCode::kUnavailable},
-                    Row{504, absl::StatusCode::kUnavailable},
-                    Row{599, absl::StatusCode::kUnavailable},
-                    Row{405, absl::StatusCode::kFailedPrecondition},
-                    Row{422, absl::StatusCode::kFailedPrecondition},
-                    Row{301, absl::StatusCode::kInternal},
-                    Row{101, absl::StatusCode::kInternal},
-                    Row{600, absl::StatusCode::kInternal}));
+    testing::Values(
+        Row{400, absl::StatusCode::kInvalidArgument}, Row{401, absl::StatusCode::kUnauthenticated},
+        Row{403, absl::StatusCode::kPermissionDenied}, Row{404, absl::StatusCode::kNotFound},
+        Row{408, absl::StatusCode::kUnavailable}, Row{409, absl::StatusCode::kAborted},
+        Row{429, absl::StatusCode::kResourceExhausted}, Row{500, absl::StatusCode::kUnavailable},
+        Row{502, absl::StatusCode::kUnavailable}, Row{503, absl::StatusCode::kUnavailable},
+        Row{504, absl::StatusCode::kUnavailable}, Row{599, absl::StatusCode::kUnavailable},
+        Row{405, absl::StatusCode::kFailedPrecondition},
+        Row{422, absl::StatusCode::kFailedPrecondition}, Row{301, absl::StatusCode::kInternal},
+        Row{101, absl::StatusCode::kInternal}, Row{600, absl::StatusCode::kInternal}));
 
 TEST(RejectedRequestStatusTest, MessageNamesHubSpotsMessageAndCorrelationId) {
   v1::UpstreamError error;

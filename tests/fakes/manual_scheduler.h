@@ -6,8 +6,8 @@
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_TESTS_FAKES_MANUAL_SCHEDULER_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_TESTS_FAKES_MANUAL_SCHEDULER_H_
 
-#include <cstdint>
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <utility>
 

@@ -27,8 +27,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   response.status_code = http_status;
   response.body = std::string(body);
   response.headers = {{"retry-after", std::string(body.substr(0, 40))}};
-  (void)hubspot_gateway::InterpretArchiveExchange(response, absl::UnixEpoch(),
-                                                  absl::UnixEpoch());
+  (void)hubspot_gateway::InterpretArchiveExchange(response, absl::UnixEpoch(), absl::UnixEpoch());
   (void)hubspot_gateway::ParseHubSpotTime(body);
   (void)hubspot_gateway::ParseRetryAfter(body, absl::UnixEpoch());
   return 0;

@@ -26,9 +26,8 @@ TEST(CorpusReplayTest, EveryCommittedInputIsHandled) {
       std::ifstream file(entry.path(), std::ios::binary);
       const std::string input((std::istreambuf_iterator<char>(file)),
                               std::istreambuf_iterator<char>());
-      EXPECT_EQ(LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()),
-                                       input.size()),
-                0)
+      EXPECT_EQ(
+          LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()), input.size()), 0)
           << entry.path();
       ++replayed;
     }

@@ -4,11 +4,11 @@
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_TESTS_TESTING_ARCHIVE_CALLS_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_TESTS_TESTING_ARCHIVE_CALLS_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <optional>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/time/time.h"
 #include "hubspot/crm/associations/v1/associations_archive.pb.h"
@@ -29,8 +29,7 @@ struct ArchiveOutcome {
 // 'authorization: Bearer <bearer>'.
 ArchiveOutcome Archive(Stack& stack,
                        const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
-                       absl::Duration deadline = absl::Seconds(60),
-                       const std::string& bearer = "");
+                       absl::Duration deadline = absl::Seconds(60), const std::string& bearer = "");
 
 // Starts a stack; a failure to start fails the test and returns nullptr.
 std::unique_ptr<Stack> StartStack(StackOptions options = {});

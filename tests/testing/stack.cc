@@ -1,8 +1,7 @@
 #include "tests/testing/stack.h"
 
-#include <signal.h>
-
 #include <httplib.h>
+#include <signal.h>
 
 #include "absl/strings/str_cat.h"
 
@@ -56,8 +55,7 @@ absl::Status Stack::RestartSimulator() {
   return StartSimulator(absl::StrCat("127.0.0.1:", simulator_port_));
 }
 
-absl::Status Stack::StartGateway(const std::vector<std::string>& flags,
-                                 const std::string& token) {
+absl::Status Stack::StartGateway(const std::vector<std::string>& flags, const std::string& token) {
   const std::string port_file = TempPath("gateway-port");
   const std::string output = TempPath("gateway-output");
   std::vector<std::string> argv = {
@@ -92,8 +90,8 @@ absl::Status Stack::AdminPost(const std::string& path, const nlohmann::json& bod
   httplib::Client client("127.0.0.1", simulator_port_);
   httplib::Result result = client.Post(path.c_str(), body.dump(), "application/json");
   if (!result || result->status != 200) {
-    return absl::UnavailableError(absl::StrCat("POST ", path, " failed: ",
-                                               result ? result->body : "no answer"));
+    return absl::UnavailableError(
+        absl::StrCat("POST ", path, " failed: ", result ? result->body : "no answer"));
   }
   return absl::OkStatus();
 }
@@ -108,13 +106,13 @@ absl::Status Stack::Seed(const std::string& from_type, const std::string& to_typ
 
 absl::StatusOr<std::vector<std::string>> Stack::Associations(const std::string& from_type,
                                                              const std::string& to_type) {
-  auto answer = AdminGet(
-      absl::StrCat("/_admin/associations?from_type=", from_type, "&to_type=", to_type));
+  auto answer =
+      AdminGet(absl::StrCat("/_admin/associations?from_type=", from_type, "&to_type=", to_type));
   if (!answer.ok()) return answer.status();
   std::vector<std::string> pairs;
   for (const auto& pair : (*answer)["associations"]) {
-    pairs.push_back(absl::StrCat(pair["from"].get<std::string>(), ">",
-                                 pair["to"].get<std::string>()));
+    pairs.push_back(
+        absl::StrCat(pair["from"].get<std::string>(), ">", pair["to"].get<std::string>()));
   }
   return pairs;
 }

@@ -5,12 +5,12 @@
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_TESTS_TESTING_STACK_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_TESTS_TESTING_STACK_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"

@@ -40,8 +40,7 @@ absl::StatusOr<Subprocess> Subprocess::Start(const std::vector<std::string>& arg
   pid_t pid = 0;
   std::vector<char*> args = CStrings(argv);
   std::vector<char*> envp = CStrings(env);
-  const int error = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(),
-                                envp.data());
+  const int error = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (error != 0) {
     return absl::InternalError(absl::StrCat("cannot start ", argv[0], ": errno ", error));
