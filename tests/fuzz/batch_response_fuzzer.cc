@@ -1,7 +1,9 @@
 // libFuzzer target over everything that reads HubSpot's answers: the
 // BatchResponse decoder, the error-body decoder, date-time and Retry-After
-// parsing. Any input must be answered without crashing, leaking or UB, and a
-// decoded result must survive a proto round trip.
+// parsing, the rate-limit headers and the one reading of a whole answer. Any
+// input must be answered without crashing, leaking or UB, a decoded result
+// must survive a proto round trip, and every header value must come out
+// clamped to its range.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -26,8 +28,27 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   hubspot_gateway::HttpResponse response;
   response.status_code = http_status;
   response.body = std::string(body);
-  response.headers = {{"retry-after", std::string(body.substr(0, 40))}};
-  (void)hubspot_gateway::InterpretArchiveExchange(response, absl::UnixEpoch(), absl::UnixEpoch());
+  const std::string header_value(body.substr(0, 40));
+  response.headers = {{"retry-after", header_value},
+                      {"x-hubspot-ratelimit-max", header_value},
+                      {"x-hubspot-ratelimit-remaining", header_value},
+                      {"x-hubspot-ratelimit-interval-milliseconds", header_value},
+                      {"x-hubspot-ratelimit-daily-remaining", header_value}};
+  const hubspot_gateway::UpstreamAnswer answer =
+      hubspot_gateway::ReadUpstreamAnswer(response, absl::UnixEpoch(), absl::UnixEpoch());
+  using Limits = hubspot_gateway::RateLimitHeaders;
+  const Limits& limits = answer.rate_limit;
+  if (limits.max.has_value() && (*limits.max < 1 || *limits.max > Limits::kMaxAdvertisedRequests)) {
+    __builtin_trap();
+  }
+  if (limits.remaining.has_value() &&
+      (*limits.remaining < 0 || *limits.remaining > Limits::kMaxAdvertisedRequests)) {
+    __builtin_trap();
+  }
+  if (limits.interval.has_value() &&
+      (*limits.interval < Limits::kMinInterval || *limits.interval > Limits::kMaxInterval)) {
+    __builtin_trap();
+  }
   (void)hubspot_gateway::ParseHubSpotTime(body);
   (void)hubspot_gateway::ParseRetryAfter(body, absl::UnixEpoch());
   return 0;
