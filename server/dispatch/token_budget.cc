@@ -104,13 +104,32 @@ absl::Time TokenBudget::NextSendTime(Lane lane, absl::Time now) {
   return std::max(earliest, now + interval_ + guard_);
 }
 
-void TokenBudget::Spend(absl::Time now) {
+void TokenBudget::Count(absl::Time now, int count) {
   Advance(now);
-  ++ring_[newest_bucket_ % static_cast<int64_t>(ring_.size())];
-  last_spend_ = std::max(last_spend_, now);
+  ring_[newest_bucket_ % static_cast<int64_t>(ring_.size())] += count;
+  counted_total_ += count;
 }
 
-void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now) {
+int64_t TokenBudget::Spend(absl::Time now) {
+  Count(now, 1);
+  last_spend_ = std::max(last_spend_, now);
+  return counted_total_;
+}
+
+int TokenBudget::HeldBefore(int64_t sequence, absl::Time sent, absl::Time now) {
+  Advance(now);
+  const int64_t size = static_cast<int64_t>(ring_.size());
+  const int64_t window_start = BucketOf(sent - interval_ - guard_);
+  if (window_start < newest_bucket_ - size + 1) return UsedAt(now) - 1;  // Too long ago.
+  // Everything counted up to the bucket where the window began.
+  int64_t since_window = 0;
+  for (int64_t b = window_start + 1; b <= newest_bucket_; ++b) since_window += ring_[b % size];
+  const int64_t before_window = counted_total_ - since_window;
+  return static_cast<int>(std::max<int64_t>(0, sequence - 1 - before_window));
+}
+
+void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now, int64_t sequence,
+                          absl::Time sent) {
   const RateLimitHeaders& headers = answer.rate_limit;
   if (headers.interval.has_value() && *headers.interval != interval_) {
     SetInterval(*headers.interval, now);
@@ -133,7 +152,7 @@ void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now) {
   if (answer.IsRollingLimit()) {
     // HubSpot's real limit is at most what the window held when this hit (a
     // tenth of the ceiling at least, so one stray 429 cannot stall a token).
-    const int held = std::max({1, ceiling_ / 10, UsedAt(now) - 1});
+    const int held = std::max({1, ceiling_ / 10, HeldBefore(sequence, sent, now)});
     if (effective_limit_ == 0 || held < effective_limit_) effective_limit_ = held;
     lowered_ = true;
     last_raise_ = now;
@@ -144,10 +163,7 @@ void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now) {
     // HubSpot counts requests this gateway did not make (other clients of
     // the same app): count them as made now.
     const int missing = ceiling_ - *headers.remaining - UsedAt(now);
-    if (missing > 0) {
-      Advance(now);
-      ring_[newest_bucket_ % static_cast<int64_t>(ring_.size())] += missing;
-    }
+    if (missing > 0) Count(now, missing);
   }
 }
 

@@ -42,10 +42,12 @@ class TokenBudget {
 
   // The earliest time >= `now` at which a request of `lane` may be sent.
   absl::Time NextSendTime(Lane lane, absl::Time now);
-  // Counts one request sent at `now`.
-  void Spend(absl::Time now);
-  // Learns from an upstream answer received at `now`.
-  void Observe(const UpstreamAnswer& answer, absl::Time now);
+  // Counts one request sent at `now`; returns its sequence number (1, 2, ...).
+  int64_t Spend(absl::Time now);
+  // Learns from the answer, received at `now`, to request number `sequence`
+  // sent at `sent` (a rolling-limit 429 tells how many requests HubSpot held
+  // then: those of the window before it).
+  void Observe(const UpstreamAnswer& answer, absl::Time now, int64_t sequence, absl::Time sent);
 
   // Whether HubSpot's daily limit stops this token until `now`'s pause ends.
   bool DailyExhausted(absl::Time now) const { return now < daily_blocked_until_; }
@@ -66,6 +68,11 @@ class TokenBudget {
   // The limit climbs back toward the ceiling by one per interval since a 429.
   void Recover(absl::Time now);
   int LaneLimit(Lane lane) const;
+  // Requests counted in the window before request `sequence`, sent at `sent`
+  // (the window's oldest bucket left out, so never more than were there).
+  int HeldBefore(int64_t sequence, absl::Time sent, absl::Time now);
+  // Adds `count` requests at `now`.
+  void Count(absl::Time now, int count);
 
   const BudgetPolicy policy_;
   absl::Duration interval_;
@@ -76,6 +83,8 @@ class TokenBudget {
   // Requests sent per bucket; ring_[BucketOf(t) % size] for the newest buckets.
   std::vector<int32_t> ring_;
   int64_t newest_bucket_ = 0;
+  // Every request ever counted (sent, or reported by Remaining).
+  int64_t counted_total_ = 0;
 
   // The advertised (or configured) limit, and the one planned with.
   int ceiling_;

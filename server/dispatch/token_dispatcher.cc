@@ -175,7 +175,7 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
     }
     lanes_[lane].erase(kept, lanes_[lane].end());
   }
-  budget_.Spend(now);
+  send.sequence = budget_.Spend(now);
   ++in_flight_;
   deps_.observer.OnUpstreamRequest(static_cast<int>(owners.size()), inputs);
   send.request.url = url;
@@ -214,17 +214,18 @@ void TokenDispatcher::Pump() {
     for (Failure& failure : failures) Finish(std::move(failure.chunk), failure.status);
     failures.clear();
     for (Send& send : sends) {
-      deps_.transport.Send(std::move(send.request),
-                           [self = shared_from_this(), chunks = std::move(send.chunks),
-                            sent = send.sent](absl::StatusOr<HttpResponse> exchange) mutable {
-                             self->OnAnswered(std::move(chunks), sent, exchange);
-                           });
+      deps_.transport.Send(
+          std::move(send.request),
+          [self = shared_from_this(), chunks = std::move(send.chunks), sent = send.sent,
+           sequence = send.sequence](absl::StatusOr<HttpResponse> exchange) mutable {
+            self->OnAnswered(std::move(chunks), sent, sequence, exchange);
+          });
     }
     sends.clear();
   }
 }
 
-void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, absl::Time sent,
+void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, absl::Time sent, int64_t sequence,
                                  const absl::StatusOr<HttpResponse>& exchange) {
   const absl::Time received = deps_.scheduler.Now();
   UpstreamAnswer answer = ReadUpstreamAnswer(exchange, sent, received);
@@ -235,7 +236,7 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, absl::Time sen
     absl::MutexLock lock(&mu_);
     --in_flight_;
     limit_before = budget_.effective_limit();
-    budget_.Observe(answer, received);
+    budget_.Observe(answer, received, sequence, sent);
     limit_after = budget_.effective_limit();
     if (budget_.DailyExhausted(received)) FailQueued(DailyLimitExhausted(), failures);
   }

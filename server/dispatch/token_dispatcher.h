@@ -105,6 +105,8 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
     std::vector<QueuedChunk> chunks;
     HttpRequest request;
     absl::Time sent;
+    // Its number in the budget's count.
+    int64_t sequence = 0;
   };
   // A chunk to fail, outside the lock.
   struct Failure {
@@ -123,7 +125,7 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   // Moves every queued chunk into `failures` with `status`.
   void FailQueued(const absl::Status& status, std::vector<Failure>& failures)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void OnAnswered(std::vector<QueuedChunk> chunks, absl::Time sent,
+  void OnAnswered(std::vector<QueuedChunk> chunks, absl::Time sent, int64_t sequence,
                   const absl::StatusOr<HttpResponse>& exchange);
   // How long `chunk` waits before its next attempt after `answer` (zero for a
   // rolling-limit 429: the budget paces it); nullopt when it fails for good.

@@ -264,9 +264,10 @@ TEST_F(TokenDispatcherTest, RollingLimitLowersTheLimitAndTheRetryWaitsForIt) {
     Submit(*dispatcher, owner, MakeChunk(100, 1000 * (i + 1)), Lane::kInteractive, kUrl, i);
   }
   ASSERT_EQ(transport.pending_count(), 30);
-  transport.AnswerNext(Answer(429, R"({"policyName":"TEN_SECONDLY_ROLLING"})"));
-  // The window held 30 when it hit: the limit is now 29, so the retry waits.
-  EXPECT_THAT(observer_.learned(), ElementsAre(29));
+  // The 11th request drew a 429: HubSpot held the 10 before it.
+  ASSERT_TRUE(transport.Answer(10, Answer(429, R"({"policyName":"TEN_SECONDLY_ROLLING"})")));
+  // A tenth of 190 is the floor: the limit is now 19, the window holds 30, the retry waits.
+  EXPECT_THAT(observer_.learned(), ElementsAre(19));
   EXPECT_EQ(transport.sent(), 30);
   scheduler_.AdvanceBy(absl::Seconds(11));
   EXPECT_EQ(transport.sent(), 31);
