@@ -98,15 +98,6 @@ class RecordingObserver final : public ArchiveObserver {
   std::vector<int> learned_ ABSL_GUARDED_BY(mu_);
 };
 
-HttpResponse Answer(int status, std::string body = "",
-                    std::vector<std::pair<std::string, std::string>> headers = {}) {
-  HttpResponse response;
-  response.status_code = status;
-  response.body = std::move(body);
-  response.headers = std::move(headers);
-  return response;
-}
-
 int InputsIn(const HttpRequest& request) {
   const std::vector<absl::string_view> parts = absl::StrSplit(request.body, "\"from\"");
   return static_cast<int>(parts.size()) - 1;
@@ -169,7 +160,7 @@ TEST_F(TokenDispatcherTest, LoneCallOnAnIdleTokenGoesAtOnce) {
   auto owner = std::make_shared<RecordingOwner>();
   Submit(*dispatcher, owner, MakeChunk(1, 1));
   ASSERT_EQ(transport.pending_count(), 1);
-  transport.AnswerNext(Answer(204));
+  transport.AnswerNext(FakeHttpTransport::Answer(204));
   ASSERT_THAT(owner->outcomes(), SizeIs(1));
   EXPECT_TRUE(owner->outcomes().at(0).ok());
 }
@@ -191,7 +182,7 @@ TEST_F(TokenDispatcherTest, BurstOfSmallCallsPacksIntoFullRequests) {
   for (const HttpRequest& request : transport.pending()) inputs.push_back(InputsIn(request));
   EXPECT_THAT(inputs, ElementsAre(1, 100, 100, 49));
   EXPECT_THAT(observer_.calls_per_request(), ElementsAre(1, 100, 100, 49));
-  transport.AnswerAll(Answer(204));
+  transport.AnswerAll(FakeHttpTransport::Answer(204));
   for (const auto& owner : owners) {
     ASSERT_THAT(owner->outcomes(), SizeIs(1));
     EXPECT_TRUE(owner->outcomes().at(0).ok());
@@ -245,10 +236,11 @@ TEST_F(TokenDispatcherTest, HeadersReplanWorkAlreadyQueued) {
     Submit(*dispatcher, owner, MakeChunk(100, 1000 * (i + 1)), Lane::kInteractive, kUrl, i);
   }
   ASSERT_EQ(transport.pending_count(), 2);
-  transport.AnswerNext(Answer(204, "",
-                              {{"x-hubspot-ratelimit-max", "1000"},
-                               {"x-hubspot-ratelimit-interval-milliseconds", "10000"},
-                               {"x-hubspot-ratelimit-remaining", "700"}}));
+  transport.AnswerNext(
+      FakeHttpTransport::Answer(204, "",
+                                {{"x-hubspot-ratelimit-max", "1000"},
+                                 {"x-hubspot-ratelimit-interval-milliseconds", "10000"},
+                                 {"x-hubspot-ratelimit-remaining", "700"}}));
   // No time passed: the answer itself made room.
   EXPECT_EQ(transport.pending_count(), 3);
   EXPECT_EQ(transport.sent(), 4);
@@ -265,7 +257,8 @@ TEST_F(TokenDispatcherTest, RollingLimitLowersTheLimitAndTheRetryWaitsForIt) {
   }
   ASSERT_EQ(transport.pending_count(), 30);
   // The 11th request drew a 429: HubSpot held the 10 before it.
-  ASSERT_TRUE(transport.Answer(10, Answer(429, R"({"policyName":"TEN_SECONDLY_ROLLING"})")));
+  ASSERT_TRUE(transport.Answer(
+      10, FakeHttpTransport::Answer(429, R"({"policyName":"TEN_SECONDLY_ROLLING"})")));
   // A tenth of 190 is the floor: the limit is now 19, the window holds 30, the retry waits.
   EXPECT_THAT(observer_.learned(), ElementsAre(19));
   EXPECT_EQ(transport.sent(), 30);
@@ -284,7 +277,7 @@ TEST_F(TokenDispatcherTest, DailyLimitFailsWaitingWorkAtOnce) {
     Submit(*dispatcher, owners.back(), MakeChunk(100, 1000 * (i + 1)));
   }
   ASSERT_EQ(transport.pending_count(), 1);
-  transport.AnswerNext(Answer(429, R"({"policyName":"DAILY"})"));
+  transport.AnswerNext(FakeHttpTransport::Answer(429, R"({"policyName":"DAILY"})"));
   for (const auto& owner : owners) {
     ASSERT_THAT(owner->outcomes(), SizeIs(1));
     EXPECT_EQ(owner->outcomes().at(0).status().code(), absl::StatusCode::kResourceExhausted);
@@ -311,7 +304,7 @@ TEST_F(TokenDispatcherTest, CancelRemovesQueuedWorkAndLetsSentWorkFinish) {
   EXPECT_EQ(leaving->outcomes().at(1).status().code(), absl::StatusCode::kCancelled);
   scheduler_.AdvanceBy(absl::Seconds(30));
   EXPECT_EQ(transport.sent(), 1);
-  transport.AnswerNext(Answer(204));
+  transport.AnswerNext(FakeHttpTransport::Answer(204));
   EXPECT_TRUE(sent->outcomes().at(0).ok());
 }
 
@@ -326,12 +319,12 @@ TEST_F(TokenDispatcherTest, SharedAnswerIsSplitAndFailuresReachEveryCall) {
   Submit(*dispatcher, b, MakeChunk(1, 102));
   scheduler_.AdvanceBy(absl::Seconds(1));
   ASSERT_EQ(transport.pending_count(), 2);
-  transport.AnswerNext(Answer(204));
-  transport.AnswerNext(
-      Answer(207, R"({"status":"COMPLETE","results":[],"startedAt":"2026-03-01T12:00:00Z",)"
-                  R"("completedAt":"2026-03-01T12:00:01Z","errors":[{"status":"error",)"
-                  R"("category":"OBJECT_NOT_FOUND","message":"no such record",)"
-                  R"("context":{"fromIds":["102"]}}],"numErrors":1})"));
+  transport.AnswerNext(FakeHttpTransport::Answer(204));
+  transport.AnswerNext(FakeHttpTransport::Answer(
+      207, R"({"status":"COMPLETE","results":[],"startedAt":"2026-03-01T12:00:00Z",)"
+           R"("completedAt":"2026-03-01T12:00:01Z","errors":[{"status":"error",)"
+           R"("category":"OBJECT_NOT_FOUND","message":"no such record",)"
+           R"("context":{"fromIds":["102"]}}],"numErrors":1})"));
   ASSERT_TRUE(a->outcomes().at(0).ok());
   EXPECT_EQ(a->outcomes().at(0)->errors_size(), 0);
   ASSERT_TRUE(b->outcomes().at(0).ok());
@@ -344,7 +337,7 @@ TEST_F(TokenDispatcherTest, SharedAnswerIsSplitAndFailuresReachEveryCall) {
   Submit(*dispatcher, c, MakeChunk(1, 201));
   Submit(*dispatcher, d, MakeChunk(1, 202));
   scheduler_.AdvanceBy(absl::Seconds(1));
-  transport.AnswerAll(Answer(400, R"({"message":"bad","correlationId":"c-1"})"));
+  transport.AnswerAll(FakeHttpTransport::Answer(400, R"({"message":"bad","correlationId":"c-1"})"));
   for (const auto& owner : {c, d}) {
     EXPECT_EQ(owner->outcomes().at(0).status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_EQ(GetUpstreamError(owner->outcomes().at(0).status())->attempts(), 1);
