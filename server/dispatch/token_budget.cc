@@ -1,6 +1,7 @@
 #include "server/dispatch/token_budget.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 namespace hubspot_gateway {
@@ -27,7 +28,11 @@ bool ParseLane(absl::string_view text, Lane* lane) {
 const char* LaneName(Lane lane) { return lane == Lane::kBulk ? "bulk" : "interactive"; }
 
 TokenBudget::TokenBudget(const BudgetPolicy& policy)
-    : policy_(policy), ceiling_(policy.max_requests), effective_limit_(policy.max_requests) {
+    : policy_(policy),
+      ceiling_(policy.max_requests),
+      effective_limit_(policy.max_requests),
+      known_level_(policy.max_requests > 0 ? policy.max_requests : std::numeric_limits<int>::max()),
+      raise_period_(policy.interval) {
   SetInterval(policy.interval, absl::UnixEpoch());
 }
 
@@ -72,10 +77,10 @@ int TokenBudget::UsedAt(absl::Time now) {
 void TokenBudget::Recover(absl::Time now) {
   if (!lowered_) return;
   absl::Duration remainder;
-  const int64_t raises = absl::IDivDuration(now - last_raise_, interval_, &remainder);
+  const int64_t raises = absl::IDivDuration(now - last_raise_, raise_period_, &remainder);
   if (raises <= 0) return;
   effective_limit_ = static_cast<int>(std::min<int64_t>(ceiling_, effective_limit_ + raises));
-  last_raise_ += raises * interval_;
+  last_raise_ += raises * raise_period_;
   if (effective_limit_ >= ceiling_) lowered_ = false;
 }
 
@@ -90,7 +95,13 @@ absl::Time TokenBudget::NextSendTime(Lane lane, absl::Time now) {
   if (effective_limit_ == 0) return earliest;
   const int limit = LaneLimit(lane);
   int used = UsedAt(now);
-  if (used < limit) return earliest;
+  if (used < limit) {
+    // Past the known level, an answer (which pumps again) must make room.
+    if (used >= known_level_ && probes_in_flight_ >= probe_allowance_) {
+      return std::max(earliest, now + interval_);
+    }
+    return earliest;
+  }
   // Wait until enough of the oldest buckets have left the window.
   const int64_t size = static_cast<int64_t>(ring_.size());
   const int64_t oldest = std::max(BucketOf(now - interval_ - guard_), newest_bucket_ - size + 1);
@@ -110,10 +121,23 @@ void TokenBudget::Count(absl::Time now, int count) {
   counted_total_ += count;
 }
 
-int64_t TokenBudget::Spend(absl::Time now) {
+TokenBudget::Ticket TokenBudget::Spend(absl::Time now) {
+  Ticket ticket;
+  ticket.probe = UsedAt(now) >= known_level_;
+  if (ticket.probe) ++probes_in_flight_;
   Count(now, 1);
   last_spend_ = std::max(last_spend_, now);
-  return counted_total_;
+  ticket.sequence = counted_total_;
+  ticket.sent = now;
+  return ticket;
+}
+
+void TokenBudget::Uncount(const Ticket& ticket) {
+  const int64_t bucket = BucketOf(ticket.sent);
+  const int64_t size = static_cast<int64_t>(ring_.size());
+  if (bucket > newest_bucket_ - size && bucket <= newest_bucket_ && ring_[bucket % size] > 0) {
+    --ring_[bucket % size];
+  }
 }
 
 int TokenBudget::HeldBefore(int64_t sequence, absl::Time sent, absl::Time now) {
@@ -128,8 +152,8 @@ int TokenBudget::HeldBefore(int64_t sequence, absl::Time sent, absl::Time now) {
   return static_cast<int>(std::max<int64_t>(0, sequence - 1 - before_window));
 }
 
-void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now, int64_t sequence,
-                          absl::Time sent) {
+void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now, const Ticket& ticket) {
+  if (ticket.probe) --probes_in_flight_;
   const RateLimitHeaders& headers = answer.rate_limit;
   if (headers.interval.has_value() && *headers.interval != interval_) {
     SetInterval(*headers.interval, now);
@@ -152,12 +176,24 @@ void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now, int64_t 
   if (answer.IsRollingLimit()) {
     // HubSpot's real limit is at most what the window held when this hit (a
     // tenth of the ceiling at least, so one stray 429 cannot stall a token).
-    const int held = std::max({1, ceiling_ / 10, HeldBefore(sequence, sent, now)});
+    const int held = std::max({1, ceiling_ / 10, HeldBefore(ticket.sequence, ticket.sent, now)});
+    // 429s at the level just learned: wait longer before trying it again.
+    raise_period_ = lowered_ && held >= effective_limit_ - 1
+                        ? std::min(2 * raise_period_, 8 * interval_)
+                        : raise_period_;
     if (effective_limit_ == 0 || held < effective_limit_) effective_limit_ = held;
+    known_level_ = std::min(known_level_, held);
+    probe_allowance_ = 1;
     lowered_ = true;
     last_raise_ = now;
+    Uncount(ticket);
     paused_until_ = std::max(paused_until_, now + retry_after);
     return;
+  }
+  if (ticket.probe && answer.http_status >= 200 && answer.http_status <= 299) {
+    // HubSpot took it: the level it was sent at is known to be accepted.
+    known_level_ = std::max(known_level_, HeldBefore(ticket.sequence, ticket.sent, now) + 1);
+    probe_allowance_ = std::min(2 * probe_allowance_, 64);
   }
   if (headers.remaining.has_value() && ceiling_ > 0) {
     // HubSpot counts requests this gateway did not make (other clients of

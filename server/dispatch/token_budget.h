@@ -1,6 +1,9 @@
 // TokenBudget is one HubSpot token's share of the rate budget as the
 // dispatcher plans with it: a rolling window of the requests sent (a count
 // per time bucket, so memory is O(1) whatever limit upstream advertises),
+// the level known to be accepted (the configured limit at first; past it
+// requests probe, few at a time, doubling while HubSpot accepts them, as
+// TCP's slow start does),
 // the limit learned from headers and 429s (lowered to what the window held
 // at a 429, never below a tenth of the ceiling, then climbing back by one
 // request per interval), pauses asked
@@ -42,12 +45,23 @@ class TokenBudget {
 
   // The earliest time >= `now` at which a request of `lane` may be sent.
   absl::Time NextSendTime(Lane lane, absl::Time now);
-  // Counts one request sent at `now`; returns its sequence number (1, 2, ...).
-  int64_t Spend(absl::Time now);
-  // Learns from the answer, received at `now`, to request number `sequence`
-  // sent at `sent` (a rolling-limit 429 tells how many requests HubSpot held
-  // then: those of the window before it).
-  void Observe(const UpstreamAnswer& answer, absl::Time now, int64_t sequence, absl::Time sent);
+  // What Spend hands out and Observe takes back: which request an answer is for.
+  struct Ticket {
+    // Its number in the count (1, 2, ...).
+    int64_t sequence = 0;
+    absl::Time sent;
+    // Sent past the level known to be accepted, to find out whether HubSpot
+    // takes more (the advertised or climbed limit not yet confirmed).
+    bool probe = false;
+  };
+
+  // Counts one request sent at `now`.
+  Ticket Spend(absl::Time now);
+  // Learns from the answer, received at `now`, to the request of `ticket`:
+  // headers re-plan; a success past the known level confirms it; a
+  // rolling-limit 429 tells how many requests HubSpot held (those of the
+  // window before it), and the rejected request leaves the count.
+  void Observe(const UpstreamAnswer& answer, absl::Time now, const Ticket& ticket);
 
   // Whether HubSpot's daily limit stops this token until `now`'s pause ends.
   bool DailyExhausted(absl::Time now) const { return now < daily_blocked_until_; }
@@ -73,6 +87,8 @@ class TokenBudget {
   int HeldBefore(int64_t sequence, absl::Time sent, absl::Time now);
   // Adds `count` requests at `now`.
   void Count(absl::Time now, int count);
+  // Takes a request HubSpot rejected (and so did not count) out of the window.
+  void Uncount(const Ticket& ticket);
 
   const BudgetPolicy policy_;
   absl::Duration interval_;
@@ -91,6 +107,14 @@ class TokenBudget {
   int effective_limit_;
   // Set by a 429 until the limit has climbed back to the ceiling.
   bool lowered_ = false;
+  // Requests per window HubSpot is known to accept; past it, at most
+  // probe_allowance_ requests are in flight at once.
+  int known_level_;
+  int probe_allowance_ = 1;
+  int probes_in_flight_ = 0;
+  // How long the limit waits between raises; doubles while 429s keep coming
+  // at the same level.
+  absl::Duration raise_period_;
   absl::Time last_raise_ = absl::InfinitePast();
   absl::Time paused_until_ = absl::InfinitePast();
   absl::Time daily_blocked_until_ = absl::InfinitePast();

@@ -66,12 +66,12 @@ TEST(TokenBudgetTest, HeadersReplanUpAndDown) {
   RateLimitHeaders more;
   more.max = 1000;
   more.interval = absl::Seconds(10);
-  budget.Observe(Answer(204, more), kStart, /*sequence=*/0, kStart);
+  budget.Observe(Answer(204, more), kStart, TokenBudget::Ticket{0, kStart, false});
   EXPECT_EQ(budget.effective_limit(), 1000);
   EXPECT_EQ(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
   RateLimitHeaders fewer;
   fewer.max = 100;
-  budget.Observe(Answer(204, fewer), kStart, /*sequence=*/0, kStart);
+  budget.Observe(Answer(204, fewer), kStart, TokenBudget::Ticket{0, kStart, false});
   EXPECT_EQ(budget.effective_limit(), 100);
   EXPECT_GT(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
 }
@@ -82,7 +82,7 @@ TEST(TokenBudgetTest, RemainingCountsWhatOtherClientsSpent) {
   RateLimitHeaders headers;
   headers.max = 10;
   headers.remaining = 1;  // 9 used: 7 by someone else.
-  budget.Observe(Answer(204, headers), kStart, /*sequence=*/0, kStart);
+  budget.Observe(Answer(204, headers), kStart, TokenBudget::Ticket{0, kStart, false});
   EXPECT_EQ(budget.UsedAt(kStart), 9);
   EXPECT_EQ(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
   budget.Spend(kStart);
@@ -92,7 +92,7 @@ TEST(TokenBudgetTest, RemainingCountsWhatOtherClientsSpent) {
 TEST(TokenBudgetTest, RollingLimitLowersTheLimitToWhatTheWindowHeldThenClimbsBack) {
   TokenBudget budget(Policy(190));
   SpendMany(budget, 160, kStart);  // The 151st drew the first 429.
-  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING"), kStart, /*sequence=*/151, kStart);
+  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING"), kStart, TokenBudget::Ticket{151, kStart});
   EXPECT_EQ(budget.effective_limit(), 150);
   // No Retry-After: no pause, the lowered limit paces.
   EXPECT_GT(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
@@ -102,7 +102,7 @@ TEST(TokenBudgetTest, RollingLimitLowersTheLimitToWhatTheWindowHeldThenClimbsBac
   // Headers advertising more do not undo what the 429 taught.
   RateLimitHeaders headers;
   headers.max = 190;
-  budget.Observe(Answer(204, headers), later, /*sequence=*/0, later);
+  budget.Observe(Answer(204, headers), later, TokenBudget::Ticket{0, later, false});
   EXPECT_EQ(budget.effective_limit(), 153);
 }
 
@@ -111,44 +111,65 @@ TEST(TokenBudgetTest, RollingLimitCountsOnlyWhatTheWindowHeldBeforeTheRejectedRe
   SpendMany(budget, 50, kStart);  // These leave the window before the 429.
   SpendMany(budget, 100, kStart + absl::Seconds(5));
   const absl::Time sent = kStart + absl::Seconds(12);
-  const int64_t rejected = budget.Spend(sent);
+  const TokenBudget::Ticket rejected = budget.Spend(sent);
   SpendMany(budget, 5, sent);  // Sent after it, in the same bucket: not held before it.
-  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING"), sent + absl::Milliseconds(50), rejected,
-                 sent);
+  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING"), sent + absl::Milliseconds(50), rejected);
   EXPECT_EQ(budget.effective_limit(), 100);
 }
 
 TEST(TokenBudgetTest, RollingLimitNeverFallsBelowATenthOfTheCeiling) {
   TokenBudget budget(Policy(190));
-  const int64_t first = budget.Spend(kStart);  // Others had filled the window.
-  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING"), kStart, first, kStart);
+  const TokenBudget::Ticket first = budget.Spend(kStart);  // Others had filled the window.
+  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING"), kStart, first);
   EXPECT_EQ(budget.effective_limit(), 19);
+}
+
+TEST(TokenBudgetTest, PastTheConfiguredLevelRequestsProbeFewAtATimeDoublingOnSuccess) {
+  TokenBudget budget(Policy(150));
+  RateLimitHeaders advertised;
+  advertised.max = 190;
+  budget.Observe(Answer(204, advertised), kStart, TokenBudget::Ticket{0, kStart});
+  SpendMany(budget, 150, kStart);
+  // One probe past the level known to be accepted, then wait for its answer.
+  EXPECT_EQ(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
+  const TokenBudget::Ticket probe = budget.Spend(kStart);
+  EXPECT_TRUE(probe.probe);
+  EXPECT_GT(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
+  budget.Observe(Answer(204), kStart, probe);
+  // Accepted: two probes may be in flight now.
+  const TokenBudget::Ticket second = budget.Spend(kStart);
+  EXPECT_EQ(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
+  const TokenBudget::Ticket third = budget.Spend(kStart);
+  EXPECT_TRUE(second.probe);
+  EXPECT_TRUE(third.probe);
+  EXPECT_GT(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
+  // A 429 on a probe: back to what HubSpot held.
+  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING"), kStart, third);
+  EXPECT_EQ(budget.effective_limit(), 152);
 }
 
 TEST(TokenBudgetTest, RetryAfterPausesAtMostMaxPause) {
   TokenBudget budget(Policy(190));
-  const int64_t sequence = budget.Spend(kStart);
-  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING", absl::Seconds(2)), kStart, sequence, kStart);
+  const TokenBudget::Ticket ticket = budget.Spend(kStart);
+  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING", absl::Seconds(2)), kStart, ticket);
   EXPECT_EQ(budget.NextSendTime(Lane::kInteractive, kStart), kStart + absl::Seconds(2));
-  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING", absl::Seconds(999999999)), kStart, sequence,
-                 kStart);
+  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING", absl::Seconds(999999999)), kStart, ticket);
   EXPECT_EQ(budget.NextSendTime(Lane::kInteractive, kStart), kStart + absl::Seconds(60));
 }
 
 TEST(TokenBudgetTest, DailyLimitBlocksUntilHubSpotReportsRequestsLeft) {
   TokenBudget budget(Policy(190));
-  const int64_t sequence = budget.Spend(kStart);
-  budget.Observe(RateLimited("DAILY"), kStart, sequence, kStart);
+  budget.Observe(RateLimited("DAILY"), kStart, budget.Spend(kStart));
   EXPECT_TRUE(budget.DailyExhausted(kStart + absl::Seconds(59)));
   EXPECT_FALSE(budget.DailyExhausted(kStart + absl::Seconds(60)));
   RateLimitHeaders none_left;
   none_left.daily_remaining = 0;
-  budget.Observe(Answer(204, none_left), kStart, /*sequence=*/0, kStart);
+  budget.Observe(Answer(204, none_left), kStart, TokenBudget::Ticket{0, kStart, false});
   EXPECT_TRUE(budget.DailyExhausted(kStart + absl::Seconds(1)));
   RateLimitHeaders some_left;
   some_left.daily_remaining = 500;
-  budget.Observe(Answer(204, some_left), kStart + absl::Seconds(1), /*sequence=*/0,
-                 kStart + absl::Seconds(1));
+  budget.Observe(Answer(204, some_left), kStart + absl::Seconds(1),
+                 TokenBudget::Ticket{0, kStart + absl::Seconds(1), false});
   EXPECT_FALSE(budget.DailyExhausted(kStart + absl::Seconds(1)));
 }
 
@@ -157,7 +178,7 @@ TEST(TokenBudgetTest, HugeAdvertisedLimitsCostNoMoreMemoryOrTime) {
   RateLimitHeaders headers;
   headers.max = RateLimitHeaders::kMaxAdvertisedRequests;
   headers.remaining = 0;
-  budget.Observe(Answer(204, headers), kStart, /*sequence=*/0, kStart);
+  budget.Observe(Answer(204, headers), kStart, TokenBudget::Ticket{0, kStart, false});
   EXPECT_EQ(budget.UsedAt(kStart), RateLimitHeaders::kMaxAdvertisedRequests);
   EXPECT_EQ(budget.NextSendTime(Lane::kInteractive, kStart),
             kStart + kBucket + absl::Seconds(10) + kGuard);
@@ -168,7 +189,7 @@ TEST(TokenBudgetTest, NewIntervalKeepsWhatWasCounted) {
   SpendMany(budget, 10, kStart);
   RateLimitHeaders headers;
   headers.interval = absl::Seconds(1);
-  budget.Observe(Answer(204, headers), kStart, /*sequence=*/0, kStart);
+  budget.Observe(Answer(204, headers), kStart, TokenBudget::Ticket{0, kStart, false});
   EXPECT_EQ(budget.interval(), absl::Seconds(1));
   EXPECT_EQ(budget.UsedAt(kStart), 10);
   EXPECT_EQ(budget.UsedAt(kStart + absl::Seconds(2)), 0);

@@ -84,8 +84,8 @@ void TokenDispatcher::Cancel(const ChunkOwner* owner, const absl::Status& why) {
 
 bool TokenDispatcher::Forgettable(absl::Time now) {
   absl::MutexLock lock(&mu_);
-  return lanes_[0].empty() && lanes_[1].empty() && in_flight_ == 0 && backing_off_ == 0 &&
-         budget_.IsIdle(now);
+  return lanes_[0].empty() && lanes_[1].empty() && in_flight_by_lane_[0] == 0 &&
+         in_flight_by_lane_[1] == 0 && backing_off_ == 0 && budget_.IsIdle(now);
 }
 
 void TokenDispatcher::FailQueued(const absl::Status& status, std::vector<Failure>& failures) {
@@ -139,20 +139,23 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
     }
   }
   if (inputs < max_inputs) {
-    // A partial request spends a whole slot: while the budget is busy, let
-    // more work join it.
+    // A partial request spends a whole slot. While the lane has requests in
+    // flight, more work is on its way: let it join, sending partial work at
+    // most once per interval/limit after the lane's last request.
     absl::Time ready = head.enqueued + options_.coalesce_window;
-    if (budget_.effective_limit() > 0) {
-      ready = std::max(ready, last_partial_ + budget_.interval() / budget_.effective_limit());
+    if (in_flight_by_lane_[head_lane] > 0 && budget_.effective_limit() > 0) {
+      ready = std::max(
+          ready, last_send_by_lane_[head_lane] + budget_.interval() / budget_.effective_limit());
     }
     if (ready > now) {
       ScheduleWakeup(ready, now);
       return std::nullopt;
     }
-    last_partial_ = now;
   }
+  last_send_by_lane_[head_lane] = now;
+  ++in_flight_by_lane_[head_lane];
   Send send;
-  send.sent = now;
+  send.lane = head_lane;
   const std::string url = head.url;
   absl::Time latest_deadline = absl::InfinitePast();
   std::vector<ArchiveSlice> slices;
@@ -175,8 +178,7 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
     }
     lanes_[lane].erase(kept, lanes_[lane].end());
   }
-  send.sequence = budget_.Spend(now);
-  ++in_flight_;
+  send.ticket = budget_.Spend(now);
   deps_.observer.OnUpstreamRequest(static_cast<int>(owners.size()), inputs);
   send.request.url = url;
   send.request.headers = {{"Authorization", authorization_},
@@ -216,27 +218,28 @@ void TokenDispatcher::Pump() {
     for (Send& send : sends) {
       deps_.transport.Send(
           std::move(send.request),
-          [self = shared_from_this(), chunks = std::move(send.chunks), sent = send.sent,
-           sequence = send.sequence](absl::StatusOr<HttpResponse> exchange) mutable {
-            self->OnAnswered(std::move(chunks), sent, sequence, exchange);
+          [self = shared_from_this(), chunks = std::move(send.chunks), lane = send.lane,
+           ticket = send.ticket](absl::StatusOr<HttpResponse> exchange) mutable {
+            self->OnAnswered(std::move(chunks), lane, ticket, exchange);
           });
     }
     sends.clear();
   }
 }
 
-void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, absl::Time sent, int64_t sequence,
+void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, int lane,
+                                 const TokenBudget::Ticket& ticket,
                                  const absl::StatusOr<HttpResponse>& exchange) {
   const absl::Time received = deps_.scheduler.Now();
-  UpstreamAnswer answer = ReadUpstreamAnswer(exchange, sent, received);
+  UpstreamAnswer answer = ReadUpstreamAnswer(exchange, ticket.sent, received);
   std::vector<Failure> failures;
   int limit_before = 0;
   int limit_after = 0;
   {
     absl::MutexLock lock(&mu_);
-    --in_flight_;
+    --in_flight_by_lane_[lane];
     limit_before = budget_.effective_limit();
-    budget_.Observe(answer, received, sequence, sent);
+    budget_.Observe(answer, received, ticket);
     limit_after = budget_.effective_limit();
     if (budget_.DailyExhausted(received)) FailQueued(DailyLimitExhausted(), failures);
   }

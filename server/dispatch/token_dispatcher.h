@@ -3,8 +3,9 @@
 // highest-priority chunk, filled up with compatible waiting chunks (same
 // URL, so same version, object types and endpoint) to `max_inputs_per_request`.
 // A full request goes as soon as the budget allows; a partial one goes at once
-// on an idle token but at most one per interval/limit while the budget is
-// busy, so a burst of small calls packs into few requests. Each answer is read
+// when its lane has nothing in flight, else at most one per interval/limit
+// after the lane's last request, so a burst of small calls packs into few
+// requests while a lone caller never waits. Each answer is read
 // once, re-plans the budget (headers, 429s), and is split back to the chunks
 // it carried; failures are retried or reported per chunk.
 // Thread-safe; callbacks run without its lock held, never recursively.
@@ -104,9 +105,10 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   struct Send {
     std::vector<QueuedChunk> chunks;
     HttpRequest request;
-    absl::Time sent;
-    // Its number in the budget's count.
-    int64_t sequence = 0;
+    // What the budget needs to learn from its answer.
+    TokenBudget::Ticket ticket;
+    // The lane of its highest-priority chunk.
+    int lane = 0;
   };
   // A chunk to fail, outside the lock.
   struct Failure {
@@ -125,7 +127,7 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   // Moves every queued chunk into `failures` with `status`.
   void FailQueued(const absl::Status& status, std::vector<Failure>& failures)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void OnAnswered(std::vector<QueuedChunk> chunks, absl::Time sent, int64_t sequence,
+  void OnAnswered(std::vector<QueuedChunk> chunks, int lane, const TokenBudget::Ticket& ticket,
                   const absl::StatusOr<HttpResponse>& exchange);
   // How long `chunk` waits before its next attempt after `answer` (zero for a
   // rolling-limit 429: the budget paces it); nullopt when it fails for good.
@@ -142,13 +144,15 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   absl::Mutex mu_;
   TokenBudget budget_ ABSL_GUARDED_BY(mu_);
   std::deque<QueuedChunk> lanes_[2] ABSL_GUARDED_BY(mu_);
-  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  // Requests in flight, and when the last was sent, by the lane of their head.
+  int in_flight_by_lane_[2] ABSL_GUARDED_BY(mu_) = {0, 0};
+  absl::Time last_send_by_lane_[2] ABSL_GUARDED_BY(mu_) = {absl::InfinitePast(),
+                                                           absl::InfinitePast()};
   // Chunks waiting out a retry backoff on the scheduler.
   int backing_off_ ABSL_GUARDED_BY(mu_) = 0;
   bool pumping_ ABSL_GUARDED_BY(mu_) = false;
   bool pump_again_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time wakeup_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
-  absl::Time last_partial_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace hubspot_gateway

@@ -241,10 +241,13 @@ TEST_F(TokenDispatcherTest, HeadersReplanWorkAlreadyQueued) {
                                 {{"x-hubspot-ratelimit-max", "1000"},
                                  {"x-hubspot-ratelimit-interval-milliseconds", "10000"},
                                  {"x-hubspot-ratelimit-remaining", "700"}}));
-  // No time passed: the answer itself made room.
-  EXPECT_EQ(transport.pending_count(), 3);
-  EXPECT_EQ(transport.sent(), 4);
+  // No time passed: the answer itself made room, for one probe past the
+  // configured level.
   EXPECT_THAT(observer_.learned(), ElementsAre(1000));
+  EXPECT_EQ(transport.sent(), 3);
+  // HubSpot took it: the next goes too.
+  transport.Answer(1, FakeHttpTransport::Answer(204));
+  EXPECT_EQ(transport.sent(), 4);
 }
 
 TEST_F(TokenDispatcherTest, RollingLimitLowersTheLimitAndTheRetryWaitsForIt) {
