@@ -36,6 +36,8 @@ ABSL_FLAG(int, calls, 10000, "Calls to complete");
 ABSL_FLAG(int, concurrency, 32, "Calls in flight at once");
 ABSL_FLAG(int, inputs_per_call, 1, "Inputs per call (one to-id each)");
 ABSL_FLAG(absl::Duration, deadline, absl::Seconds(60), "Deadline of each call");
+ABSL_FLAG(absl::Duration, pause, absl::ZeroDuration(),
+          "Each caller waits this long after a call before its next (paced interactive load)");
 ABSL_FLAG(bool, distinct_tokens, false,
           "grpc mode: each call sends its own 'authorization: Bearer bench-<call>' metadata, "
           "as passthrough callers with many tokens would");
@@ -64,8 +66,8 @@ class ClosedLoop {
  public:
   using Starter = std::function<void(int call, std::function<void(bool)> done)>;
 
-  ClosedLoop(int calls, int concurrency, Starter start)
-      : calls_(calls), concurrency_(concurrency), start_(std::move(start)) {}
+  ClosedLoop(int calls, int concurrency, absl::Duration pause, Starter start)
+      : calls_(calls), concurrency_(concurrency), pause_(pause), start_(std::move(start)) {}
 
   absl::Duration Run(LatencyReport& report) {
     report_ = &report;
@@ -90,12 +92,15 @@ class ClosedLoop {
         all_done_.Notify();
         return;
       }
+      // A paced caller thinks between calls (this bench tool's thread, not the gateway's).
+      if (pause_ > absl::ZeroDuration()) absl::SleepFor(pause_);
       StartNext();
     });
   }
 
   const int calls_;
   const int concurrency_;
+  const absl::Duration pause_;
   Starter start_;
   std::atomic<int> next_{0};
   std::atomic<int> finished_{0};
@@ -159,7 +164,8 @@ int Run(const std::string& command_line) {
       auto* context = new grpc::ClientContext;
       auto* result = new v1::BatchResult;
       context->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
-      if (distinct_tokens) context->AddMetadata("authorization", absl::StrCat("Bearer bench-", call));
+      if (distinct_tokens)
+        context->AddMetadata("authorization", absl::StrCat("Bearer bench-", call));
       stub->async()->ArchiveAssociations(
           context, &requests[call], result,
           [context, result, done = std::move(done)](grpc::Status status) {
@@ -200,7 +206,7 @@ int Run(const std::string& command_line) {
   int max_threads = 0;
   {
     ThreadSampler sampler(measured);
-    ClosedLoop loop(calls, concurrency, start);
+    ClosedLoop loop(calls, concurrency, absl::GetFlag(FLAGS_pause), start);
     wall = loop.Run(report);
     max_threads = sampler.max_threads();
   }

@@ -30,9 +30,10 @@ class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this
  public:
   ArchiveCall(const v1::ArchiveAssociationsRequest& request, Lane lane, absl::Time deadline,
               std::shared_ptr<TokenDispatcher> dispatcher, const ArchiverOptions& options,
-              int max_inputs_per_request, ArchiveObserver& observer,
+              int max_inputs_per_request, Scheduler& scheduler, ArchiveObserver& observer,
               AssociationsArchiver::Done done)
       : dispatcher_(std::move(dispatcher)),
+        scheduler_(scheduler),
         observer_(observer),
         url_(options.endpoint.ArchiveUrl(request.from_object_type(), request.to_object_type())),
         lane_(lane),
@@ -113,6 +114,17 @@ class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this
     std::move(done_)(std::move(result), summary);
   }
 
+  void OnWaiting() override {
+    if (deadline_ == absl::InfiniteFuture() || deadline_timer_armed_.exchange(true)) return;
+    scheduler_.RunAfter(deadline_ - scheduler_.Now(), [weak = weak_from_this()] {
+      if (std::shared_ptr<ArchiveCall> expired = weak.lock()) {
+        expired->Stop(StopStatus(absl::StatusCode::kDeadlineExceeded,
+                                 "the call's deadline expired before HubSpot answered (or "
+                                 "before the rate budget had room)"));
+      }
+    });
+  }
+
   absl::Status Stopped() const override {
     if (!has_stopped_.load(std::memory_order_acquire)) return absl::OkStatus();
     absl::MutexLock lock(&mu_);
@@ -121,6 +133,7 @@ class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this
 
  private:
   const std::shared_ptr<TokenDispatcher> dispatcher_;
+  Scheduler& scheduler_;
   ArchiveObserver& observer_;
   const std::string url_;
   const Lane lane_;
@@ -129,6 +142,8 @@ class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this
   const std::vector<Chunk> chunks_;
   AssociationsArchiver::Done done_;
 
+  // Set once a chunk waits: only then may the deadline stop the call.
+  std::atomic<bool> deadline_timer_armed_{false};
   // Lets Stopped(), asked for every queued chunk, skip the lock until a stop.
   std::atomic<bool> has_stopped_{false};
   mutable absl::Mutex mu_;
@@ -161,22 +176,15 @@ ArchiveCancellation AssociationsArchiver::Archive(const v1::ArchiveAssociationsR
   }
   const absl::Time deadline = context.deadline;
   std::shared_ptr<TokenDispatcher> token_dispatcher = dispatcher_.For(context.token);
-  // Not make_shared: a pending deadline timer then keeps only the control block.
-  std::shared_ptr<ArchiveCall> call(
-      new ArchiveCall(request, context.lane, deadline, std::move(token_dispatcher), options_,
-                      dispatcher_.options().max_inputs_per_request, observer_, std::move(done)));
+  // Not make_shared: a pending deadline timer (armed only once a chunk has to
+  // wait for the budget) then keeps only the control block.
+  std::shared_ptr<ArchiveCall> call(new ArchiveCall(
+      request, context.lane, deadline, std::move(token_dispatcher), options_,
+      dispatcher_.options().max_inputs_per_request, scheduler_, observer_, std::move(done)));
   const absl::Time now = scheduler_.Now();
   if (deadline <= now) {
     call->Stop(StopStatus(absl::StatusCode::kDeadlineExceeded,
                           "the call's deadline expired before it was sent"));
-  } else if (deadline != absl::InfiniteFuture()) {
-    scheduler_.RunAfter(deadline - now, [weak = std::weak_ptr<ArchiveCall>(call)] {
-      if (std::shared_ptr<ArchiveCall> expired = weak.lock()) {
-        expired->Stop(StopStatus(absl::StatusCode::kDeadlineExceeded,
-                                 "the call's deadline expired before HubSpot answered (or "
-                                 "before the rate budget had room)"));
-      }
-    });
   }
   call->LaunchChunks();
   return ArchiveCancellation(call);

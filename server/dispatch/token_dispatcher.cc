@@ -47,12 +47,16 @@ void TokenDispatcher::Submit(QueuedChunk chunk, bool retry) {
   }
   const absl::Time now = deps_.scheduler.Now();
   bool daily_exhausted = false;
+  bool waits = false;
+  std::shared_ptr<ChunkOwner> owner = chunk.owner;
   {
     absl::MutexLock lock(&mu_);
     daily_exhausted = budget_.DailyExhausted(now);
     if (!daily_exhausted) {
       chunk.enqueued = now;
-      std::deque<QueuedChunk>& lane = lanes_[static_cast<int>(chunk.lane)];
+      const Lane lane_of_chunk = chunk.lane;
+      std::list<QueuedChunk>& lane = lanes_[static_cast<int>(lane_of_chunk)];
+      waits = !lane.empty() || budget_.NextSendTime(lane_of_chunk, now) > now;
       if (retry) {
         lane.push_front(std::move(chunk));
       } else {
@@ -64,6 +68,7 @@ void TokenDispatcher::Submit(QueuedChunk chunk, bool retry) {
     Finish(std::move(chunk), DailyLimitExhausted());
     return;
   }
+  if (waits) owner->OnWaiting();
   Pump();
 }
 
@@ -71,7 +76,7 @@ void TokenDispatcher::Cancel(const ChunkOwner* owner, const absl::Status& why) {
   std::vector<QueuedChunk> cancelled;
   {
     absl::MutexLock lock(&mu_);
-    for (std::deque<QueuedChunk>& lane : lanes_) {
+    for (std::list<QueuedChunk>& lane : lanes_) {
       auto kept = std::stable_partition(lane.begin(), lane.end(), [owner](const QueuedChunk& c) {
         return c.owner.get() != owner;
       });
@@ -89,7 +94,7 @@ bool TokenDispatcher::Forgettable(absl::Time now) {
 }
 
 void TokenDispatcher::FailQueued(const absl::Status& status, std::vector<Failure>& failures) {
-  for (std::deque<QueuedChunk>& lane : lanes_) {
+  for (std::list<QueuedChunk>& lane : lanes_) {
     for (QueuedChunk& chunk : lane) failures.push_back({std::move(chunk), status});
     lane.clear();
   }
@@ -112,7 +117,7 @@ void TokenDispatcher::ScheduleWakeup(absl::Time at, absl::Time now) {
 std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
                                                                std::vector<Failure>& failures) {
   // Work whose caller left never goes out.
-  for (std::deque<QueuedChunk>& lane : lanes_) {
+  for (std::list<QueuedChunk>& lane : lanes_) {
     while (!lane.empty()) {
       absl::Status stopped = lane.front().owner->Stopped();
       if (stopped.ok()) break;

@@ -12,7 +12,7 @@
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TOKEN_DISPATCHER_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TOKEN_DISPATCHER_H_
 
-#include <deque>
+#include <list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +47,9 @@ class ChunkOwner {
                            absl::StatusOr<hubspot::crm::associations::v1::BatchResult> outcome) = 0;
   // Not OK once the caller left (cancelled, or past its deadline): why.
   virtual absl::Status Stopped() const = 0;
+  // One of its chunks has to wait in the queue (the budget has no room for
+  // it now): from here on, the owner must watch its deadline.
+  virtual void OnWaiting() = 0;
 };
 
 // One chunk of one call, as it waits for the budget.
@@ -143,7 +146,8 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
 
   absl::Mutex mu_;
   TokenBudget budget_ ABSL_GUARDED_BY(mu_);
-  std::deque<QueuedChunk> lanes_[2] ABSL_GUARDED_BY(mu_);
+  // Lists, not deques: an empty list allocates nothing, and a token is often idle.
+  std::list<QueuedChunk> lanes_[2] ABSL_GUARDED_BY(mu_);
   // Requests in flight, and when the last was sent, by the lane of their head.
   int in_flight_by_lane_[2] ABSL_GUARDED_BY(mu_) = {0, 0};
   absl::Time last_send_by_lane_[2] ABSL_GUARDED_BY(mu_) = {absl::InfinitePast(),

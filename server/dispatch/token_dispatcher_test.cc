@@ -46,6 +46,7 @@ class RecordingOwner final : public ChunkOwner {
     absl::MutexLock lock(&mu_);
     return stopped_;
   }
+  void OnWaiting() override {}
   void Stop(absl::Status why) {
     absl::MutexLock lock(&mu_);
     stopped_ = std::move(why);
@@ -367,6 +368,7 @@ TEST_F(TokenDispatcherTest, InlineAnswersNeverRecurse) {
       dispatcher_.Submit(std::move(next));
     }
     absl::Status Stopped() const override { return absl::OkStatus(); }
+    void OnWaiting() override {}
     std::weak_ptr<ChainOwner> self_;
     TokenDispatcher& dispatcher_;
     const Chunk* chunk_;
