@@ -89,8 +89,8 @@ void TokenDispatcher::Cancel(const ChunkOwner* owner, const absl::Status& why) {
 
 bool TokenDispatcher::Forgettable(absl::Time now) {
   absl::MutexLock lock(&mu_);
-  return lanes_[0].empty() && lanes_[1].empty() && in_flight_by_lane_[0] == 0 &&
-         in_flight_by_lane_[1] == 0 && backing_off_ == 0 && budget_.IsIdle(now);
+  return lanes_[0].empty() && lanes_[1].empty() && in_flight_ == 0 && backing_off_ == 0 &&
+         budget_.IsIdle(now);
 }
 
 void TokenDispatcher::FailQueued(const absl::Status& status, std::vector<Failure>& failures) {
@@ -144,11 +144,10 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
     }
   }
   if (inputs < max_inputs) {
-    // A partial request spends a whole slot. While the lane has requests in
-    // flight, more work is on its way: let it join, sending partial work at
-    // most once per interval/limit after the lane's last request.
+    // A partial request spends a whole slot: unless the lane has been quiet
+    // for interval/limit, let more work join it until then.
     absl::Time ready = head.enqueued + options_.coalesce_window;
-    if (in_flight_by_lane_[head_lane] > 0 && budget_.effective_limit() > 0) {
+    if (budget_.effective_limit() > 0) {
       ready = std::max(
           ready, last_send_by_lane_[head_lane] + budget_.interval() / budget_.effective_limit());
     }
@@ -158,9 +157,8 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
     }
   }
   last_send_by_lane_[head_lane] = now;
-  ++in_flight_by_lane_[head_lane];
+  ++in_flight_;
   Send send;
-  send.lane = head_lane;
   const std::string url = head.url;
   absl::Time latest_deadline = absl::InfinitePast();
   std::vector<ArchiveSlice> slices;
@@ -221,19 +219,17 @@ void TokenDispatcher::Pump() {
     for (Failure& failure : failures) Finish(std::move(failure.chunk), failure.status);
     failures.clear();
     for (Send& send : sends) {
-      deps_.transport.Send(
-          std::move(send.request),
-          [self = shared_from_this(), chunks = std::move(send.chunks), lane = send.lane,
-           ticket = send.ticket](absl::StatusOr<HttpResponse> exchange) mutable {
-            self->OnAnswered(std::move(chunks), lane, ticket, exchange);
-          });
+      deps_.transport.Send(std::move(send.request),
+                           [self = shared_from_this(), chunks = std::move(send.chunks),
+                            ticket = send.ticket](absl::StatusOr<HttpResponse> exchange) mutable {
+                             self->OnAnswered(std::move(chunks), ticket, exchange);
+                           });
     }
     sends.clear();
   }
 }
 
-void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, int lane,
-                                 const TokenBudget::Ticket& ticket,
+void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const TokenBudget::Ticket& ticket,
                                  const absl::StatusOr<HttpResponse>& exchange) {
   const absl::Time received = deps_.scheduler.Now();
   UpstreamAnswer answer = ReadUpstreamAnswer(exchange, ticket.sent, received);
@@ -242,7 +238,7 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, int lane,
   int limit_after = 0;
   {
     absl::MutexLock lock(&mu_);
-    --in_flight_by_lane_[lane];
+    --in_flight_;
     limit_before = budget_.effective_limit();
     budget_.Observe(answer, received, ticket);
     limit_after = budget_.effective_limit();

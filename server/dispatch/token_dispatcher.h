@@ -2,10 +2,9 @@
 // lanes (interactive first); each time the budget has room it sends the
 // highest-priority chunk, filled up with compatible waiting chunks (same
 // URL, so same version, object types and endpoint) to `max_inputs_per_request`.
-// A full request goes as soon as the budget allows; a partial one goes at once
-// when its lane has nothing in flight, else at most one per interval/limit
-// after the lane's last request, so a burst of small calls packs into few
-// requests while a lone caller never waits. Each answer is read
+// A full request goes as soon as the budget allows; a partial one goes once
+// its lane has sent nothing for interval/limit, so a burst of small calls
+// packs into few requests while a lone caller does not wait. Each answer is read
 // once, re-plans the budget (headers, 429s), and is split back to the chunks
 // it carried; failures are retried or reported per chunk.
 // Thread-safe; callbacks run without its lock held, never recursively.
@@ -110,8 +109,6 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
     HttpRequest request;
     // What the budget needs to learn from its answer.
     TokenBudget::Ticket ticket;
-    // The lane of its highest-priority chunk.
-    int lane = 0;
   };
   // A chunk to fail, outside the lock.
   struct Failure {
@@ -130,7 +127,7 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   // Moves every queued chunk into `failures` with `status`.
   void FailQueued(const absl::Status& status, std::vector<Failure>& failures)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void OnAnswered(std::vector<QueuedChunk> chunks, int lane, const TokenBudget::Ticket& ticket,
+  void OnAnswered(std::vector<QueuedChunk> chunks, const TokenBudget::Ticket& ticket,
                   const absl::StatusOr<HttpResponse>& exchange);
   // How long `chunk` waits before its next attempt after `answer` (zero for a
   // rolling-limit 429: the budget paces it); nullopt when it fails for good.
@@ -148,8 +145,8 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   TokenBudget budget_ ABSL_GUARDED_BY(mu_);
   // Lists, not deques: an empty list allocates nothing, and a token is often idle.
   std::list<QueuedChunk> lanes_[2] ABSL_GUARDED_BY(mu_);
-  // Requests in flight, and when the last was sent, by the lane of their head.
-  int in_flight_by_lane_[2] ABSL_GUARDED_BY(mu_) = {0, 0};
+  int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  // When each lane last sent a request (its highest-priority chunk's lane).
   absl::Time last_send_by_lane_[2] ABSL_GUARDED_BY(mu_) = {absl::InfinitePast(),
                                                            absl::InfinitePast()};
   // Chunks waiting out a retry backoff on the scheduler.
