@@ -444,12 +444,6 @@ TEST(BudgetIntegrationTest, CancelledStreamSendsNothingMore) {
 
 // A stream holds at most --max_concurrent_requests_per_call (4) requests in
 // the gateway, so few are in flight when the first 429 comes back.
-// TODO: the same 20,000 pairs as 200 concurrent unary calls of 100 draw ~40
-// 429s in every window (117 over 3 windows): TokenBudget::Observe lowers the
-// limit to UsedAt() - 1, which counts the requests HubSpot rejected and those
-// still in flight, so the learned limit stays at 189 (then 188, 187: one less
-// per window) instead of ~150. Add that variant, asserting <= 5 429s, once the
-// gateway learns from the requests HubSpot accepted.
 TEST(BudgetIntegrationTest, LearnsALowerRealLimitFromAFew429s) {
   StackOptions options;
   // The portal's real limit is below the one the headers (and config) say.
@@ -476,6 +470,28 @@ TEST(BudgetIntegrationTest, LearnsALowerRealLimitFromAFew429s) {
   EXPECT_GE(rate_limited, 1);  // Nothing told it the real limit but a 429.
   EXPECT_EQ(Stat(*stack, "archive_requests"), 200 + rate_limited);
   EXPECT_LE(GatewayMetric(*stack, "gateway_learned_rate_limit"), 152);
+  ExpectStoreEmpty(*stack);
+  ExpectTokenNeverPrinted(*stack);
+}
+
+TEST(BudgetIntegrationTest, ConcurrentCallsOnDefaultsProbePastTheAdvertisedLimitWithFew429s) {
+  StackOptions options;
+  options.simulator_flags = {"--rate_limit_per_10s=150", "--advertised_rate_limit_per_10s=190",
+                             "--threads=256"};
+  options.gateway_flags = {"--metrics_listen=127.0.0.1:0"};  // Defaults: 150 known good.
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  const auto requests = Requests(1000, 200, 100);  // 20,000 pairs, all at once.
+  Seed(*stack, requests);
+  ExpectAllSucceeded(CallConcurrently(*stack, requests, 200));
+  const int rate_limited = Stat(*stack, "rate_limited");
+  std::cout << "200 concurrent calls of 100, 190 advertised, 150 enforced, defaults: "
+            << rate_limited << " 429s, " << Stat(*stack, "archive_requests")
+            << " upstream requests\n";
+  // Past the 150 it knows, the gateway sends one probe at a time until HubSpot
+  // takes one: the advertised 190 costs a 429, not a window of them.
+  EXPECT_LE(rate_limited, 5);
+  EXPECT_EQ(Stat(*stack, "archive_requests"), 200 + rate_limited);
   ExpectStoreEmpty(*stack);
   ExpectTokenNeverPrinted(*stack);
 }
