@@ -88,7 +88,8 @@ TEST_F(GatewayConfigTest, EachFlagReachesItsComponent) {
                              {"max_retry_after", "20s"},
                              {"coalesce_window", "5ms"},
                              {"max_upstream_connections", "7"},
-                             {"max_in_flight_calls", "9"}});
+                             {"max_in_flight_calls", "9"},
+                             {"max_inputs_per_call", "500"}});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->server.listen, "0.0.0.0:0");
   EXPECT_EQ(config->server.shutdown_grace, absl::Seconds(3));
@@ -108,6 +109,7 @@ TEST_F(GatewayConfigTest, EachFlagReachesItsComponent) {
   EXPECT_EQ(config->dispatch.coalesce_window, absl::Milliseconds(5));
   EXPECT_EQ(config->transport.max_connections_per_host, 7);
   EXPECT_EQ(config->service.max_in_flight_calls, 9);
+  EXPECT_EQ(config->service.max_inputs_per_call, 500);
 }
 
 TEST_F(GatewayConfigTest, TokenFromFileWhenEnvironmentIsUnset) {
@@ -185,6 +187,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadFlag{{{"coalesce_window", "-1ms"}}, "--coalesce_window"},
         BadFlag{{{"max_retry_after", "-1s"}}, "--max_retry_after"},
         BadFlag{{{"max_in_flight_calls", "0"}}, "--max_in_flight_calls"},
+        BadFlag{{{"max_inputs_per_call", "0"}}, "--max_inputs_per_call"},
         BadFlag{{{"max_backoff", "1ms"}}, "--initial_backoff"},
         BadFlag{{{"auth_mode", "caller_keys"}}, "--callers_file"},
         BadFlag{{{"listen", ""}}, "--listen"}));

@@ -21,6 +21,9 @@ ABSL_FLAG(std::string, callers_file, "",
           "the HubSpot token their calls use (see server/api/caller_registry.h)");
 ABSL_FLAG(int, max_in_flight_calls, hubspot_gateway::ServiceOptions().max_in_flight_calls,
           "Calls beyond this many in flight are refused at once with RESOURCE_EXHAUSTED");
+ABSL_FLAG(int, max_inputs_per_call, hubspot_gateway::ServiceOptions().max_inputs_per_call,
+          "Inputs one unary ArchiveAssociations call may carry; more are refused with "
+          "INVALID_ARGUMENT pointing to ArchiveAssociationsStream");
 ABSL_FLAG(hubspot_gateway::LogFormat, log_format, hubspot_gateway::LogFormat::kText,
           "text (key=value lines) or json (one JSON object per line)");
 
@@ -86,6 +89,10 @@ absl::StatusOr<ServiceOptions> ServiceOptionsFromFlags(EnvironmentLookup environ
   options.max_in_flight_calls = absl::GetFlag(FLAGS_max_in_flight_calls);
   if (options.max_in_flight_calls < 1) {
     return absl::InvalidArgumentError("--max_in_flight_calls must be at least 1");
+  }
+  options.max_inputs_per_call = absl::GetFlag(FLAGS_max_inputs_per_call);
+  if (options.max_inputs_per_call < 1) {
+    return absl::InvalidArgumentError("--max_inputs_per_call must be at least 1");
   }
   return options;
 }

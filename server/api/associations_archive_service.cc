@@ -201,6 +201,14 @@ grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(
     finish(admitted, UpstreamSummary{}, /*counted=*/false);
     return reactor;
   }
+  if (request->inputs_size() > options_.max_inputs_per_call) {
+    finish(absl::InvalidArgumentError(absl::StrCat(
+               "inputs: a unary call takes at most ", options_.max_inputs_per_call,
+               " inputs (--max_inputs_per_call), this one has ", request->inputs_size(),
+               "; send larger jobs on ArchiveAssociationsStream")),
+           UpstreamSummary{}, /*counted=*/true);
+    return reactor;
+  }
   absl::StatusOr<ArchiveCallContext> call = CallContextFor(*context, Lane::kInteractive);
   if (!call.ok()) {
     finish(call.status(), UpstreamSummary{}, /*counted=*/true);

@@ -36,6 +36,9 @@ struct ServiceOptions {
   CallerAuth auth = CallerAuth::Passthrough();
   // Calls beyond this many in flight are refused with RESOURCE_EXHAUSTED.
   int max_in_flight_calls = 10000;
+  // Inputs one unary call may carry (so its BatchResult stays well under
+  // gRPC's default 4 MiB message limit); larger jobs belong on the stream.
+  int max_inputs_per_call = 10000;
 };
 
 class AssociationsArchiveService final

@@ -418,6 +418,21 @@ TEST_F(AssociationsArchiveServiceTest, StreamReadsNoFurtherThanItsRequestsInFlig
   EXPECT_EQ(last.upstream_requests(), kRequests);
 }
 
+TEST_F(AssociationsArchiveServiceTest, UnaryCallPastMaxInputsPointsToTheStream) {
+  ServiceOptions options{CallerAuth::GatewayToken(kGatewayToken)};
+  options.max_inputs_per_call = 3;
+  StartServer(std::move(options));
+  UnaryCall call(*stub_, Request(1, 4));
+  const grpc::Status status = call.Wait();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("ArchiveAssociationsStream"));
+  EXPECT_EQ(transport_.sent(), 0);
+  UnaryCall within(*stub_, Request(1, 3));
+  ASSERT_TRUE(transport_.WaitForPending(1, kTimeout));
+  transport_.AnswerNext(QueuedHttpTransport::Response(204));
+  EXPECT_TRUE(within.Wait().ok());
+}
+
 TEST_F(AssociationsArchiveServiceTest, UnknownPriorityIsInvalidArgumentWithoutAnyHttpRequest) {
   StartServer();
   UnaryCall call(*stub_, Request(1, 2), {{"x-archive-priority", "urgent"}});
