@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
@@ -76,7 +77,11 @@ int Run() {
   AssociationsArchiveService service(config->service, archiver, logger, metrics);
   std::unique_ptr<prometheus::Exposer> exposer;
   if (!config->server.metrics_listen.empty()) {
-    exposer = std::make_unique<prometheus::Exposer>(config->server.metrics_listen);
+    // Enough threads that idle or slow scrapers cannot starve the others, and a
+    // request timeout so a connection that sends nothing lets go of its thread.
+    exposer = std::make_unique<prometheus::Exposer>(
+        std::vector<std::string>{"listening_ports", config->server.metrics_listen, "num_threads",
+                                 "8", "request_timeout_ms", "2000"});
     exposer->RegisterCollectable(metrics.registry());
     const auto ports = exposer->GetListeningPorts();
     logger.LogEvent(absl::StrCat("metrics on port ", ports.empty() ? 0 : ports.front()));

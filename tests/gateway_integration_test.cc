@@ -1,6 +1,10 @@
 // End-to-end: the real gateway and the real HubSpot simulator as processes on
 // loopback, called over real gRPC.
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <thread>
 
@@ -336,6 +340,30 @@ TEST(GatewayIntegrationTest, JsonLogsCarryTheRequestIdAndHubSpotsCorrelationId) 
     }
   }
   EXPECT_TRUE(found);
+}
+
+TEST(GatewayIntegrationTest, IdleConnectionsDoNotBlockMetricsScrapes) {
+  StackOptions options;
+  options.gateway_flags = {"--metrics_listen=127.0.0.1:0"};
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  ASSERT_FALSE(ScrapeMetrics(*stack).empty());
+  const std::string output = stack->gateway().Output();
+  const int port = std::atoi(output.c_str() + output.find("metrics on port ") + 16);
+  // Ten connections that send nothing (slowloris), more than the exposer's threads.
+  std::vector<int> idle;
+  for (int i = 0; i < 10; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+    idle.push_back(fd);
+  }
+  // The scrape (5 s read timeout) still gets its page.
+  EXPECT_THAT(ScrapeMetrics(*stack), HasSubstr("gateway_in_flight_calls"));
+  for (int fd : idle) close(fd);
 }
 
 TEST(GatewayIntegrationTest, PrometheusMetricsCountCallsUpstreamAnswersAndRetries) {
