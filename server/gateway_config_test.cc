@@ -88,6 +88,7 @@ TEST_F(GatewayConfigTest, EachFlagReachesItsComponent) {
                              {"max_retry_after", "20s"},
                              {"coalesce_window", "5ms"},
                              {"max_upstream_connections", "7"},
+                             {"max_upstream_response_bytes", "100000"},
                              {"max_in_flight_calls", "9"},
                              {"max_inputs_per_call", "500"}});
   ASSERT_TRUE(config.ok()) << config.status();
@@ -108,6 +109,7 @@ TEST_F(GatewayConfigTest, EachFlagReachesItsComponent) {
   EXPECT_EQ(config->dispatch.budget.max_pause, absl::Seconds(20));
   EXPECT_EQ(config->dispatch.coalesce_window, absl::Milliseconds(5));
   EXPECT_EQ(config->transport.max_connections_per_host, 7);
+  EXPECT_EQ(config->transport.max_response_bytes, 100000u);
   EXPECT_EQ(config->service.max_in_flight_calls, 9);
   EXPECT_EQ(config->service.max_inputs_per_call, 500);
 }
@@ -174,6 +176,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadFlag{{{"upstream_timeout", "0s"}}, "--upstream_timeout"},
         BadFlag{{{"shutdown_grace", "-1s"}}, "--shutdown_grace"},
         BadFlag{{{"max_upstream_connections", "0"}}, "--max_upstream_connections"},
+        BadFlag{{{"max_upstream_response_bytes", "10"}}, "--max_upstream_response_bytes"},
         BadFlag{{{"tls_cert", "/nonexistent.pem"}}, "--tls_cert and"},
         BadFlag{{{"tls_client_ca", "/ca.pem"}}, "--tls_client_ca"},
         BadFlag{{{"tls_cert", "/nonexistent/cert.pem"}, {"tls_key", "/nonexistent/key.pem"}},

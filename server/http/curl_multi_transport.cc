@@ -13,6 +13,7 @@
 #include "absl/base/call_once.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "server/common/status_macros.h"
@@ -25,13 +26,56 @@ constexpr int kMaxPollMillis = 1000;
 // Ready sockets taken from epoll per wakeup.
 constexpr int kMaxEvents = 256;
 
+}  // namespace
+
+struct CurlMultiTransport::Transfer {
+  HttpRequest request;
+  Callback done;
+  // When Send() queued it: time waiting for a free slot counts against the timeout.
+  absl::Time queued_at;
+  CURL* easy = nullptr;
+  curl_slist* header_list = nullptr;
+  HttpResponse response;
+  char error[CURL_ERROR_SIZE] = {};
+  // The caps on the answer, and whether it went past one (which aborts it).
+  size_t max_body_bytes = 0;
+  size_t max_header_bytes = 0;
+  size_t header_bytes = 0;
+  bool answer_too_large = false;
+
+  ~Transfer() { curl_slist_free_all(header_list); }
+
+  // Sets `easy` up for `request`, which must finish within `timeout`.
+  absl::Status Configure(absl::Duration timeout);
+  // Appends `line` ("Name: value") to `header_list`.
+  absl::Status AddHeader(const std::string& line);
+  // Why the answer was refused: its size and how it began.
+  absl::Status TooLarge() const;
+};
+
+namespace {
+
+// curl's CURLOPT_WRITEFUNCTION; returning less than given aborts the transfer.
 size_t AppendBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<std::string*>(user)->append(data, size * count);
+  auto* transfer = static_cast<CurlMultiTransport::Transfer*>(user);
+  std::string& body = transfer->response.body;
+  if (body.size() + size * count > transfer->max_body_bytes) {
+    transfer->answer_too_large = true;
+    return 0;
+  }
+  body.append(data, size * count);
   return size * count;
 }
 
+// curl's CURLOPT_HEADERFUNCTION.
 size_t AppendHeader(char* data, size_t size, size_t count, void* user) {
-  auto* response = static_cast<HttpResponse*>(user);
+  auto* transfer = static_cast<CurlMultiTransport::Transfer*>(user);
+  transfer->header_bytes += size * count;
+  if (transfer->header_bytes > transfer->max_header_bytes) {
+    transfer->answer_too_large = true;
+    return 0;
+  }
+  HttpResponse* response = &transfer->response;
   absl::string_view line(data, size * count);
   if (absl::StartsWith(line, "HTTP/")) {
     // A new status line (after 100 Continue or a redirect): start over.
@@ -65,23 +109,15 @@ absl::Status EasyOptionStatus(CURLcode code) {
 
 }  // namespace
 
-struct CurlMultiTransport::Transfer {
-  HttpRequest request;
-  Callback done;
-  // When Send() queued it: time waiting for a free slot counts against the timeout.
-  absl::Time queued_at;
-  CURL* easy = nullptr;
-  curl_slist* header_list = nullptr;
-  HttpResponse response;
-  char error[CURL_ERROR_SIZE] = {};
-
-  ~Transfer() { curl_slist_free_all(header_list); }
-
-  // Sets `easy` up for `request`, which must finish within `timeout`.
-  absl::Status Configure(absl::Duration timeout);
-  // Appends `line` ("Name: value") to `header_list`.
-  absl::Status AddHeader(const std::string& line);
-};
+absl::Status CurlMultiTransport::Transfer::TooLarge() const {
+  constexpr size_t kQuoted = 200;
+  return absl::InternalError(
+      absl::StrCat("the upstream answer exceeded the gateway's limit (", max_body_bytes,
+                   " body bytes, ", max_header_bytes,
+                   " header bytes; --max_upstream_response_bytes) and was dropped; "
+                   "it began: \"",
+                   absl::CHexEscape(absl::string_view(response.body).substr(0, kQuoted)), "\""));
+}
 
 absl::Status CurlMultiTransport::Transfer::AddHeader(const std::string& line) {
   curl_slist* appended = curl_slist_append(header_list, line.c_str());
@@ -124,9 +160,9 @@ absl::Status CurlMultiTransport::Transfer::Configure(absl::Duration timeout) {
     curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
   }
   curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, AppendBody);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &response.body);
+  curl_easy_setopt(easy, CURLOPT_WRITEDATA, this);
   curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, AppendHeader);
-  curl_easy_setopt(easy, CURLOPT_HEADERDATA, &response);
+  curl_easy_setopt(easy, CURLOPT_HEADERDATA, this);
   curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error);
   return absl::OkStatus();
 }
@@ -157,13 +193,17 @@ absl::StatusOr<std::unique_ptr<CurlMultiTransport>> CurlMultiTransport::Create(O
   curl_multi_setopt(multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, options.max_connections_per_host);
   curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, options.max_connections_per_host);
-  return std::unique_ptr<CurlMultiTransport>(new CurlMultiTransport(
-      multi, epoll_fd, wakeup_fd, static_cast<size_t>(options.max_connections_per_host)));
+  return std::unique_ptr<CurlMultiTransport>(
+      new CurlMultiTransport(multi, epoll_fd, wakeup_fd, options));
 }
 
-CurlMultiTransport::CurlMultiTransport(CURLM* multi, int epoll_fd, int wakeup_fd,
-                                       size_t max_running)
-    : multi_(multi), max_running_(max_running), epoll_fd_(epoll_fd), wakeup_fd_(wakeup_fd) {
+CurlMultiTransport::CurlMultiTransport(CURLM* multi, int epoll_fd, int wakeup_fd, Options options)
+    : multi_(multi),
+      max_running_(static_cast<size_t>(options.max_connections_per_host)),
+      max_body_bytes_(options.max_response_bytes),
+      max_header_bytes_(options.max_header_bytes),
+      epoll_fd_(epoll_fd),
+      wakeup_fd_(wakeup_fd) {
   curl_multi_setopt(multi_, CURLMOPT_SOCKETFUNCTION, &CurlMultiTransport::OnSocket);
   curl_multi_setopt(multi_, CURLMOPT_SOCKETDATA, this);
   curl_multi_setopt(multi_, CURLMOPT_TIMERFUNCTION, &CurlMultiTransport::OnTimer);
@@ -263,6 +303,8 @@ void CurlMultiTransport::StartQueuedTransfers() {
                                       "upstream request timed out waiting for a free connection"));
       continue;
     }
+    transfer->max_body_bytes = max_body_bytes_;
+    transfer->max_header_bytes = max_header_bytes_;
     transfer->easy = AcquireEasyHandle();
     if (transfer->easy == nullptr) {
       Finish(std::move(transfer), absl::ResourceExhaustedError("curl_easy_init failed"));
@@ -309,6 +351,8 @@ void CurlMultiTransport::CompleteFinishedTransfers() {
       curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
       transfer->response.status_code = static_cast<int>(status);
       result = std::move(transfer->response);
+    } else if (transfer->answer_too_large) {
+      result = transfer->TooLarge();
     } else {
       result = TransferError(code, transfer->error);
     }

@@ -32,6 +32,11 @@ class CurlMultiTransport final : public HttpTransport {
     // once; further requests wait, in order, in the transport's own queue
     // (curl's pending list costs time per waiting transfer).
     long max_connections_per_host = 100;
+    // An answer's body past this many bytes aborts the transfer: one broken
+    // or hostile upstream cannot make the gateway buffer without bound.
+    size_t max_response_bytes = 4 << 20;
+    // The same for all of an answer's header lines together.
+    size_t max_header_bytes = 64 << 10;
   };
 
   static absl::StatusOr<std::unique_ptr<CurlMultiTransport>> Create(Options options);
@@ -45,10 +50,11 @@ class CurlMultiTransport final : public HttpTransport {
 
   void Send(HttpRequest request, Callback done) override;
 
- private:
+  // One request's state; public only for curl's C callbacks in the .cc file.
   struct Transfer;
 
-  CurlMultiTransport(CURLM* multi, int epoll_fd, int wakeup_fd, size_t max_running);
+ private:
+  CurlMultiTransport(CURLM* multi, int epoll_fd, int wakeup_fd, Options options);
 
   // curl's CURLMOPT_SOCKETFUNCTION and CURLMOPT_TIMERFUNCTION.
   static int OnSocket(CURL* easy, curl_socket_t socket, int what, void* self, void*);
@@ -71,6 +77,8 @@ class CurlMultiTransport final : public HttpTransport {
 
   CURLM* const multi_;
   const size_t max_running_;
+  const size_t max_body_bytes_;
+  const size_t max_header_bytes_;
   const int epoll_fd_;
   // An eventfd that Send() and Shutdown() write to wake the event loop.
   const int wakeup_fd_;

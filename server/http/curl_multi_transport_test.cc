@@ -31,6 +31,22 @@ class LocalServer {
       std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // The slowness under test.
       response.status = 204;
     });
+    server_.Post("/huge", [](const httplib::Request&, httplib::Response& response) {
+      response.set_content(std::string(1 << 20, 'x'), "text/html");
+    });
+    server_.Post("/endless", [](const httplib::Request&, httplib::Response& response) {
+      // A chunked body that never ends, as a broken proxy might send.
+      response.set_chunked_content_provider("text/plain", [](size_t, httplib::DataSink& sink) {
+        const std::string chunk(64 << 10, 'z');
+        return sink.write(chunk.data(), chunk.size());
+      });
+    });
+    server_.Post("/many_headers", [](const httplib::Request&, httplib::Response& response) {
+      for (int i = 0; i < 2000; ++i) {
+        response.set_header("X-Filler-" + std::to_string(i), std::string(64, 'h'));
+      }
+      response.status = 204;
+    });
     port_ = server_.bind_to_any_port("127.0.0.1");
     // Bound already: connections wait in the backlog until the loop runs.
     thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -177,6 +193,31 @@ TEST(CurlMultiTransportTest, IdleEventLoopDoesNotSpin) {
       (after.tv_sec - before.tv_sec) + (after.tv_nsec - before.tv_nsec) / 1e9;
   // A busy loop would burn about 0.5 s here; an idle one next to nothing.
   EXPECT_LT(cpu_seconds, 0.1);
+}
+
+TEST(CurlMultiTransportTest, AnswersPastTheCapFailCleanlyWithoutBufferingThem) {
+  LocalServer server;
+  CurlMultiTransport::Options options;
+  options.max_response_bytes = 64 << 10;
+  auto transport = CurlMultiTransport::Create(options);
+  ASSERT_TRUE(transport.ok()) << transport.status();
+  for (const char* path : {"/huge", "/endless", "/many_headers"}) {
+    HttpRequest request;
+    request.url = server.Url(path);
+    request.timeout = absl::Seconds(30);
+    const absl::StatusOr<HttpResponse> answer = SendAndWait(**transport, request);
+    ASSERT_EQ(answer.status().code(), absl::StatusCode::kInternal) << path;
+    EXPECT_THAT(answer.status().message(), testing::HasSubstr("exceeded the gateway's limit"));
+  }
+  HttpRequest huge;
+  huge.url = server.Url("/huge");
+  const absl::StatusOr<HttpResponse> quoted = SendAndWait(**transport, huge);
+  EXPECT_THAT(quoted.status().message(), testing::HasSubstr("it began: \"xxxx"));
+  // The transport still serves.
+  HttpRequest echo;
+  echo.url = server.Url("/echo");
+  echo.body = "{}";
+  EXPECT_TRUE(SendAndWait(**transport, echo).ok());
 }
 
 }  // namespace

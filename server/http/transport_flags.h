@@ -1,4 +1,5 @@
-// The command-line flag of the HTTP transport: --max_upstream_connections.
+// The command-line flags of the HTTP transport: --max_upstream_connections
+// and --max_upstream_response_bytes.
 // Read once at startup.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_HTTP_TRANSPORT_FLAGS_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_HTTP_TRANSPORT_FLAGS_H_
