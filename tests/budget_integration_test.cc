@@ -61,15 +61,7 @@ using ::testing::Not;
 
 // `count` inputs from ids first_from.. each to one company (from id + 1000000).
 v1::ArchiveAssociationsRequest Request(int first_from, int count) {
-  v1::ArchiveAssociationsRequest request;
-  request.set_from_object_type("contacts");
-  request.set_to_object_type("companies");
-  for (int i = 0; i < count; ++i) {
-    auto* input = request.add_inputs();
-    input->mutable_from_object()->set_id(absl::StrCat(first_from + i));
-    input->add_to_objects()->set_id(absl::StrCat(first_from + i + 1000000));
-  }
-  return request;
+  return hubspot_gateway::testing::SequentialRequest(first_from, count, 1000000);
 }
 
 // `requests` requests of `pairs_each` pairs, ids from `first_from` on.

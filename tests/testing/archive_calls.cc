@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
@@ -68,6 +69,18 @@ double GatewayMetric(Stack& stack, const std::string& series) {
     }
   }
   return -1;
+}
+
+v1::ArchiveAssociationsRequest SequentialRequest(int first_from, int count, int to_offset) {
+  v1::ArchiveAssociationsRequest request;
+  request.set_from_object_type("contacts");
+  request.set_to_object_type("companies");
+  for (int i = 0; i < count; ++i) {
+    auto* input = request.add_inputs();
+    input->mutable_from_object()->set_id(absl::StrCat(first_from + i));
+    input->add_to_objects()->set_id(absl::StrCat(first_from + i + to_offset));
+  }
+  return request;
 }
 
 }  // namespace hubspot_gateway::testing

@@ -45,6 +45,12 @@ std::string ScrapeMetrics(Stack& stack);
 // as the page writes it (e.g. "gateway_in_flight_calls"); -1 when absent.
 double GatewayMetric(Stack& stack, const std::string& series);
 
+// `count` contacts->companies inputs with from ids first_from, first_from + 1,
+// ..., each to one company whose id is its from id + `to_offset`.
+hubspot::crm::associations::v1::ArchiveAssociationsRequest SequentialRequest(int first_from,
+                                                                             int count,
+                                                                             int to_offset);
+
 }  // namespace hubspot_gateway::testing
 
 #endif  // HUBSPOT_ARCHIVE_GATEWAY_TESTS_TESTING_ARCHIVE_CALLS_H_
