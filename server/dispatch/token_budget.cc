@@ -132,12 +132,14 @@ TokenBudget::Ticket TokenBudget::Spend(absl::Time now) {
   return ticket;
 }
 
-void TokenBudget::Uncount(const Ticket& ticket) {
+bool TokenBudget::Uncount(const Ticket& ticket) {
   const int64_t bucket = BucketOf(ticket.sent);
   const int64_t size = static_cast<int64_t>(ring_.size());
-  if (bucket > newest_bucket_ - size && bucket <= newest_bucket_ && ring_[bucket % size] > 0) {
-    --ring_[bucket % size];
+  if (bucket <= newest_bucket_ - size || bucket > newest_bucket_ || ring_[bucket % size] == 0) {
+    return false;
   }
+  --ring_[bucket % size];
+  return true;
 }
 
 int TokenBudget::HeldBefore(int64_t sequence, absl::Time sent, absl::Time now) {
@@ -189,6 +191,12 @@ void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now, const Ti
     Uncount(ticket);
     paused_until_ = std::max(paused_until_, now + retry_after);
     return;
+  }
+  // HubSpot counted it when it arrived, which may be well after it was sent
+  // (a queue for connections, a slow network): count it from its answer on.
+  if (answer.http_status != 0 && Uncount(ticket)) {
+    Advance(now);
+    ++ring_[newest_bucket_ % static_cast<int64_t>(ring_.size())];
   }
   if (ticket.probe && answer.http_status >= 200 && answer.http_status <= 299) {
     // HubSpot took it: the level it was sent at is known to be accepted.

@@ -87,8 +87,9 @@ class TokenBudget {
   int HeldBefore(int64_t sequence, absl::Time sent, absl::Time now);
   // Adds `count` requests at `now`.
   void Count(absl::Time now, int count);
-  // Takes a request HubSpot rejected (and so did not count) out of the window.
-  void Uncount(const Ticket& ticket);
+  // Takes the request of `ticket` out of the window (HubSpot rejected it, or
+  // it is counted again from its answer); false when it had left already.
+  bool Uncount(const Ticket& ticket);
 
   const BudgetPolicy policy_;
   absl::Duration interval_;

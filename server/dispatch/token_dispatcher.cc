@@ -133,13 +133,16 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
     ScheduleWakeup(allowed, now);
     return std::nullopt;
   }
-  // How full a request the waiting work makes: interactive first, then bulk.
+  // The chunks the request would carry: same URL, interactive first, then
+  // bulk, up to max_inputs_per_request.
   const int max_inputs = options_.max_inputs_per_request;
   int inputs = 0;
-  for (int lane = head_lane; lane < 2; ++lane) {
-    for (const QueuedChunk& chunk : lanes_[lane]) {
-      if (chunk.url == head.url && inputs + InputsOf(chunk) <= max_inputs) {
-        inputs += InputsOf(chunk);
+  std::vector<std::pair<int, std::list<QueuedChunk>::iterator>> picked;
+  for (int lane = head_lane; lane < 2 && inputs < max_inputs; ++lane) {
+    for (auto it = lanes_[lane].begin(); it != lanes_[lane].end() && inputs < max_inputs; ++it) {
+      if (it->url == head.url && inputs + InputsOf(*it) <= max_inputs) {
+        inputs += InputsOf(*it);
+        picked.emplace_back(lane, it);
       }
     }
   }
@@ -159,31 +162,21 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
   last_send_by_lane_[head_lane] = now;
   ++in_flight_;
   Send send;
-  const std::string url = head.url;
+  send.request.url = head.url;
   absl::Time latest_deadline = absl::InfinitePast();
   std::vector<ArchiveSlice> slices;
   slices.reserve(inputs);
   absl::flat_hash_set<const ChunkOwner*> owners;
-  inputs = 0;
-  for (int lane = head_lane; lane < 2; ++lane) {
-    auto kept = std::stable_partition(
-        lanes_[lane].begin(), lanes_[lane].end(), [&](const QueuedChunk& chunk) {
-          if (chunk.url != url || inputs + InputsOf(chunk) > max_inputs) return true;
-          inputs += InputsOf(chunk);
-          return false;
-        });
-    for (auto it = kept; it != lanes_[lane].end(); ++it) {
-      deps_.observer.OnQueueWait(LaneName(it->lane), now - it->enqueued);
-      slices.insert(slices.end(), it->chunk->begin(), it->chunk->end());
-      latest_deadline = std::max(latest_deadline, it->deadline);
-      owners.insert(it->owner.get());
-      send.chunks.push_back(std::move(*it));
-    }
-    lanes_[lane].erase(kept, lanes_[lane].end());
+  for (auto& [lane, it] : picked) {
+    deps_.observer.OnQueueWait(LaneName(it->lane), now - it->enqueued);
+    slices.insert(slices.end(), it->chunk->begin(), it->chunk->end());
+    latest_deadline = std::max(latest_deadline, it->deadline);
+    owners.insert(it->owner.get());
+    send.chunks.push_back(std::move(*it));
+    lanes_[lane].erase(it);
   }
   send.ticket = budget_.Spend(now);
   deps_.observer.OnUpstreamRequest(static_cast<int>(owners.size()), inputs);
-  send.request.url = url;
   send.request.headers = {{"Authorization", authorization_},
                           {"Content-Type", "application/json"},
                           {"Accept", "application/json"}};
