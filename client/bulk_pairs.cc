@@ -2,7 +2,9 @@
 
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -13,7 +15,57 @@ namespace {
 
 absl::Status Malformed(absl::string_view line, absl::string_view expected) {
   return absl::InvalidArgumentError(
-      absl::StrCat("expected ", expected, ", got \"", line.substr(0, 80), "\""));
+      absl::StrCat("expected ", expected, ", got \"", absl::CHexEscape(line.substr(0, 80)), "\""));
+}
+
+// Whether `text` is well-formed UTF-8 (no overlongs, surrogates or values
+// past U+10FFFF), as protobuf requires of a string field.
+bool IsValidUtf8(absl::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const unsigned char lead = text[i];
+    int length = 0;
+    uint32_t code = 0;
+    if (lead < 0x80) {
+      ++i;
+      continue;
+    } else if (lead >= 0xC2 && lead <= 0xDF) {
+      length = 2;
+      code = lead & 0x1F;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+      length = 3;
+      code = lead & 0x0F;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+      length = 4;
+      code = lead & 0x07;
+    } else {
+      return false;
+    }
+    if (i + length > text.size()) return false;
+    for (int k = 1; k < length; ++k) {
+      const unsigned char next = text[i + k];
+      if ((next & 0xC0) != 0x80) return false;
+      code = (code << 6) | (next & 0x3F);
+    }
+    if ((length == 3 && (code < 0x800 || (code >= 0xD800 && code <= 0xDFFF))) ||
+        (length == 4 && (code < 0x10000 || code > 0x10FFFF))) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+// 1 to 20 decimal digits, as the gateway accepts a record id.
+bool IsRecordId(absl::string_view id) {
+  return !id.empty() && id.size() <= 20 && absl::c_all_of(id, absl::ascii_isdigit);
+}
+
+absl::StatusOr<std::optional<IdPair>> Checked(absl::string_view line, IdPair pair) {
+  if (!IsRecordId(pair.from) || !IsRecordId(pair.to)) {
+    return Malformed(line, "ids of 1 to 20 digits");
+  }
+  return std::optional<IdPair>(std::move(pair));
 }
 
 // An id from JSON: a string, or a whole number written as one.
@@ -31,6 +83,7 @@ PairFormat FormatForPath(absl::string_view path) {
 }
 
 absl::StatusOr<std::optional<IdPair>> ParsePairLine(absl::string_view line, PairFormat format) {
+  if (!IsValidUtf8(line)) return Malformed(line, "valid UTF-8");
   line = absl::StripAsciiWhitespace(line);
   if (line.empty() || absl::StartsWith(line, "#")) return std::optional<IdPair>();
   if (format == PairFormat::kJsonLines) {
@@ -44,7 +97,7 @@ absl::StatusOr<std::optional<IdPair>> ParsePairLine(absl::string_view line, Pair
     if (!from.has_value() || !to.has_value()) {
       return Malformed(line, "string or whole-number ids");
     }
-    return std::optional<IdPair>(IdPair{*std::move(from), *std::move(to)});
+    return Checked(line, IdPair{*std::move(from), *std::move(to)});
   }
   std::vector<absl::string_view> fields = absl::StrSplit(line, ',');
   if (fields.size() != 2) return Malformed(line, "from,to");
@@ -52,7 +105,7 @@ absl::StatusOr<std::optional<IdPair>> ParsePairLine(absl::string_view line, Pair
   const absl::string_view to = absl::StripAsciiWhitespace(fields[1]);
   if (from == "from" && to == "to") return std::optional<IdPair>();  // The header.
   if (from.empty() || to.empty()) return Malformed(line, "from,to");
-  return std::optional<IdPair>(IdPair{std::string(from), std::string(to)});
+  return Checked(line, IdPair{std::string(from), std::string(to)});
 }
 
 std::string FormatPairLine(const IdPair& pair, PairFormat format) {

@@ -24,7 +24,7 @@ struct IdPair {
 PairFormat FormatForPath(absl::string_view path);
 
 // The pair on `line`; std::nullopt for a line to skip; INVALID_ARGUMENT for
-// a malformed one. Ids are checked by the gateway.
+// a malformed one: not valid UTF-8, or an id that is not 1 to 20 digits.
 absl::StatusOr<std::optional<IdPair>> ParsePairLine(absl::string_view line, PairFormat format);
 
 // `pair` as a line of `format` (no newline), as ParsePairLine reads it back.

@@ -2,6 +2,8 @@
 // line through the gateway and prints the BatchResult. Exits 0 only when the
 // result is COMPLETE with no errors; with the gRPC code (1-16) when the call
 // fails; 20 when it succeeded with errors or not COMPLETE; 64 on bad usage.
+// Bulk mode (--bulk_file) exits 0 only when every pair is acknowledged
+// archived; 70 if its counts ever failed to add up.
 //   sample_client --target=127.0.0.1:50051 --from_type=contacts
 //     --to_type=companies --pair=101:201,202 --pair=102:203
 #include <grpcpp/grpcpp.h>
@@ -28,14 +30,21 @@ ABSL_FLAG(std::string, target, "127.0.0.1:50051", "The gateway's address");
 ABSL_FLAG(std::string, from_type, "contacts", "Object type of the 'from' records");
 ABSL_FLAG(std::string, to_type, "companies", "Object type of the 'to' records");
 ABSL_FLAG(absl::Duration, deadline, absl::Seconds(30),
-          "Deadline of the call (of the whole stream in bulk mode)");
+          "Deadline of the call (of each stream in bulk mode)");
 ABSL_FLAG(bool, json, false, "Print the result (or error) as JSON");
 ABSL_FLAG(std::string, bulk_file, "",
           "Bulk mode: stream the from,to pairs of this CSV or JSON Lines (.jsonl) file, or "
           "'-' for stdin, with progress; instead of --pair");
 ABSL_FLAG(std::string, failed_out, "",
-          "Bulk mode: write the pairs that failed here, in the input's format, to feed back in");
+          "Bulk mode: write every pair not confirmed archived (failed, or never acknowledged "
+          "however the job ended) here, in the input's format, to feed back in");
 ABSL_FLAG(int, pairs_per_message, 100, "Bulk mode: pairs per streamed request");
+ABSL_FLAG(int, max_reconnects, 5,
+          "Bulk mode: new streams opened in a row (with backoff) after one ends with "
+          "UNAVAILABLE or CANCELLED, resending the unacknowledged requests");
+ABSL_FLAG(std::string, journal, "",
+          "Bulk mode: append each acknowledged request here (flushed); a rerun with the same "
+          "journal and input skips what it records");
 ABSL_FLAG(std::string, bearer_token_env, "",
           "If set, send the token in this environment variable as "
           "'authorization: Bearer' metadata (for a gateway in passthrough mode)");
@@ -108,6 +117,7 @@ bool AddCallMetadata(grpc::ClientContext& context) {
 }
 
 int RunBulk() {
+  constexpr int kExitCountsDoNotAddUp = 70;
   BulkOptions options;
   options.input_path = absl::GetFlag(FLAGS_bulk_file);
   options.format = FormatForPath(options.input_path);
@@ -115,22 +125,43 @@ int RunBulk() {
   options.from_object_type = absl::GetFlag(FLAGS_from_type);
   options.to_object_type = absl::GetFlag(FLAGS_to_type);
   options.pairs_per_message = absl::GetFlag(FLAGS_pairs_per_message);
+  options.max_reconnects = absl::GetFlag(FLAGS_max_reconnects);
+  options.journal_path = absl::GetFlag(FLAGS_journal);
+  if (options.pairs_per_message < 1 || options.max_reconnects < 0) {
+    std::cerr << "--pairs_per_message must be at least 1 and --max_reconnects not negative\n";
+    return kExitUsage;
+  }
   auto stub = v1::AssociationsArchive::NewStub(
       grpc::CreateChannel(absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  if (!AddCallMetadata(context)) return kExitUsage;
-  const BulkOutcome outcome = RunBulkArchive(*stub, context, options);
-  std::cout << "sent " << outcome.pairs_sent << " pairs: " << outcome.pairs_archived
-            << " archived, " << outcome.pairs_failed << " failed";
-  if (outcome.pairs_failed > 0 && !options.failed_path.empty()) {
+  bool metadata_ok = true;
+  const BulkOutcome outcome = RunBulkArchive(
+      *stub, [&](grpc::ClientContext& context) { return metadata_ok = AddCallMetadata(context); },
+      options);
+  if (!metadata_ok) return kExitUsage;
+  std::cout << "job of " << outcome.pairs << " pairs: " << outcome.pairs_archived
+            << " archived, " << outcome.pairs_failed << " failed, " << outcome.pairs_unconfirmed
+            << " unconfirmed";
+  if (outcome.pairs_failed + outcome.pairs_unconfirmed + outcome.skipped_failed > 0 &&
+      !options.failed_path.empty()) {
     std::cout << " (written to " << options.failed_path << ")";
   }
+  if (outcome.reconnects > 0) std::cout << "; " << outcome.reconnects << " reconnects";
   std::cout << "\n";
+  if (outcome.pairs_skipped > 0) {
+    std::cout << "skipped " << outcome.pairs_skipped << " pairs acknowledged in "
+              << options.journal_path << " (" << outcome.skipped_failed << " of them failed)\n";
+  }
+  if (!outcome.CountsAddUp()) {
+    std::cerr << "the counts do not add up: some pairs are unaccounted for\n";
+    return kExitCountsDoNotAddUp;
+  }
   if (!outcome.status.ok()) {
     PrintFailure(outcome.status, /*json=*/false);
     return outcome.status.error_code();
   }
-  return outcome.pairs_failed == 0 ? 0 : kExitIncomplete;
+  return outcome.pairs_failed + outcome.pairs_unconfirmed + outcome.skipped_failed == 0
+             ? 0
+             : kExitIncomplete;
 }
 
 int Run(const std::vector<std::string>& pairs) {

@@ -119,6 +119,9 @@ int Run() {
                                service.in_flight_calls(), " calls in flight, grace ",
                                absl::FormatDuration(config->server.shutdown_grace)));
   server->GetHealthCheckService()->SetServingStatus(false);
+  // Open streams stop reading now and end, once what they read is finished
+  // and acknowledged, with UNAVAILABLE: their callers resend the rest elsewhere.
+  service.DrainStreams();
 
   // Calls still running when the grace period ends are cancelled: stopping the
   // transport ends their upstream requests, stopping the scheduler their waits.

@@ -85,7 +85,7 @@ TEST(BulkIntegrationTest, HundredThousandPairsAreAllArchived) {
   const std::string failed = TempPath("failed") + ".csv";
   const ClientRun run = RunBulkClient(*stack, WriteCsv(pairs), failed);
   EXPECT_EQ(run.exit_status, 0) << run.output;
-  EXPECT_THAT(run.output, HasSubstr("sent 100000 pairs: 100000 archived, 0 failed"));
+  EXPECT_THAT(run.output, HasSubstr("job of 100000 pairs: 100000 archived, 0 failed, 0 unconfirmed"));
   EXPECT_THAT(*stack->Associations("contacts", "companies"), IsEmpty());
   EXPECT_EQ(ReadFile(failed), "");
   auto stats = stack->AdminGet("/_admin/stats");
@@ -107,7 +107,7 @@ TEST(BulkIntegrationTest, FailedPairsAreWrittenBackAndCanBeFedIn) {
   const std::string failed = TempPath("failed") + ".csv";
   ClientRun run = RunBulkClient(*stack, WriteCsv(pairs), failed);
   EXPECT_EQ(run.exit_status, 20) << run.output;
-  EXPECT_THAT(run.output, HasSubstr("99800 archived, 200 failed"));
+  EXPECT_THAT(run.output, HasSubstr("99800 archived, 200 failed, 0 unconfirmed"));
   const std::set<std::string> failed_lines = Lines(ReadFile(failed));
   EXPECT_EQ(failed_lines.size(), 200u);
   EXPECT_TRUE(failed_lines.count("1000250,5000250"));
@@ -128,7 +128,7 @@ TEST(BulkIntegrationTest, FailedPairsAreWrittenBackAndCanBeFedIn) {
   const std::string still_failed = TempPath("still-failed") + ".csv";
   run = RunBulkClient(*stack, failed, still_failed);
   EXPECT_EQ(run.exit_status, 0) << run.output;
-  EXPECT_THAT(run.output, HasSubstr("sent 200 pairs: 200 archived, 0 failed"));
+  EXPECT_THAT(run.output, HasSubstr("job of 200 pairs: 200 archived, 0 failed, 0 unconfirmed"));
   EXPECT_THAT(*stack->Associations("contacts", "companies"), IsEmpty());
 }
 
@@ -148,7 +148,7 @@ TEST(BulkIntegrationTest, DrawsAProgressBarOnATerminal) {
   EXPECT_EQ(run->WaitForExit(absl::Seconds(120)).value_or(-1), 0);
   const std::string output = run->Output();
   EXPECT_THAT(output, HasSubstr("\r[##############################] 5000/5000 pairs done"));
-  EXPECT_THAT(output, HasSubstr("sent 5000 pairs: 5000 archived, 0 failed"));
+  EXPECT_THAT(output, HasSubstr("job of 5000 pairs: 5000 archived, 0 failed, 0 unconfirmed"));
 }
 
 TEST(BulkIntegrationTest, StreamReadsOnlyAsFastAsItArchivesAndSurvivesCancellation) {

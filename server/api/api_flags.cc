@@ -7,6 +7,7 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "server/common/files.h"
 #include "server/hubspot/bearer_token.h"
 
@@ -24,6 +25,10 @@ ABSL_FLAG(int, max_in_flight_calls, hubspot_gateway::ServiceOptions().max_in_fli
 ABSL_FLAG(int, max_inputs_per_call, hubspot_gateway::ServiceOptions().max_inputs_per_call,
           "Inputs one unary ArchiveAssociations call may carry; more are refused with "
           "INVALID_ARGUMENT pointing to ArchiveAssociationsStream");
+ABSL_FLAG(absl::Duration, stream_idle_timeout,
+          hubspot_gateway::ServiceOptions().stream_idle_timeout,
+          "An ArchiveAssociationsStream with no request read and none in flight this long is "
+          "ended with DEADLINE_EXCEEDED ('inf' for never)");
 ABSL_FLAG(hubspot_gateway::LogFormat, log_format, hubspot_gateway::LogFormat::kText,
           "text (key=value lines) or json (one JSON object per line)");
 
@@ -93,6 +98,10 @@ absl::StatusOr<ServiceOptions> ServiceOptionsFromFlags(EnvironmentLookup environ
   options.max_inputs_per_call = absl::GetFlag(FLAGS_max_inputs_per_call);
   if (options.max_inputs_per_call < 1) {
     return absl::InvalidArgumentError("--max_inputs_per_call must be at least 1");
+  }
+  options.stream_idle_timeout = absl::GetFlag(FLAGS_stream_idle_timeout);
+  if (options.stream_idle_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--stream_idle_timeout must be positive");
   }
   return options;
 }

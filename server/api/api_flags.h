@@ -1,5 +1,5 @@
 // The command-line flags of the gRPC layer (auth mode and the tokens behind
-// it, the in-flight limit, the log format), parsed and validated into its
+// it, the in-flight limit, the stream idle timeout, the log format), parsed and validated into its
 // options. Read once at startup.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_API_FLAGS_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_API_FLAGS_H_

@@ -1,7 +1,12 @@
 #include "server/api/archive_stream_reactor.h"
 
+#include <grpcpp/impl/codegen/proto_utils.h>
+
+#include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "server/api/grpc_status.h"
 #include "server/hubspot/batch_merge.h"
 
@@ -9,50 +14,177 @@ namespace hubspot_gateway {
 
 namespace v1 = ::hubspot::crm::associations::v1;
 
-ArchiveStreamReactor::ArchiveStreamReactor(AssociationsArchiver& archiver, ArchiveCallContext call,
-                                           absl::Status refusal, OnFinished on_finished)
+namespace {
+
+// Inputs named per error when a whole request failed (as a HubSpot chunk).
+constexpr int kInputsPerError = 100;
+// One error's serialized size, at most: longer context lists are cut and the
+// error says how many values were left out ("omitted").
+constexpr int64_t kMaxErrorBytes = 64 << 10;
+// Per acknowledgement or error: the position and framing.
+constexpr int64_t kEntryOverhead = 16;
+
+void BoundError(v1::StandardError& error) {
+  if (static_cast<int64_t>(error.ByteSizeLong()) <= kMaxErrorBytes) return;
+  constexpr size_t kMaxMessage = 1024;
+  if (error.message().size() > kMaxMessage) error.mutable_message()->resize(kMaxMessage);
+  int64_t budget = kMaxErrorBytes / 2;
+  int64_t omitted = 0;
+  for (auto& [key, list] : *error.mutable_context()) {
+    auto* values = list.mutable_values();
+    int kept = 0;
+    for (const std::string& value : *values) {
+      budget -= static_cast<int64_t>(value.size() + key.size() + 4);
+      if (budget < 0) break;
+      ++kept;
+    }
+    omitted += values->size() - kept;
+    values->DeleteSubrange(kept, values->size() - kept);
+  }
+  error.clear_errors();
+  if (omitted > 0) (*error.mutable_context())["omitted"].add_values(absl::StrCat(omitted));
+}
+
+// The errors of a finished request, each bounded in size.
+std::deque<v1::StandardError> ErrorsOf(const v1::ArchiveAssociationsRequest& request,
+                                       const absl::StatusOr<v1::BatchResult>& result) {
+  std::deque<v1::StandardError> errors;
+  if (result.ok()) {
+    errors.assign(result->errors().begin(), result->errors().end());
+  } else {
+    Chunk part;
+    for (const auto& input : request.inputs()) {
+      part.push_back(ArchiveSlice::Whole(input));
+      if (static_cast<int>(part.size()) == kInputsPerError) {
+        errors.push_back(ChunkFailureError(part, result.status()));
+        part.clear();
+      }
+    }
+    if (!part.empty() || errors.empty()) errors.push_back(ChunkFailureError(part, result.status()));
+  }
+  for (v1::StandardError& error : errors) BoundError(error);
+  return errors;
+}
+
+int64_t BytesOf(const std::deque<v1::StandardError>& errors) {
+  int64_t bytes = kEntryOverhead;
+  for (const auto& error : errors) bytes += error.ByteSizeLong() + kEntryOverhead;
+  return bytes;
+}
+
+}  // namespace
+
+ArchiveStreams::ArchiveStreams(absl::Duration idle_timeout) : idle_timeout_(idle_timeout) {
+  if (idle_timeout_ == absl::InfiniteDuration()) return;
+  idle_checker_ = std::thread([this] {
+    const absl::Duration interval =
+        std::clamp(idle_timeout_ / 4, absl::Milliseconds(10), absl::Seconds(1));
+    absl::MutexLock lock(&mu_);
+    while (!mu_.AwaitWithTimeout(absl::Condition(&stopping_), interval)) EndIdleStreams();
+  });
+}
+
+ArchiveStreams::~ArchiveStreams() {
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (idle_checker_.joinable()) idle_checker_.join();
+}
+
+void ArchiveStreams::Drain() {
+  absl::MutexLock lock(&mu_);
+  draining_ = true;
+  // A stream's OnDone removes it under mu_, so each one is alive here.
+  for (ArchiveStreamReactor* stream : streams_) stream->Drain();
+}
+
+bool ArchiveStreams::Add(ArchiveStreamReactor* stream) {
+  absl::MutexLock lock(&mu_);
+  if (draining_) return false;
+  streams_.insert(stream);
+  return true;
+}
+
+void ArchiveStreams::Remove(ArchiveStreamReactor* stream) {
+  absl::MutexLock lock(&mu_);
+  streams_.erase(stream);
+}
+
+void ArchiveStreams::EndIdleStreams() {
+  const absl::Time idle_since = absl::Now() - idle_timeout_;
+  for (ArchiveStreamReactor* stream : streams_) stream->EndIfIdleSince(idle_since);
+}
+
+ArchiveStreamReactor::ArchiveStreamReactor(AssociationsArchiver& archiver, ArchiveStreams& streams,
+                                           ArchiveCallContext call, absl::Status refusal,
+                                           OnFinished on_finished, StreamLimits limits)
     : archiver_(archiver),
+      streams_(streams),
       call_(std::move(call)),
       max_requests_in_flight_(archiver.options().max_concurrent_requests_per_call),
-      on_finished_(std::move(on_finished)),
-      reading_(std::make_unique<v1::ArchiveAssociationsRequest>()) {
-  if (!refusal.ok()) {
-    {
-      absl::MutexLock lock(&mu_);
-      summary_.status = refusal;
-      finished_ = true;
-    }
-    Finish(ToGrpcStatus(refusal));
-    return;
+      limits_(limits),
+      on_finished_(std::move(on_finished)) {
+  if (refusal.ok() && !streams_.Add(this)) {
+    refusal = absl::UnavailableError(
+        "the gateway is shutting down; send the requests again on a new stream");
   }
   {
     absl::MutexLock lock(&mu_);
-    read_pending_ = true;
+    last_active_ = absl::Now();
+    if (!refusal.ok()) {
+      summary_.status = refusal;
+      finished_ = true;
+    } else {
+      read_pending_ = true;
+    }
   }
-  StartRead(reading_.get());
+  if (!refusal.ok()) {
+    Finish(ToGrpcStatus(refusal));
+    return;
+  }
+  StartRead(&reading_);
 }
 
 void ArchiveStreamReactor::OnReadDone(bool ok) {
-  std::shared_ptr<const v1::ArchiveAssociationsRequest> received;
+  auto received = std::make_shared<v1::ArchiveAssociationsRequest>();
+  const bool decoded =
+      ok && grpc::SerializationTraits<v1::ArchiveAssociationsRequest>::Deserialize(&reading_,
+                                                                                   received.get())
+                .ok();
+  reading_.Clear();
   bool read_again = false;
+  bool archive = false;
   Next next = Next::kNothing;
   {
     absl::MutexLock lock(&mu_);
     read_pending_ = false;
+    last_active_ = absl::Now();
     if (!ok) {  // The caller finished writing (or the stream broke).
       reads_done_ = true;
-      next = Decide();
+    } else if (!stopped_.ok() || finished_ || cancelled_) {
+      // Read before the stream stopped reading: dropped unread (and not
+      // acknowledged, so the caller sends it again).
+    } else if (!decoded) {
+      stopped_ = absl::InvalidArgumentError(absl::StrCat(
+          "request ", requests_read_,
+          " on the stream could not be decoded (not an ArchiveAssociationsRequest, or a string "
+          "that is not valid UTF-8): the requests before it are acknowledged, nothing after it "
+          "was read"));
     } else {
-      received = std::move(reading_);
-      reading_ = std::make_unique<v1::ArchiveAssociationsRequest>();
+      archive = true;
       summary_.inputs_received += received->inputs_size();
       ++in_flight_;
-      read_again = ClaimRead();
     }
+    if (!archive) next = Decide();
   }
-  if (received != nullptr) Archive(std::move(received));
-  if (read_again) StartRead(reading_.get());
-  Carry(next);
+  if (archive) {
+    Archive(std::move(received));
+    absl::MutexLock lock(&mu_);
+    read_again = ClaimRead();
+    next = Decide();
+  }
+  Carry(next, read_again);
 }
 
 void ArchiveStreamReactor::Archive(std::shared_ptr<const v1::ArchiveAssociationsRequest> request) {
@@ -86,41 +218,45 @@ void ArchiveStreamReactor::OnArchived(uint64_t position,
                                       const absl::StatusOr<v1::BatchResult>& result,
                                       const UpstreamSummary& upstream) {
   const int failed = FailedInputs(request, result);
-  std::vector<v1::StandardError> errors;
-  if (result.ok()) {
-    errors.assign(result->errors().begin(), result->errors().end());
-  } else {
-    Chunk whole;
-    for (const auto& input : request.inputs()) whole.push_back(ArchiveSlice::Whole(input));
-    errors.push_back(ChunkFailureError(whole, result.status()));
-  }
+  Finished finished{position, ErrorsOf(request, result)};
+  const int64_t bytes = BytesOf(finished.errors);
   bool read_again = false;
   Next next = Next::kNothing;
   {
     absl::MutexLock lock(&mu_);
-    summary_.inputs_archived += request.inputs_size() - failed;
-    summary_.inputs_failed += failed;
     summary_.upstream_requests += upstream.requests;
     archiving_.erase(position);
-    for (auto& error : errors) new_errors_.push_back(std::move(error));
-    progress_changed_ = true;
     --in_flight_;
+    if (in_flight_ == 0) last_active_ = absl::Now();
+    // Cut short by the gateway's own shutdown: unknown, left for the caller
+    // to send again rather than reported as failed.
+    const bool cut_short = !stopped_.ok() && absl::IsUnavailable(stopped_) && !result.ok() &&
+                           (absl::IsCancelled(result.status()) ||
+                            absl::IsUnavailable(result.status()));
+    if (!cut_short) {
+      summary_.inputs_archived += request.inputs_size() - failed;
+      summary_.inputs_failed += failed;
+      unsent_.push_back(std::move(finished));
+      unsent_bytes_ += bytes;
+    }
+    progress_changed_ = true;
     read_again = ClaimRead();
     next = Decide();
   }
-  if (read_again) StartRead(reading_.get());
-  Carry(next);
+  Carry(next, read_again);
 }
 
 void ArchiveStreamReactor::OnWriteDone(bool ok) {
+  bool read_again = false;
   Next next = Next::kNothing;
   {
     absl::MutexLock lock(&mu_);
     write_pending_ = false;
     if (!ok) cancelled_ = true;  // The caller is gone.
     next = Decide();
+    read_again = ClaimRead();
   }
-  Carry(next);
+  Carry(next, read_again);
 }
 
 void ArchiveStreamReactor::OnCancel() {
@@ -139,6 +275,7 @@ void ArchiveStreamReactor::OnCancel() {
 }
 
 void ArchiveStreamReactor::OnDone() {
+  streams_.Remove(this);
   StreamSummary summary;
   {
     absl::MutexLock lock(&mu_);
@@ -148,9 +285,37 @@ void ArchiveStreamReactor::OnDone() {
   delete this;
 }
 
+void ArchiveStreamReactor::Stop(absl::Status why) {
+  Next next = Next::kNothing;
+  {
+    absl::MutexLock lock(&mu_);
+    if (finished_ || reads_done_ || !stopped_.ok()) return;
+    stopped_ = std::move(why);
+    next = Decide();
+  }
+  Carry(next);
+}
+
+void ArchiveStreamReactor::Drain() {
+  Stop(absl::UnavailableError(
+      "the gateway is shutting down: the requests it read are acknowledged; send the "
+      "unacknowledged ones again on a new stream"));
+}
+
+void ArchiveStreamReactor::EndIfIdleSince(absl::Time idle_since) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (in_flight_ > 0 || last_active_ > idle_since) return;
+  }
+  Stop(absl::DeadlineExceededError(absl::StrCat(
+      "stream idle for ", absl::FormatDuration(streams_.idle_timeout()),
+      " (no request read and none in flight; --stream_idle_timeout): ended by the gateway")));
+}
+
 bool ArchiveStreamReactor::ClaimRead() {
-  if (read_pending_ || reads_done_ || cancelled_ || finished_ ||
-      in_flight_ >= max_requests_in_flight_) {
+  if (read_pending_ || reads_done_ || cancelled_ || finished_ || !stopped_.ok() ||
+      in_flight_ >= max_requests_in_flight_ ||
+      (write_pending_ && unsent_bytes_ > limits_.max_unsent_bytes)) {
     return false;
   }
   read_pending_ = true;
@@ -158,38 +323,75 @@ bool ArchiveStreamReactor::ClaimRead() {
 }
 
 ArchiveStreamReactor::Next ArchiveStreamReactor::Decide() {
-  if (finished_ || write_pending_) return Next::kNothing;
-  // Requests being archived still report back to this reactor: it may only
-  // finish once they all have.
-  const bool all_done = reads_done_ && in_flight_ == 0;
+  if (finished_) return Next::kNothing;
   if (cancelled_) {
-    if (in_flight_ > 0 || read_pending_) return Next::kNothing;
+    if (write_pending_ || in_flight_ > 0 || read_pending_) return Next::kNothing;
     finished_ = true;
     summary_.status = absl::CancelledError("the caller cancelled the stream");
     return Next::kFinish;
   }
-  if (progress_changed_ || (all_done && !final_written_)) {
-    writing_.Clear();
-    writing_.set_inputs_received(summary_.inputs_received);
-    writing_.set_inputs_archived(summary_.inputs_archived);
-    writing_.set_inputs_failed(summary_.inputs_failed);
-    writing_.set_upstream_requests(summary_.upstream_requests);
-    for (auto& error : new_errors_) *writing_.add_errors() = std::move(error);
-    new_errors_.clear();
-    writing_.set_done(all_done);
-    final_written_ = all_done;
+  // Requests being archived still report back to this reactor: it may only
+  // finish once they all have. A stream that stopped reading ends without
+  // waiting for the read under way (finishing ends it).
+  const bool all_done = (reads_done_ || !stopped_.ok()) && in_flight_ == 0;
+  if (write_pending_) return Next::kNothing;
+  if (progress_changed_ || !unsent_.empty() || (all_done && !final_written_)) {
+    v1::ArchiveProgress progress;
+    progress.set_inputs_received(summary_.inputs_received);
+    progress.set_inputs_archived(summary_.inputs_archived);
+    progress.set_inputs_failed(summary_.inputs_failed);
+    progress.set_upstream_requests(summary_.upstream_requests);
+    progress.set_requests_read(static_cast<int64_t>(requests_read_));
+    TakeUnsent(progress);
+    const bool last = all_done && unsent_.empty();
+    progress.set_done(last);
+    final_written_ = last;
     progress_changed_ = false;
+    bool own_buffer = false;
+    writing_.Clear();
+    (void)grpc::SerializationTraits<v1::ArchiveProgress>::Serialize(progress, &writing_,
+                                                                    &own_buffer);
     write_pending_ = true;
     return Next::kWrite;
   }
   if (all_done && final_written_) {
     finished_ = true;
+    if (summary_.status.ok()) summary_.status = stopped_;
     return Next::kFinish;
   }
   return Next::kNothing;
 }
 
-void ArchiveStreamReactor::Carry(Next next) {
+void ArchiveStreamReactor::TakeUnsent(v1::ArchiveProgress& progress) {
+  int64_t bytes = 0;
+  std::vector<int64_t> acknowledged;
+  while (!unsent_.empty() &&
+         static_cast<int>(acknowledged.size()) < limits_.max_message_acknowledgements) {
+    Finished& next = unsent_.front();
+    while (!next.errors.empty()) {
+      const int64_t size = next.errors.front().ByteSizeLong() + kEntryOverhead;
+      // A message always carries at least one error, so each makes progress.
+      if (progress.errors_size() > 0 && (bytes + size > limits_.max_message_bytes ||
+                                         progress.errors_size() >= limits_.max_message_errors)) {
+        break;
+      }
+      bytes += size;
+      unsent_bytes_ -= size;
+      *progress.add_errors() = std::move(next.errors.front());
+      progress.add_error_positions(static_cast<int64_t>(next.position));
+      next.errors.pop_front();
+    }
+    if (!next.errors.empty()) break;  // The message is full.
+    acknowledged.push_back(static_cast<int64_t>(next.position));
+    unsent_bytes_ -= kEntryOverhead;
+    unsent_.pop_front();
+  }
+  std::sort(acknowledged.begin(), acknowledged.end());
+  for (int64_t position : acknowledged) progress.add_acknowledged(position);
+}
+
+void ArchiveStreamReactor::Carry(Next next, bool read) {
+  if (read) StartRead(&reading_);
   switch (next) {
     case Next::kNothing:
       return;

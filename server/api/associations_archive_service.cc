@@ -111,7 +111,8 @@ AssociationsArchiveService::AssociationsArchiveService(ServiceOptions options,
       archiver_(archiver),
       logger_(logger),
       observer_(observer),
-      request_id_prefix_(absl::StrFormat("gw-%08x-", absl::Uniform<uint32_t>(absl::BitGen()))) {}
+      request_id_prefix_(absl::StrFormat("gw-%08x-", absl::Uniform<uint32_t>(absl::BitGen()))),
+      streams_(options_.stream_idle_timeout) {}
 
 std::string AssociationsArchiveService::RequestIdFor(const grpc::CallbackServerContext& context) {
   std::optional<std::string> from_caller = RequestIdFromMetadata(context.client_metadata());
@@ -127,7 +128,7 @@ absl::Status AssociationsArchiveService::Admit() {
                                                    " calls in flight; retry with backoff"));
 }
 
-grpc::ServerBidiReactor<v1::ArchiveAssociationsRequest, v1::ArchiveProgress>*
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 AssociationsArchiveService::ArchiveAssociationsStream(grpc::CallbackServerContext* context) {
   const absl::Time start = absl::Now();
   observer_.OnCallStarted();
@@ -156,7 +157,8 @@ AssociationsArchiveService::ArchiveAssociationsStream(grpc::CallbackServerContex
                              static_cast<int>(summary.inputs_failed));
     if (counted) in_flight_calls_.fetch_sub(1);
   };
-  return new ArchiveStreamReactor(archiver_, call.ok() ? *std::move(call) : ArchiveCallContext(),
+  return new ArchiveStreamReactor(archiver_, streams_,
+                                  call.ok() ? *std::move(call) : ArchiveCallContext(),
                                   std::move(refusal), std::move(on_finished));
 }
 

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "hubspot/crm/associations/v1/associations_archive.grpc.pb.h"
+#include "server/api/archive_stream_reactor.h"
 #include "server/api/call_log.h"
 #include "server/api/call_observer.h"
 #include "server/api/caller_auth.h"
@@ -39,10 +40,20 @@ struct ServiceOptions {
   // Inputs one unary call may carry (so its BatchResult stays well under
   // gRPC's default 4 MiB message limit); larger jobs belong on the stream.
   int max_inputs_per_call = 10000;
+  // A stream with no request read and none in flight this long is ended.
+  absl::Duration stream_idle_timeout = absl::Minutes(5);
 };
 
-class AssociationsArchiveService final
-    : public hubspot::crm::associations::v1::AssociationsArchive::CallbackService {
+// The generated service with the stream on raw bytes: its reactor decodes
+// each request itself, so it can tell a message it cannot decode from the end
+// of the stream.
+using AssociationsArchiveBase =
+    hubspot::crm::associations::v1::AssociationsArchive::WithCallbackMethod_ArchiveAssociations<
+        hubspot::crm::associations::v1::AssociationsArchive::
+            WithRawCallbackMethod_ArchiveAssociationsStream<
+                hubspot::crm::associations::v1::AssociationsArchive::Service>>;
+
+class AssociationsArchiveService final : public AssociationsArchiveBase {
  public:
   // `archiver`, `logger` and `observer` must outlive the service.
   AssociationsArchiveService(ServiceOptions options, AssociationsArchiver& archiver,
@@ -53,11 +64,14 @@ class AssociationsArchiveService final
       const hubspot::crm::associations::v1::ArchiveAssociationsRequest* request,
       hubspot::crm::associations::v1::BatchResult* response) override;
 
-  grpc::ServerBidiReactor<hubspot::crm::associations::v1::ArchiveAssociationsRequest,
-                          hubspot::crm::associations::v1::ArchiveProgress>*
-  ArchiveAssociationsStream(grpc::CallbackServerContext* context) override;
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ArchiveAssociationsStream(
+      grpc::CallbackServerContext* context) override;
 
   int in_flight_calls() const { return in_flight_calls_.load(); }
+
+  // At shutdown: every open stream stops reading, acknowledges what it read
+  // once finished, and ends with UNAVAILABLE; new streams are refused so.
+  void DrainStreams() { streams_.Drain(); }
 
  private:
   // The call's token (per the auth mode), deadline and lane.
@@ -76,6 +90,7 @@ class AssociationsArchiveService final
   const std::string request_id_prefix_;
   std::atomic<uint64_t> next_request_id_{0};
   std::atomic<int> in_flight_calls_{0};
+  ArchiveStreams streams_;
 };
 
 }  // namespace hubspot_gateway
