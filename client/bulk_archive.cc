@@ -170,7 +170,8 @@ std::vector<IdPair> FailedPairs(const JobRequest& request,
   }
   std::vector<IdPair> failed;
   for (const IdPair& pair : request.pairs) {
-    if (all || from_ids.contains(pair.from) || named.contains(absl::StrCat(pair.from, ":", pair.to))) {
+    if (all || from_ids.contains(pair.from) ||
+        named.contains(absl::StrCat(pair.from, ":", pair.to))) {
       failed.push_back(pair);
     }
   }
@@ -184,10 +185,7 @@ using Stream = grpc::ClientReaderWriter<v1::ArchiveAssociationsRequest, v1::Arch
 class BulkJob {
  public:
   BulkJob(const BulkOptions& options, std::optional<BulkJournal> journal, int64_t total_pairs)
-      : options_(options),
-        journal_(std::move(journal)),
-        source_(options),
-        display_(total_pairs) {
+      : options_(options), journal_(std::move(journal)), source_(options), display_(total_pairs) {
     if (!options.failed_path.empty()) {
       failed_file_ = std::make_unique<std::ofstream>(options.failed_path);
     }
@@ -229,8 +227,8 @@ class BulkJob {
     absl::MutexLock lock(&mu_);
     GiveUp();
     if (!input_error_.ok()) {
-      outcome_.status = grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                     std::string(input_error_.message()));
+      outcome_.status =
+          grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(input_error_.message()));
     }
     display_.Update(outcome_.pairs_archived + outcome_.pairs_failed, outcome_.pairs_failed,
                     /*final=*/true);
@@ -327,7 +325,8 @@ class BulkJob {
     absl::MutexLock lock(&mu_);
     requests_read_ = progress.requests_read();
     for (int i = 0; i < progress.errors_size(); ++i) {
-      const int64_t position = i < progress.error_positions_size() ? progress.error_positions(i) : -1;
+      const int64_t position =
+          i < progress.error_positions_size() ? progress.error_positions(i) : -1;
       errors_[position].push_back(progress.errors(i));
     }
     for (int64_t position : progress.acknowledged()) {

@@ -60,9 +60,7 @@ struct BulkOutcome {
   int reconnects = 0;
 
   // Whether archived + failed + unconfirmed == pairs.
-  bool CountsAddUp() const {
-    return pairs_archived + pairs_failed + pairs_unconfirmed == pairs;
-  }
+  bool CountsAddUp() const { return pairs_archived + pairs_failed + pairs_unconfirmed == pairs; }
 };
 
 // Runs one bulk archive on `stub`. `prepare` sets up each stream's context

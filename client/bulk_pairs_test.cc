@@ -28,7 +28,7 @@ TEST(BulkPairsTest, JsonLinesWithStringOrNumberIds) {
 
 TEST(BulkPairsTest, IdsMustBeDigitsAndLinesValidUtf8) {
   EXPECT_FALSE(ParsePairLine("\xff\xfe,5", PairFormat::kCsv).ok());
-  EXPECT_FALSE(ParsePairLine("1,\xc0\xaf", PairFormat::kCsv).ok());  // An overlong "/".
+  EXPECT_FALSE(ParsePairLine("1,\xc0\xaf", PairFormat::kCsv).ok());      // An overlong "/".
   EXPECT_FALSE(ParsePairLine("1,\xed\xa0\x80", PairFormat::kCsv).ok());  // A surrogate.
   EXPECT_FALSE(ParsePairLine("abc,5", PairFormat::kCsv).ok());
   EXPECT_FALSE(ParsePairLine("1,123456789012345678901", PairFormat::kCsv).ok());
@@ -36,8 +36,7 @@ TEST(BulkPairsTest, IdsMustBeDigitsAndLinesValidUtf8) {
   EXPECT_TRUE(ParsePairLine("12345678901234567890,5", PairFormat::kCsv).ok());
   EXPECT_TRUE(ParsePairLine("# caf\xc3\xa9 \xf0\x9f\x98\x80", PairFormat::kCsv).ok());
   const auto bad = ParsePairLine("\xff\xfe,5", PairFormat::kCsv);
-  EXPECT_NE(bad.status().message().find("\\xff\\xfe"), std::string::npos)
-      << bad.status().message();
+  EXPECT_NE(bad.status().message().find("\\xff\\xfe"), std::string::npos) << bad.status().message();
 }
 
 TEST(BulkPairsTest, FormattedLinesReadBack) {

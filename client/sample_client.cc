@@ -138,9 +138,8 @@ int RunBulk() {
       *stub, [&](grpc::ClientContext& context) { return metadata_ok = AddCallMetadata(context); },
       options);
   if (!metadata_ok) return kExitUsage;
-  std::cout << "job of " << outcome.pairs << " pairs: " << outcome.pairs_archived
-            << " archived, " << outcome.pairs_failed << " failed, " << outcome.pairs_unconfirmed
-            << " unconfirmed";
+  std::cout << "job of " << outcome.pairs << " pairs: " << outcome.pairs_archived << " archived, "
+            << outcome.pairs_failed << " failed, " << outcome.pairs_unconfirmed << " unconfirmed";
   if (outcome.pairs_failed + outcome.pairs_unconfirmed + outcome.skipped_failed > 0 &&
       !options.failed_path.empty()) {
     std::cout << " (written to " << options.failed_path << ")";

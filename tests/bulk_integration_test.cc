@@ -1,24 +1,37 @@
 // Bulk archive end to end: the sample client streams 100,000 pairs from a
 // file through ArchiveAssociationsStream on the real gateway to the real
-// simulator; failed pairs come back in a file that can be fed in again.
+// simulator; failed pairs come back in a file that can be fed in again. And
+// the job loses nothing whatever breaks: the gateway killed, restarted or
+// drained mid-job, a message it cannot decode, the client killed and rerun.
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/impl/codegen/proto_utils.h>
+#include <signal.h>
+
 #include <fstream>
 #include <set>
 #include <thread>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/archive_calls.h"
+#include "tests/testing/polling.h"
 #include "tests/testing/stack.h"
 
 namespace hubspot_gateway {
 namespace {
 
+using ::hubspot_gateway::testing::kSimulatorToken;
 using ::hubspot_gateway::testing::ReadFile;
 using ::hubspot_gateway::testing::Stack;
 using ::hubspot_gateway::testing::StackOptions;
+using ::hubspot_gateway::testing::Stat;
 using ::hubspot_gateway::testing::Subprocess;
 using ::hubspot_gateway::testing::TempPath;
+using ::hubspot_gateway::testing::WaitUntil;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
@@ -45,19 +58,30 @@ struct ClientRun {
   std::string output;
 };
 
-ClientRun RunBulkClient(Stack& stack, const std::string& input, const std::string& failed) {
-  const std::string output_path = TempPath("bulk-client-output");
-  auto client = Subprocess::Start(
-      {"client/sample_client", absl::StrCat("--target=127.0.0.1:", stack.gateway_port()),
-       absl::StrCat("--bulk_file=", input), absl::StrCat("--failed_out=", failed),
-       "--deadline=300s"},
-      {}, output_path);
+absl::StatusOr<Subprocess> StartBulkClient(Stack& stack, const std::string& input,
+                                           const std::string& failed,
+                                           const std::vector<std::string>& flags = {}) {
+  std::vector<std::string> argv = {"client/sample_client",
+                                   absl::StrCat("--target=127.0.0.1:", stack.gateway_port()),
+                                   absl::StrCat("--bulk_file=", input),
+                                   absl::StrCat("--failed_out=", failed), "--deadline=300s"};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  return Subprocess::Start(argv, {}, TempPath("bulk-client-output"));
+}
+
+ClientRun WaitForClient(absl::StatusOr<Subprocess>& client) {
   EXPECT_TRUE(client.ok()) << client.status();
   if (!client.ok()) return {};
   ClientRun run;
   run.exit_status = client->WaitForExit(absl::Seconds(300)).value_or(-1);
   run.output = client->Output();
   return run;
+}
+
+ClientRun RunBulkClient(Stack& stack, const std::string& input, const std::string& failed,
+                        const std::vector<std::string>& flags = {}) {
+  auto client = StartBulkClient(stack, input, failed, flags);
+  return WaitForClient(client);
 }
 
 std::set<std::string> Lines(const std::string& text) {
@@ -85,7 +109,8 @@ TEST(BulkIntegrationTest, HundredThousandPairsAreAllArchived) {
   const std::string failed = TempPath("failed") + ".csv";
   const ClientRun run = RunBulkClient(*stack, WriteCsv(pairs), failed);
   EXPECT_EQ(run.exit_status, 0) << run.output;
-  EXPECT_THAT(run.output, HasSubstr("job of 100000 pairs: 100000 archived, 0 failed, 0 unconfirmed"));
+  EXPECT_THAT(run.output,
+              HasSubstr("job of 100000 pairs: 100000 archived, 0 failed, 0 unconfirmed"));
   EXPECT_THAT(*stack->Associations("contacts", "companies"), IsEmpty());
   EXPECT_EQ(ReadFile(failed), "");
   auto stats = stack->AdminGet("/_admin/stats");
@@ -208,6 +233,361 @@ TEST(BulkIntegrationTest, MalformedLineStopsTheRunNamingIt) {
   const ClientRun run = RunBulkClient(*stack, input, TempPath("failed") + ".csv");
   EXPECT_EQ(run.exit_status, 3) << run.output;  // INVALID_ARGUMENT
   EXPECT_THAT(run.output, HasSubstr("line 2"));
+}
+
+// ---- Whatever breaks, every pair is archived or written down (issue 9). ----
+
+constexpr int kPairsPerRequest = 100;
+constexpr int kRequests = kPairs / kPairsPerRequest;
+constexpr int kMidJob = kPairs * 3 / 10;
+
+// "from,to" for every association the simulator still holds.
+std::set<std::string> Held(Stack& stack) {
+  std::set<std::string> held;
+  const auto remaining = stack.Associations("contacts", "companies");
+  EXPECT_TRUE(remaining.ok());
+  if (!remaining.ok()) return held;
+  for (const std::string& pair : *remaining) {
+    std::vector<std::string> sides = absl::StrSplit(pair, '>');
+    held.insert(absl::StrCat(sides[0], ",", sides[1]));
+  }
+  return held;
+}
+
+// The request indexes a --journal file records acknowledged.
+std::set<int> Journaled(const std::string& journal) {
+  std::set<int> indexes;
+  for (absl::string_view line : absl::StrSplit(ReadFile(journal), '\n', absl::SkipEmpty())) {
+    int index = 0;
+    if (absl::EndsWith(line, " .") && absl::SimpleAtoi(line.substr(0, line.find(' ')), &index)) {
+      indexes.insert(index);
+    }
+  }
+  return indexes;
+}
+
+// The pairs of Pairs() that the requests `indexes` carried, as "from,to".
+std::set<std::string> PairsOf(const std::set<int>& indexes) {
+  const auto pairs = Pairs();
+  std::set<std::string> lines;
+  for (int index : indexes) {
+    for (int i = index * kPairsPerRequest; i < (index + 1) * kPairsPerRequest; ++i) {
+      lines.insert(absl::StrCat(pairs[i].first, ",", pairs[i].second));
+    }
+  }
+  return lines;
+}
+
+int Intersection(const std::set<std::string>& a, const std::set<std::string>& b) {
+  int both = 0;
+  for (const std::string& line : a) both += b.count(line);
+  return both;
+}
+
+// Starts a gateway on the port the stack's gateway had (the old one gone).
+void RestartGatewayOnSamePort(Stack& stack, std::vector<std::string> flags) {
+  flags.push_back(absl::StrCat("--listen=127.0.0.1:", stack.gateway_port()));
+  ASSERT_TRUE(stack.StartGateway(flags, kSimulatorToken).ok());
+}
+
+const std::vector<std::string> kFastGateway = {"--rate_limit_per_10s=0", "--max_attempts=2",
+                                               "--initial_backoff=10ms"};
+
+TEST(BulkRecoveryTest, GatewayKilledMidJobEveryPairNotAcknowledgedIsInFailedOut) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  ASSERT_TRUE(stack->Seed("contacts", "companies", Pairs()).ok());
+  const std::string failed = TempPath("failed") + ".csv";
+  const std::string journal = TempPath("journal");
+  auto client = StartBulkClient(*stack, WriteCsv(Pairs()), failed,
+                                {"--max_reconnects=1", absl::StrCat("--journal=", journal)});
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE(
+      WaitUntil([&] { return Stat(*stack, "archive_inputs") >= kMidJob; }, absl::Seconds(60)));
+  stack->gateway().Signal(SIGKILL);
+  const ClientRun run = WaitForClient(client);
+  EXPECT_EQ(run.exit_status, 14) << run.output;  // UNAVAILABLE
+  const std::set<std::string> failed_lines = Lines(ReadFile(failed));
+  const std::set<std::string> held = Held(*stack);
+  const std::set<std::string> acknowledged = PairsOf(Journaled(journal));
+  // Lost: still associated yet named nowhere. None.
+  EXPECT_EQ(static_cast<int>(held.size()), Intersection(held, failed_lines));
+  EXPECT_EQ(Intersection(failed_lines, acknowledged), 0);
+  EXPECT_EQ(acknowledged.size() + failed_lines.size(), static_cast<size_t>(kPairs));
+  EXPECT_THAT(run.output, HasSubstr(absl::StrCat("job of 100000 pairs: ", acknowledged.size(),
+                                                 " archived, 0 failed, ", failed_lines.size(),
+                                                 " unconfirmed")));
+  EXPECT_FALSE(held.empty());  // The kill came mid-job.
+}
+
+TEST(BulkRecoveryTest, GatewayRestartedOnTheSamePortMidJobTheClientReconnects) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  ASSERT_TRUE(stack->Seed("contacts", "companies", Pairs()).ok());
+  const std::string failed = TempPath("failed") + ".csv";
+  auto client = StartBulkClient(*stack, WriteCsv(Pairs()), failed);
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE(
+      WaitUntil([&] { return Stat(*stack, "archive_inputs") >= kMidJob; }, absl::Seconds(60)));
+  stack->gateway().Signal(SIGKILL);
+  (void)stack->gateway().WaitForExit(absl::Seconds(10));
+  RestartGatewayOnSamePort(*stack, kFastGateway);
+  const ClientRun run = WaitForClient(client);
+  EXPECT_EQ(run.exit_status, 0) << run.output;
+  EXPECT_THAT(run.output,
+              HasSubstr("job of 100000 pairs: 100000 archived, 0 failed, 0 unconfirmed"));
+  EXPECT_THAT(run.output, HasSubstr("reconnecting"));
+  EXPECT_THAT(Held(*stack), IsEmpty());
+  EXPECT_EQ(ReadFile(failed), "");
+}
+
+TEST(BulkRecoveryTest, SigtermDrainsTheStreamAcknowledgingWhatItReadThenUnavailable) {
+  namespace v1 = ::hubspot::crm::associations::v1;
+  StackOptions options;
+  options.simulator_flags = {"--rate_limit_per_10s=0", "--latency_ms=20"};
+  options.gateway_flags = kFastGateway;
+  auto started = Stack::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  Stack& stack = **started;
+  ASSERT_TRUE(stack.Seed("contacts", "companies", Pairs()).ok());
+
+  grpc::ClientContext context;
+  auto stream = stack.stub().ArchiveAssociationsStream(&context);
+  const auto pairs = Pairs();
+  std::thread writer([&] {
+    for (int r = 0; r < kRequests; ++r) {
+      v1::ArchiveAssociationsRequest request;
+      request.set_from_object_type("contacts");
+      request.set_to_object_type("companies");
+      for (int i = r * kPairsPerRequest; i < (r + 1) * kPairsPerRequest; ++i) {
+        auto* input = request.add_inputs();
+        input->mutable_from_object()->set_id(pairs[i].first);
+        input->add_to_objects()->set_id(pairs[i].second);
+      }
+      if (!stream->Write(request)) return;  // The gateway stopped reading.
+    }
+    stream->WritesDone();
+  });
+  std::set<int> acknowledged;
+  v1::ArchiveProgress progress;
+  v1::ArchiveProgress last;
+  bool signalled = false;
+  while (stream->Read(&progress)) {
+    for (int64_t position : progress.acknowledged()) {
+      EXPECT_TRUE(acknowledged.insert(static_cast<int>(position)).second) << position;
+    }
+    if (!signalled && acknowledged.size() >= 50) {
+      stack.gateway().Signal(SIGTERM);
+      signalled = true;
+    }
+    last = progress;
+  }
+  writer.join();
+  const grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("shutting down"));
+  // Every request the gateway read was finished and acknowledged.
+  EXPECT_TRUE(last.done());
+  EXPECT_LT(last.requests_read(), kRequests);
+  EXPECT_EQ(static_cast<int64_t>(acknowledged.size()), last.requests_read());
+  EXPECT_EQ(*acknowledged.rbegin(), last.requests_read() - 1);
+  EXPECT_EQ(last.inputs_archived(), last.requests_read() * kPairsPerRequest);
+  // Exactly the acknowledged pairs left the simulator.
+  EXPECT_EQ(Held(stack).size(),
+            static_cast<size_t>(kPairs) - acknowledged.size() * kPairsPerRequest);
+  EXPECT_EQ(stack.gateway().WaitForExit(absl::Seconds(30)).value_or(-1), 0);
+}
+
+TEST(BulkRecoveryTest, SigtermMidJobTheClientResumesOnTheNextGateway) {
+  StackOptions options;
+  options.simulator_flags = {"--rate_limit_per_10s=0", "--latency_ms=5"};
+  options.gateway_flags = kFastGateway;
+  auto started = Stack::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  Stack& stack = **started;
+  ASSERT_TRUE(stack.Seed("contacts", "companies", Pairs()).ok());
+  const std::string failed = TempPath("failed") + ".csv";
+  auto client = StartBulkClient(stack, WriteCsv(Pairs()), failed);
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE(
+      WaitUntil([&] { return Stat(stack, "archive_inputs") >= kMidJob; }, absl::Seconds(60)));
+  stack.gateway().Signal(SIGTERM);
+  EXPECT_EQ(stack.gateway().WaitForExit(absl::Seconds(30)).value_or(-1), 0);
+  RestartGatewayOnSamePort(stack, kFastGateway);
+  const ClientRun run = WaitForClient(client);
+  EXPECT_EQ(run.exit_status, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("code 14: the gateway is shutting down"));
+  EXPECT_THAT(run.output,
+              HasSubstr("job of 100000 pairs: 100000 archived, 0 failed, 0 unconfirmed"));
+  EXPECT_THAT(Held(stack), IsEmpty());
+  EXPECT_EQ(ReadFile(failed), "");
+}
+
+// A raw gRPC client: the stream's method with messages as bytes.
+class RawStream {
+ public:
+  RawStream(Stack& stack, grpc::ClientContext& context)
+      : stub_(grpc::CreateChannel(absl::StrCat("127.0.0.1:", stack.gateway_port()),
+                                  grpc::InsecureChannelCredentials())) {
+    call_ = stub_.PrepareCall(
+        &context, "/hubspot.crm.associations.v1.AssociationsArchive/ArchiveAssociationsStream",
+        &queue_);
+    call_->StartCall(this);
+    Wait();
+  }
+  ~RawStream() {
+    queue_.Shutdown();
+    void* tag;
+    bool ok;
+    while (queue_.Next(&tag, &ok)) {
+    }
+  }
+
+  bool Write(const std::string& bytes) {
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer buffer(&slice, 1);
+    call_->Write(buffer, this);
+    return Wait();
+  }
+  void WritesDone() {
+    call_->WritesDone(this);
+    Wait();
+  }
+  bool Read(hubspot::crm::associations::v1::ArchiveProgress& progress) {
+    grpc::ByteBuffer buffer;
+    call_->Read(&buffer, this);
+    if (!Wait()) return false;
+    return grpc::SerializationTraits<hubspot::crm::associations::v1::ArchiveProgress>::Deserialize(
+               &buffer, &progress)
+        .ok();
+  }
+  grpc::Status Finish() {
+    grpc::Status status;
+    call_->Finish(&status, this);
+    Wait();
+    return status;
+  }
+
+ private:
+  bool Wait() {
+    void* tag;
+    bool ok = false;
+    queue_.Next(&tag, &ok);
+    return ok;
+  }
+
+  grpc::GenericStub stub_;
+  grpc::CompletionQueue queue_;
+  std::unique_ptr<grpc::GenericClientAsyncReaderWriter> call_;
+};
+
+TEST(BulkRecoveryTest, AMessageTheGatewayCannotDecodeEndsTheStreamNothingAfterItArchived) {
+  namespace v1 = ::hubspot::crm::associations::v1;
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  const auto pairs = Pairs();
+  ASSERT_TRUE(stack->Seed("contacts", "companies", pairs).ok());
+  constexpr int kBad = kRequests / 2;
+  grpc::ClientContext context;
+  RawStream stream(*stack, context);
+  int written = 0;
+  for (int r = 0; r < kRequests; ++r) {
+    std::string bytes;
+    if (r == kBad) {
+      bytes = "\x0a\x02\xff\xfe";  // from_object_type: a string that is not UTF-8.
+    } else {
+      v1::ArchiveAssociationsRequest request;
+      request.set_from_object_type("contacts");
+      request.set_to_object_type("companies");
+      for (int i = r * kPairsPerRequest; i < (r + 1) * kPairsPerRequest; ++i) {
+        auto* input = request.add_inputs();
+        input->mutable_from_object()->set_id(pairs[i].first);
+        input->add_to_objects()->set_id(pairs[i].second);
+      }
+      bytes = request.SerializeAsString();
+    }
+    if (!stream.Write(bytes)) break;  // The gateway ended the stream.
+    ++written;
+  }
+  if (written == kRequests) stream.WritesDone();
+  std::set<int> acknowledged;
+  v1::ArchiveProgress progress;
+  v1::ArchiveProgress last;
+  while (stream.Read(progress)) {
+    acknowledged.insert(progress.acknowledged().begin(), progress.acknowledged().end());
+    last = progress;
+  }
+  const grpc::Status status = stream.Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr(absl::StrCat("request ", kBad)));
+  EXPECT_THAT(status.error_message(), HasSubstr("could not be decoded"));
+  // Everything before it is acknowledged; nothing after it was read.
+  EXPECT_EQ(last.requests_read(), kBad);
+  EXPECT_EQ(acknowledged.size(), static_cast<size_t>(kBad));
+  EXPECT_EQ(*acknowledged.rbegin(), kBad - 1);
+  EXPECT_EQ(last.inputs_received(), kBad * kPairsPerRequest);
+  EXPECT_EQ(last.inputs_archived() + last.inputs_failed(), last.inputs_received());
+  std::set<int> after;
+  for (int r = kBad + 1; r < kRequests; ++r) after.insert(r);
+  std::set<int> before;
+  for (int r = 0; r < kBad; ++r) before.insert(r);
+  const std::set<std::string> held = Held(*stack);
+  EXPECT_EQ(Intersection(held, PairsOf(before)), 0);
+  EXPECT_EQ(Intersection(held, PairsOf(after)), (kRequests - kBad - 1) * kPairsPerRequest);
+}
+
+TEST(BulkRecoveryTest, ALineThatIsNotUtf8StopsTheRunBeforeAnythingIsSent) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  const std::string input = TempPath("bad") + ".csv";
+  {
+    std::ofstream out(input);
+    for (int i = 1; i <= 2001; ++i)
+      out << (i == 501 ? "\xff\xfe,5" : absl::StrCat(i, ",9")) << "\n";
+  }
+  const ClientRun run = RunBulkClient(*stack, input, TempPath("failed") + ".csv");
+  EXPECT_EQ(run.exit_status, 3) << run.output;  // INVALID_ARGUMENT
+  EXPECT_THAT(run.output, HasSubstr("line 501: expected valid UTF-8"));
+  EXPECT_EQ(Stat(*stack, "archive_requests"), 0);
+}
+
+TEST(BulkRecoveryTest, ClientKilledMidJobResumesFromItsJournalWithoutRedoingWork) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  ASSERT_TRUE(stack->Seed("contacts", "companies", Pairs()).ok());
+  const std::string input = WriteCsv(Pairs());
+  const std::string journal = TempPath("journal");
+  auto client = StartBulkClient(*stack, input, TempPath("failed") + ".csv",
+                                {absl::StrCat("--journal=", journal)});
+  ASSERT_TRUE(client.ok());
+  ASSERT_TRUE(
+      WaitUntil([&] { return Stat(*stack, "archive_inputs") >= kMidJob; }, absl::Seconds(60)));
+  client->Signal(SIGKILL);
+  (void)client->WaitForExit(absl::Seconds(10));
+  // The gateway logs the stream once its requests in flight have finished.
+  ASSERT_TRUE(WaitUntil(
+      [&] { return absl::StrContains(stack->AllOutput(), "method=ArchiveAssociationsStream"); },
+      absl::Seconds(30)));
+  const int first_run = Stat(*stack, "archive_requests");
+  const int journaled = static_cast<int>(Journaled(journal).size());
+  // Upstream but not journaled: in flight (or acknowledged, unread) at the kill.
+  const int in_flight_at_kill = first_run - journaled;
+  EXPECT_GE(in_flight_at_kill, 0);
+  EXPECT_LE(in_flight_at_kill, 50);
+
+  const std::string failed = TempPath("failed") + ".csv";
+  const ClientRun run = RunBulkClient(*stack, input, failed, {absl::StrCat("--journal=", journal)});
+  EXPECT_EQ(run.exit_status, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr(absl::StrCat("skipped ", journaled * kPairsPerRequest,
+                                                 " pairs acknowledged in ", journal)));
+  EXPECT_THAT(Held(*stack), IsEmpty());
+  EXPECT_EQ(ReadFile(failed), "");
+  const int second_run = Stat(*stack, "archive_requests") - first_run;
+  EXPECT_LE(first_run + second_run, kRequests + in_flight_at_kill);
+  EXPECT_EQ(second_run, kRequests - journaled);
+  std::cout << "client killed after " << journaled << " acknowledged requests; "
+            << in_flight_at_kill << " in flight; upstream requests " << first_run << " + "
+            << second_run << "\n";
 }
 
 }  // namespace

@@ -148,10 +148,9 @@ ArchiveStreamReactor::ArchiveStreamReactor(AssociationsArchiver& archiver, Archi
 
 void ArchiveStreamReactor::OnReadDone(bool ok) {
   auto received = std::make_shared<v1::ArchiveAssociationsRequest>();
-  const bool decoded =
-      ok && grpc::SerializationTraits<v1::ArchiveAssociationsRequest>::Deserialize(&reading_,
-                                                                                   received.get())
-                .ok();
+  const bool decoded = ok && grpc::SerializationTraits<v1::ArchiveAssociationsRequest>::Deserialize(
+                                 &reading_, received.get())
+                                 .ok();
   reading_.Clear();
   bool read_again = false;
   bool archive = false;
@@ -230,9 +229,9 @@ void ArchiveStreamReactor::OnArchived(uint64_t position,
     if (in_flight_ == 0) last_active_ = absl::Now();
     // Cut short by the gateway's own shutdown: unknown, left for the caller
     // to send again rather than reported as failed.
-    const bool cut_short = !stopped_.ok() && absl::IsUnavailable(stopped_) && !result.ok() &&
-                           (absl::IsCancelled(result.status()) ||
-                            absl::IsUnavailable(result.status()));
+    const bool cut_short =
+        !stopped_.ok() && absl::IsUnavailable(stopped_) && !result.ok() &&
+        (absl::IsCancelled(result.status()) || absl::IsUnavailable(result.status()));
     if (!cut_short) {
       summary_.inputs_archived += request.inputs_size() - failed;
       summary_.inputs_failed += failed;

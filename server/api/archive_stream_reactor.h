@@ -85,7 +85,8 @@ class ArchiveStreams {
   std::thread idle_checker_;
 };
 
-class ArchiveStreamReactor final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+class ArchiveStreamReactor final
+    : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   using OnFinished = absl::AnyInvocable<void(const StreamSummary&) &&>;
 
