@@ -1,21 +1,29 @@
 // Callers in other languages against the real gateway and simulator: the
 // Python client (Debian's python3-grpcio, stubs from our protos) and the Node
 // client (@grpc/grpc-js), each archiving and reading a failure's UpstreamError.
+#include <signal.h>
+
 #include <cstdlib>
+#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/testing/archive_calls.h"
+#include "tests/testing/polling.h"
 #include "tests/testing/stack.h"
 
 namespace hubspot_gateway {
 namespace {
 
+using ::hubspot_gateway::testing::kSimulatorToken;
 using ::hubspot_gateway::testing::Stack;
 using ::hubspot_gateway::testing::StackOptions;
+using ::hubspot_gateway::testing::Stat;
 using ::hubspot_gateway::testing::Subprocess;
 using ::hubspot_gateway::testing::TempPath;
+using ::hubspot_gateway::testing::WaitUntil;
 
 struct CallerRun {
   int exit_status = -1;
@@ -86,6 +94,82 @@ TEST_P(CallersIntegrationTest, ReadsTheUpstreamErrorOfAFailedCall) {
   EXPECT_EQ(field("httpStatus", "http_status"), 403);
   EXPECT_FALSE(field("correlationId", "correlation_id").get<std::string>().empty());
   EXPECT_EQ(upstream["attempts"], 1);
+}
+
+// `count` pairs, from ids 100000..., to ids 900000....
+std::vector<std::pair<std::string, std::string>> Job(int count) {
+  std::vector<std::pair<std::string, std::string>> job;
+  for (int i = 0; i < count; ++i) {
+    job.push_back({absl::StrCat(100000 + i), absl::StrCat(900000 + i)});
+  }
+  return job;
+}
+
+// Starts the caller's bulk mode on `job` (10 pairs per streamed request).
+absl::StatusOr<Subprocess> StartBulkCaller(
+    const std::string& language, Stack& stack,
+    const std::vector<std::pair<std::string, std::string>>& job) {
+  const std::string path = TempPath("bulk") + ".csv";
+  std::ofstream out(path);
+  for (const auto& [from, to] : job) out << from << "," << to << "\n";
+  out.close();
+  const std::string target = absl::StrCat("--target=127.0.0.1:", stack.gateway_port());
+  const std::vector<std::string> flags = {target, "--bulk_file=" + path, "--pairs_per_message=10"};
+  std::vector<std::string> argv;
+  std::vector<std::string> env = {absl::StrCat("PATH=", std::getenv("PATH"))};
+  if (language == "python") {
+    argv = {"/usr/bin/python3", "client/python/archive_client.py"};
+    env.push_back("PYTHONPATH=client/python/stubs");
+  } else {
+    argv = {"/usr/bin/env", "node", "client/node/archive_client.js"};
+  }
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  return Subprocess::Start(argv, env, TempPath("bulk-caller-output"));
+}
+
+CallerRun WaitForCaller(absl::StatusOr<Subprocess>& process) {
+  EXPECT_TRUE(process.ok()) << process.status();
+  if (!process.ok()) return {};
+  CallerRun run;
+  run.exit_status = process->WaitForExit(absl::Seconds(120)).value_or(-1);
+  const std::string output = process->Output();
+  run.output = nlohmann::json::parse(output, nullptr, false);
+  EXPECT_FALSE(run.output.is_discarded()) << output;
+  return run;
+}
+
+TEST_P(CallersIntegrationTest, BulkArchivesEveryPairAndCountsThem) {
+  const auto job = Job(2000);
+  ASSERT_TRUE(stack_->Seed("contacts", "companies", job).ok());
+  auto caller = StartBulkCaller(GetParam(), *stack_, job);
+  const CallerRun run = WaitForCaller(caller);
+  EXPECT_EQ(run.exit_status, 0) << run.output.dump();
+  EXPECT_EQ(run.output["code"], "OK");
+  EXPECT_EQ(run.output["archived"], 2000);
+  EXPECT_EQ(run.output["unconfirmed"], 0);
+  EXPECT_TRUE(stack_->Associations("contacts", "companies")->empty());
+}
+
+TEST_P(CallersIntegrationTest, BulkResendsWhatWasNotAcknowledgedWhenTheGatewayRestarts) {
+  // Slow enough upstream that the restart comes mid-job.
+  ASSERT_TRUE(stack_->AdminPost("/_admin/faults", {{"latency_ms", 50}}).ok());
+  const auto job = Job(5000);
+  ASSERT_TRUE(stack_->Seed("contacts", "companies", job).ok());
+  auto caller = StartBulkCaller(GetParam(), *stack_, job);
+  ASSERT_TRUE(
+      WaitUntil([&] { return Stat(*stack_, "archive_inputs") >= 1000; }, absl::Seconds(60)));
+  stack_->gateway().Signal(SIGKILL);
+  (void)stack_->gateway().WaitForExit(absl::Seconds(10));
+  ASSERT_TRUE(stack_
+                  ->StartGateway({"--max_attempts=1",
+                                  absl::StrCat("--listen=127.0.0.1:", stack_->gateway_port())},
+                                 kSimulatorToken)
+                  .ok());
+  const CallerRun run = WaitForCaller(caller);
+  EXPECT_EQ(run.exit_status, 0) << run.output.dump();
+  EXPECT_EQ(run.output["archived"], 5000);
+  EXPECT_GE(run.output["reconnects"], 1);
+  EXPECT_TRUE(stack_->Associations("contacts", "companies")->empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(Languages, CallersIntegrationTest, ::testing::Values("python", "node"),

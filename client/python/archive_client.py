@@ -3,14 +3,19 @@
 
 Archives FROM:TO[,TO...] pairs and prints the result as JSON. On failure it
 prints the gRPC code and the UpstreamError carried in the rich status details
-(grpc-status-details-bin), then exits with the gRPC code.
+(grpc-status-details-bin), then exits with the gRPC code. With --bulk_file it
+streams a file of from,to lines instead (archive_bulk: acknowledgements,
+unacknowledged requests resent on a new stream) and prints the job's counts.
 
     PYTHONPATH=<generated stubs> archive_client.py --target=127.0.0.1:50051 \\
         --from_type=contacts --to_type=companies 101:201,202 102:203
+    PYTHONPATH=<generated stubs> archive_client.py --bulk_file=pairs.csv
 """
 import argparse
 import json
 import sys
+import threading
+import time
 
 import grpc
 from google.protobuf import json_format
@@ -41,14 +46,154 @@ def parse_pair(text: str) -> archive_pb2.ArchiveInput:
         to_objects=[archive_pb2.ObjectId(id=t) for t in targets.split(",")])
 
 
+class BulkOutcome:
+    """What archive_bulk did, by index of the request in the caller's sequence."""
+
+    def __init__(self):
+        # Acknowledged requests: archived, except the inputs their errors name.
+        self.acknowledged = set()
+        # The errors of acknowledged requests that had some, by index.
+        self.errors = {}
+        # Requests never acknowledged (sent or not): unknown, safe to resend.
+        self.unconfirmed = []
+        # The last stream's status.
+        self.code = grpc.StatusCode.OK
+        self.message = ""
+        self.reconnects = 0
+
+
+RESEND_ON = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.CANCELLED)
+
+
+def archive_bulk(stub, requests, timeout=None, metadata=None, max_reconnects=5,
+                 initial_backoff=0.25, on_acknowledged=None) -> BulkOutcome:
+    """Archives an iterable of ArchiveAssociationsRequest on ArchiveAssociationsStream.
+
+    Follows the stream's protocol: a request is done once a progress message
+    acknowledges its position on the stream, its failed inputs named in the
+    errors that `error_positions` ties to it. When a stream ends with
+    UNAVAILABLE (a gateway draining or gone) or CANCELLED, the requests not
+    acknowledged are sent again on a new stream, after a backoff doubling from
+    `initial_backoff` seconds, at most `max_reconnects` times in a row without
+    an acknowledgement. `on_acknowledged(index, errors)` runs for each
+    acknowledged request, in the order acknowledged.
+    """
+    source = iter(enumerate(requests))
+    unacknowledged = {}  # index -> request: sent, not acknowledged.
+    lock = threading.Lock()
+    outcome = BulkOutcome()
+    in_a_row = 0
+    while True:
+        resend = sorted(unacknowledged)
+        index_of_position = []
+
+        def send(resend, index_of_position):
+            for index in resend:
+                with lock:
+                    index_of_position.append(index)
+                yield unacknowledged[index]
+            for index, request in source:
+                with lock:
+                    unacknowledged[index] = request
+                    index_of_position.append(index)
+                yield request
+
+        errors = {}
+        acknowledged_any = False
+        try:
+            for progress in stub.ArchiveAssociationsStream(send(resend, index_of_position),
+                                                           timeout=timeout,
+                                                           metadata=metadata):
+                for error, position in zip(progress.errors, progress.error_positions):
+                    errors.setdefault(position, []).append(error)
+                for position in progress.acknowledged:
+                    with lock:
+                        index = index_of_position[position]
+                    if unacknowledged.pop(index, None) is None:
+                        continue
+                    acknowledged_any = True
+                    outcome.acknowledged.add(index)
+                    request_errors = errors.pop(position, [])
+                    if request_errors:
+                        outcome.errors[index] = request_errors
+                    if on_acknowledged is not None:
+                        on_acknowledged(index, request_errors)
+            outcome.code, outcome.message = grpc.StatusCode.OK, ""
+        except grpc.RpcError as error:
+            outcome.code, outcome.message = error.code(), error.details()
+        if acknowledged_any:
+            in_a_row = 0
+        if outcome.code not in RESEND_ON or in_a_row >= max_reconnects:
+            break
+        time.sleep(initial_backoff * 2 ** min(in_a_row, 5))
+        in_a_row += 1
+        outcome.reconnects += 1
+    outcome.unconfirmed = sorted(unacknowledged) + [index for index, _ in source]
+    return outcome
+
+
+def failed_inputs(request, errors):
+    """How many of an acknowledged request's inputs its errors name as failed."""
+    named = set()
+    for error in errors:
+        if "omitted" in error.context or "inputs" not in error.context:
+            return len(request.inputs)
+        named.update(error.context["inputs"].values)
+    return sum(1 for i in request.inputs
+               if f"{i.from_object.id}:{','.join(t.id for t in i.to_objects)}" in named)
+
+
+def run_bulk(args) -> int:
+    """--bulk_file: streams the file's from,to lines, prints the counts as JSON."""
+    requests = []
+    with open(args.bulk_file, encoding="utf-8") as lines:
+        inputs = []
+        for number, line in enumerate(lines, 1):
+            line = line.strip()
+            if not line or line.startswith("#") or line == "from,to":
+                continue
+            source, _, target = line.partition(",")
+            if not (source.isdigit() and target.isdigit()):
+                print(json.dumps({"code": "INVALID_ARGUMENT",
+                                  "message": f"{args.bulk_file} line {number}: expected from,to"}))
+                return 3
+            inputs.append(archive_pb2.ArchiveInput(
+                from_object=archive_pb2.ObjectId(id=source),
+                to_objects=[archive_pb2.ObjectId(id=target)]))
+    for start in range(0, len(inputs), args.pairs_per_message):
+        requests.append(archive_pb2.ArchiveAssociationsRequest(
+            from_object_type=args.from_type, to_object_type=args.to_type,
+            inputs=inputs[start:start + args.pairs_per_message]))
+    with grpc.insecure_channel(args.target) as channel:
+        outcome = archive_bulk(archive_grpc.AssociationsArchiveStub(channel), requests,
+                               timeout=args.deadline)
+    failed = sum(failed_inputs(requests[i], errors) for i, errors in outcome.errors.items())
+    acknowledged = sum(len(requests[i].inputs) for i in outcome.acknowledged)
+    unconfirmed = sum(len(requests[i].inputs) for i in outcome.unconfirmed)
+    print(json.dumps({"code": outcome.code.name, "message": outcome.message,
+                      "pairs": len(inputs), "archived": acknowledged - failed, "failed": failed,
+                      "unconfirmed": unconfirmed, "reconnects": outcome.reconnects}))
+    if acknowledged + unconfirmed != len(inputs):
+        return 70
+    if outcome.code != grpc.StatusCode.OK:
+        return outcome.code.value[0]
+    return 0 if failed == 0 and unconfirmed == 0 else 20
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--target", default="127.0.0.1:50051")
     parser.add_argument("--from_type", default="contacts")
     parser.add_argument("--to_type", default="companies")
     parser.add_argument("--deadline", type=float, default=30.0, help="seconds")
-    parser.add_argument("pairs", nargs="+", type=parse_pair)
+    parser.add_argument("--bulk_file", help="stream this file's from,to lines instead")
+    parser.add_argument("--pairs_per_message", type=int, default=100)
+    parser.add_argument("pairs", nargs="*", type=parse_pair)
     args = parser.parse_args()
+    if args.bulk_file:
+        return run_bulk(args)
+    if not args.pairs:
+        parser.error("give at least one FROM:TO[,TO...] or --bulk_file")
 
     request = archive_pb2.ArchiveAssociationsRequest(
         from_object_type=args.from_type, to_object_type=args.to_type, inputs=args.pairs)
