@@ -284,6 +284,20 @@ int Intersection(const std::set<std::string>& a, const std::set<std::string>& b)
   return both;
 }
 
+// Request `index` of the job: Pairs() [index * 100, (index + 1) * 100).
+hubspot::crm::associations::v1::ArchiveAssociationsRequest JobRequest(int index) {
+  static const auto* const pairs = new std::vector<std::pair<std::string, std::string>>(Pairs());
+  hubspot::crm::associations::v1::ArchiveAssociationsRequest request;
+  request.set_from_object_type("contacts");
+  request.set_to_object_type("companies");
+  for (int i = index * kPairsPerRequest; i < (index + 1) * kPairsPerRequest; ++i) {
+    auto* input = request.add_inputs();
+    input->mutable_from_object()->set_id((*pairs)[i].first);
+    input->add_to_objects()->set_id((*pairs)[i].second);
+  }
+  return request;
+}
+
 // Starts a gateway on the port the stack's gateway had (the old one gone).
 void RestartGatewayOnSamePort(Stack& stack, std::vector<std::string> flags) {
   flags.push_back(absl::StrCat("--listen=127.0.0.1:", stack.gateway_port()));
@@ -341,30 +355,29 @@ TEST(BulkRecoveryTest, GatewayRestartedOnTheSamePortMidJobTheClientReconnects) {
   EXPECT_EQ(ReadFile(failed), "");
 }
 
+// A stack whose simulator answers after `latency_ms`, seeded with Pairs().
+std::unique_ptr<Stack> StartSeededSlowStack(int latency_ms) {
+  StackOptions options;
+  options.simulator_flags = {"--rate_limit_per_10s=0", absl::StrCat("--latency_ms=", latency_ms)};
+  options.gateway_flags = kFastGateway;
+  auto stack = Stack::Start(options);
+  EXPECT_TRUE(stack.ok()) << stack.status();
+  if (!stack.ok()) return nullptr;
+  EXPECT_TRUE((*stack)->Seed("contacts", "companies", Pairs()).ok());
+  return *std::move(stack);
+}
+
 TEST(BulkRecoveryTest, SigtermDrainsTheStreamAcknowledgingWhatItReadThenUnavailable) {
   namespace v1 = ::hubspot::crm::associations::v1;
-  StackOptions options;
-  options.simulator_flags = {"--rate_limit_per_10s=0", "--latency_ms=20"};
-  options.gateway_flags = kFastGateway;
-  auto started = Stack::Start(options);
-  ASSERT_TRUE(started.ok()) << started.status();
-  Stack& stack = **started;
-  ASSERT_TRUE(stack.Seed("contacts", "companies", Pairs()).ok());
+  auto started = StartSeededSlowStack(20);
+  ASSERT_NE(started, nullptr);
+  Stack& stack = *started;
 
   grpc::ClientContext context;
   auto stream = stack.stub().ArchiveAssociationsStream(&context);
-  const auto pairs = Pairs();
   std::thread writer([&] {
     for (int r = 0; r < kRequests; ++r) {
-      v1::ArchiveAssociationsRequest request;
-      request.set_from_object_type("contacts");
-      request.set_to_object_type("companies");
-      for (int i = r * kPairsPerRequest; i < (r + 1) * kPairsPerRequest; ++i) {
-        auto* input = request.add_inputs();
-        input->mutable_from_object()->set_id(pairs[i].first);
-        input->add_to_objects()->set_id(pairs[i].second);
-      }
-      if (!stream->Write(request)) return;  // The gateway stopped reading.
+      if (!stream->Write(JobRequest(r))) return;  // The gateway stopped reading.
     }
     stream->WritesDone();
   });
@@ -399,13 +412,9 @@ TEST(BulkRecoveryTest, SigtermDrainsTheStreamAcknowledgingWhatItReadThenUnavaila
 }
 
 TEST(BulkRecoveryTest, SigtermMidJobTheClientResumesOnTheNextGateway) {
-  StackOptions options;
-  options.simulator_flags = {"--rate_limit_per_10s=0", "--latency_ms=5"};
-  options.gateway_flags = kFastGateway;
-  auto started = Stack::Start(options);
-  ASSERT_TRUE(started.ok()) << started.status();
-  Stack& stack = **started;
-  ASSERT_TRUE(stack.Seed("contacts", "companies", Pairs()).ok());
+  auto started = StartSeededSlowStack(5);
+  ASSERT_NE(started, nullptr);
+  Stack& stack = *started;
   const std::string failed = TempPath("failed") + ".csv";
   auto client = StartBulkClient(stack, WriteCsv(Pairs()), failed);
   ASSERT_TRUE(client.ok());
@@ -496,15 +505,7 @@ TEST(BulkRecoveryTest, AMessageTheGatewayCannotDecodeEndsTheStreamNothingAfterIt
     if (r == kBad) {
       bytes = "\x0a\x02\xff\xfe";  // from_object_type: a string that is not UTF-8.
     } else {
-      v1::ArchiveAssociationsRequest request;
-      request.set_from_object_type("contacts");
-      request.set_to_object_type("companies");
-      for (int i = r * kPairsPerRequest; i < (r + 1) * kPairsPerRequest; ++i) {
-        auto* input = request.add_inputs();
-        input->mutable_from_object()->set_id(pairs[i].first);
-        input->add_to_objects()->set_id(pairs[i].second);
-      }
-      bytes = request.SerializeAsString();
+      bytes = JobRequest(r).SerializeAsString();
     }
     if (!stream.Write(bytes)) break;  // The gateway ended the stream.
     ++written;

@@ -30,18 +30,23 @@ struct CallerRun {
   nlohmann::json output;
 };
 
-// Runs a caller to completion and parses the JSON line it prints.
-CallerRun RunCaller(std::vector<std::string> argv, std::vector<std::string> env) {
-  env.push_back(absl::StrCat("PATH=", std::getenv("PATH")));
-  auto process = Subprocess::Start(argv, env, TempPath("caller-output"));
+// Waits for a caller to finish and parses the JSON line it printed.
+CallerRun WaitForCaller(absl::StatusOr<Subprocess>& process) {
   EXPECT_TRUE(process.ok()) << process.status();
   if (!process.ok()) return {};
   CallerRun run;
-  run.exit_status = process->WaitForExit(absl::Seconds(60)).value_or(-1);
+  run.exit_status = process->WaitForExit(absl::Seconds(120)).value_or(-1);
   const std::string output = process->Output();
   run.output = nlohmann::json::parse(output, nullptr, false);
   EXPECT_FALSE(run.output.is_discarded()) << output;
   return run;
+}
+
+// Runs a caller to completion.
+CallerRun RunCaller(std::vector<std::string> argv, std::vector<std::string> env) {
+  env.push_back(absl::StrCat("PATH=", std::getenv("PATH")));
+  auto process = Subprocess::Start(argv, env, TempPath("caller-output"));
+  return WaitForCaller(process);
 }
 
 class CallersIntegrationTest : public ::testing::TestWithParam<std::string> {
@@ -125,17 +130,6 @@ absl::StatusOr<Subprocess> StartBulkCaller(
   }
   argv.insert(argv.end(), flags.begin(), flags.end());
   return Subprocess::Start(argv, env, TempPath("bulk-caller-output"));
-}
-
-CallerRun WaitForCaller(absl::StatusOr<Subprocess>& process) {
-  EXPECT_TRUE(process.ok()) << process.status();
-  if (!process.ok()) return {};
-  CallerRun run;
-  run.exit_status = process->WaitForExit(absl::Seconds(120)).value_or(-1);
-  const std::string output = process->Output();
-  run.output = nlohmann::json::parse(output, nullptr, false);
-  EXPECT_FALSE(run.output.is_discarded()) << output;
-  return run;
 }
 
 TEST_P(CallersIntegrationTest, BulkArchivesEveryPairAndCountsThem) {
