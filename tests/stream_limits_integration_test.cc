@@ -120,7 +120,7 @@ TEST(StreamLimitsTest, ACallerThatStopsReadingStopsTheStreamNotTheGatewaysMemory
         peak = std::max(peak, ResidentMiB(stack->gateway().pid()));
         return written == kRequests;
       },
-      absl::Seconds(5), absl::Milliseconds(100)));
+      absl::Seconds(10), absl::Milliseconds(100)));
   EXPECT_LT(written, kRequests);
   EXPECT_LT(peak, 300) << "MiB; at start " << rss_at_start;
   std::cout << "gateway RSS " << rss_at_start << " MiB at start, peak " << peak << " MiB; "
