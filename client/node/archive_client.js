@@ -152,7 +152,8 @@ async function runBulk(args, v1) {
     const line = raw.trim();
     if (!line || line.startsWith('#') || line === 'from,to') continue;
     const [from, to] = line.split(',');
-    if (!/^\d+$/.test(from || '') || !/^\d+$/.test(to || '')) {
+    // Bytes that are not UTF-8 were read as U+FFFD, which no record id matches.
+    if (!/^[0-9]{1,20}$/.test(from || '') || !/^[0-9]{1,20}$/.test(to || '')) {
       console.log(JSON.stringify({ code: 'INVALID_ARGUMENT',
                                    message: `${args.bulk_file} line ${number + 1}: expected from,to` }));
       return 3;

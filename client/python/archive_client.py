@@ -13,6 +13,7 @@ unacknowledged requests resent on a new stream) and prints the job's counts.
 """
 import argparse
 import json
+import re
 import sys
 import threading
 import time
@@ -146,14 +147,16 @@ def failed_inputs(request, errors):
 def run_bulk(args) -> int:
     """--bulk_file: streams the file's from,to lines, prints the counts as JSON."""
     requests = []
-    with open(args.bulk_file, encoding="utf-8") as lines:
+    record_id = re.compile("[0-9]{1,20}")
+    # Bytes that are not UTF-8 become U+FFFD, which no record id matches.
+    with open(args.bulk_file, encoding="utf-8", errors="replace") as lines:
         inputs = []
         for number, line in enumerate(lines, 1):
             line = line.strip()
             if not line or line.startswith("#") or line == "from,to":
                 continue
             source, _, target = line.partition(",")
-            if not (source.isdigit() and target.isdigit()):
+            if not (record_id.fullmatch(source) and record_id.fullmatch(target)):
                 print(json.dumps({"code": "INVALID_ARGUMENT",
                                   "message": f"{args.bulk_file} line {number}: expected from,to"}))
                 return 3

@@ -37,6 +37,7 @@ namespace hubspot_gateway {
 namespace {
 
 namespace v1 = ::hubspot::crm::associations::v1;
+using ::testing::Each;
 using ::testing::ElementsAre;
 using ::testing::FieldsAre;
 using ::testing::HasSubstr;
@@ -368,8 +369,14 @@ TEST_F(AssociationsArchiveServiceTest, StreamReportsProgressThatAddsUpAndEndsWit
   ASSERT_TRUE(status.ok()) << status.error_message();
   ASSERT_FALSE(messages.empty());
   std::vector<v1::StandardError> errors;
+  std::vector<int64_t> acknowledged;
   for (size_t i = 0; i < messages.size(); ++i) {
     const v1::ArchiveProgress& message = messages[i];
+    // The invalid request (position 1) is acknowledged with its error.
+    EXPECT_THAT(message.error_positions(), Each(1));
+    EXPECT_EQ(message.errors_size() > 0, absl::c_linear_search(message.acknowledged(), 1));
+    acknowledged.insert(acknowledged.end(), message.acknowledged().begin(),
+                        message.acknowledged().end());
     EXPECT_EQ(message.done(), i + 1 == messages.size()) << "message " << i;
     EXPECT_LE(message.inputs_archived() + message.inputs_failed(), message.inputs_received());
     if (i > 0) {
@@ -379,6 +386,8 @@ TEST_F(AssociationsArchiveServiceTest, StreamReportsProgressThatAddsUpAndEndsWit
     errors.insert(errors.end(), message.errors().begin(), message.errors().end());
   }
   const v1::ArchiveProgress& last = messages.back();
+  EXPECT_THAT(acknowledged, UnorderedElementsAre(0, 1, 2));
+  EXPECT_EQ(last.requests_read(), 3);
   EXPECT_EQ(last.inputs_received(), 401);
   EXPECT_EQ(last.inputs_archived(), 400);
   EXPECT_EQ(last.inputs_failed(), 1);
@@ -416,6 +425,41 @@ TEST_F(AssociationsArchiveServiceTest, StreamReadsNoFurtherThanItsRequestsInFlig
   EXPECT_TRUE(last.done());
   EXPECT_EQ(last.inputs_archived(), kRequests);
   EXPECT_EQ(last.upstream_requests(), kRequests);
+}
+
+TEST_F(AssociationsArchiveServiceTest, DrainedStreamAcknowledgesWhatItReadThenIsUnavailable) {
+  StartServer({CallerAuth::GatewayToken(kGatewayToken)}, /*max_concurrent_requests_per_call=*/1);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + kTimeout));
+  auto stream = stub_->ArchiveAssociationsStream(&context);
+  ASSERT_TRUE(stream->Write(Request(1000, 1)));
+  ASSERT_TRUE(stream->Write(Request(2000, 1)));  // Not read: one request in flight at most.
+  ASSERT_TRUE(transport_.WaitForPending(1, kTimeout));
+  service_->DrainStreams();
+  ASSERT_TRUE(transport_.AnswerNext(QueuedHttpTransport::Response(204)));
+
+  v1::ArchiveProgress progress;
+  v1::ArchiveProgress last;
+  std::vector<int64_t> acknowledged;
+  while (stream->Read(&progress)) {
+    acknowledged.insert(acknowledged.end(), progress.acknowledged().begin(),
+                        progress.acknowledged().end());
+    last = progress;
+  }
+  const grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("shutting down"));
+  EXPECT_THAT(acknowledged, ElementsAre(0));
+  EXPECT_EQ(last.requests_read(), 1);
+  EXPECT_TRUE(last.done());
+  EXPECT_EQ(transport_.sent(), 1);
+
+  // Streams that start after the drain are refused the same way.
+  grpc::ClientContext later_context;
+  auto later = stub_->ArchiveAssociationsStream(&later_context);
+  while (later->Read(&progress)) {
+  }
+  EXPECT_EQ(later->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
 }
 
 TEST_F(AssociationsArchiveServiceTest, UnaryCallPastMaxInputsPointsToTheStream) {
