@@ -111,7 +111,8 @@ AssociationsArchiveService::AssociationsArchiveService(ServiceOptions options,
       archiver_(archiver),
       logger_(logger),
       observer_(observer),
-      request_id_prefix_(absl::StrFormat("gw-%08x-", absl::Uniform<uint32_t>(absl::BitGen()))) {}
+      request_id_prefix_(absl::StrFormat("gw-%08x-", absl::Uniform<uint32_t>(absl::BitGen()))),
+      stream_share_(options_.max_streams_per_caller) {}
 
 std::string AssociationsArchiveService::RequestIdFor(const grpc::CallbackServerContext& context) {
   std::optional<std::string> from_caller = RequestIdFromMetadata(context.client_metadata());
@@ -135,13 +136,22 @@ AssociationsArchiveService::ArchiveAssociationsStream(grpc::CallbackServerContex
   context->AddInitialMetadata("x-request-id", request_id);
   absl::Status refusal = Admit();
   const bool counted = refusal.ok();
+  std::optional<StreamShare::Slot> slot;
+  if (refusal.ok()) {
+    absl::StatusOr<StreamShare::Slot> acquired =
+        stream_share_.Acquire(CallerOfPeer(context->peer()));
+    refusal = acquired.status();
+    if (acquired.ok()) slot.emplace(*std::move(acquired));
+  }
   absl::StatusOr<ArchiveCallContext> call = ArchiveCallContext();
   if (refusal.ok()) {
     call = CallContextFor(*context, Lane::kBulk);
     refusal = call.status();
   }
   refusal = WithRequestId(refusal, request_id);
-  auto on_finished = [this, start, request_id, counted](const StreamSummary& summary) {
+  // The stream keeps its slot of the caller's share until it is done.
+  auto on_finished = [this, start, request_id, counted,
+                      slot = std::move(slot)](const StreamSummary& summary) {
     CallLogEntry entry;
     entry.method = "ArchiveAssociationsStream";
     entry.request_id = request_id;
