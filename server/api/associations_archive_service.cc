@@ -12,6 +12,7 @@
 #include "server/api/archive_stream_reactor.h"
 #include "server/api/call_log.h"
 #include "server/api/grpc_status.h"
+#include "server/api/result_fitting.h"
 #include "server/hubspot/batch_merge.h"
 
 namespace hubspot_gateway {
@@ -201,6 +202,11 @@ grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(
     if (counted) in_flight_calls_.fetch_sub(1);
     if (result.ok()) {
       *response = *std::move(result);
+      if (!FitBatchResult(kMaxUnaryResultBytes, *response)) {
+        logger_.LogEvent(absl::StrCat("request_id=", request_id, ": the result's ids alone exceed ",
+                                      kMaxUnaryResultBytes,
+                                      " bytes; default clients cannot read it"));
+      }
       reactor->Finish(grpc::Status::OK);
       return;
     }
