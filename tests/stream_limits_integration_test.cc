@@ -76,8 +76,10 @@ TEST(StreamLimitsTest, ErrorsOfAHugeFailedRequestAreSpreadOverBoundedMessages) {
   int named = 0;
   int acknowledgements = 0;
   int64_t errors_after_acknowledgement = 0;
+  size_t largest = 0;
   while (stream->Read(&progress)) {
     ++messages;
+    largest = std::max(largest, progress.ByteSizeLong());
     EXPECT_LT(progress.ByteSizeLong(), 3u << 19) << "message " << messages;
     ASSERT_EQ(progress.error_positions_size(), progress.errors_size());
     for (int i = 0; i < progress.errors_size(); ++i) {
@@ -89,6 +91,8 @@ TEST(StreamLimitsTest, ErrorsOfAHugeFailedRequestAreSpreadOverBoundedMessages) {
     acknowledgements += progress.acknowledged_size();
   }
   EXPECT_TRUE(stream->Finish().ok());
+  std::cout << request.ByteSizeLong() << "-byte request: its errors in " << messages
+            << " messages, the largest " << largest << " bytes\n";
   EXPECT_GE(messages, 3);
   EXPECT_EQ(named, kInputs);
   EXPECT_EQ(acknowledgements, 1);
