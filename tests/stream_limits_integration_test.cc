@@ -2,12 +2,12 @@
 // gateway and simulator: progress messages a default client can read however
 // many errors a request makes, a caller that stops reading progress cannot
 // grow the gateway's memory, and an idle stream is ended.
-#include <fstream>
+#include <algorithm>
+#include <atomic>
 #include <thread>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
+#include "bench/process_stats.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/archive_calls.h"
@@ -40,19 +40,9 @@ v1::ArchiveAssociationsRequest InvalidRequest(int inputs) {
   return request;
 }
 
-// The process's resident memory in MiB, from /proc; -1 when unreadable.
-int64_t ResidentMiB(pid_t pid) {
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    absl::string_view rest = line;
-    if (!absl::ConsumePrefix(&rest, "VmRSS:")) continue;
-    int64_t kilobytes = 0;
-    std::vector<absl::string_view> fields =
-        absl::StrSplit(rest, absl::ByAnyChar(" \t"), absl::SkipEmpty());
-    if (!fields.empty() && absl::SimpleAtoi(fields[0], &kilobytes)) return kilobytes / 1024;
-  }
-  return -1;
+// The process's peak resident memory in MiB, from /proc.
+int64_t PeakMiB(Stack& stack) {
+  return bench::ReadProcessStats(stack.gateway().pid()).peak_rss_kib / 1024;
 }
 
 // The next ordinary call still works.
@@ -104,7 +94,7 @@ TEST(StreamLimitsTest, ErrorsOfAHugeFailedRequestAreSpreadOverBoundedMessages) {
 TEST(StreamLimitsTest, ACallerThatStopsReadingStopsTheStreamNotTheGatewaysMemory) {
   auto stack = StartStack({.gateway_flags = {"--rate_limit_per_10s=0"}});
   ASSERT_NE(stack, nullptr);
-  const int64_t rss_at_start = ResidentMiB(stack->gateway().pid());
+  const int64_t rss_at_start = PeakMiB(*stack);
   // Each request's errors take about 1.5 MB: unbounded, the ones below
   // would take 450 MB of the gateway's memory.
   constexpr int kRequests = 300;
@@ -118,13 +108,9 @@ TEST(StreamLimitsTest, ACallerThatStopsReadingStopsTheStreamNotTheGatewaysMemory
   ASSERT_TRUE(WaitUntil([&] { return written >= 5; }, absl::Seconds(60)));
   // The caller never reads: the gateway soon stops reading too, and the
   // writer stays blocked while memory stays put.
-  int64_t peak = 0;
-  EXPECT_FALSE(WaitUntil(
-      [&] {
-        peak = std::max(peak, ResidentMiB(stack->gateway().pid()));
-        return written == kRequests;
-      },
-      absl::Seconds(10), absl::Milliseconds(100)));
+  EXPECT_FALSE(
+      WaitUntil([&] { return written == kRequests; }, absl::Seconds(10), absl::Milliseconds(100)));
+  const int64_t peak = PeakMiB(*stack);
   EXPECT_LT(written, kRequests);
   EXPECT_LT(peak, 300) << "MiB; at start " << rss_at_start;
   std::cout << "gateway RSS " << rss_at_start << " MiB at start, peak " << peak << " MiB; "
