@@ -307,6 +307,18 @@ void RestartGatewayOnSamePort(Stack& stack, std::vector<std::string> flags) {
 const std::vector<std::string> kFastGateway = {"--rate_limit_per_10s=0", "--max_attempts=2",
                                                "--initial_backoff=10ms"};
 
+// A stack whose simulator answers after `latency_ms`, seeded with Pairs().
+std::unique_ptr<Stack> StartSeededSlowStack(int latency_ms) {
+  StackOptions options;
+  options.simulator_flags = {"--rate_limit_per_10s=0", absl::StrCat("--latency_ms=", latency_ms)};
+  options.gateway_flags = kFastGateway;
+  auto stack = Stack::Start(options);
+  EXPECT_TRUE(stack.ok()) << stack.status();
+  if (!stack.ok()) return nullptr;
+  EXPECT_TRUE((*stack)->Seed("contacts", "companies", Pairs()).ok());
+  return *std::move(stack);
+}
+
 TEST(BulkRecoveryTest, GatewayKilledMidJobEveryPairNotAcknowledgedIsInFailedOut) {
   auto stack = StartStack();
   ASSERT_NE(stack, nullptr);
@@ -334,6 +346,21 @@ TEST(BulkRecoveryTest, GatewayKilledMidJobEveryPairNotAcknowledgedIsInFailedOut)
   EXPECT_FALSE(held.empty());  // The kill came mid-job.
 }
 
+TEST(BulkRecoveryTest, DeadlinePassedMidJobEveryPairNotAcknowledgedIsInFailedOut) {
+  auto stack = StartSeededSlowStack(50);
+  ASSERT_NE(stack, nullptr);
+  const std::string failed = TempPath("failed") + ".csv";
+  const ClientRun run =
+      RunBulkClient(*stack, WriteCsv(Pairs()), failed, {"--deadline=1s", "--max_reconnects=0"});
+  EXPECT_EQ(run.exit_status, 4) << run.output;  // DEADLINE_EXCEEDED
+  const std::set<std::string> failed_lines = Lines(ReadFile(failed));
+  const std::set<std::string> held = Held(*stack);
+  EXPECT_FALSE(held.empty());
+  EXPECT_EQ(static_cast<int>(held.size()), Intersection(held, failed_lines));  // None lost.
+  EXPECT_THAT(run.output, HasSubstr(absl::StrCat(" archived, 0 failed, ", failed_lines.size(),
+                                                 " unconfirmed")));
+}
+
 TEST(BulkRecoveryTest, GatewayRestartedOnTheSamePortMidJobTheClientReconnects) {
   auto stack = StartStack();
   ASSERT_NE(stack, nullptr);
@@ -353,18 +380,6 @@ TEST(BulkRecoveryTest, GatewayRestartedOnTheSamePortMidJobTheClientReconnects) {
   EXPECT_THAT(run.output, HasSubstr("reconnecting"));
   EXPECT_THAT(Held(*stack), IsEmpty());
   EXPECT_EQ(ReadFile(failed), "");
-}
-
-// A stack whose simulator answers after `latency_ms`, seeded with Pairs().
-std::unique_ptr<Stack> StartSeededSlowStack(int latency_ms) {
-  StackOptions options;
-  options.simulator_flags = {"--rate_limit_per_10s=0", absl::StrCat("--latency_ms=", latency_ms)};
-  options.gateway_flags = kFastGateway;
-  auto stack = Stack::Start(options);
-  EXPECT_TRUE(stack.ok()) << stack.status();
-  if (!stack.ok()) return nullptr;
-  EXPECT_TRUE((*stack)->Seed("contacts", "companies", Pairs()).ok());
-  return *std::move(stack);
 }
 
 TEST(BulkRecoveryTest, SigtermDrainsTheStreamAcknowledgingWhatItReadThenUnavailable) {
