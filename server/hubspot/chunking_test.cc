@@ -27,7 +27,7 @@ std::vector<std::string> Pairs(const std::vector<Chunk>& chunks) {
   std::vector<std::string> pairs;
   for (const Chunk& chunk : chunks) {
     for (const ArchiveSlice& slice : chunk) {
-      for (int i = slice.to_begin; i < slice.to_end; ++i) {
+      for (int i = slice.begin; i < slice.end; ++i) {
         pairs.push_back(
             absl::StrCat(slice.input->from_object().id(), ">", slice.input->to_objects(i).id()));
       }
@@ -64,7 +64,7 @@ TEST(SplitIntoChunksTest, WideInputIsSplitAcrossChunksKeepingEveryPairOnce) {
   const auto chunks = SplitIntoChunks(request, 3);
   for (const Chunk& chunk : chunks) {
     EXPECT_LE(chunk.size(), 3u);
-    for (const ArchiveSlice& slice : chunk) EXPECT_LE(slice.to_end - slice.to_begin, 3);
+    for (const ArchiveSlice& slice : chunk) EXPECT_LE(slice.end - slice.begin, 3);
   }
   EXPECT_EQ(Pairs(chunks), Pairs(request));
 }

@@ -49,7 +49,7 @@ TEST(EncodeArchiveBodyTest, MatchesHubSpotsDocumentedShapeInCallerOrder) {
   EXPECT_EQ(EncodeArchiveBody(whole),
             R"({"inputs":[{"from":{"id":"101"},"to":[{"id":"201"},{"id":"202"}]},)"
             R"({"from":{"id":"102"},"to":[{"id":"203"}]}]})");
-  const std::vector<ArchiveSlice> tail = {{&request.inputs(0), 1, 2}};
+  const std::vector<ArchiveSlice> tail = {ArchiveSlice::Of(request.inputs(0), 1, 2)};
   EXPECT_EQ(EncodeArchiveBody(tail), R"({"inputs":[{"from":{"id":"101"},"to":[{"id":"202"}]}]})");
 }
 
