@@ -277,8 +277,8 @@ TEST_F(AssociationsArchiveServiceTest, UnaryCallIsArchivedAndEchoesTheRequestId)
               ElementsAre(FieldsAre("ArchiveAssociations", absl::StatusCode::kOk, 2, 0)));
 }
 
-TEST_F(AssociationsArchiveServiceTest, LabelsCallIsArchivedThroughTheSamePath) {
-  StartServer();
+// Removes USER_DEFINED 36 from contacts 101 -> companies 201.
+v1::ArchiveAssociationLabelsRequest LabelsRequest() {
   v1::ArchiveAssociationLabelsRequest request;
   request.set_from_object_type("contacts");
   request.set_to_object_type("companies");
@@ -287,7 +287,12 @@ TEST_F(AssociationsArchiveServiceTest, LabelsCallIsArchivedThroughTheSamePath) {
   input->mutable_to_object()->set_id("201");
   input->add_types()->set_category(v1::USER_DEFINED);
   input->mutable_types(0)->set_type_id(36);
-  LabelsCall call(*stub_, request, {{"x-request-id", "trace-labels"}});
+  return request;
+}
+
+TEST_F(AssociationsArchiveServiceTest, LabelsCallIsArchivedThroughTheSamePath) {
+  StartServer();
+  LabelsCall call(*stub_, LabelsRequest(), {{"x-request-id", "trace-labels"}});
   ASSERT_TRUE(transport_.WaitForPending(1, kTimeout));
   const HttpRequest upstream = transport_.pending()[0];
   EXPECT_EQ(
@@ -305,12 +310,8 @@ TEST_F(AssociationsArchiveServiceTest, LabelsCallIsArchivedThroughTheSamePath) {
 
 TEST_F(AssociationsArchiveServiceTest, InvalidLabelsCallIsInvalidArgumentWithoutAnyHttpRequest) {
   StartServer();
-  v1::ArchiveAssociationLabelsRequest request;
-  request.set_from_object_type("contacts");
-  request.set_to_object_type("companies");
-  auto* input = request.add_inputs();
-  input->mutable_from_object()->set_id("101");
-  input->mutable_to_object()->set_id("201");
+  v1::ArchiveAssociationLabelsRequest request = LabelsRequest();
+  request.mutable_inputs(0)->clear_types();
   LabelsCall call(*stub_, request);
   const grpc::Status status = call.Wait();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);

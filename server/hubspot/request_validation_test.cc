@@ -9,11 +9,14 @@ namespace {
 
 namespace v1 = ::hubspot::crm::associations::v1;
 
-v1::ArchiveAssociationsRequest Request(const std::string& text) {
-  v1::ArchiveAssociationsRequest request;
+template <typename Request = v1::ArchiveAssociationsRequest>
+Request Parse(const std::string& text) {
+  Request request;
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &request));
   return request;
 }
+
+v1::ArchiveAssociationsRequest Request(const std::string& text) { return Parse(text); }
 
 constexpr char kValid[] = R"pb(
   from_object_type: "contacts"
@@ -132,9 +135,7 @@ TEST(ValidateArchiveRequestTest, LongValuesAreTruncatedInTheMessage) {
 }
 
 v1::ArchiveAssociationLabelsRequest LabelsRequest(const std::string& text) {
-  v1::ArchiveAssociationLabelsRequest request;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &request));
-  return request;
+  return Parse<v1::ArchiveAssociationLabelsRequest>(text);
 }
 
 constexpr char kValidLabels[] = R"pb(
