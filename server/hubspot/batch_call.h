@@ -1,8 +1,8 @@
 // BatchCall names one of HubSpot's associations batch calls the gateway makes:
 // the path after /{fromObjectType}/{toObjectType}/ and how a chunk's slices
-// become its JSON body. Everything else (validation aside) is shared: a new
-// batch call is one more constant here, its request's chunking and validation.
-// Constants: thread-safe.
+// become its JSON body. Pacing, coalescing (never across calls), retries,
+// merging, the call log and metrics are shared; a new batch call is a constant
+// here plus its request's validation, chunking and encoder. Constants: thread-safe.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_BATCH_CALL_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_BATCH_CALL_H_
 
