@@ -23,7 +23,11 @@ ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain: serve gRPC over TLS
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
 ABSL_FLAG(std::string, tls_client_ca, "",
           "PEM CA bundle: require callers to present a certificate it signed (mutual TLS)");
-ABSL_FLAG(std::string, metrics_listen, "",
+ABSL_FLAG(int, max_streams_per_connection, kServerDefaults.max_streams_per_connection,
+          "Concurrent calls one client connection may carry; further calls wait in the client");
+ABSL_FLAG(std::string, metrics_listen,
+          ""
+          "",
           "If set, serve Prometheus metrics at http://ADDRESS/metrics (host:port; port 0 "
           "picks a free one, logged at startup)");
 
@@ -73,6 +77,10 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
     return absl::InvalidArgumentError("--listen must be host:port, e.g. 127.0.0.1:50051");
   }
   options.port_file = absl::GetFlag(FLAGS_port_file);
+  options.max_streams_per_connection = absl::GetFlag(FLAGS_max_streams_per_connection);
+  if (options.max_streams_per_connection < 1) {
+    return absl::InvalidArgumentError("--max_streams_per_connection must be at least 1");
+  }
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   if (options.shutdown_grace < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--shutdown_grace must not be negative");

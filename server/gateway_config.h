@@ -38,6 +38,9 @@ struct ServerOptions {
   std::optional<ListenerTls> tls;
   // Prometheus metrics at http://ADDRESS/metrics; empty for none.
   std::string metrics_listen;
+  // Concurrent calls (HTTP/2 streams) one connection may carry
+  // (GRPC_ARG_MAX_CONCURRENT_STREAMS); a client queues the rest.
+  int max_streams_per_connection = 1000;
 };
 
 struct GatewayConfig {

@@ -21,6 +21,7 @@
 #include "prometheus/exposer.h"
 #include "server/api/associations_archive_service.h"
 #include "server/api/call_log.h"
+#include "server/api/undecodable_request_interceptor.h"
 #include "server/common/files.h"
 #include "server/dispatch/associations_archiver.h"
 #include "server/dispatch/dispatcher.h"
@@ -93,6 +94,11 @@ int Run() {
   int port = 0;
   builder.AddListeningPort(config->server.listen, ListenerCredentials(*config), &port);
   builder.RegisterService(&service);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             config->server.max_streams_per_connection);
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(std::make_unique<UndecodableRequestInterceptorFactory>(logger, metrics));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     logger.LogEvent(absl::StrCat("cannot listen on ", config->server.listen));

@@ -82,7 +82,12 @@ GatewayMetrics::GatewayMetrics()
                          .Name("gateway_inputs_failed_total")
                          .Help("Inputs of failed calls, or named in a result's errors")
                          .Register(*registry_)
-                         .Add({})) {}
+                         .Add({})),
+      undecodable_requests_(BuildCounter()
+                                .Name("gateway_undecodable_requests_total")
+                                .Help("Unary requests that were not valid protobuf (or not "
+                                      "UTF-8), by method; answered INVALID_ARGUMENT")
+                                .Register(*registry_)) {}
 
 void GatewayMetrics::OnCallStarted() { in_flight_.Increment(); }
 
@@ -96,6 +101,10 @@ void GatewayMetrics::OnCallFinished(absl::string_view method, absl::StatusCode c
       .Observe(absl::ToDoubleSeconds(latency));
   inputs_archived_.Increment(inputs_archived);
   inputs_failed_.Increment(inputs_failed);
+}
+
+void GatewayMetrics::OnUndecodableRequest(absl::string_view method) {
+  undecodable_requests_.Add({{"method", std::string(method)}}).Increment();
 }
 
 void GatewayMetrics::OnUpstreamAnswer(int http_status, absl::string_view rate_limit_policy) {

@@ -35,6 +35,7 @@ class GatewayMetrics final : public ArchiveObserver, public CallObserver {
   // inputs split into archived and failed.
   void OnCallFinished(absl::string_view method, absl::StatusCode code, absl::Duration latency,
                       int inputs_archived, int inputs_failed) override;
+  void OnUndecodableRequest(absl::string_view method) override;
 
   void OnUpstreamAnswer(int http_status, absl::string_view rate_limit_policy) override;
   void OnRetry() override;
@@ -58,6 +59,7 @@ class GatewayMetrics final : public ArchiveObserver, public CallObserver {
   prometheus::Gauge& in_flight_;
   prometheus::Counter& inputs_archived_;
   prometheus::Counter& inputs_failed_;
+  prometheus::Family<prometheus::Counter>& undecodable_requests_;
 };
 
 }  // namespace hubspot_gateway

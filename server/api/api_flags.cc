@@ -24,6 +24,9 @@ ABSL_FLAG(int, max_in_flight_calls, hubspot_gateway::ServiceOptions().max_in_fli
 ABSL_FLAG(int, max_inputs_per_call, hubspot_gateway::ServiceOptions().max_inputs_per_call,
           "Inputs one unary ArchiveAssociations call may carry; more are refused with "
           "INVALID_ARGUMENT pointing to ArchiveAssociationsStream");
+ABSL_FLAG(int, max_streams_per_caller, hubspot_gateway::ServiceOptions().max_streams_per_caller,
+          "Bulk streams one caller (one network address) may hold open; more are refused "
+          "with RESOURCE_EXHAUSTED. Behind a proxy every caller shares its address: raise it");
 ABSL_FLAG(hubspot_gateway::LogFormat, log_format, hubspot_gateway::LogFormat::kText,
           "text (key=value lines) or json (one JSON object per line)");
 
@@ -93,6 +96,10 @@ absl::StatusOr<ServiceOptions> ServiceOptionsFromFlags(EnvironmentLookup environ
   options.max_inputs_per_call = absl::GetFlag(FLAGS_max_inputs_per_call);
   if (options.max_inputs_per_call < 1) {
     return absl::InvalidArgumentError("--max_inputs_per_call must be at least 1");
+  }
+  options.max_streams_per_caller = absl::GetFlag(FLAGS_max_streams_per_caller);
+  if (options.max_streams_per_caller < 1) {
+    return absl::InvalidArgumentError("--max_streams_per_caller must be at least 1");
   }
   return options;
 }

@@ -12,6 +12,7 @@
 #include "server/api/archive_stream_reactor.h"
 #include "server/api/call_log.h"
 #include "server/api/grpc_status.h"
+#include "server/api/result_fitting.h"
 #include "server/hubspot/batch_merge.h"
 
 namespace hubspot_gateway {
@@ -111,7 +112,8 @@ AssociationsArchiveService::AssociationsArchiveService(ServiceOptions options,
       archiver_(archiver),
       logger_(logger),
       observer_(observer),
-      request_id_prefix_(absl::StrFormat("gw-%08x-", absl::Uniform<uint32_t>(absl::BitGen()))) {}
+      request_id_prefix_(absl::StrFormat("gw-%08x-", absl::Uniform<uint32_t>(absl::BitGen()))),
+      stream_share_(options_.max_streams_per_caller) {}
 
 std::string AssociationsArchiveService::RequestIdFor(const grpc::CallbackServerContext& context) {
   std::optional<std::string> from_caller = RequestIdFromMetadata(context.client_metadata());
@@ -135,13 +137,22 @@ AssociationsArchiveService::ArchiveAssociationsStream(grpc::CallbackServerContex
   context->AddInitialMetadata("x-request-id", request_id);
   absl::Status refusal = Admit();
   const bool counted = refusal.ok();
+  std::optional<StreamShare::Slot> slot;
+  if (refusal.ok()) {
+    absl::StatusOr<StreamShare::Slot> acquired =
+        stream_share_.Acquire(CallerOfPeer(context->peer()));
+    refusal = acquired.status();
+    if (acquired.ok()) slot.emplace(*std::move(acquired));
+  }
   absl::StatusOr<ArchiveCallContext> call = ArchiveCallContext();
   if (refusal.ok()) {
     call = CallContextFor(*context, Lane::kBulk);
     refusal = call.status();
   }
   refusal = WithRequestId(refusal, request_id);
-  auto on_finished = [this, start, request_id, counted](const StreamSummary& summary) {
+  // The stream keeps its slot of the caller's share until it is done.
+  auto on_finished = [this, start, request_id, counted,
+                      slot = std::move(slot)](const StreamSummary& summary) {
     CallLogEntry entry;
     entry.method = "ArchiveAssociationsStream";
     entry.request_id = request_id;
@@ -194,6 +205,11 @@ grpc::ServerUnaryReactor* AssociationsArchiveService::Unary(absl::string_view me
     if (counted) in_flight_calls_.fetch_sub(1);
     if (result.ok()) {
       *response = *std::move(result);
+      if (!FitBatchResult(kMaxUnaryResultBytes, *response)) {
+        logger_.LogEvent(absl::StrCat("request_id=", request_id, ": the result's ids alone exceed ",
+                                      kMaxUnaryResultBytes,
+                                      " bytes; default clients cannot read it"));
+      }
       reactor->Finish(grpc::Status::OK);
       return;
     }

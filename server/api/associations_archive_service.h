@@ -20,6 +20,7 @@
 #include "server/api/call_log.h"
 #include "server/api/call_observer.h"
 #include "server/api/caller_auth.h"
+#include "server/api/stream_share.h"
 #include "server/dispatch/associations_archiver.h"
 
 namespace hubspot_gateway {
@@ -40,6 +41,9 @@ struct ServiceOptions {
   // Inputs one unary call may carry (so its BatchResult stays well under
   // gRPC's default 4 MiB message limit); larger jobs belong on the stream.
   int max_inputs_per_call = 10000;
+  // Streams one caller (one network address) may hold open, so that idle
+  // streams of one caller cannot take every one of the call slots above.
+  int max_streams_per_caller = 1000;
 };
 
 class AssociationsArchiveService final
@@ -94,6 +98,7 @@ class AssociationsArchiveService final
   const std::string request_id_prefix_;
   std::atomic<uint64_t> next_request_id_{0};
   std::atomic<int> in_flight_calls_{0};
+  StreamShare stream_share_;
 };
 
 }  // namespace hubspot_gateway

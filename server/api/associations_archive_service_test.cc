@@ -4,6 +4,7 @@
 // answers it, and a real channel and stub as the caller.
 #include "server/api/associations_archive_service.h"
 
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -27,17 +28,20 @@
 #include "server/api/call_log.h"
 #include "server/api/call_observer.h"
 #include "server/api/caller_auth.h"
+#include "server/api/undecodable_request_interceptor.h"
 #include "server/dispatch/archive_observer.h"
 #include "server/dispatch/associations_archiver.h"
 #include "server/dispatch/dispatcher.h"
 #include "server/dispatch/timer_thread_scheduler.h"
 #include "server/hubspot/endpoint.h"
 #include "tests/fakes/queued_http_transport.h"
+#include "tests/testing/polling.h"
 
 namespace hubspot_gateway {
 namespace {
 
 namespace v1 = ::hubspot::crm::associations::v1;
+using ::hubspot_gateway::testing::WaitUntil;
 using ::testing::ElementsAre;
 using ::testing::FieldsAre;
 using ::testing::HasSubstr;
@@ -91,6 +95,16 @@ class RecordingCallObserver final : public CallObserver {
     ++started_;
   }
 
+  void OnUndecodableRequest(absl::string_view method) override {
+    absl::MutexLock lock(&mu_);
+    undecodable_.emplace_back(method);
+  }
+
+  std::vector<std::string> undecodable() {
+    absl::MutexLock lock(&mu_);
+    return undecodable_;
+  }
+
   void OnCallFinished(absl::string_view method, absl::StatusCode code, absl::Duration,
                       int inputs_archived, int inputs_failed) override {
     absl::MutexLock lock(&mu_);
@@ -116,6 +130,7 @@ class RecordingCallObserver final : public CallObserver {
   absl::Mutex mu_;
   int started_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<FinishedCall> finished_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> undecodable_ ABSL_GUARDED_BY(mu_);
 };
 
 // An ArchiveAssociations (or ArchiveAssociationLabels) call on the client's
@@ -182,7 +197,7 @@ class CountingArchiveObserver final : public ArchiveObserver {
   std::atomic<int> cancellations_{0};
 };
 
-class AssociationsArchiveServiceTest : public testing::Test {
+class AssociationsArchiveServiceTest : public ::testing::Test {
  protected:
   ~AssociationsArchiveServiceTest() override {
     // Answers whatever a failed test left pending, so calls can finish and
@@ -209,11 +224,17 @@ class AssociationsArchiveServiceTest : public testing::Test {
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
     builder.RegisterService(service_.get());
+    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+        interceptors;
+    interceptors.push_back(
+        std::make_unique<UndecodableRequestInterceptorFactory>(logger_, call_observer_));
+    builder.experimental().SetInterceptorCreators(std::move(interceptors));
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     ASSERT_NE(port, 0);
-    stub_ = v1::AssociationsArchive::NewStub(
-        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
+    channel_ =
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials());
+    stub_ = v1::AssociationsArchive::NewStub(channel_);
   }
 
   QueuedHttpTransport transport_;
@@ -226,6 +247,7 @@ class AssociationsArchiveServiceTest : public testing::Test {
   std::unique_ptr<AssociationsArchiver> archiver_;
   std::unique_ptr<AssociationsArchiveService> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::AssociationsArchive::Stub> stub_;
 };
 
@@ -334,6 +356,42 @@ TEST_F(AssociationsArchiveServiceTest, InvalidRequestIsInvalidArgumentWithoutAny
   EXPECT_THAT(
       call_observer_.WaitForFinished(1),
       ElementsAre(FieldsAre("ArchiveAssociations", absl::StatusCode::kInvalidArgument, 0, 1)));
+}
+
+TEST_F(AssociationsArchiveServiceTest, UndecodableUnaryRequestIsInvalidArgumentLoggedAndCounted) {
+  StartServer();
+  // Field 1 (from_object_type) holding bytes that are not UTF-8, as a client
+  // with a hand-built encoder could send them.
+  const std::string not_utf8 = {'\x0a', '\x02', '\xff', '\xfe'};
+  for (const std::string& body : {not_utf8, std::string("\xff\xff\xff")}) {
+    grpc::GenericStub generic(channel_);
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + kTimeout));
+    grpc::Slice slice(body);
+    const grpc::ByteBuffer request(&slice, 1);
+    grpc::ByteBuffer response;
+    absl::Mutex mu;
+    std::optional<grpc::Status> status;
+    generic.UnaryCall(&context,
+                      "/hubspot.crm.associations.v1.AssociationsArchive/ArchiveAssociations",
+                      grpc::StubOptions(), &request, &response, [&](grpc::Status finished) {
+                        absl::MutexLock lock(&mu);
+                        status = std::move(finished);
+                      });
+    absl::MutexLock lock(&mu);
+    mu.Await(absl::Condition(
+        +[](std::optional<grpc::Status>* s) { return s->has_value(); }, &status));
+    EXPECT_EQ(status->error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status->error_message(), HasSubstr("could not be decoded"));
+  }
+  EXPECT_THAT(call_observer_.undecodable(),
+              ElementsAre("ArchiveAssociations", "ArchiveAssociations"));
+  EXPECT_EQ(transport_.sent(), 0);
+  // The service still serves well-formed calls.
+  UnaryCall call(*stub_, Request(1000, 1));
+  ASSERT_TRUE(transport_.WaitForPending(1, kTimeout));
+  ASSERT_TRUE(transport_.AnswerNext(QueuedHttpTransport::Response(204)));
+  EXPECT_TRUE(call.Wait().ok());
 }
 
 TEST_F(AssociationsArchiveServiceTest, PassthroughNeedsAWellFormedBearerToken) {
@@ -471,6 +529,50 @@ TEST_F(AssociationsArchiveServiceTest, StreamReadsNoFurtherThanItsRequestsInFlig
   EXPECT_EQ(last.upstream_requests(), kRequests);
 }
 
+TEST_F(AssociationsArchiveServiceTest, StreamsPastTheCallersShareAreRefusedButCallsAreServed) {
+  ServiceOptions options{CallerAuth::GatewayToken(kGatewayToken)};
+  options.max_streams_per_caller = 2;
+  StartServer(std::move(options));
+  // Two idle streams hold the caller's share (a first progress message is
+  // not sent before a request, so Read would wait: the server's count says
+  // they are open).
+  grpc::ClientContext first_context;
+  grpc::ClientContext second_context;
+  auto first = stub_->ArchiveAssociationsStream(&first_context);
+  auto second = stub_->ArchiveAssociationsStream(&second_context);
+  ASSERT_TRUE(WaitUntil([&] { return service_->in_flight_calls() == 2; }, kTimeout));
+
+  grpc::ClientContext refused_context;
+  refused_context.set_deadline(absl::ToChronoTime(absl::Now() + kTimeout));
+  auto refused = stub_->ArchiveAssociationsStream(&refused_context);
+  v1::ArchiveProgress progress;
+  EXPECT_FALSE(refused->Read(&progress));
+  const grpc::Status refusal = refused->Finish();
+  EXPECT_EQ(refusal.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refusal.error_message(), HasSubstr("--max_streams_per_caller"));
+
+  // Unary calls do not count against the share.
+  UnaryCall call(*stub_, Request(1000, 1));
+  ASSERT_TRUE(transport_.WaitForPending(1, kTimeout));
+  ASSERT_TRUE(transport_.AnswerNext(QueuedHttpTransport::Response(204)));
+  EXPECT_TRUE(call.Wait().ok());
+
+  // A finished stream gives its place back.
+  ASSERT_TRUE(first->WritesDone());
+  while (first->Read(&progress)) {
+  }
+  EXPECT_TRUE(first->Finish().ok());
+  ASSERT_TRUE(WaitUntil([&] { return service_->in_flight_calls() == 1; }, kTimeout));
+  grpc::ClientContext third_context;
+  auto third = stub_->ArchiveAssociationsStream(&third_context);
+  ASSERT_TRUE(third->WritesDone());
+  ASSERT_TRUE(third->Read(&progress));
+  EXPECT_TRUE(progress.done());
+  EXPECT_TRUE(third->Finish().ok());
+  second_context.TryCancel();
+  second->Finish();
+}
+
 TEST_F(AssociationsArchiveServiceTest, UnaryCallPastMaxInputsPointsToTheStream) {
   ServiceOptions options{CallerAuth::GatewayToken(kGatewayToken)};
   options.max_inputs_per_call = 3;
@@ -508,7 +610,7 @@ TEST_F(AssociationsArchiveServiceTest, CallPastItsDeadlineLeavesTheQueueWithoutB
   EXPECT_EQ(late.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
   // The gateway drops the queued chunk (it does not wait for the window).
   EXPECT_THAT(call_observer_.WaitForFinished(1),
-              ElementsAre(FieldsAre("ArchiveAssociations", testing::_, 0, 2)));
+              ElementsAre(FieldsAre("ArchiveAssociations", ::testing::_, 0, 2)));
   EXPECT_EQ(archive_observer_.cancellations(), 1);
   EXPECT_EQ(transport_.sent(), 1);
   ASSERT_TRUE(transport_.AnswerNext(QueuedHttpTransport::Response(204)));

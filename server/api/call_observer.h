@@ -20,6 +20,9 @@ class CallObserver {
   virtual void OnCallFinished(absl::string_view /*method*/, absl::StatusCode /*code*/,
                               absl::Duration /*latency*/, int /*inputs_archived*/,
                               int /*inputs_failed*/) {}
+  // A unary request of `method` could not be decoded (not protobuf, or a
+  // string that is not UTF-8); it never reached the service.
+  virtual void OnUndecodableRequest(absl::string_view /*method*/) {}
 };
 
 }  // namespace hubspot_gateway

@@ -31,8 +31,9 @@ constexpr int kMaxEvents = 256;
 struct CurlMultiTransport::Transfer {
   HttpRequest request;
   Callback done;
-  // When Send() queued it: time waiting for a free slot counts against the timeout.
-  absl::Time queued_at;
+  // When it must have finished: Send()'s time plus the request's timeout,
+  // so time spent waiting for a free connection counts against it too.
+  absl::Time deadline;
   CURL* easy = nullptr;
   curl_slist* header_list = nullptr;
   HttpResponse response;
@@ -263,10 +264,11 @@ void CurlMultiTransport::Send(HttpRequest request, Callback done) {
   auto transfer = std::make_unique<Transfer>();
   transfer->request = std::move(request);
   transfer->done = std::move(done);
-  transfer->queued_at = absl::Now();
+  transfer->deadline = absl::Now() + transfer->request.timeout;
   {
     absl::MutexLock lock(&mu_);
     if (!stopping_) {
+      next_queued_deadline_ = std::min(next_queued_deadline_, transfer->deadline);
       queued_.push_back(std::move(transfer));
     }
   }
@@ -287,22 +289,38 @@ CURL* CurlMultiTransport::AcquireEasyHandle() {
 }
 
 void CurlMultiTransport::StartQueuedTransfers() {
+  const absl::Time now = absl::Now();
+  std::vector<std::unique_ptr<Transfer>> expired;
   std::vector<std::unique_ptr<Transfer>> batch;
   {
     absl::MutexLock lock(&mu_);
+    // A queued request whose time is up fails now, not when a connection
+    // frees: with every connection held by a hanging upstream, that could be
+    // many timeouts later (and a retry would queue behind the same wait).
+    if (next_queued_deadline_ <= now) {
+      next_queued_deadline_ = absl::InfiniteFuture();
+      std::deque<std::unique_ptr<Transfer>> waiting;
+      for (auto& transfer : queued_) {
+        if (transfer->deadline <= now) {
+          expired.push_back(std::move(transfer));
+        } else {
+          next_queued_deadline_ = std::min(next_queued_deadline_, transfer->deadline);
+          waiting.push_back(std::move(transfer));
+        }
+      }
+      queued_.swap(waiting);
+    }
     while (!queued_.empty() && running_.size() + batch.size() < max_running_) {
       batch.push_back(std::move(queued_.front()));
       queued_.pop_front();
     }
   }
-  const absl::Time now = absl::Now();
+  for (auto& transfer : expired) {
+    Finish(std::move(transfer),
+           absl::DeadlineExceededError("upstream request timed out waiting for a free connection"));
+  }
   for (auto& transfer : batch) {
-    const absl::Duration remaining = transfer->request.timeout - (now - transfer->queued_at);
-    if (remaining <= absl::ZeroDuration()) {
-      Finish(std::move(transfer), absl::DeadlineExceededError(
-                                      "upstream request timed out waiting for a free connection"));
-      continue;
-    }
+    const absl::Duration remaining = transfer->deadline - now;
     transfer->max_body_bytes = max_body_bytes_;
     transfer->max_header_bytes = max_header_bytes_;
     transfer->easy = AcquireEasyHandle();
@@ -403,9 +421,15 @@ void CurlMultiTransport::RunEventLoop() {
       if (stopping_) break;
     }
     StartQueuedTransfers();
-    // Until curl's timer (rounded up), at most kMaxPollMillis.
-    const absl::Duration until_timer = std::clamp(curl_timer_ - absl::Now(), absl::ZeroDuration(),
-                                                  absl::Milliseconds(kMaxPollMillis));
+    absl::Time wake_at = curl_timer_;
+    {
+      absl::MutexLock lock(&mu_);
+      wake_at = std::min(wake_at, next_queued_deadline_);
+    }
+    // Until curl's timer or a queued request's deadline (rounded up), at most
+    // kMaxPollMillis.
+    const absl::Duration until_timer =
+        std::clamp(wake_at - absl::Now(), absl::ZeroDuration(), absl::Milliseconds(kMaxPollMillis));
     const int wait_ms =
         static_cast<int>(absl::ToInt64Milliseconds(absl::Ceil(until_timer, absl::Milliseconds(1))));
     const int count = epoll_wait(epoll_fd_, events, kMaxEvents, wait_ms);

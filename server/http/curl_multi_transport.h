@@ -63,7 +63,8 @@ class CurlMultiTransport final : public HttpTransport {
   void RunEventLoop();
   // Lets curl act on ready sockets and expired timers (event-loop thread only).
   void DriveCurl(const struct epoll_event* events, int count);
-  // Adds queued transfers to the multi handle (event-loop thread only).
+  // Fails queued transfers past their deadline and adds queued transfers to
+  // the multi handle while connections are free (event-loop thread only).
   void StartQueuedTransfers();
   // Runs the callbacks of finished transfers (event-loop thread only).
   void CompleteFinishedTransfers();
@@ -86,6 +87,9 @@ class CurlMultiTransport final : public HttpTransport {
   absl::Time curl_timer_ = absl::InfiniteFuture();
   absl::Mutex mu_;
   std::deque<std::unique_ptr<Transfer>> queued_ ABSL_GUARDED_BY(mu_);
+  // The earliest deadline in queued_ (it may have left the queue since);
+  // InfiniteFuture when none.
+  absl::Time next_queued_deadline_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // Owned by the event-loop thread.
   absl::flat_hash_map<CURL*, std::unique_ptr<Transfer>> running_;

@@ -31,6 +31,12 @@ class LocalServer {
       std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // The slowness under test.
       response.status = 204;
     });
+    server_.Post("/held", [this](const httplib::Request&, httplib::Response& response) {
+      absl::MutexLock lock(&mu_);
+      held_request_arrived_ = true;
+      mu_.Await(absl::Condition(&release_held_));
+      response.status = 204;
+    });
     server_.Post("/huge", [](const httplib::Request&, httplib::Response& response) {
       response.set_content(std::string(1 << 20, 'x'), "text/html");
     });
@@ -52,11 +58,24 @@ class LocalServer {
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
   ~LocalServer() {
+    ReleaseHeldRequests();
     server_.stop();
     thread_.join();
   }
   std::string Url(const std::string& path) const {
     return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+
+  // Waits until a request to /held has arrived; false if `timeout` passes first.
+  bool WaitForHeldRequest(absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    return mu_.AwaitWithTimeout(absl::Condition(&held_request_arrived_), timeout);
+  }
+
+  // Lets requests to /held (held until now) be answered 204.
+  void ReleaseHeldRequests() {
+    absl::MutexLock lock(&mu_);
+    release_held_ = true;
   }
 
   // Waits until a request to /slow has arrived; false if `timeout` passes first.
@@ -68,6 +87,8 @@ class LocalServer {
  private:
   absl::Mutex mu_;
   bool slow_request_arrived_ ABSL_GUARDED_BY(mu_) = false;
+  bool held_request_arrived_ ABSL_GUARDED_BY(mu_) = false;
+  bool release_held_ ABSL_GUARDED_BY(mu_) = false;
   httplib::Server server_;
   int port_ = 0;
   std::thread thread_;
@@ -135,6 +156,38 @@ TEST(CurlMultiTransportTest, TimeoutIsDeadlineExceeded) {
   request.url = server.Url("/slow");
   request.timeout = absl::Milliseconds(200);
   EXPECT_EQ(SendAndWait(*transport, request).status().code(), absl::StatusCode::kDeadlineExceeded);
+}
+
+TEST(CurlMultiTransportTest, QueuedRequestFailsAtItsDeadlineWhileEveryConnectionIsHeld) {
+  LocalServer server;
+  auto transport = CurlMultiTransport::Create({1});  // One connection.
+  ASSERT_TRUE(transport.ok());
+  absl::Notification held_done;
+  absl::StatusOr<HttpResponse> held_result;
+  HttpRequest held;
+  held.url = server.Url("/held");
+  held.timeout = absl::Seconds(60);
+  (*transport)->Send(held, [&](absl::StatusOr<HttpResponse> response) {
+    held_result = std::move(response);
+    held_done.Notify();
+  });
+  ASSERT_TRUE(server.WaitForHeldRequest(absl::Seconds(20)));
+
+  // Queued behind the held request, with a short timeout: it fails at its own
+  // deadline, while the held request still has the only connection.
+  HttpRequest queued;
+  queued.url = server.Url("/echo");
+  queued.timeout = absl::Milliseconds(100);
+  const auto failed = SendAndWait(**transport, queued);
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_THAT(std::string(failed.status().message()),
+              testing::HasSubstr("waiting for a free connection"));
+  EXPECT_FALSE(held_done.HasBeenNotified());
+
+  server.ReleaseHeldRequests();
+  held_done.WaitForNotification();
+  ASSERT_TRUE(held_result.ok()) << held_result.status();
+  EXPECT_EQ(held_result->status_code, 204);
 }
 
 TEST(CurlMultiTransportTest, RefusedConnectionIsUnavailable) {

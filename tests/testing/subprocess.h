@@ -37,6 +37,8 @@ class Subprocess {
 
   bool Running();
 
+  pid_t pid() const { return pid_; }
+
   // Everything the process printed so far.
   std::string Output() const;
 
