@@ -1,17 +1,21 @@
 // Sample client and deploy smoke test: archives the pairs given on the command
-// line through the gateway and prints the BatchResult. Exits 0 only when the
+// line through the gateway (with --label, only those labels of the pairs:
+// ArchiveAssociationLabels) and prints the BatchResult. Exits 0 only when the
 // result is COMPLETE with no errors; with the gRPC code (1-16) when the call
 // fails; 20 when it succeeded with errors or not COMPLETE; 64 on bad usage.
 // Bulk mode (--bulk_file) exits 0 only when every pair is acknowledged
 // archived; 70 if its counts ever failed to add up.
 //   sample_client --target=127.0.0.1:50051 --from_type=contacts
 //     --to_type=companies --pair=101:201,202 --pair=102:203
+//   sample_client ... --pair=101:201 --label=USER_DEFINED:36 --label=WORK:7
 #include <grpcpp/grpcpp.h>
 
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -163,30 +167,59 @@ int RunBulk() {
              : kExitIncomplete;
 }
 
-int Run(const std::vector<std::string>& pairs) {
-  if (!absl::GetFlag(FLAGS_bulk_file).empty()) return RunBulk();
+// Each of `texts` parsed by `parse`; std::nullopt (after saying why) when one fails.
+template <typename Parse>
+auto ParseAll(const std::vector<std::string>& texts, Parse parse)
+    -> std::optional<std::vector<typename decltype(parse(""))::value_type>> {
+  std::vector<typename decltype(parse(""))::value_type> parsed;
+  for (const std::string& text : texts) {
+    auto value = parse(text);
+    if (!value.ok()) {
+      std::cerr << value.status().message() << "\n";
+      return std::nullopt;
+    }
+    parsed.push_back(*std::move(value));
+  }
+  return parsed;
+}
+
+// Sends the unary call: ArchiveAssociationLabels when `types` are given, else
+// ArchiveAssociations.
+grpc::Status Call(const std::vector<v1::ArchiveInput>& pairs,
+                  const std::vector<v1::AssociationType>& types, grpc::ClientContext& context,
+                  v1::BatchResult& result) {
+  auto stub = v1::AssociationsArchive::NewStub(
+      grpc::CreateChannel(absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials()));
+  if (!types.empty()) {
+    v1::ArchiveAssociationLabelsRequest request;
+    request.set_from_object_type(absl::GetFlag(FLAGS_from_type));
+    request.set_to_object_type(absl::GetFlag(FLAGS_to_type));
+    for (v1::LabelArchiveInput& input : LabelInputs(pairs, types)) {
+      *request.add_inputs() = std::move(input);
+    }
+    return stub->ArchiveAssociationLabels(&context, request, &result);
+  }
   v1::ArchiveAssociationsRequest request;
   request.set_from_object_type(absl::GetFlag(FLAGS_from_type));
   request.set_to_object_type(absl::GetFlag(FLAGS_to_type));
-  if (pairs.empty()) {
+  request.mutable_inputs()->Add(pairs.begin(), pairs.end());
+  return stub->ArchiveAssociations(&context, request, &result);
+}
+
+int Run(const std::vector<std::string>& pair_args, const std::vector<std::string>& label_args) {
+  if (!absl::GetFlag(FLAGS_bulk_file).empty()) return RunBulk();
+  if (pair_args.empty()) {
     std::cerr << "give at least one --pair=FROM:TO[,TO...]\n";
     return kExitUsage;
   }
-  for (const std::string& pair : pairs) {
-    absl::StatusOr<v1::ArchiveInput> input = ParsePair(pair);
-    if (!input.ok()) {
-      std::cerr << input.status().message() << "\n";
-      return kExitUsage;
-    }
-    *request.add_inputs() = *std::move(input);
-  }
+  const auto pairs = ParseAll(pair_args, ParsePair);
+  const auto types = ParseAll(label_args, ParseLabel);
+  if (!pairs.has_value() || !types.has_value()) return kExitUsage;
 
-  auto stub = v1::AssociationsArchive::NewStub(
-      grpc::CreateChannel(absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   if (!AddCallMetadata(context)) return kExitUsage;
   v1::BatchResult result;
-  const grpc::Status status = stub->ArchiveAssociations(&context, request, &result);
+  const grpc::Status status = Call(*pairs, *types, context, result);
   const bool json = absl::GetFlag(FLAGS_json);
   if (!status.ok()) {
     PrintFailure(status, json);
@@ -209,8 +242,11 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "Archives associations through the gateway.\n"
       "  sample_client --from_type=contacts --to_type=companies "
-      "--pair=101:201,202 --pair=102:203");
-  const std::vector<std::string> pairs = hubspot_gateway::ExtractPairArgs(argc, argv);
+      "--pair=101:201,202 --pair=102:203\n"
+      "Removes only some labels of the pairs (the associations stay):\n"
+      "  sample_client --pair=101:201 --label=USER_DEFINED:36 [--label=CATEGORY:TYPE_ID ...]");
+  const std::vector<std::string> pairs = hubspot_gateway::ExtractRepeatedArgs("pair", argc, argv);
+  const std::vector<std::string> labels = hubspot_gateway::ExtractRepeatedArgs("label", argc, argv);
   absl::ParseCommandLine(argc, argv);
-  return hubspot_gateway::Run(pairs);
+  return hubspot_gateway::Run(pairs, labels);
 }

@@ -65,7 +65,7 @@ TEST_F(GatewayConfigTest, DefaultsWithTokenFromEnvironment) {
   EXPECT_EQ(config->dispatch.budget.bulk_share, 0.8);
   EXPECT_EQ(config->dispatch.coalesce_window, absl::ZeroDuration());
   EXPECT_EQ(config->log_format, LogFormat::kText);
-  EXPECT_EQ(config->archiver.endpoint.ArchiveUrl("contacts", "0-2"),
+  EXPECT_EQ(config->archiver.endpoint.BatchUrl("contacts", "0-2", "batch/archive"),
             "https://api.hubapi.com/crm/associations/2026-03/contacts/0-2/batch/archive");
 }
 
@@ -96,7 +96,7 @@ TEST_F(GatewayConfigTest, EachFlagReachesItsComponent) {
   EXPECT_EQ(config->server.shutdown_grace, absl::Seconds(3));
   EXPECT_EQ(config->server.metrics_listen, "127.0.0.1:0");
   EXPECT_EQ(config->log_format, LogFormat::kJson);
-  EXPECT_EQ(config->archiver.endpoint.ArchiveUrl("contacts", "companies"),
+  EXPECT_EQ(config->archiver.endpoint.BatchUrl("contacts", "companies", "batch/archive"),
             "http://127.0.0.1:8080/crm/v4/associations/contacts/companies/batch/archive");
   EXPECT_EQ(config->dispatch.upstream_timeout, absl::Seconds(2));
   EXPECT_EQ(config->dispatch.max_inputs_per_request, 10);

@@ -1,6 +1,7 @@
 #include "simulator/admin_routes.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -37,6 +38,28 @@ struct SeedRequest {
   std::vector<AssociationStore::Pair> pairs;
 };
 
+// A pair's optional "labels": [{"category":"USER_DEFINED","type_id":36}, ...].
+absl::Status ParseLabels(const json& pair, size_t index, std::vector<AssociationLabel>* labels) {
+  const json list = pair.value("labels", json::array());
+  const auto bad = [index] {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "pairs[", index,
+        "].labels must be [{\"category\":\"USER_DEFINED\",\"type_id\":36}, ...] with a "
+        "category of HUBSPOT_DEFINED, INTEGRATOR_DEFINED, USER_DEFINED or WORK"));
+  };
+  if (!list.is_array()) return bad();
+  for (const json& label : list) {
+    const json category = label.is_object() ? label.value("category", json()) : json();
+    const json type_id = label.is_object() ? label.value("type_id", json()) : json();
+    if (!category.is_string() || !IsValidAssociationCategory(category.get<std::string>()) ||
+        !type_id.is_number_integer()) {
+      return bad();
+    }
+    labels->push_back({category.get<std::string>(), type_id.get<int64_t>()});
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ParseSeedRequest(const std::string& body, SeedRequest* seed) {
   const json root = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!root.is_object()) {
@@ -67,7 +90,9 @@ absl::Status ParseSeedRequest(const std::string& body, SeedRequest* seed) {
                        "] must be {\"from\":\"<id>\",\"to\":\"<id>\"} with ids of 1 to 20 "
                        "decimal digits"));
     }
-    seed->pairs.push_back({from.get<std::string>(), to.get<std::string>()});
+    AssociationStore::Pair seeded{from.get<std::string>(), to.get<std::string>(), {}};
+    if (absl::Status status = ParseLabels(pair, i, &seeded.labels); !status.ok()) return status;
+    seed->pairs.push_back(std::move(seeded));
   }
   return absl::OkStatus();
 }
@@ -111,7 +136,11 @@ void AdminRoutes::ListAssociations(const httplib::Request& request, httplib::Res
   json associations = json::array();
   for (const AssociationStore::Pair& pair :
        store_->List(from_type.get<std::string>(), to_type.get<std::string>())) {
-    associations.push_back({{"from", pair.from_id}, {"to", pair.to_id}});
+    json association = {{"from", pair.from_id}, {"to", pair.to_id}};
+    for (const AssociationLabel& label : pair.labels) {
+      association["labels"].push_back({{"category", label.category}, {"type_id", label.type_id}});
+    }
+    associations.push_back(std::move(association));
   }
   Reply(response, 200, {{"associations", std::move(associations)}});
 }
@@ -123,7 +152,7 @@ void AdminRoutes::SeedAssociations(const httplib::Request& request, httplib::Res
   }
   int64_t added = 0;
   for (const AssociationStore::Pair& pair : seed.pairs) {
-    added += store_->Add(seed.from_type, seed.to_type, pair.from_id, {pair.to_id});
+    added += store_->Add(seed.from_type, seed.to_type, pair.from_id, {pair.to_id}, pair.labels);
   }
   Reply(response, 200, {{"added", added}});
 }

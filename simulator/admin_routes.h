@@ -26,9 +26,10 @@ class AdminRoutes {
   void Register(httplib::Server* server);
 
  private:
-  // GET /_admin/associations?from_type=..&to_type=..
+  // GET /_admin/associations?from_type=..&to_type=.. (with each pair's labels)
   void ListAssociations(const httplib::Request& request, httplib::Response& response);
-  // POST /_admin/associations {"from_type":..,"to_type":..,"pairs":[..]}
+  // POST /_admin/associations {"from_type":..,"to_type":..,"pairs":[..]}; a
+  // pair may carry "labels":[{"category":..,"type_id":..}].
   void SeedAssociations(const httplib::Request& request, httplib::Response& response);
   // POST /_admin/faults: applies the given fault fields.
   void SetFaults(const httplib::Request& request, httplib::Response& response);

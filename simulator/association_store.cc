@@ -33,15 +33,18 @@ AssociationStore::Shard& AssociationStore::ShardFor(const RecordKey& key) const 
 }
 
 int64_t AssociationStore::Add(absl::string_view from_type, absl::string_view to_type,
-                              absl::string_view from_id, absl::Span<const std::string> to_ids) {
+                              absl::string_view from_id, absl::Span<const std::string> to_ids,
+                              absl::Span<const AssociationLabel> labels) {
   if (to_ids.empty()) return 0;
   RecordKey key = MakeKey(from_type, to_type, from_id);
   Shard& shard = ShardFor(key);
   int64_t added = 0;
   absl::MutexLock lock(&shard.mu);
-  IdSet& ids = shard.records[std::move(key)];
+  Targets& targets = shard.records[std::move(key)];
   for (const std::string& to_id : to_ids) {
-    added += ids.insert(CanonicalRecordId(to_id)).second ? 1 : 0;
+    auto [it, inserted] = targets.try_emplace(CanonicalRecordId(to_id));
+    added += inserted ? 1 : 0;
+    it->second.insert(labels.begin(), labels.end());
   }
   return added;
 }
@@ -61,6 +64,25 @@ int64_t AssociationStore::Remove(absl::string_view from_type, absl::string_view 
   return removed;
 }
 
+std::optional<int64_t> AssociationStore::RemoveLabels(absl::string_view from_type,
+                                                      absl::string_view to_type,
+                                                      absl::string_view from_id,
+                                                      absl::string_view to_id,
+                                                      absl::Span<const AssociationLabel> labels) {
+  const RecordKey key = MakeKey(from_type, to_type, from_id);
+  Shard& shard = ShardFor(key);
+  absl::MutexLock lock(&shard.mu);
+  auto record = shard.records.find(key);
+  if (record == shard.records.end()) return std::nullopt;
+  auto target = record->second.find(CanonicalRecordId(to_id));
+  if (target == record->second.end()) return std::nullopt;
+  int64_t removed = 0;
+  for (const AssociationLabel& label : labels) {
+    removed += static_cast<int64_t>(target->second.erase(label));
+  }
+  return removed;
+}
+
 std::vector<std::string> AssociationStore::Read(absl::string_view from_type,
                                                 absl::string_view to_type,
                                                 absl::string_view from_id) const {
@@ -69,7 +91,10 @@ std::vector<std::string> AssociationStore::Read(absl::string_view from_type,
   absl::MutexLock lock(&shard.mu);
   auto it = shard.records.find(key);
   if (it == shard.records.end()) return {};
-  return std::vector<std::string>(it->second.begin(), it->second.end());
+  std::vector<std::string> to_ids;
+  to_ids.reserve(it->second.size());
+  for (const auto& [to_id, labels] : it->second) to_ids.push_back(to_id);
+  return to_ids;
 }
 
 std::vector<AssociationStore::Pair> AssociationStore::List(absl::string_view from_type,
@@ -79,12 +104,12 @@ std::vector<AssociationStore::Pair> AssociationStore::List(absl::string_view fro
   std::vector<Pair> pairs;
   for (const auto& shard : shards_) {
     absl::MutexLock lock(&shard->mu);
-    for (const auto& [key, to_ids] : shard->records) {
+    for (const auto& [key, targets] : shard->records) {
       if (key.from_type != canonical_from_type || key.to_type != canonical_to_type) {
         continue;
       }
-      for (const std::string& to_id : to_ids) {
-        pairs.push_back(Pair{key.from_id, to_id});
+      for (const auto& [to_id, labels] : targets) {
+        pairs.push_back(Pair{key.from_id, to_id, {labels.begin(), labels.end()}});
       }
     }
   }

@@ -1,5 +1,6 @@
 // AssociationStore holds the simulated CRM associations, each keyed by
-// (from object type, to object type, from id, to id). Thread-safe: records are
+// (from object type, to object type, from id, to id) and carrying its labels
+// (category, type id). Thread-safe: records are
 // spread over shards, each behind its own absl::Mutex, so concurrent requests
 // about different records rarely contend.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SIMULATOR_ASSOCIATION_STORE_H_
@@ -7,14 +8,17 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/types/span.h"
+#include "simulator/identifiers.h"
 
 namespace hubspot_simulator {
 
@@ -25,6 +29,8 @@ class AssociationStore {
   struct Pair {
     std::string from_id;
     std::string to_id;
+    // In (category, type id) order.
+    std::vector<AssociationLabel> labels;
   };
 
   explicit AssociationStore(int shard_count = 64);
@@ -32,14 +38,23 @@ class AssociationStore {
   AssociationStore(const AssociationStore&) = delete;
   AssociationStore& operator=(const AssociationStore&) = delete;
 
-  // Associates `from_id` with each of `to_ids`; returns how many were new.
+  // Associates `from_id` with each of `to_ids` (a new association has no
+  // labels) and gives each association `labels`; returns how many were new.
   int64_t Add(absl::string_view from_type, absl::string_view to_type, absl::string_view from_id,
-              absl::Span<const std::string> to_ids);
+              absl::Span<const std::string> to_ids, absl::Span<const AssociationLabel> labels = {});
 
-  // Removes the association of `from_id` with each of `to_ids`; returns how
-  // many existed. Absent associations are ignored, so removal is idempotent.
+  // Removes the association of `from_id` with each of `to_ids`, labels and
+  // all; returns how many existed. Absent associations are ignored, so
+  // removal is idempotent.
   int64_t Remove(absl::string_view from_type, absl::string_view to_type, absl::string_view from_id,
                  absl::Span<const std::string> to_ids);
+
+  // Removes `labels` from the association of `from_id` with `to_id`, which
+  // stays; returns how many of them it had, or std::nullopt when there is
+  // no such association.
+  std::optional<int64_t> RemoveLabels(absl::string_view from_type, absl::string_view to_type,
+                                      absl::string_view from_id, absl::string_view to_id,
+                                      absl::Span<const AssociationLabel> labels);
 
   // The canonical ids associated with `from_id`, in numeric order.
   std::vector<std::string> Read(absl::string_view from_type, absl::string_view to_type,
@@ -69,11 +84,12 @@ class AssociationStore {
   struct NumericIdLess {
     bool operator()(const std::string& a, const std::string& b) const;
   };
-  using IdSet = absl::btree_set<std::string, NumericIdLess>;
+  // The associations of one record: each to id with its labels.
+  using Targets = absl::btree_map<std::string, absl::btree_set<AssociationLabel>, NumericIdLess>;
 
   struct Shard {
     mutable absl::Mutex mu;
-    absl::flat_hash_map<RecordKey, IdSet> records ABSL_GUARDED_BY(mu);
+    absl::flat_hash_map<RecordKey, Targets> records ABSL_GUARDED_BY(mu);
   };
 
   static RecordKey MakeKey(absl::string_view from_type, absl::string_view to_type,

@@ -63,6 +63,25 @@ TEST(AssociationStoreTest, ListSortsNumericallyAndFiltersTypes) {
   EXPECT_THAT(store.List("companies", "contacts"), IsEmpty());
 }
 
+TEST(AssociationStoreTest, RemoveLabelsKeepsTheAssociation) {
+  AssociationStore store;
+  const AssociationLabel billing{"USER_DEFINED", 36};
+  const AssociationLabel primary{"HUBSPOT_DEFINED", 1};
+  store.Add("contacts", "companies", "1", {"2"}, {billing, primary});
+  EXPECT_EQ(store.RemoveLabels("contacts", "companies", "1", "2", {billing, {"WORK", 9}}), 1);
+  const auto pairs = store.List("contacts", "companies");
+  ASSERT_EQ(pairs.size(), 1u);
+  EXPECT_EQ(pairs[0].labels, std::vector<AssociationLabel>{primary});
+  // Removing every label still keeps the association; a pair never associated is nullopt.
+  EXPECT_EQ(store.RemoveLabels("0-1", "0-2", "01", "2", {primary}), 1);
+  EXPECT_EQ(store.Read("contacts", "companies", "1"), std::vector<std::string>{"2"});
+  EXPECT_EQ(store.RemoveLabels("contacts", "companies", "1", "3", {primary}), std::nullopt);
+  // Archiving the pair removes it with its labels.
+  store.Add("contacts", "companies", "1", {"2"}, {billing});
+  EXPECT_EQ(store.Remove("contacts", "companies", "1", {"2"}), 1);
+  EXPECT_TRUE(store.List("contacts", "companies").empty());
+}
+
 TEST(AssociationStoreTest, ClearEmptiesEveryShard) {
   AssociationStore store(4);
   for (int i = 0; i < 50; ++i) {

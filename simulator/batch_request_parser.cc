@@ -1,5 +1,6 @@
 #include "simulator/batch_request_parser.h"
 
+#include <cstdint>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -82,6 +83,56 @@ MaybeError ParseArchiveInput(const json& input, const std::string& path, Archive
   return std::nullopt;
 }
 
+MaybeError ParseLabel(const json& type, const std::string& path, AssociationLabel* out) {
+  if (!type.is_object()) return WrongType(path, "an object");
+  const std::string category_path = absl::StrCat(path, ".associationCategory");
+  const json* category = nullptr;
+  if (MaybeError error = Field(type, "associationCategory", category_path, &category)) {
+    return error;
+  }
+  if (!category->is_string()) return WrongType(category_path, "a string");
+  out->category = category->get<std::string>();
+  if (!IsValidAssociationCategory(out->category)) {
+    return BodyError(category_path, "INVALID_ENUM",
+                     absl::StrCat(category_path,
+                                  " must be one of HUBSPOT_DEFINED, INTEGRATOR_DEFINED, "
+                                  "USER_DEFINED, WORK, got \"",
+                                  out->category, "\""));
+  }
+  const std::string type_id_path = absl::StrCat(path, ".associationTypeId");
+  const json* type_id = nullptr;
+  if (MaybeError error = Field(type, "associationTypeId", type_id_path, &type_id)) return error;
+  if (!type_id->is_number_integer() || type_id->get<int64_t>() < INT32_MIN ||
+      type_id->get<int64_t>() > INT32_MAX) {
+    return WrongType(type_id_path, "an int32 number");
+  }
+  out->type_id = type_id->get<int64_t>();
+  return std::nullopt;
+}
+
+MaybeError ParseLabelArchiveInput(const json& input, const std::string& path,
+                                  LabelArchiveInput* out) {
+  if (!input.is_object()) return WrongType(path, "an object");
+  if (MaybeError error = ParseIdField(input, "from", path, &out->from_id)) return error;
+  if (MaybeError error = ParseIdField(input, "to", path, &out->to_id)) return error;
+  const std::string types_path = absl::StrCat(path, ".types");
+  const json* types = nullptr;
+  if (MaybeError error = Field(input, "types", types_path, &types)) return error;
+  if (!types->is_array()) return WrongType(types_path, "an array");
+  if (types->empty()) {
+    return BodyError(types_path, "REQUIRED",
+                     absl::StrCat(types_path, " must have at least one entry"));
+  }
+  out->types.resize(types->size());
+  for (size_t i = 0; i < types->size(); ++i) {
+    if (MaybeError error =
+            ParseLabel((*types)[i], absl::StrCat(types_path, "[", i, "]"), &out->types[i])) {
+      return error;
+    }
+  }
+  return std::nullopt;
+}
+
 MaybeError ParseAssociateInput(const json& input, const std::string& path, AssociateInput* out) {
   if (!input.is_object()) return WrongType(path, "an object");
   if (MaybeError error = ParseIdField(input, "from", path, &out->from_id)) {
@@ -141,6 +192,10 @@ ParsedBatch<Input> ParseBatch(absl::string_view body, size_t max_inputs, ParseIn
 
 ParsedBatch<ArchiveInput> ParseArchiveBody(absl::string_view body, size_t max_inputs) {
   return ParseBatch<ArchiveInput>(body, max_inputs, ParseArchiveInput);
+}
+
+ParsedBatch<LabelArchiveInput> ParseLabelArchiveBody(absl::string_view body, size_t max_inputs) {
+  return ParseBatch<LabelArchiveInput>(body, max_inputs, ParseLabelArchiveInput);
 }
 
 ParsedBatch<AssociateInput> ParseAssociateBody(absl::string_view body, size_t max_inputs) {

@@ -1,5 +1,5 @@
 // Parses and validates the JSON bodies of HubSpot's association batch calls
-// (batch/archive, batch/associate/default, batch/read), turning anything
+// (batch/archive, batch/labels/archive, batch/associate/default, batch/read), turning anything
 // malformed into a HubSpot-style validation error. Pure functions; thread-safe.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SIMULATOR_BATCH_REQUEST_PARSER_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SIMULATOR_BATCH_REQUEST_PARSER_H_
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "simulator/identifiers.h"
 
 namespace hubspot_simulator {
 
@@ -33,6 +34,14 @@ struct AssociateInput {
   std::string to_id;
 };
 
+// {"from":{"id":"1"},"to":{"id":"2"},"types":[{"associationCategory":
+//  "USER_DEFINED","associationTypeId":36}]}
+struct LabelArchiveInput {
+  std::string from_id;
+  std::string to_id;
+  std::vector<AssociationLabel> types;
+};
+
 template <typename Input>
 struct ParsedBatch {
   std::vector<Input> inputs;  // Empty when `error` is set.
@@ -44,6 +53,9 @@ struct ParsedBatch {
 // Each parser requires {"inputs":[...]} with 1 to `max_inputs` entries and ids
 // of 1 to 20 decimal digits given as JSON strings; other fields are ignored.
 ParsedBatch<ArchiveInput> ParseArchiveBody(absl::string_view body, size_t max_inputs);
+// Also requires a non-empty "types" whose categories are HubSpot's four and
+// whose type ids are int32 numbers.
+ParsedBatch<LabelArchiveInput> ParseLabelArchiveBody(absl::string_view body, size_t max_inputs);
 ParsedBatch<AssociateInput> ParseAssociateBody(absl::string_view body, size_t max_inputs);
 // batch/read inputs are {"id":"1"}; the result holds the ids.
 ParsedBatch<std::string> ParseReadBody(absl::string_view body, size_t max_inputs);

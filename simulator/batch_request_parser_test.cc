@@ -129,6 +129,56 @@ TEST(ParseReadBodyTest, ParsesIds) {
   EXPECT_EQ(ParseReadBody(R"({"inputs":["1"]})", 10).error->in, "inputs[0]");
 }
 
+TEST(ParseLabelArchiveBodyTest, ParsesPairsWithTheirTypes) {
+  const ParsedBatch<LabelArchiveInput> batch = ParseLabelArchiveBody(
+      R"({"inputs":[{"from":{"id":"1"},"to":{"id":"2"},"types":[
+          {"associationCategory":"USER_DEFINED","associationTypeId":36},
+          {"associationCategory":"HUBSPOT_DEFINED","associationTypeId":1}]}]})",
+      100);
+  ASSERT_FALSE(batch.error.has_value()) << batch.error->message;
+  ASSERT_EQ(batch.inputs.size(), 1u);
+  EXPECT_EQ(batch.inputs[0].from_id, "1");
+  EXPECT_EQ(batch.inputs[0].to_id, "2");
+  EXPECT_THAT(batch.inputs[0].types, ElementsAre(AssociationLabel{"USER_DEFINED", 36},
+                                                 AssociationLabel{"HUBSPOT_DEFINED", 1}));
+}
+
+TEST(ParseLabelArchiveBodyTest, RejectsAnUnknownCategoryAndMissingTypes) {
+  const auto unknown = ParseLabelArchiveBody(
+      R"({"inputs":[{"from":{"id":"1"},"to":{"id":"2"},"types":[
+          {"associationCategory":"MADE_UP","associationTypeId":36}]}]})",
+      100);
+  ASSERT_TRUE(unknown.error.has_value());
+  EXPECT_EQ(unknown.error->in, "inputs[0].types[0].associationCategory");
+  EXPECT_EQ(unknown.error->code, "INVALID_ENUM");
+  EXPECT_THAT(unknown.error->message, HasSubstr("MADE_UP"));
+
+  const auto missing =
+      ParseLabelArchiveBody(R"({"inputs":[{"from":{"id":"1"},"to":{"id":"2"}}]})", 100);
+  ASSERT_TRUE(missing.error.has_value());
+  EXPECT_EQ(missing.error->in, "inputs[0].types");
+  EXPECT_EQ(missing.error->code, "REQUIRED");
+
+  const auto empty =
+      ParseLabelArchiveBody(R"({"inputs":[{"from":{"id":"1"},"to":{"id":"2"},"types":[]}]})", 100);
+  ASSERT_TRUE(empty.error.has_value());
+  EXPECT_EQ(empty.error->in, "inputs[0].types");
+
+  const auto to_list = ParseLabelArchiveBody(
+      R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}],"types":[
+          {"associationCategory":"WORK","associationTypeId":1}]}]})",
+      100);
+  ASSERT_TRUE(to_list.error.has_value());
+  EXPECT_EQ(to_list.error->in, "inputs[0].to");
+
+  const auto type_id = ParseLabelArchiveBody(
+      R"({"inputs":[{"from":{"id":"1"},"to":{"id":"2"},"types":[
+          {"associationCategory":"WORK","associationTypeId":"36"}]}]})",
+      100);
+  ASSERT_TRUE(type_id.error.has_value());
+  EXPECT_EQ(type_id.error->in, "inputs[0].types[0].associationTypeId");
+}
+
 TEST(InvalidPathParameterTest, NamesTheParameter) {
   const ValidationError error = InvalidPathParameter("fromObjectType", "bad type");
   EXPECT_EQ(error.in, "fromObjectType");

@@ -5,6 +5,7 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace hubspot_simulator {
@@ -87,6 +88,17 @@ json BatchResponseBody(json results, absl::Time requested_at, absl::Time started
           {"requestedAt", FormatHubSpotTime(requested_at)},
           {"startedAt", FormatHubSpotTime(started_at)},
           {"completedAt", FormatHubSpotTime(completed_at)}};
+}
+
+json NoAssociationError(absl::string_view from_type, absl::string_view to_type,
+                        absl::string_view from_id, absl::string_view to_id) {
+  return {{"status", "error"},
+          {"category", "OBJECT_NOT_FOUND"},
+          {"message",
+           absl::StrCat(from_type, " ", from_id, " is not associated with ", to_type, " ", to_id)},
+          {"context",
+           {{"fromIds", json::array({std::string(from_id)})},
+            {"toIds", json::array({std::string(to_id)})}}}};
 }
 
 json RecordIdJson(absl::string_view id) {

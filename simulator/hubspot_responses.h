@@ -51,6 +51,11 @@ nlohmann::json InternalErrorBody();
 nlohmann::json BatchResponseBody(nlohmann::json results, absl::Time requested_at,
                                  absl::Time started_at, absl::Time completed_at);
 
+// The BatchResponse error for a labels input whose records are not
+// associated: OBJECT_NOT_FOUND, context {"fromIds":[from_id],"toIds":[to_id]}.
+nlohmann::json NoAssociationError(absl::string_view from_type, absl::string_view to_type,
+                                  absl::string_view from_id, absl::string_view to_id);
+
 // A record id as HubSpot writes it in results: a JSON number, or a string for
 // ids beyond 64 bits.
 nlohmann::json RecordIdJson(absl::string_view id);

@@ -64,6 +64,10 @@ void HubSpotRoutes::Register(httplib::Server* server) {
                [this](const httplib::Request& request, httplib::Response& response) {
                  Archive(request, response);
                });
+  server->Post(absl::StrCat(kBatchPathPrefix, "labels/archive"),
+               [this](const httplib::Request& request, httplib::Response& response) {
+                 ArchiveLabels(request, response);
+               });
   server->Post(absl::StrCat(kBatchPathPrefix, "associate/default"),
                [this](const httplib::Request& request, httplib::Response& response) {
                  Associate(request, response);
@@ -224,12 +228,50 @@ void HubSpotRoutes::Archive(const httplib::Request& request, httplib::Response& 
     removed += store_->Remove(call.from_type, call.to_type, input.from_id, input.to_ids);
   }
   stats_->Add(Counter::kArchivedPairs, removed);
+  SendArchived(call, started_at);
+}
+
+void HubSpotRoutes::SendArchived(Call& call, absl::Time started_at) {
   if (success_mode_ == SuccessMode::kNoContent) {
     Send(call, 204, "", kJsonContentType);
   } else {
     SendJson(call, 200,
              BatchResponseBody(json::array(), call.requested_at, started_at, absl::Now()));
   }
+}
+
+void HubSpotRoutes::ArchiveLabels(const httplib::Request& request, httplib::Response& response) {
+  Call call = Begin(request, response);
+  const ParsedBatch<LabelArchiveInput> batch =
+      ParseLabelArchiveBody(request.body, max_archive_inputs_);
+  stats_->Add(Counter::kLabelArchiveRequests);
+  stats_->ObserveInputs(batch.received_inputs);
+  std::vector<std::string> from_ids;
+  from_ids.reserve(batch.inputs.size());
+  for (const LabelArchiveInput& input : batch.inputs) from_ids.push_back(input.from_id);
+  if (!Admit(call) || !SurviveFault(call, faults_->PlanArchive(from_ids)) ||
+      !Validate(call, batch.error)) {
+    return;
+  }
+  const absl::Time started_at = absl::Now();
+  int64_t removed = 0;
+  json errors = json::array();
+  for (const LabelArchiveInput& input : batch.inputs) {
+    const std::optional<int64_t> labels =
+        store_->RemoveLabels(call.from_type, call.to_type, input.from_id, input.to_id, input.types);
+    if (labels.has_value()) {
+      removed += *labels;
+    } else {
+      errors.push_back(
+          NoAssociationError(call.from_type, call.to_type, input.from_id, input.to_id));
+    }
+  }
+  stats_->Add(Counter::kArchivedLabels, removed);
+  if (errors.empty()) return SendArchived(call, started_at);
+  json body = BatchResponseBody(json::array(), call.requested_at, started_at, absl::Now());
+  body["numErrors"] = errors.size();
+  body["errors"] = std::move(errors);
+  SendJson(call, 207, body);
 }
 
 void HubSpotRoutes::Associate(const httplib::Request& request, httplib::Response& response) {

@@ -1,5 +1,5 @@
 // HubSpotRoutes serves HubSpot's CRM association batch endpoints (archive,
-// associate/default, read) under the date-versioned and legacy v4 paths, with
+// labels/archive, associate/default, read) under the date-versioned and legacy v4 paths, with
 // HubSpot's auth, rate limits and injected faults. Thread-safe: handlers run
 // concurrently on cpp-httplib's pool and share only thread-safe collaborators.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SIMULATOR_HUBSPOT_ROUTES_H_
@@ -53,6 +53,9 @@ class HubSpotRoutes {
   struct Call;
 
   void Archive(const httplib::Request& request, httplib::Response& response);
+  // Removes the listed labels; an input whose records are not associated is
+  // a per-input error of a 207 answer.
+  void ArchiveLabels(const httplib::Request& request, httplib::Response& response);
   void Associate(const httplib::Request& request, httplib::Response& response);
   void Read(const httplib::Request& request, httplib::Response& response);
 
@@ -64,6 +67,8 @@ class HubSpotRoutes {
   bool SurviveFault(Call& call, const FaultPlan& plan);
   bool Validate(Call& call, const std::optional<ValidationError>& body_error);
 
+  // 204, or 200 with a BatchResponse (per --success_mode).
+  void SendArchived(Call& call, absl::Time started_at);
   void SendJson(Call& call, int status, const nlohmann::json& body);
   // Sends `body` (none if empty) with the rate-limit headers, a Retry-After
   // on 429 and 503 when one is configured, and counts the answer.

@@ -51,4 +51,9 @@ bool RecordIdLess(absl::string_view a, absl::string_view b) {
   return a < b;
 }
 
+bool IsValidAssociationCategory(absl::string_view category) {
+  return category == "HUBSPOT_DEFINED" || category == "INTEGRATOR_DEFINED" ||
+         category == "USER_DEFINED" || category == "WORK";
+}
+
 }  // namespace hubspot_simulator

@@ -1,15 +1,33 @@
 // Validation and canonical forms of the names and ids in HubSpot CRM
 // association calls: object types in URL paths ("contacts", "0-1",
-// "p123_thing") and record ids in bodies ("101"). Pure functions; safe to call
-// from any thread.
+// "p123_thing"), record ids in bodies ("101") and association labels
+// (USER_DEFINED 36). Pure functions; safe to call from any thread.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SIMULATOR_IDENTIFIERS_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SIMULATOR_IDENTIFIERS_H_
 
+#include <cstdint>
 #include <string>
+#include <tuple>
 
 #include "absl/strings/string_view.h"
 
 namespace hubspot_simulator {
+
+// An association label: HubSpot's associationCategory and associationTypeId.
+struct AssociationLabel {
+  std::string category;  // One of IsValidAssociationCategory's.
+  int64_t type_id = 0;
+
+  bool operator<(const AssociationLabel& other) const {
+    return std::tie(category, type_id) < std::tie(other.category, other.type_id);
+  }
+  bool operator==(const AssociationLabel& other) const {
+    return category == other.category && type_id == other.type_id;
+  }
+};
+
+// True for HUBSPOT_DEFINED, INTEGRATOR_DEFINED, USER_DEFINED and WORK.
+bool IsValidAssociationCategory(absl::string_view category);
 
 // True for 1 to 64 characters from [A-Za-z0-9_-].
 bool IsValidObjectType(absl::string_view type);

@@ -18,6 +18,7 @@ using json = nlohmann::json;
 using ::testing::HasSubstr;
 
 constexpr char kArchivePath[] = "/crm/associations/2026-03/contacts/companies/batch/archive";
+constexpr char kLabelsPath[] = "/crm/associations/2026-03/contacts/companies/batch/labels/archive";
 constexpr char kReadPath[] = "/crm/associations/2026-03/contacts/companies/batch/read";
 constexpr char kToken[] = "sim-token";
 
@@ -394,6 +395,62 @@ TEST_F(SimulatorServerTest, ValidationErrors) {
     EXPECT_EQ(error["errors"][0]["in"], c.in);
   }
   EXPECT_EQ(AdminGet("/_admin/stats")["max_inputs_seen"], 2);
+}
+
+TEST_F(SimulatorServerTest, LabelsArchiveRemovesOnlyTheListedLabels) {
+  Start(SimulatorOptions());
+  Seed(json::parse(R"([
+      {"from":"101","to":"201","labels":[{"category":"USER_DEFINED","type_id":36},
+                                         {"category":"HUBSPOT_DEFINED","type_id":1}]},
+      {"from":"102","to":"202","labels":[{"category":"USER_DEFINED","type_id":36}]}])"));
+  httplib::Result archived = Post(kLabelsPath, R"({"inputs":[{"from":{"id":"101"},
+      "to":{"id":"201"},"types":[{"associationCategory":"USER_DEFINED","associationTypeId":36}]}]})");
+  ASSERT_TRUE(archived);
+  EXPECT_EQ(archived->status, 204);
+  EXPECT_EQ(Associations(), json::parse(R"([
+      {"from":"101","to":"201","labels":[{"category":"HUBSPOT_DEFINED","type_id":1}]},
+      {"from":"102","to":"202","labels":[{"category":"USER_DEFINED","type_id":36}]}])"));
+  EXPECT_EQ(AdminGet("/_admin/stats")["archived_labels"], 1);
+  EXPECT_EQ(AdminGet("/_admin/stats")["label_archive_requests"], 1);
+
+  // batch/archive removes the pair with all its labels.
+  httplib::Result whole =
+      Post(kArchivePath, R"({"inputs":[{"from":{"id":"102"},"to":[{"id":"202"}]}]})");
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->status, 204);
+  EXPECT_EQ(Associations().size(), 1u);
+}
+
+TEST_F(SimulatorServerTest, LabelsArchiveOfUnassociatedRecordsIsAPerInputError) {
+  Start(SimulatorOptions());
+  Seed(json::parse(R"([{"from":"101","to":"201","labels":[{"category":"WORK","type_id":7}]}])"));
+  httplib::Result answer = Post(kLabelsPath, R"({"inputs":[
+      {"from":{"id":"101"},"to":{"id":"201"},"types":[{"associationCategory":"WORK","associationTypeId":7}]},
+      {"from":{"id":"103"},"to":{"id":"203"},"types":[{"associationCategory":"WORK","associationTypeId":7}]}]})");
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 207);
+  const json body = json::parse(answer->body);
+  EXPECT_EQ(body["status"], "COMPLETE");
+  EXPECT_EQ(body["numErrors"], 1);
+  EXPECT_EQ(body["errors"][0]["category"], "OBJECT_NOT_FOUND");
+  EXPECT_EQ(body["errors"][0]["context"]["fromIds"], json::array({"103"}));
+  EXPECT_EQ(Associations(), json::parse(R"([{"from":"101","to":"201"}])"));
+}
+
+TEST_F(SimulatorServerTest, LabelsArchiveValidationErrors) {
+  Start(SimulatorOptions());
+  httplib::Result unknown = Post(kLabelsPath, R"({"inputs":[{"from":{"id":"1"},"to":{"id":"2"},
+      "types":[{"associationCategory":"FRIENDS","associationTypeId":1}]}]})");
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 400);
+  const json body = json::parse(unknown->body);
+  EXPECT_EQ(body["category"], "VALIDATION_ERROR");
+  EXPECT_EQ(body["errors"][0]["in"], "inputs[0].types[0].associationCategory");
+  httplib::Result missing =
+      Post(kLabelsPath, R"({"inputs":[{"from":{"id":"1"},"to":{"id":"2"}}]})");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 400);
+  EXPECT_EQ(json::parse(missing->body)["errors"][0]["in"], "inputs[0].types");
 }
 
 TEST_F(SimulatorServerTest, AdminRejectsBadInput) {

@@ -9,9 +9,17 @@ namespace {
 
 // Indexed by SimulatorStats::Counter.
 constexpr const char* kCounterNames[] = {
-    "requests",       "archive_requests", "archive_inputs",
-    "archived_pairs", "rate_limited",     "dropped",
-    "hung",           "malformed",        "authorization_headers_seen",
+    "requests",
+    "archive_requests",
+    "archive_inputs",
+    "archived_pairs",
+    "rate_limited",
+    "dropped",
+    "hung",
+    "malformed",
+    "authorization_headers_seen",
+    "label_archive_requests",
+    "archived_labels",
 };
 
 }  // namespace
@@ -34,7 +42,7 @@ void SimulatorStats::ObserveInputs(int64_t inputs) {
 
 nlohmann::json SimulatorStats::ToJson() const {
   static_assert(std::size(kCounterNames) == kCounterCount &&
-                    static_cast<int>(Counter::kAuthorizationHeadersSeen) + 1 == kCounterCount,
+                    static_cast<int>(Counter::kArchivedLabels) + 1 == kCounterCount,
                 "kCounterNames must name every Counter, in order");
   nlohmann::json out = nlohmann::json::object();
   for (int i = 0; i < kCounterCount; ++i) {

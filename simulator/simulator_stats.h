@@ -25,6 +25,8 @@ class SimulatorStats {
     kHung,                      // Requests held by a hang fault.
     kMalformed,                 // Truncated JSON answers.
     kAuthorizationHeadersSeen,  // Requests carrying an Authorization header.
+    kLabelArchiveRequests,      // Every batch/labels/archive request.
+    kArchivedLabels,            // Labels actually removed.
   };
 
   SimulatorStats() = default;
@@ -42,7 +44,7 @@ class SimulatorStats {
   void Reset();
 
  private:
-  static constexpr int kCounterCount = 9;
+  static constexpr int kCounterCount = 11;
   static constexpr int kStatusLimit = 600;
 
   std::array<std::atomic<int64_t>, kCounterCount> counters_{};

@@ -1,6 +1,7 @@
 // Callers in other languages against the real gateway and simulator: the
 // Python client (Debian's python3-grpcio, stubs from our protos) and the Node
-// client (@grpc/grpc-js), each archiving and reading a failure's UpstreamError.
+// client (@grpc/grpc-js), each archiving, removing labels, and reading a
+// failure's UpstreamError.
 #include <signal.h>
 
 #include <cstdlib>
@@ -18,6 +19,7 @@ namespace hubspot_gateway {
 namespace {
 
 using ::hubspot_gateway::testing::kSimulatorToken;
+using ::hubspot_gateway::testing::LabeledAssociations;
 using ::hubspot_gateway::testing::Stack;
 using ::hubspot_gateway::testing::StackOptions;
 using ::hubspot_gateway::testing::Stat;
@@ -83,6 +85,24 @@ TEST_P(CallersIntegrationTest, ArchivesAndTheSimulatorLosesTheAssociations) {
   EXPECT_EQ(run.exit_status, 0);
   EXPECT_EQ(run.output["status"], "COMPLETE");
   EXPECT_EQ(*stack_->Associations("contacts", "companies"), std::vector<std::string>{"12>23"});
+}
+
+TEST_P(CallersIntegrationTest, RemovesOnlyTheListedLabelsAndTheAssociationsStay) {
+  ASSERT_TRUE(
+      stack_
+          ->AdminPost("/_admin/associations", nlohmann::json::parse(R"({"from_type":"contacts",
+                                "to_type":"companies","pairs":[
+                                {"from":"11","to":"21","labels":[
+                                  {"category":"USER_DEFINED","type_id":36},
+                                  {"category":"WORK","type_id":7}]},
+                                {"from":"11","to":"22","labels":[
+                                  {"category":"USER_DEFINED","type_id":36}]}]})"))
+          .ok());
+  const CallerRun run = Archive({"--label=USER_DEFINED:36", "11:21,22"});
+  EXPECT_EQ(run.exit_status, 0) << run.output.dump();
+  EXPECT_EQ(run.output["status"], "COMPLETE");
+  EXPECT_THAT(LabeledAssociations(*stack_, "contacts", "companies"),
+              ::testing::ElementsAre("11>21 WORK:7", "11>22"));
 }
 
 TEST_P(CallersIntegrationTest, ReadsTheUpstreamErrorOfAFailedCall) {

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // A small Node caller of the gateway (@grpc/grpc-js + @grpc/proto-loader).
-// Archives FROM:TO[,TO...] pairs and prints the result as JSON. On failure it
+// Archives FROM:TO[,TO...] pairs and prints the result as JSON; with
+// --label=CATEGORY:TYPE_ID (repeatable) it removes only those labels of the
+// pairs (ArchiveAssociationLabels) and the associations stay. On failure it
 // prints the gRPC code and the UpstreamError carried in the rich status
 // details (grpc-status-details-bin), then exits with the gRPC code. With
 // --bulk_file it streams a file of from,to lines instead (archiveBulk:
 // acknowledgements, unacknowledged requests resent on a new stream) and
 // prints the job's counts.
 //   node archive_client.js --target=127.0.0.1:50051 [--from_type=contacts]
-//       [--to_type=companies] 101:201,202 102:203
+//       [--to_type=companies] [--label=USER_DEFINED:36 ...] 101:201,202 102:203
 //   node archive_client.js --bulk_file=pairs.csv
 'use strict';
 const path = require('path');
@@ -18,14 +20,23 @@ const protobuf = require('protobufjs');
 const PROTO_ROOT = path.join(__dirname, '..', '..', 'proto');
 const INCLUDE_DIRS = [PROTO_ROOT, '/usr/include'];
 const ARCHIVE_PROTO = 'hubspot/crm/associations/v1/associations_archive.proto';
+const CATEGORIES = ['HUBSPOT_DEFINED', 'INTEGRATOR_DEFINED', 'USER_DEFINED', 'WORK'];
 
 function parseArgs(argv) {
   const args = { target: '127.0.0.1:50051', from_type: 'contacts', to_type: 'companies',
-                 deadline_s: 30, bulk_file: '', pairs_per_message: 100, pairs: [] };
+                 deadline_s: 30, bulk_file: '', pairs_per_message: 100, pairs: [], labels: [] };
   for (const arg of argv) {
     const flag = /^--([a-z_]+)=(.*)$/.exec(arg);
-    if (flag) {
-      if (!(flag[1] in args) || flag[1] === 'pairs') throw new Error(`unknown flag ${arg}`);
+    if (flag && flag[1] === 'label') {
+      const [category, typeId] = flag[2].split(':');
+      if (!CATEGORIES.includes(category) || !/^-?[0-9]+$/.test(typeId || '')) {
+        throw new Error(`expected --label=CATEGORY:TYPE_ID, got ${arg}`);
+      }
+      args.labels.push({ category, type_id: Number(typeId) });
+    } else if (flag) {
+      if (!(flag[1] in args) || flag[1] === 'pairs' || flag[1] === 'labels') {
+        throw new Error(`unknown flag ${arg}`);
+      }
       args[flag[1]] = typeof args[flag[1]] === 'number' ? Number(flag[2]) : flag[2];
     } else {
       const [from, to] = arg.split(':');
@@ -195,11 +206,15 @@ async function main() {
   if (args.bulk_file) return runBulk(args, v1);
 
   const client = new v1.AssociationsArchive(args.target, grpc.credentials.createInsecure());
+  // With labels: one input per (from, to), each removing every label.
+  const labelInputs = args.pairs.flatMap((pair) => pair.to_objects.map((to) => (
+    { from_object: pair.from_object, to_object: to, types: args.labels })));
+  const method = args.labels.length > 0 ? 'ArchiveAssociationLabels' : 'ArchiveAssociations';
   const request = { from_object_type: args.from_type, to_object_type: args.to_type,
-                    inputs: args.pairs };
+                    inputs: args.labels.length > 0 ? labelInputs : args.pairs };
   const deadline = Date.now() + args.deadline_s * 1000;
   return new Promise((resolve) => {
-    client.ArchiveAssociations(request, { deadline }, (error, result) => {
+    client[method](request, { deadline }, (error, result) => {
       client.close();
       if (error) {
         console.log(JSON.stringify({ code: grpc.status[error.code], message: error.details,

@@ -1,15 +1,18 @@
 #!/usr/bin/python3
 """A small Python caller of the gateway (Debian's python3-grpcio).
 
-Archives FROM:TO[,TO...] pairs and prints the result as JSON. On failure it
-prints the gRPC code and the UpstreamError carried in the rich status details
+Archives FROM:TO[,TO...] pairs and prints the result as JSON; with
+--label=CATEGORY:TYPE_ID (repeatable) it removes only those labels of the pairs
+(ArchiveAssociationLabels) and the associations stay. On failure it prints the
+gRPC code and the UpstreamError carried in the rich status details
 (grpc-status-details-bin), then exits with the gRPC code. With --bulk_file it
 streams a file of from,to lines instead (archive_bulk: acknowledgements,
 unacknowledged requests resent on a new stream) and prints the job's counts.
 
     PYTHONPATH=<generated stubs> archive_client.py --target=127.0.0.1:50051 \\
         --from_type=contacts --to_type=companies 101:201,202 102:203
-    PYTHONPATH=<generated stubs> archive_client.py --bulk_file=pairs.csv
+    archive_client.py --label=USER_DEFINED:36 101:201
+    archive_client.py --bulk_file=pairs.csv
 """
 import argparse
 import json
@@ -45,6 +48,20 @@ def parse_pair(text: str) -> archive_pb2.ArchiveInput:
     return archive_pb2.ArchiveInput(
         from_object=archive_pb2.ObjectId(id=source),
         to_objects=[archive_pb2.ObjectId(id=t) for t in targets.split(",")])
+
+
+def parse_label(text: str) -> archive_pb2.AssociationType:
+    category, _, type_id = text.partition(":")
+    if category not in archive_pb2.AssociationCategory.keys() or not type_id.lstrip("-").isdigit():
+        raise argparse.ArgumentTypeError(f"expected CATEGORY:TYPE_ID, got {text!r}")
+    return archive_pb2.AssociationType(
+        category=archive_pb2.AssociationCategory.Value(category), type_id=int(type_id))
+
+
+def label_inputs(pairs, labels):
+    """One LabelArchiveInput per (from, to) of `pairs`, each with every label."""
+    return [archive_pb2.LabelArchiveInput(from_object=pair.from_object, to_object=to, types=labels)
+            for pair in pairs for to in pair.to_objects]
 
 
 class BulkOutcome:
@@ -189,6 +206,8 @@ def main() -> int:
     parser.add_argument("--from_type", default="contacts")
     parser.add_argument("--to_type", default="companies")
     parser.add_argument("--deadline", type=float, default=30.0, help="seconds")
+    parser.add_argument("--label", action="append", default=[], type=parse_label,
+                        help="CATEGORY:TYPE_ID; remove only these labels of the pairs")
     parser.add_argument("--bulk_file", help="stream this file's from,to lines instead")
     parser.add_argument("--pairs_per_message", type=int, default=100)
     parser.add_argument("pairs", nargs="*", type=parse_pair)
@@ -198,12 +217,17 @@ def main() -> int:
     if not args.pairs:
         parser.error("give at least one FROM:TO[,TO...] or --bulk_file")
 
-    request = archive_pb2.ArchiveAssociationsRequest(
-        from_object_type=args.from_type, to_object_type=args.to_type, inputs=args.pairs)
     with grpc.insecure_channel(args.target) as channel:
         stub = archive_grpc.AssociationsArchiveStub(channel)
         try:
-            result = stub.ArchiveAssociations(request, timeout=args.deadline)
+            if args.label:
+                result = stub.ArchiveAssociationLabels(archive_pb2.ArchiveAssociationLabelsRequest(
+                    from_object_type=args.from_type, to_object_type=args.to_type,
+                    inputs=label_inputs(args.pairs, args.label)), timeout=args.deadline)
+            else:
+                result = stub.ArchiveAssociations(archive_pb2.ArchiveAssociationsRequest(
+                    from_object_type=args.from_type, to_object_type=args.to_type,
+                    inputs=args.pairs), timeout=args.deadline)
         except grpc.RpcError as error:
             upstream = upstream_error(error)
             print(json.dumps({

@@ -173,19 +173,22 @@ AssociationsArchiveService::ArchiveAssociationsStream(grpc::CallbackServerContex
                                   std::move(refusal), std::move(on_finished));
 }
 
-grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(
-    grpc::CallbackServerContext* context, const v1::ArchiveAssociationsRequest* request,
-    v1::BatchResult* response) {
+template <typename Request>
+grpc::ServerUnaryReactor* AssociationsArchiveService::Unary(absl::string_view method,
+                                                            grpc::CallbackServerContext* context,
+                                                            const Request* request,
+                                                            v1::BatchResult* response,
+                                                            StartFn<Request> start) {
   auto* reactor = new CancellableUnaryReactor();
-  const absl::Time start = absl::Now();
+  const absl::Time start_time = absl::Now();
   observer_.OnCallStarted();
   std::string request_id = RequestIdFor(*context);
   context->AddInitialMetadata("x-request-id", request_id);
-  auto finish = [this, reactor, request, response, start, request_id](
+  auto finish = [this, method, reactor, request, response, start_time, request_id](
                     absl::StatusOr<v1::BatchResult> result, const UpstreamSummary& summary,
                     bool counted) {
     CallLogEntry entry;
-    entry.method = "ArchiveAssociations";
+    entry.method = method;
     entry.request_id = request_id;
     entry.from_object_type = request->from_object_type();
     entry.to_object_type = request->to_object_type();
@@ -196,7 +199,7 @@ grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(
     entry.correlation_id = summary.last_correlation_id;
     entry.code = result.status().code();
     entry.message = result.status().message();
-    entry.latency = absl::Now() - start;
+    entry.latency = absl::Now() - start_time;
     logger_.LogCall(entry);
     const int failed = FailedInputs(*request, result);
     observer_.OnCallFinished(entry.method, entry.code, entry.latency,
@@ -223,7 +226,7 @@ grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(
     finish(absl::InvalidArgumentError(absl::StrCat(
                "inputs: a unary call takes at most ", options_.max_inputs_per_call,
                " inputs (--max_inputs_per_call), this one has ", request->inputs_size(),
-               "; send larger jobs on ArchiveAssociationsStream")),
+               "; send larger jobs on ArchiveAssociationsStream or in several calls")),
            UpstreamSummary{}, /*counted=*/true);
     return reactor;
   }
@@ -232,12 +235,25 @@ grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(
     finish(call.status(), UpstreamSummary{}, /*counted=*/true);
     return reactor;
   }
-  reactor->SetCancellation(archiver_.Archive(
+  reactor->SetCancellation((archiver_.*start)(
       *request, *std::move(call),
       [finish](absl::StatusOr<v1::BatchResult> result, const UpstreamSummary& summary) mutable {
         finish(std::move(result), summary, /*counted=*/true);
       }));
   return reactor;
+}
+
+grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociations(
+    grpc::CallbackServerContext* context, const v1::ArchiveAssociationsRequest* request,
+    v1::BatchResult* response) {
+  return Unary("ArchiveAssociations", context, request, response, &AssociationsArchiver::Archive);
+}
+
+grpc::ServerUnaryReactor* AssociationsArchiveService::ArchiveAssociationLabels(
+    grpc::CallbackServerContext* context, const v1::ArchiveAssociationLabelsRequest* request,
+    v1::BatchResult* response) {
+  return Unary("ArchiveAssociationLabels", context, request, response,
+               &AssociationsArchiver::ArchiveLabels);
 }
 
 }  // namespace hubspot_gateway

@@ -1,4 +1,5 @@
-// The AssociationsArchive gRPC service on gRPC's callback API: resolves the
+// The AssociationsArchive gRPC service on gRPC's callback API (both unary
+// calls, ArchiveAssociations and ArchiveAssociationLabels, share one path): resolves the
 // call's HubSpot token and lane (unary calls interactive, streams bulk, unless
 // `x-archive-priority` says otherwise), applies the in-flight limit, hands the
 // call to the AssociationsArchiver, passes a cancellation on, and finishes the
@@ -54,8 +55,10 @@ struct ServiceOptions {
 using AssociationsArchiveBase =
     hubspot::crm::associations::v1::AssociationsArchive::WithCallbackMethod_ArchiveAssociations<
         hubspot::crm::associations::v1::AssociationsArchive::
-            WithRawCallbackMethod_ArchiveAssociationsStream<
-                hubspot::crm::associations::v1::AssociationsArchive::Service>>;
+            WithCallbackMethod_ArchiveAssociationLabels<
+                hubspot::crm::associations::v1::AssociationsArchive::
+                    WithRawCallbackMethod_ArchiveAssociationsStream<
+                        hubspot::crm::associations::v1::AssociationsArchive::Service>>>;
 
 class AssociationsArchiveService final : public AssociationsArchiveBase {
  public:
@@ -68,6 +71,11 @@ class AssociationsArchiveService final : public AssociationsArchiveBase {
       const hubspot::crm::associations::v1::ArchiveAssociationsRequest* request,
       hubspot::crm::associations::v1::BatchResult* response) override;
 
+  grpc::ServerUnaryReactor* ArchiveAssociationLabels(
+      grpc::CallbackServerContext* context,
+      const hubspot::crm::associations::v1::ArchiveAssociationLabelsRequest* request,
+      hubspot::crm::associations::v1::BatchResult* response) override;
+
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ArchiveAssociationsStream(
       grpc::CallbackServerContext* context) override;
 
@@ -78,6 +86,18 @@ class AssociationsArchiveService final : public AssociationsArchiveBase {
   void DrainStreams() { streams_.Drain(); }
 
  private:
+  template <typename Request>
+  using StartFn = ArchiveCancellation (AssociationsArchiver::*)(const Request&, ArchiveCallContext,
+                                                                AssociationsArchiver::Done);
+
+  // One unary call logged as `method`: admission, request id, token, lane and
+  // deadline, then `start` on the archiver; the answer, the call log line and
+  // the metrics when it finishes. `request` and `response` are gRPC's.
+  template <typename Request>
+  grpc::ServerUnaryReactor* Unary(absl::string_view method, grpc::CallbackServerContext* context,
+                                  const Request* request,
+                                  hubspot::crm::associations::v1::BatchResult* response,
+                                  StartFn<Request> start);
   // The call's token (per the auth mode), deadline and lane.
   absl::StatusOr<ArchiveCallContext> CallContextFor(const grpc::CallbackServerContext& context,
                                                     Lane default_lane) const;

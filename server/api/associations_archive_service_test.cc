@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -133,24 +134,28 @@ class RecordingCallObserver final : public CallObserver {
   std::vector<std::string> undecodable_ ABSL_GUARDED_BY(mu_);
 };
 
-// An ArchiveAssociations call on the client's callback API, so the test goes
-// on while the call waits for HubSpot.
-class UnaryCall {
+// An ArchiveAssociations (or ArchiveAssociationLabels) call on the client's
+// callback API, so the test goes on while the call waits for HubSpot.
+template <typename Request>
+class UnaryCallOf {
  public:
-  UnaryCall(v1::AssociationsArchive::Stub& stub, v1::ArchiveAssociationsRequest request,
-            const Metadata& metadata = {})
+  UnaryCallOf(v1::AssociationsArchive::Stub& stub, Request request, const Metadata& metadata = {})
       : request_(std::move(request)) {
     context_.set_deadline(absl::ToChronoTime(absl::Now() + kTimeout));
     for (const auto& [name, value] : metadata) context_.AddMetadata(name, value);
-    stub.async()->ArchiveAssociations(&context_, &request_, &response_,
-                                      [this](grpc::Status status) {
-                                        absl::MutexLock lock(&mu_);
-                                        status_ = std::move(status);
-                                      });
+    auto done = [this](grpc::Status status) {
+      absl::MutexLock lock(&mu_);
+      status_ = std::move(status);
+    };
+    if constexpr (std::is_same_v<Request, v1::ArchiveAssociationLabelsRequest>) {
+      stub.async()->ArchiveAssociationLabels(&context_, &request_, &response_, done);
+    } else {
+      stub.async()->ArchiveAssociations(&context_, &request_, &response_, done);
+    }
   }
 
   // gRPC's callback must not outlive the call.
-  ~UnaryCall() {
+  ~UnaryCallOf() {
     context_.TryCancel();
     Wait();
   }
@@ -174,11 +179,14 @@ class UnaryCall {
 
  private:
   grpc::ClientContext context_;
-  const v1::ArchiveAssociationsRequest request_;
+  const Request request_;
   v1::BatchResult response_;
   absl::Mutex mu_;
   std::optional<grpc::Status> status_ ABSL_GUARDED_BY(mu_);
 };
+
+using UnaryCall = UnaryCallOf<v1::ArchiveAssociationsRequest>;
+using LabelsCall = UnaryCallOf<v1::ArchiveAssociationLabelsRequest>;
 
 // Counts the cancellations the dispatch layer reports.
 class CountingArchiveObserver final : public ArchiveObserver {
@@ -290,6 +298,51 @@ TEST_F(AssociationsArchiveServiceTest, UnaryCallIsArchivedAndEchoesTheRequestId)
   EXPECT_EQ(call_observer_.started(), 1);
   EXPECT_THAT(call_observer_.WaitForFinished(1),
               ElementsAre(FieldsAre("ArchiveAssociations", absl::StatusCode::kOk, 2, 0)));
+}
+
+// Removes USER_DEFINED 36 from contacts 101 -> companies 201.
+v1::ArchiveAssociationLabelsRequest LabelsRequest() {
+  v1::ArchiveAssociationLabelsRequest request;
+  request.set_from_object_type("contacts");
+  request.set_to_object_type("companies");
+  auto* input = request.add_inputs();
+  input->mutable_from_object()->set_id("101");
+  input->mutable_to_object()->set_id("201");
+  input->add_types()->set_category(v1::USER_DEFINED);
+  input->mutable_types(0)->set_type_id(36);
+  return request;
+}
+
+TEST_F(AssociationsArchiveServiceTest, LabelsCallIsArchivedThroughTheSamePath) {
+  StartServer();
+  LabelsCall call(*stub_, LabelsRequest(), {{"x-request-id", "trace-labels"}});
+  ASSERT_TRUE(transport_.WaitForPending(1, kTimeout));
+  const HttpRequest upstream = transport_.pending()[0];
+  EXPECT_EQ(
+      upstream.url,
+      "https://hubspot.test/crm/associations/2026-03/contacts/companies/batch/labels/archive");
+  EXPECT_TRUE(SendsBearer(upstream, kGatewayToken));
+  ASSERT_TRUE(transport_.AnswerNext(QueuedHttpTransport::Response(204)));
+  const grpc::Status status = call.Wait();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(call.response().status(), v1::BatchResult::COMPLETE);
+  EXPECT_EQ(call.EchoedRequestId(), "trace-labels");
+  EXPECT_THAT(call_observer_.WaitForFinished(1),
+              ElementsAre(FieldsAre("ArchiveAssociationLabels", absl::StatusCode::kOk, 1, 0)));
+}
+
+TEST_F(AssociationsArchiveServiceTest, InvalidLabelsCallIsInvalidArgumentWithoutAnyHttpRequest) {
+  StartServer();
+  v1::ArchiveAssociationLabelsRequest request = LabelsRequest();
+  request.mutable_inputs(0)->clear_types();
+  LabelsCall call(*stub_, request);
+  const grpc::Status status = call.Wait();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("inputs[0].types: at least one is required"));
+  EXPECT_EQ(transport_.sent(), 0);
+  EXPECT_THAT(
+      call_observer_.WaitForFinished(1),
+      ElementsAre(FieldsAre("ArchiveAssociationLabels", absl::StatusCode::kInvalidArgument, 0, 1)));
 }
 
 TEST_F(AssociationsArchiveServiceTest, InvalidRequestIsInvalidArgumentWithoutAnyHttpRequest) {

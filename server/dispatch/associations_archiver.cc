@@ -28,18 +28,18 @@ absl::Status StopStatus(absl::StatusCode code, const char* message) {
 // The state of one call: its chunks, which are with the dispatcher, and the merge.
 class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this<ArchiveCall> {
  public:
-  ArchiveCall(const v1::ArchiveAssociationsRequest& request, Lane lane, absl::Time deadline,
-              std::shared_ptr<TokenDispatcher> dispatcher, const ArchiverOptions& options,
-              int max_inputs_per_request, Scheduler& scheduler, ArchiveObserver& observer,
-              AssociationsArchiver::Done done)
+  ArchiveCall(const BatchCall& call, std::string url, std::vector<Chunk> chunks, Lane lane,
+              absl::Time deadline, std::shared_ptr<TokenDispatcher> dispatcher, int max_in_flight,
+              Scheduler& scheduler, ArchiveObserver& observer, AssociationsArchiver::Done done)
       : dispatcher_(std::move(dispatcher)),
         scheduler_(scheduler),
         observer_(observer),
-        url_(options.endpoint.ArchiveUrl(request.from_object_type(), request.to_object_type())),
+        call_(call),
+        url_(std::move(url)),
         lane_(lane),
         deadline_(deadline),
-        max_in_flight_(options.max_concurrent_requests_per_call),
-        chunks_(SplitIntoChunks(request, max_inputs_per_request)),
+        max_in_flight_(max_in_flight),
+        chunks_(std::move(chunks)),
         done_(std::move(done)) {}
 
   // Hands the first chunks to the dispatcher; each finished chunk hands the next.
@@ -61,6 +61,7 @@ class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this
       chunk.owner = shared_from_this();
       chunk.index = index;
       chunk.chunk = &chunks_[index];
+      chunk.call = &call_;
       chunk.url = url_;
       chunk.lane = lane_;
       chunk.deadline = deadline_;
@@ -135,6 +136,7 @@ class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this
   const std::shared_ptr<TokenDispatcher> dispatcher_;
   Scheduler& scheduler_;
   ArchiveObserver& observer_;
+  const BatchCall& call_;
   const std::string url_;
   const Lane lane_;
   const absl::Time deadline_;
@@ -174,13 +176,35 @@ ArchiveCancellation AssociationsArchiver::Archive(const v1::ArchiveAssociationsR
     std::move(done)(valid, UpstreamSummary{});
     return ArchiveCancellation();
   }
+  return Start(kBatchArchive, request.from_object_type(), request.to_object_type(),
+               SplitIntoChunks(request, dispatcher_.options().max_inputs_per_request),
+               std::move(context), std::move(done));
+}
+
+ArchiveCancellation AssociationsArchiver::ArchiveLabels(
+    const v1::ArchiveAssociationLabelsRequest& request, ArchiveCallContext context, Done done) {
+  if (absl::Status valid = ValidateLabelsArchiveRequest(request); !valid.ok()) {
+    std::move(done)(valid, UpstreamSummary{});
+    return ArchiveCancellation();
+  }
+  return Start(kBatchLabelsArchive, request.from_object_type(), request.to_object_type(),
+               SplitIntoChunks(request, dispatcher_.options().max_inputs_per_request),
+               std::move(context), std::move(done));
+}
+
+ArchiveCancellation AssociationsArchiver::Start(const BatchCall& batch_call,
+                                                absl::string_view from_object_type,
+                                                absl::string_view to_object_type,
+                                                std::vector<Chunk> chunks,
+                                                ArchiveCallContext context, Done done) {
   const absl::Time deadline = context.deadline;
   std::shared_ptr<TokenDispatcher> token_dispatcher = dispatcher_.For(context.token);
   // Not make_shared: a pending deadline timer (armed only once a chunk has to
   // wait for the budget) then keeps only the control block.
   std::shared_ptr<ArchiveCall> call(new ArchiveCall(
-      request, context.lane, deadline, std::move(token_dispatcher), options_,
-      dispatcher_.options().max_inputs_per_request, scheduler_, observer_, std::move(done)));
+      batch_call, options_.endpoint.BatchUrl(from_object_type, to_object_type, batch_call.path),
+      std::move(chunks), context.lane, deadline, std::move(token_dispatcher),
+      options_.max_concurrent_requests_per_call, scheduler_, observer_, std::move(done)));
   const absl::Time now = scheduler_.Now();
   if (deadline <= now) {
     call->Stop(StopStatus(absl::StatusCode::kDeadlineExceeded,

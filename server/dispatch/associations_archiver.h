@@ -1,24 +1,28 @@
-// AssociationsArchiver carries out one ArchiveAssociations call against
-// HubSpot: validate, split into chunks, hand them (a bounded number at once)
-// to the token's TokenDispatcher, which paces, coalesces and retries them,
-// and merge the answers so every input is accounted for. A call can be
-// cancelled, and stops by itself at its deadline: its queued chunks fail at
-// once and nothing new is sent for it. Independent of gRPC.
-// Thread-safe; each call gets its own small state.
+// AssociationsArchiver carries out one ArchiveAssociations (batch/archive) or
+// ArchiveAssociationLabels (batch/labels/archive) call against HubSpot, both
+// on one path parameterised by the BatchCall: validate, split into chunks, hand them (a bounded
+// number at once) to the token's TokenDispatcher, which paces, coalesces and retries them, and
+// merge the answers so every input is accounted for. A call can be cancelled, and stops by itself
+// at its deadline: its queued chunks fail at once and nothing new is sent for it. Independent of
+// gRPC. Thread-safe; each call gets its own small state.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_ASSOCIATIONS_ARCHIVER_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_ASSOCIATIONS_ARCHIVER_H_
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "hubspot/crm/associations/v1/associations_archive.pb.h"
 #include "server/dispatch/archive_observer.h"
 #include "server/dispatch/dispatcher.h"
 #include "server/dispatch/scheduler.h"
 #include "server/dispatch/token_budget.h"
+#include "server/hubspot/batch_call.h"
+#include "server/hubspot/chunking.h"
 #include "server/hubspot/endpoint.h"
 
 namespace hubspot_gateway {
@@ -80,7 +84,17 @@ class AssociationsArchiver {
       const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
       ArchiveCallContext context, Done done);
 
+  // The same for batch/labels/archive: removes the listed labels.
+  ArchiveCancellation ArchiveLabels(
+      const hubspot::crm::associations::v1::ArchiveAssociationLabelsRequest& request,
+      ArchiveCallContext context, Done done);
+
  private:
+  // Runs the (validated) chunks of one call of `batch_call`.
+  ArchiveCancellation Start(const BatchCall& batch_call, absl::string_view from_object_type,
+                            absl::string_view to_object_type, std::vector<Chunk> chunks,
+                            ArchiveCallContext context, Done done);
+
   const ArchiverOptions options_;
   Dispatcher& dispatcher_;
   Scheduler& scheduler_;

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/hubspot/batch_merge.h"
 #include "server/hubspot/upstream_error_status.h"
 #include "tests/fakes/fake_http_transport.h"
 #include "tests/fakes/manual_scheduler.h"
@@ -37,6 +38,24 @@ v1::ArchiveAssociationsRequest Request(int inputs, int to_per_input = 1) {
   return request;
 }
 
+// `inputs` label inputs (pair 1000+i -> 5000+i), each removing `types` labels.
+v1::ArchiveAssociationLabelsRequest LabelsRequest(int inputs, int types = 1) {
+  v1::ArchiveAssociationLabelsRequest request;
+  request.set_from_object_type("contacts");
+  request.set_to_object_type("companies");
+  for (int i = 0; i < inputs; ++i) {
+    auto* input = request.add_inputs();
+    input->mutable_from_object()->set_id(absl::StrCat(1000 + i));
+    input->mutable_to_object()->set_id(absl::StrCat(5000 + i));
+    for (int t = 0; t < types; ++t) {
+      auto* type = input->add_types();
+      type->set_category(v1::USER_DEFINED);
+      type->set_type_id(36 + t);
+    }
+  }
+  return request;
+}
+
 struct Outcome {
   absl::StatusOr<v1::BatchResult> result;
   UpstreamSummary summary;
@@ -56,16 +75,29 @@ class AssociationsArchiverTest : public testing::Test {
             [](absl::IntervalClosedClosedTag, double, double ceiling) { return ceiling; });
   }
 
-  // Runs one call to its end, moving the clock to each wake-up it asks for.
-  Outcome Archive(HttpTransport& transport, const v1::ArchiveAssociationsRequest& request,
+  static ArchiveCancellation Start(AssociationsArchiver& archiver,
+                                   const v1::ArchiveAssociationsRequest& request,
+                                   ArchiveCallContext context, AssociationsArchiver::Done done) {
+    return archiver.Archive(request, std::move(context), std::move(done));
+  }
+  static ArchiveCancellation Start(AssociationsArchiver& archiver,
+                                   const v1::ArchiveAssociationLabelsRequest& request,
+                                   ArchiveCallContext context, AssociationsArchiver::Done done) {
+    return archiver.ArchiveLabels(request, std::move(context), std::move(done));
+  }
+
+  // Runs one call (archive or labels) to its end, moving the clock to each
+  // wake-up it asks for.
+  template <typename Request>
+  Outcome Archive(HttpTransport& transport, const Request& request,
                   absl::Duration deadline_in = absl::Minutes(5)) {
     Dispatcher dispatcher(dispatch_, transport, scheduler_, observer_, random_);
     AssociationsArchiver archiver(options_, dispatcher, scheduler_, observer_);
     std::optional<Outcome> outcome;
-    archiver.Archive(request, {kToken, scheduler_.Now() + deadline_in, Lane::kInteractive},
-                     [&](absl::StatusOr<v1::BatchResult> result, const UpstreamSummary& s) {
-                       outcome = Outcome{std::move(result), s};
-                     });
+    Start(archiver, request, {kToken, scheduler_.Now() + deadline_in, Lane::kInteractive},
+          [&](absl::StatusOr<v1::BatchResult> result, const UpstreamSummary& s) {
+            outcome = Outcome{std::move(result), s};
+          });
     while (!outcome.has_value() && scheduler_.NextDue() != absl::InfiniteFuture()) {
       scheduler_.AdvanceBy(scheduler_.NextDue() - scheduler_.Now());
     }
@@ -230,6 +262,76 @@ TEST_F(AssociationsArchiverTest, LegacyVersionUsesTheV4Path) {
   Archive(transport, Request(1));
   EXPECT_EQ(transport.requests()[0].url,
             "https://hubspot.test/crm/v4/associations/contacts/companies/batch/archive");
+}
+
+TEST_F(AssociationsArchiverTest, LabelsCallPostsToTheLabelsPathWithItsBody) {
+  FakeHttpTransport transport([](const HttpRequest&) { return FakeHttpTransport::Answer(204); });
+  const auto outcome = Archive(transport, LabelsRequest(1));
+  ASSERT_TRUE(outcome.result.ok()) << outcome.result.status();
+  EXPECT_EQ(outcome.result->status(), v1::BatchResult::COMPLETE);
+  const auto requests = transport.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(
+      requests[0].url,
+      "https://hubspot.test/crm/associations/2026-03/contacts/companies/batch/labels/archive");
+  EXPECT_THAT(requests[0].headers,
+              testing::Contains(std::make_pair(std::string("Authorization"),
+                                               std::string("Bearer pat-test-token"))));
+  EXPECT_EQ(requests[0].body,
+            R"({"inputs":[{"from":{"id":"1000"},"to":{"id":"5000"},"types":[)"
+            R"({"associationCategory":"USER_DEFINED","associationTypeId":36}]}]})");
+}
+
+TEST_F(AssociationsArchiverTest, InvalidLabelsRequestNeverReachesHubSpot) {
+  FakeHttpTransport transport([](const HttpRequest&) { return FakeHttpTransport::Answer(204); });
+  auto request = LabelsRequest(2);
+  request.mutable_inputs(1)->mutable_types(0)->set_category(v1::ASSOCIATION_CATEGORY_UNSPECIFIED);
+  const auto outcome = Archive(transport, request);
+  EXPECT_EQ(outcome.result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(outcome.result.status().message(), HasSubstr("inputs[1].types[0].category"));
+  EXPECT_TRUE(transport.requests().empty());
+}
+
+TEST_F(AssociationsArchiverTest, LabelsCallIsChunkedAndPerInputErrorsAreMirrored) {
+  // The chunk holding 1150 answers 207 naming that input; the others 204.
+  FakeHttpTransport transport([](const HttpRequest& request) {
+    if (!absl::StrContains(request.body, R"("id":"1150")")) return FakeHttpTransport::Answer(204);
+    return FakeHttpTransport::Answer(207, R"({"status":"COMPLETE","results":[],"numErrors":1,
+                 "startedAt":"2026-03-01T12:00:00Z","completedAt":"2026-03-01T12:00:01Z",
+                 "errors":[{"status":"error","category":"OBJECT_NOT_FOUND",
+                            "message":"not associated",
+                            "context":{"fromIds":["1150"],"toIds":["5150"]}}]})");
+  });
+  const auto request = LabelsRequest(250);
+  const auto outcome = Archive(transport, request);
+  ASSERT_TRUE(outcome.result.ok()) << outcome.result.status();
+  EXPECT_EQ(transport.requests().size(), 3u);
+  for (const HttpRequest& sent : transport.requests()) {
+    EXPECT_TRUE(absl::EndsWith(sent.url, "/batch/labels/archive")) << sent.url;
+  }
+  ASSERT_EQ(outcome.result->errors_size(), 1);
+  EXPECT_EQ(outcome.result->num_errors(), 1);
+  EXPECT_EQ(outcome.result->errors(0).category(), "OBJECT_NOT_FOUND");
+  EXPECT_THAT(outcome.result->errors(0).context().at("fromIds").values(), ElementsAre("1150"));
+  EXPECT_EQ(FailedInputs(request, outcome.result), 1);
+}
+
+TEST_F(AssociationsArchiverTest, FailedLabelsChunkNamesItsInputsToResend) {
+  dispatch_.max_inputs_per_request = 2;
+  options_.max_concurrent_requests_per_call = 1;  // One chunk per request.
+  FakeHttpTransport transport([](const HttpRequest& request) {
+    return absl::StrContains(request.body, R"("associationTypeId":40)")
+               ? FakeHttpTransport::Answer(400, R"({"category":"VALIDATION_ERROR"})")
+               : FakeHttpTransport::Answer(204);
+  });
+  // Five types on one input at two per slice and two slices per request:
+  // {36,37}{38,39} then {40}, which fails.
+  const auto outcome = Archive(transport, LabelsRequest(1, 5));
+  ASSERT_TRUE(outcome.result.ok()) << outcome.result.status();
+  EXPECT_EQ(transport.requests().size(), 2u);
+  ASSERT_EQ(outcome.result->errors_size(), 1);
+  EXPECT_THAT(outcome.result->errors(0).context().at("inputs").values(),
+              ElementsAre("1000:5000/USER_DEFINED:40"));
 }
 
 TEST_F(AssociationsArchiverTest, NeverHasMoreChunksOutstandingThanTheCallsLimit) {

@@ -6,7 +6,6 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "server/hubspot/answer_split.h"
-#include "server/hubspot/hubspot_json.h"
 #include "server/hubspot/upstream_error_status.h"
 
 namespace hubspot_gateway {
@@ -133,14 +132,14 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
     ScheduleWakeup(allowed, now);
     return std::nullopt;
   }
-  // The chunks the request would carry: same URL, interactive first, then
+  // The chunks the request would carry: same call and URL, interactive first, then
   // bulk, up to max_inputs_per_request.
   const int max_inputs = options_.max_inputs_per_request;
   int inputs = 0;
   std::vector<std::pair<int, std::list<QueuedChunk>::iterator>> picked;
   for (int lane = head_lane; lane < 2 && inputs < max_inputs; ++lane) {
     for (auto it = lanes_[lane].begin(); it != lanes_[lane].end() && inputs < max_inputs; ++it) {
-      if (it->url == head.url && inputs + InputsOf(*it) <= max_inputs) {
+      if (it->call == head.call && it->url == head.url && inputs + InputsOf(*it) <= max_inputs) {
         inputs += InputsOf(*it);
         picked.emplace_back(lane, it);
       }
@@ -163,6 +162,7 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
   ++in_flight_;
   Send send;
   send.request.url = head.url;
+  const BatchCall& call = *head.call;
   absl::Time latest_deadline = absl::InfinitePast();
   std::vector<ArchiveSlice> slices;
   slices.reserve(inputs);
@@ -180,7 +180,7 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
   send.request.headers = {{"Authorization", authorization_},
                           {"Content-Type", "application/json"},
                           {"Accept", "application/json"}};
-  send.request.body = EncodeArchiveBody(slices);
+  send.request.body = call.encode_body(slices);
   send.request.timeout = std::min(options_.upstream_timeout, latest_deadline - now);
   return send;
 }

@@ -1,7 +1,8 @@
 // TokenDispatcher spends one HubSpot token's rate budget. Work waits in two
 // lanes (interactive first); each time the budget has room it sends the
 // highest-priority chunk, filled up with compatible waiting chunks (same
-// URL, so same version, object types and endpoint) to `max_inputs_per_request`.
+// batch call and URL, so same operation, version and object types; archive
+// and labels chunks never share a request) to `max_inputs_per_request`.
 // A full request goes as soon as the budget allows; a partial one goes once
 // its lane has sent nothing for interval/limit, so a burst of small calls
 // packs into few requests while a lone caller does not wait. Each answer is read
@@ -29,6 +30,7 @@
 #include "server/dispatch/token_budget.h"
 #include "server/http/http_transport.h"
 #include "server/hubspot/archive_response.h"
+#include "server/hubspot/batch_call.h"
 #include "server/hubspot/chunking.h"
 
 namespace hubspot_gateway {
@@ -57,7 +59,9 @@ struct QueuedChunk {
   size_t index = 0;
   // A view into the owner's request: valid until OnChunkDone.
   const Chunk* chunk = nullptr;
-  // The full URL: requests carry only chunks with the same one.
+  // The batch call (endpoint path and body encoder) and its full URL:
+  // requests carry only chunks with the same call and URL.
+  const BatchCall* call = &kBatchArchive;
   std::string url;
   Lane lane = Lane::kInteractive;
   absl::Time deadline = absl::InfiniteFuture();

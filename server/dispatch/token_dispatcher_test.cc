@@ -205,6 +205,38 @@ TEST_F(TokenDispatcherTest, OnlyChunksForTheSameUrlShareARequest) {
   EXPECT_EQ(sent[2].url, kUrl);
 }
 
+TEST_F(TokenDispatcherTest, LabelsChunksNeverShareARequestWithArchiveChunks) {
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto owner = std::make_shared<RecordingOwner>();
+  v1::ArchiveAssociationLabelsRequest labels;
+  auto* input = labels.add_inputs();
+  input->mutable_from_object()->set_id("7");
+  input->mutable_to_object()->set_id("8");
+  input->add_types()->set_category(v1::WORK);
+  input->mutable_types(0)->set_type_id(3);
+  const Chunk labels_chunk = {ArchiveSlice::Whole(*input)};
+  Submit(*dispatcher, owner, MakeChunk(1, 1));  // Goes at once; the rest wait for it.
+  Submit(*dispatcher, owner, MakeChunk(1, 2), Lane::kInteractive, kUrl, 1);
+  // Even under the same URL, a different batch call is a different request.
+  QueuedChunk queued;
+  queued.owner = owner;
+  queued.index = 2;
+  queued.chunk = &labels_chunk;
+  queued.call = &kBatchLabelsArchive;
+  queued.url = kUrl;
+  dispatcher->Submit(std::move(queued));
+  Submit(*dispatcher, owner, MakeChunk(1, 3), Lane::kInteractive, kUrl, 3);
+  scheduler_.AdvanceBy(absl::Seconds(1));
+  const std::vector<HttpRequest> sent = transport.pending();
+  ASSERT_THAT(sent, SizeIs(3));
+  EXPECT_EQ(InputsIn(sent[1]), 2);  // The two archive chunks, coalesced.
+  EXPECT_EQ(sent[2].body, R"({"inputs":[{"from":{"id":"7"},"to":{"id":"8"},"types":[)"
+                          R"({"associationCategory":"WORK","associationTypeId":3}]}]})");
+  transport.AnswerAll(FakeHttpTransport::Answer(204));
+  EXPECT_THAT(owner->outcomes(), SizeIs(4));
+}
+
 TEST_F(TokenDispatcherTest, InteractiveFirstAndBulkKeepsOutOfTheReservedShare) {
   options_.budget.max_requests = 10;
   QueuedHttpTransport transport;

@@ -17,10 +17,8 @@ using IdSet = absl::flat_hash_set<absl::string_view>;
 IdSet IdsOf(const Chunk& chunk) {
   IdSet ids;
   for (const ArchiveSlice& slice : chunk) {
-    ids.insert(slice.input->from_object().id());
-    for (int to = slice.to_begin; to < slice.to_end; ++to) {
-      ids.insert(slice.input->to_objects(to).id());
-    }
+    ids.insert(slice.from_id());
+    slice.ForEachToId([&ids](const std::string& to) { ids.insert(to); });
   }
   return ids;
 }

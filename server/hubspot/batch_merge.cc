@@ -87,13 +87,9 @@ v1::StandardError ChunkFailureError(const Chunk& chunk, const absl::Status& fail
   absl::flat_hash_set<std::string> from_ids;
   auto& context = *error.mutable_context();
   for (const ArchiveSlice& slice : chunk) {
-    const std::string& from = slice.input->from_object().id();
+    const std::string& from = slice.from_id();
     if (from_ids.insert(from).second) context["fromIds"].add_values(from);
-    std::string input = absl::StrCat(from, ":");
-    for (int i = slice.to_begin; i < slice.to_end; ++i) {
-      absl::StrAppend(&input, i == slice.to_begin ? "" : ",", slice.input->to_objects(i).id());
-    }
-    context["inputs"].add_values(std::move(input));
+    context["inputs"].add_values(slice.Describe());
   }
   AddContext(error, "grpcCode", absl::StatusCodeToString(failure.code()));
   if (upstream.has_value()) {
@@ -107,8 +103,10 @@ v1::StandardError ChunkFailureError(const Chunk& chunk, const absl::Status& fail
   return error;
 }
 
-int FailedInputs(const v1::ArchiveAssociationsRequest& request,
-                 const absl::StatusOr<v1::BatchResult>& result) {
+namespace {
+
+template <typename Request>
+int CountFailedInputs(const Request& request, const absl::StatusOr<v1::BatchResult>& result) {
   if (!result.ok()) return request.inputs_size();
   absl::flat_hash_set<absl::string_view> failed;
   for (const v1::StandardError& error : result->errors()) {
@@ -117,10 +115,20 @@ int FailedInputs(const v1::ArchiveAssociationsRequest& request,
     for (const std::string& id : ids->second.values()) failed.insert(id);
   }
   int count = 0;
-  for (const v1::ArchiveInput& input : request.inputs()) {
-    count += failed.contains(input.from_object().id());
-  }
+  for (const auto& input : request.inputs()) count += failed.contains(input.from_object().id());
   return count;
+}
+
+}  // namespace
+
+int FailedInputs(const v1::ArchiveAssociationsRequest& request,
+                 const absl::StatusOr<v1::BatchResult>& result) {
+  return CountFailedInputs(request, result);
+}
+
+int FailedInputs(const v1::ArchiveAssociationLabelsRequest& request,
+                 const absl::StatusOr<v1::BatchResult>& result) {
+  return CountFailedInputs(request, result);
 }
 
 absl::StatusOr<v1::BatchResult> BatchMerger::Finish() && {

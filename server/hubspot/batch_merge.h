@@ -13,7 +13,7 @@
 namespace hubspot_gateway {
 
 // The StandardError for a chunk that failed for good with `failure`: the
-// context keys fromIds, inputs ("from:to,to" per input), httpStatus, grpcCode,
+// context keys fromIds, inputs (ArchiveSlice::Describe per input), httpStatus, grpcCode,
 // and category/correlationId/policyName/attempts when known.
 hubspot::crm::associations::v1::StandardError ChunkFailureError(const Chunk& chunk,
                                                                 const absl::Status& failure);
@@ -21,6 +21,8 @@ hubspot::crm::associations::v1::StandardError ChunkFailureError(const Chunk& chu
 // How many of a finished call's inputs failed: all of them when the call
 // failed, else those whose from id an error names in its `fromIds` context.
 int FailedInputs(const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
+                 const absl::StatusOr<hubspot::crm::associations::v1::BatchResult>& result);
+int FailedInputs(const hubspot::crm::associations::v1::ArchiveAssociationLabelsRequest& request,
                  const absl::StatusOr<hubspot::crm::associations::v1::BatchResult>& result);
 
 class BatchMerger {

@@ -143,7 +143,7 @@ TEST_F(BatchMergerTest, FailedChunkIsAnErrorNamingItsInputsEvenWhenAddedFirst) {
 
 TEST_F(BatchMergerTest, PartOfAWideInputIsNamedExactly) {
   BatchMerger merger;
-  merger.AddFailed({{&request_.inputs(0), 1, 2}}, absl::UnavailableError("down"));
+  merger.AddFailed({ArchiveSlice::Of(request_.inputs(0), 1, 2)}, absl::UnavailableError("down"));
   merger.AddSucceeded(Result("status: COMPLETE"));
   const auto merged = std::move(merger).Finish();
   EXPECT_THAT(merged->errors(0).context().at("inputs").values(), ElementsAre("101:202"));

@@ -35,14 +35,15 @@ absl::StatusOr<HubSpotEndpoint> HubSpotEndpoint::Create(absl::string_view base_u
   return HubSpotEndpoint(std::string(absl::StripSuffix(base_url, "/")), std::string(api_version));
 }
 
-std::string HubSpotEndpoint::ArchiveUrl(absl::string_view from_object_type,
-                                        absl::string_view to_object_type) const {
+std::string HubSpotEndpoint::BatchUrl(absl::string_view from_object_type,
+                                      absl::string_view to_object_type,
+                                      absl::string_view call_path) const {
   if (api_version_ == "v4") {
     return absl::StrCat(base_url_, "/crm/v4/associations/", from_object_type, "/", to_object_type,
-                        "/batch/archive");
+                        "/", call_path);
   }
   return absl::StrCat(base_url_, "/crm/associations/", api_version_, "/", from_object_type, "/",
-                      to_object_type, "/batch/archive");
+                      to_object_type, "/", call_path);
 }
 
 }  // namespace hubspot_gateway

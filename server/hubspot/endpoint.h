@@ -29,9 +29,10 @@ class HubSpotEndpoint {
   const std::string& base_url() const { return base_url_; }
   const std::string& api_version() const { return api_version_; }
 
-  // The batch/archive URL for two (validated) object types.
-  std::string ArchiveUrl(absl::string_view from_object_type,
-                         absl::string_view to_object_type) const;
+  // The URL of the batch call at `call_path` ("batch/archive") for two
+  // (validated) object types.
+  std::string BatchUrl(absl::string_view from_object_type, absl::string_view to_object_type,
+                       absl::string_view call_path) const;
 
  private:
   HubSpotEndpoint(std::string base_url, std::string api_version);

@@ -9,7 +9,7 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(HubSpotEndpointTest, DefaultIsHubSpotWithTheDateVersionedApi) {
-  EXPECT_EQ(HubSpotEndpoint().ArchiveUrl("contacts", "0-2"),
+  EXPECT_EQ(HubSpotEndpoint().BatchUrl("contacts", "0-2", "batch/archive"),
             "https://api.hubapi.com/crm/associations/2026-03/contacts/0-2/batch/archive");
 }
 
@@ -17,8 +17,8 @@ TEST(HubSpotEndpointTest, LegacyV4PathAndTrailingSlashDropped) {
   const auto endpoint = HubSpotEndpoint::Create("http://127.0.0.1:8080/", "v4");
   ASSERT_TRUE(endpoint.ok()) << endpoint.status();
   EXPECT_EQ(endpoint->base_url(), "http://127.0.0.1:8080");
-  EXPECT_EQ(endpoint->ArchiveUrl("deals", "companies"),
-            "http://127.0.0.1:8080/crm/v4/associations/deals/companies/batch/archive");
+  EXPECT_EQ(endpoint->BatchUrl("deals", "companies", "batch/labels/archive"),
+            "http://127.0.0.1:8080/crm/v4/associations/deals/companies/batch/labels/archive");
 }
 
 TEST(HubSpotEndpointTest, RefusesBadBaseUrlsAndVersions) {

@@ -258,12 +258,34 @@ std::string EncodeArchiveBody(absl::Span<const ArchiveSlice> slices) {
   for (size_t i = 0; i < slices.size(); ++i) {
     const ArchiveSlice& slice = slices[i];
     absl::StrAppend(&body, i == 0 ? "" : ",", "{\"from\":{\"id\":");
-    AppendJsonString(slice.input->from_object().id(), &body);
+    AppendJsonString(slice.from_id(), &body);
     body += "},\"to\":[";
-    for (int j = slice.to_begin; j < slice.to_end; ++j) {
-      body += j == slice.to_begin ? "{\"id\":" : ",{\"id\":";
+    for (int j = slice.begin; j < slice.end; ++j) {
+      body += j == slice.begin ? "{\"id\":" : ",{\"id\":";
       AppendJsonString(slice.input->to_objects(j).id(), &body);
       body += '}';
+    }
+    body += "]}";
+  }
+  body += "]}";
+  return body;
+}
+
+std::string EncodeLabelsArchiveBody(absl::Span<const ArchiveSlice> slices) {
+  // Written directly, as EncodeArchiveBody is.
+  std::string body = "{\"inputs\":[";
+  for (size_t i = 0; i < slices.size(); ++i) {
+    const v1::LabelArchiveInput& input = *slices[i].label_input;
+    absl::StrAppend(&body, i == 0 ? "" : ",", "{\"from\":{\"id\":");
+    AppendJsonString(input.from_object().id(), &body);
+    body += "},\"to\":{\"id\":";
+    AppendJsonString(input.to_object().id(), &body);
+    body += "},\"types\":[";
+    for (int j = slices[i].begin; j < slices[i].end; ++j) {
+      const v1::AssociationType& type = input.types(j);
+      absl::StrAppend(&body, j == slices[i].begin ? "" : ",", "{\"associationCategory\":");
+      AppendJsonString(v1::AssociationCategory_Name(type.category()), &body);
+      absl::StrAppend(&body, ",\"associationTypeId\":", type.type_id(), "}");
     }
     body += "]}";
   }

@@ -1,5 +1,5 @@
 // Translation between the gateway's protos and HubSpot's JSON: the archive
-// request body, the BatchResponse of a success, and the error body of a
+// and labels-archive request bodies, the BatchResponse of a success, and the error body of a
 // rejected request. Pure functions: thread-safe, never throw, never crash on
 // any input (wrong types and non-JSON bodies become errors or raw text).
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_HUBSPOT_JSON_H_
@@ -18,7 +18,13 @@
 namespace hubspot_gateway {
 
 // `{"inputs":[{"from":{"id":..},"to":[{"id":..},..]},..]}` in the given order.
+// The slices must be of archive inputs.
 std::string EncodeArchiveBody(absl::Span<const ArchiveSlice> slices);
+
+// `{"inputs":[{"from":{"id":..},"to":{"id":..},"types":[{"associationCategory":
+// "USER_DEFINED","associationTypeId":36},..]},..]}` in the given order. The
+// slices must be of label inputs.
+std::string EncodeLabelsArchiveBody(absl::Span<const ArchiveSlice> slices);
 
 // Decodes a 200/207 BatchResponse. Unknown fields are ignored and absent ones
 // stay unset; a field of the wrong type, an unparseable date-time or a body

@@ -49,7 +49,7 @@ TEST(EncodeArchiveBodyTest, MatchesHubSpotsDocumentedShapeInCallerOrder) {
   EXPECT_EQ(EncodeArchiveBody(whole),
             R"({"inputs":[{"from":{"id":"101"},"to":[{"id":"201"},{"id":"202"}]},)"
             R"({"from":{"id":"102"},"to":[{"id":"203"}]}]})");
-  const std::vector<ArchiveSlice> tail = {{&request.inputs(0), 1, 2}};
+  const std::vector<ArchiveSlice> tail = {ArchiveSlice::Of(request.inputs(0), 1, 2)};
   EXPECT_EQ(EncodeArchiveBody(tail), R"({"inputs":[{"from":{"id":"101"},"to":[{"id":"202"}]}]})");
 }
 
@@ -60,6 +60,36 @@ TEST(EncodeArchiveBodyTest, EscapesWhateverItIsGiven) {
   const std::vector<ArchiveSlice> slices = {ArchiveSlice::Whole(input)};
   EXPECT_EQ(EncodeArchiveBody(slices),
             R"({"inputs":[{"from":{"id":"a\"b\\c\u000a"},"to":[{"id":"\u0001"}]}]})");
+}
+
+TEST(EncodeLabelsArchiveBodyTest, MatchesHubSpotsDocumentedShapeInCallerOrder) {
+  const auto request = ParseText<v1::ArchiveAssociationLabelsRequest>(R"pb(
+    inputs {
+      from_object { id: "101" }
+      to_object { id: "201" }
+      types { category: USER_DEFINED type_id: 36 }
+      types { category: HUBSPOT_DEFINED type_id: 1 }
+    }
+    inputs {
+      from_object { id: "102" }
+      to_object { id: "202" }
+      types { category: WORK type_id: 7 }
+    }
+  )pb");
+  const std::vector<ArchiveSlice> whole = {ArchiveSlice::Whole(request.inputs(0)),
+                                           ArchiveSlice::Whole(request.inputs(1))};
+  EXPECT_EQ(EncodeLabelsArchiveBody(whole),
+            R"({"inputs":[{"from":{"id":"101"},"to":{"id":"201"},"types":[)"
+            R"({"associationCategory":"USER_DEFINED","associationTypeId":36},)"
+            R"({"associationCategory":"HUBSPOT_DEFINED","associationTypeId":1}]},)"
+            R"({"from":{"id":"102"},"to":{"id":"202"},"types":[)"
+            R"({"associationCategory":"WORK","associationTypeId":7}]}]})");
+  // A slice sends only its range of types.
+  const std::vector<ArchiveSlice> tail = {ArchiveSlice::Of(request.inputs(0), 1, 2)};
+  EXPECT_EQ(EncodeLabelsArchiveBody(tail),
+            R"({"inputs":[{"from":{"id":"101"},"to":{"id":"201"},"types":[)"
+            R"({"associationCategory":"HUBSPOT_DEFINED","associationTypeId":1}]}]})");
+  EXPECT_EQ(tail[0].Describe(), "101:201/HUBSPOT_DEFINED:1");
 }
 
 TEST(DecodeBatchResponseTest, MirrorsEveryFieldOfAFullBody) {

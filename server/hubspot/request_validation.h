@@ -1,6 +1,6 @@
-// Checks an ArchiveAssociationsRequest before anything is sent upstream, so a
-// bad request is answered INVALID_ARGUMENT naming the offending field and
-// never reaches HubSpot. Pure functions: thread-safe.
+// Checks an ArchiveAssociationsRequest (or ArchiveAssociationLabelsRequest) before anything is sent
+// upstream, so a bad request is answered INVALID_ARGUMENT naming the offending field and never
+// reaches HubSpot. Pure functions: thread-safe.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_REQUEST_VALIDATION_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_REQUEST_VALIDATION_H_
 
@@ -14,6 +14,11 @@ namespace hubspot_gateway {
 // "inputs[3].to_objects[1].id: \"12a\" is not 1-20 decimal digits".
 absl::Status ValidateArchiveRequest(
     const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request);
+
+// The same for labels, e.g. "inputs[0].types[1].category: required (...)" or
+// "inputs[2].to_object: required".
+absl::Status ValidateLabelsArchiveRequest(
+    const hubspot::crm::associations::v1::ArchiveAssociationLabelsRequest& request);
 
 // True for object types HubSpot accepts in a path: ^[A-Za-z0-9_-]{1,64}$
 // ("contacts", "0-1", "2-123456", "p123_thing").

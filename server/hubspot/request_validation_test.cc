@@ -9,11 +9,14 @@ namespace {
 
 namespace v1 = ::hubspot::crm::associations::v1;
 
-v1::ArchiveAssociationsRequest Request(const std::string& text) {
-  v1::ArchiveAssociationsRequest request;
+template <typename Request = v1::ArchiveAssociationsRequest>
+Request Parse(const std::string& text) {
+  Request request;
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &request));
   return request;
 }
+
+v1::ArchiveAssociationsRequest Request(const std::string& text) { return Parse(text); }
 
 constexpr char kValid[] = R"pb(
   from_object_type: "contacts"
@@ -130,6 +133,112 @@ TEST(ValidateArchiveRequestTest, LongValuesAreTruncatedInTheMessage) {
   EXPECT_EQ(status.message(), "inputs[0].from_object.id: \"" + std::string(40, 'x') +
                                   "...\" is not 1-20 decimal digits");
 }
+
+v1::ArchiveAssociationLabelsRequest LabelsRequest(const std::string& text) {
+  return Parse<v1::ArchiveAssociationLabelsRequest>(text);
+}
+
+constexpr char kValidLabels[] = R"pb(
+  from_object_type: "contacts"
+  to_object_type: "companies"
+  inputs {
+    from_object { id: "101" }
+    to_object { id: "201" }
+    types { category: USER_DEFINED type_id: 36 }
+    types { category: WORK type_id: 1 }
+  }
+)pb";
+
+TEST(ValidateLabelsArchiveRequestTest, AcceptsAValidRequest) {
+  EXPECT_TRUE(ValidateLabelsArchiveRequest(LabelsRequest(kValidLabels)).ok());
+}
+
+class ValidateLabelsArchiveRequestRejectsTest : public testing::TestWithParam<Case> {};
+
+TEST_P(ValidateLabelsArchiveRequestRejectsTest, NamingTheOffendingField) {
+  const absl::Status status = ValidateLabelsArchiveRequest(LabelsRequest(GetParam().request));
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(status.message(), GetParam().message);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, ValidateLabelsArchiveRequestRejectsTest,
+    testing::Values(
+        Case{R"pb(from_object_type: "contacts" to_object_type: "companies")pb",
+             "inputs: at least one input is required"},
+        Case{R"pb(from_object_type: "con tacts"
+                  to_object_type: "companies"
+                  inputs {
+                    from_object { id: "1" }
+                    to_object { id: "2" }
+                    types { category: USER_DEFINED type_id: 36 }
+                  })pb",
+             "from_object_type: \"con tacts\" is not an object type (expected 1-64 of A-Z a-z "
+             "0-9 _ -, e.g. \"contacts\", \"0-1\", \"p123_thing\")"},
+        Case{R"pb(from_object_type: "contacts"
+                  to_object_type: "companies"
+                  inputs {
+                    to_object { id: "2" }
+                    types { category: USER_DEFINED type_id: 36 }
+                  })pb",
+             "inputs[0].from_object: required"},
+        Case{R"pb(from_object_type: "contacts"
+                  to_object_type: "companies"
+                  inputs {
+                    from_object { id: "1" }
+                    types { category: USER_DEFINED type_id: 36 }
+                  })pb",
+             "inputs[0].to_object: required"},
+        Case{R"pb(from_object_type: "contacts"
+                  to_object_type: "companies"
+                  inputs {
+                    from_object { id: "1" }
+                    to_object { id: "x2" }
+                    types { category: USER_DEFINED type_id: 36 }
+                  })pb",
+             "inputs[0].to_object.id: \"x2\" is not 1-20 decimal digits"},
+        Case{R"pb(from_object_type: "contacts"
+                  to_object_type: "companies"
+                  inputs {
+                    from_object { id: "1" }
+                    to_object { id: "2" }
+                  })pb",
+             "inputs[0].types: at least one is required"},
+        Case{R"pb(from_object_type: "contacts"
+                  to_object_type: "companies"
+                  inputs {
+                    from_object { id: "1" }
+                    to_object { id: "2" }
+                    types { category: USER_DEFINED type_id: 36 }
+                    types { type_id: 36 }
+                  })pb",
+             "inputs[0].types[1].category: required (HUBSPOT_DEFINED, INTEGRATOR_DEFINED, "
+             "USER_DEFINED or WORK), got 0"},
+        Case{R"pb(from_object_type: "contacts"
+                  to_object_type: "companies"
+                  inputs {
+                    from_object { id: "1" }
+                    to_object { id: "2" }
+                    types { category: 9 type_id: 36 }
+                  })pb",
+             "inputs[0].types[0].category: required (HUBSPOT_DEFINED, INTEGRATOR_DEFINED, "
+             "USER_DEFINED or WORK), got 9"},
+        Case{R"pb(from_object_type: "contacts"
+                  to_object_type: "companies"
+                  inputs {
+                    from_object { id: "1" }
+                    to_object { id: "2" }
+                    types { category: WORK type_id: 0 }
+                  })pb",
+             "inputs[0].types[0].type_id: must be HubSpot's associationTypeId (> 0), got 0"},
+        Case{R"pb(from_object_type: "contacts"
+                  to_object_type: "companies"
+                  inputs {
+                    from_object { id: "1" }
+                    to_object { id: "2" }
+                    types { category: WORK type_id: -5 }
+                  })pb",
+             "inputs[0].types[0].type_id: must be HubSpot's associationTypeId (> 0), got -5"}));
 
 }  // namespace
 }  // namespace hubspot_gateway

@@ -28,14 +28,53 @@ std::optional<v1::UpstreamError> ArchiveOutcome::upstream() const {
   return error;
 }
 
-ArchiveOutcome Archive(Stack& stack, const v1::ArchiveAssociationsRequest& request,
-                       absl::Duration deadline, const std::string& bearer) {
+namespace {
+
+template <typename Request, typename Method>
+ArchiveOutcome Call(Stack& stack, Method method, const Request& request, absl::Duration deadline,
+                    const std::string& bearer) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
   if (!bearer.empty()) context.AddMetadata("authorization", "Bearer " + bearer);
   ArchiveOutcome outcome;
-  outcome.status = stack.stub().ArchiveAssociations(&context, request, &outcome.result);
+  outcome.status = (stack.stub().*method)(&context, request, &outcome.result);
   return outcome;
+}
+
+}  // namespace
+
+ArchiveOutcome Archive(Stack& stack, const v1::ArchiveAssociationsRequest& request,
+                       absl::Duration deadline, const std::string& bearer) {
+  return Call(stack, &v1::AssociationsArchive::Stub::ArchiveAssociations, request, deadline,
+              bearer);
+}
+
+ArchiveOutcome Archive(Stack& stack, const v1::ArchiveAssociationLabelsRequest& request,
+                       absl::Duration deadline, const std::string& bearer) {
+  return Call(stack, &v1::AssociationsArchive::Stub::ArchiveAssociationLabels, request, deadline,
+              bearer);
+}
+
+std::vector<std::string> LabeledAssociations(Stack& stack, const std::string& from_type,
+                                             const std::string& to_type) {
+  auto answer = stack.AdminGet(
+      absl::StrCat("/_admin/associations?from_type=", from_type, "&to_type=", to_type));
+  EXPECT_TRUE(answer.ok()) << answer.status();
+  std::vector<std::string> pairs;
+  if (!answer.ok()) return pairs;
+  for (const auto& pair : (*answer)["associations"]) {
+    std::string text =
+        absl::StrCat(pair["from"].get<std::string>(), ">", pair["to"].get<std::string>());
+    if (pair.contains("labels")) {
+      for (size_t i = 0; i < pair["labels"].size(); ++i) {
+        const auto& label = pair["labels"][i];
+        absl::StrAppend(&text, i == 0 ? " " : ",", label["category"].get<std::string>(), ":",
+                        label["type_id"].get<int>());
+      }
+    }
+    pairs.push_back(std::move(text));
+  }
+  return pairs;
 }
 
 std::unique_ptr<Stack> StartStack(StackOptions options) {

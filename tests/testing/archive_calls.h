@@ -1,6 +1,6 @@
 // Helpers the integration tests share on top of Stack: start a stack (failing
 // the test when it cannot), make an ArchiveAssociations call, read the
-// simulator's counters and the gateway's metrics. For GoogleTest tests only.
+// simulator's counters and the gateway's metrics, read labels. For GoogleTest tests only.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_TESTS_TESTING_ARCHIVE_CALLS_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_TESTS_TESTING_ARCHIVE_CALLS_H_
 
@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "hubspot/crm/associations/v1/associations_archive.pb.h"
@@ -16,7 +17,7 @@
 
 namespace hubspot_gateway::testing {
 
-// What an ArchiveAssociations call returned.
+// What an ArchiveAssociations (or ArchiveAssociationLabels) call returned.
 struct ArchiveOutcome {
   grpc::Status status;
   hubspot::crm::associations::v1::BatchResult result;
@@ -30,6 +31,11 @@ struct ArchiveOutcome {
 ArchiveOutcome Archive(Stack& stack,
                        const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
                        absl::Duration deadline = absl::Seconds(60), const std::string& bearer = "");
+
+// Calls ArchiveAssociationLabels the same way.
+ArchiveOutcome Archive(
+    Stack& stack, const hubspot::crm::associations::v1::ArchiveAssociationLabelsRequest& request,
+    absl::Duration deadline = absl::Seconds(60), const std::string& bearer = "");
 
 // Starts a stack; a failure to start fails the test and returns nullptr.
 std::unique_ptr<Stack> StartStack(StackOptions options = {});
@@ -50,6 +56,11 @@ double GatewayMetric(Stack& stack, const std::string& series);
 hubspot::crm::associations::v1::ArchiveAssociationsRequest SequentialRequest(int first_from,
                                                                              int count,
                                                                              int to_offset);
+
+// "from>to CATEGORY:type_id,..." (or just "from>to" without labels) for every
+// association the simulator holds between the types, in its order.
+std::vector<std::string> LabeledAssociations(Stack& stack, const std::string& from_type,
+                                             const std::string& to_type);
 
 }  // namespace hubspot_gateway::testing
 

@@ -1,0 +1,159 @@
+// ArchiveAssociationLabels end to end: the real gateway removes labels in the
+// real simulator through batch/labels/archive, validated, chunked and
+// mirrored like ArchiveAssociations; the sample client's --label path.
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "hubspot/crm/associations/v1/associations_archive.pb.h"
+#include "nlohmann/json.hpp"
+#include "tests/testing/archive_calls.h"
+#include "tests/testing/stack.h"
+
+namespace hubspot_gateway {
+namespace {
+
+namespace v1 = ::hubspot::crm::associations::v1;
+using ::hubspot_gateway::testing::Archive;
+using ::hubspot_gateway::testing::ArchiveOutcome;
+using ::hubspot_gateway::testing::LabeledAssociations;
+using ::hubspot_gateway::testing::Stack;
+using ::hubspot_gateway::testing::StackOptions;
+using ::hubspot_gateway::testing::StartStack;
+using ::hubspot_gateway::testing::Stat;
+using ::hubspot_gateway::testing::Subprocess;
+using ::hubspot_gateway::testing::TempPath;
+using ::testing::Each;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// Seeds contacts -> companies pairs (from, to) carrying USER_DEFINED:36
+// ("Billing contact") and HUBSPOT_DEFINED:1.
+void SeedLabeled(Stack& stack, const std::vector<std::pair<int, int>>& pairs) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& [from, to] : pairs) {
+    list.push_back({{"from", absl::StrCat(from)},
+                    {"to", absl::StrCat(to)},
+                    {"labels",
+                     {{{"category", "USER_DEFINED"}, {"type_id", 36}},
+                      {{"category", "HUBSPOT_DEFINED"}, {"type_id", 1}}}}});
+  }
+  ASSERT_TRUE(stack
+                  .AdminPost("/_admin/associations",
+                             {{"from_type", "contacts"}, {"to_type", "companies"}, {"pairs", list}})
+                  .ok());
+}
+
+// Removes USER_DEFINED:36 from each (from, to).
+v1::ArchiveAssociationLabelsRequest RemoveBilling(const std::vector<std::pair<int, int>>& pairs) {
+  v1::ArchiveAssociationLabelsRequest request;
+  request.set_from_object_type("contacts");
+  request.set_to_object_type("companies");
+  for (const auto& [from, to] : pairs) {
+    v1::LabelArchiveInput* input = request.add_inputs();
+    input->mutable_from_object()->set_id(absl::StrCat(from));
+    input->mutable_to_object()->set_id(absl::StrCat(to));
+    v1::AssociationType* type = input->add_types();
+    type->set_category(v1::USER_DEFINED);
+    type->set_type_id(36);
+  }
+  return request;
+}
+
+std::vector<std::pair<int, int>> Pairs(int count) {
+  std::vector<std::pair<int, int>> pairs;
+  for (int i = 0; i < count; ++i) pairs.emplace_back(1000 + i, 5000 + i);
+  return pairs;
+}
+
+TEST(LabelsIntegrationTest, InvalidCategoryIsInvalidArgumentBeforeAnyHttp) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  SeedLabeled(*stack, {{101, 201}});
+  auto request = RemoveBilling({{101, 201}, {102, 202}});
+  request.mutable_inputs(1)->mutable_types(0)->set_category(v1::ASSOCIATION_CATEGORY_UNSPECIFIED);
+  ArchiveOutcome outcome = Archive(*stack, request);
+  EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(outcome.status.error_message(), HasSubstr("inputs[1].types[0].category: required"));
+
+  // A number the enum does not know (proto3 keeps it) is refused the same way.
+  request.mutable_inputs(1)->mutable_types(0)->set_category(
+      static_cast<v1::AssociationCategory>(9));
+  outcome = Archive(*stack, request);
+  EXPECT_EQ(outcome.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(outcome.status.error_message(), HasSubstr("got 9"));
+  EXPECT_EQ(Stat(*stack, "requests"), 0);
+  EXPECT_THAT(LabeledAssociations(*stack, "contacts", "companies"),
+              ElementsAre("101>201 HUBSPOT_DEFINED:1,USER_DEFINED:36"));
+}
+
+TEST(LabelsIntegrationTest, ChunkedCallRemovesEveryLabelAndKeepsEveryAssociation) {
+  StackOptions options;
+  options.gateway_flags = {"--max_inputs_per_request=100"};
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  SeedLabeled(*stack, Pairs(250));
+  const ArchiveOutcome outcome = Archive(*stack, RemoveBilling(Pairs(250)));
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
+  EXPECT_EQ(outcome.result.status(), v1::BatchResult::COMPLETE);
+  EXPECT_EQ(outcome.result.num_errors(), 0);
+  EXPECT_EQ(Stat(*stack, "label_archive_requests"), 3);
+  EXPECT_EQ(Stat(*stack, "archived_labels"), 250);
+  const std::vector<std::string> left = LabeledAssociations(*stack, "contacts", "companies");
+  EXPECT_EQ(left.size(), 250u);
+  for (const std::string& pair : left) EXPECT_THAT(pair, HasSubstr(" HUBSPOT_DEFINED:1"));
+  EXPECT_THAT(left, Each(::testing::Not(HasSubstr("USER_DEFINED"))));
+  EXPECT_THAT(stack->AllOutput(), HasSubstr("method=ArchiveAssociationLabels"));
+}
+
+TEST(LabelsIntegrationTest, PerInputErrorsOfA207AreMirrored) {
+  StackOptions options;
+  options.simulator_flags = {"--success_mode=200"};
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  SeedLabeled(*stack, {{101, 201}, {103, 203}});
+  // 102 -> 202 is not associated: the simulator answers 207 naming it.
+  const ArchiveOutcome outcome =
+      Archive(*stack, RemoveBilling({{101, 201}, {102, 202}, {103, 203}}));
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
+  EXPECT_EQ(outcome.result.status(), v1::BatchResult::COMPLETE);
+  ASSERT_EQ(outcome.result.errors_size(), 1);
+  EXPECT_EQ(outcome.result.num_errors(), 1);
+  const v1::StandardError& error = outcome.result.errors(0);
+  EXPECT_EQ(error.category(), "OBJECT_NOT_FOUND");
+  EXPECT_THAT(error.context().at("fromIds").values(), ElementsAre("102"));
+  EXPECT_THAT(error.context().at("toIds").values(), ElementsAre("202"));
+  EXPECT_TRUE(outcome.result.has_started_at());
+  EXPECT_THAT(LabeledAssociations(*stack, "contacts", "companies"),
+              ElementsAre("101>201 HUBSPOT_DEFINED:1", "103>203 HUBSPOT_DEFINED:1"));
+}
+
+TEST(LabelsIntegrationTest, SampleClientRemovesALabelAndTheAssociationStays) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  SeedLabeled(*stack, {{101, 201}, {101, 202}});
+  auto client = Subprocess::Start(
+      {"client/sample_client", absl::StrCat("--target=127.0.0.1:", stack->gateway_port()),
+       "--pair=101:201,202", "--label=USER_DEFINED:36", "--json"},
+      {}, TempPath("label-client-output"));
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_EQ(client->WaitForExit(absl::Seconds(60)).value_or(-1), 0) << client->Output();
+  EXPECT_THAT(client->Output(), HasSubstr("\"status\": \"COMPLETE\""));
+  EXPECT_EQ(Stat(*stack, "label_archive_requests"), 1);
+  EXPECT_THAT(LabeledAssociations(*stack, "contacts", "companies"),
+              ElementsAre("101>201 HUBSPOT_DEFINED:1", "101>202 HUBSPOT_DEFINED:1"));
+
+  // A label the client does not know is a usage error, sent nowhere.
+  auto bad = Subprocess::Start(
+      {"client/sample_client", absl::StrCat("--target=127.0.0.1:", stack->gateway_port()),
+       "--pair=101:201", "--label=FRIENDS:1"},
+      {}, TempPath("label-client-bad-output"));
+  ASSERT_TRUE(bad.ok()) << bad.status();
+  EXPECT_EQ(bad->WaitForExit(absl::Seconds(60)).value_or(-1), 64);
+  EXPECT_THAT(bad->Output(), HasSubstr("--label must be CATEGORY:TYPE_ID"));
+}
+
+}  // namespace
+}  // namespace hubspot_gateway
