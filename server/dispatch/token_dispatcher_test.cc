@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/dispatch/dispatcher.h"
+#include "server/dispatch/token_budget.h"
 #include "server/hubspot/upstream_error_status.h"
 #include "tests/fakes/fake_http_transport.h"
 #include "tests/fakes/manual_scheduler.h"
@@ -115,8 +116,10 @@ class TokenDispatcherTest : public testing::Test {
   }
 
   std::shared_ptr<TokenDispatcher> Dispatcher(HttpTransport& transport) {
+    budgets_ = LocalBudgets(options_.budget);
     return std::make_shared<TokenDispatcher>(
-        "pat-test", options_, DispatchDeps{transport, scheduler_, observer_, random_mu_, random_});
+        "pat-test", options_,
+        DispatchDeps{budgets_, transport, scheduler_, observer_, random_mu_, random_});
   }
 
   // A chunk of `inputs` inputs (from ids starting at `first_id`), kept alive by the test.
@@ -147,6 +150,7 @@ class TokenDispatcherTest : public testing::Test {
   }
 
   DispatchOptions options_;
+  BudgetFactory budgets_;
   ManualScheduler scheduler_;
   RecordingObserver observer_;
   absl::Mutex random_mu_;
