@@ -30,11 +30,17 @@ std::optional<v1::UpstreamError> ArchiveOutcome::upstream() const {
 
 ArchiveOutcome Archive(Stack& stack, const v1::ArchiveAssociationsRequest& request,
                        absl::Duration deadline, const std::string& bearer) {
+  return Archive(stack.stub(), request, deadline, bearer);
+}
+
+ArchiveOutcome Archive(v1::AssociationsArchive::Stub& stub,
+                       const v1::ArchiveAssociationsRequest& request, absl::Duration deadline,
+                       const std::string& bearer) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
   if (!bearer.empty()) context.AddMetadata("authorization", "Bearer " + bearer);
   ArchiveOutcome outcome;
-  outcome.status = stack.stub().ArchiveAssociations(&context, request, &outcome.result);
+  outcome.status = stub.ArchiveAssociations(&context, request, &outcome.result);
   return outcome;
 }
 
@@ -49,8 +55,10 @@ int Stat(Stack& stack, const std::string& name) {
   return stats.ok() ? (*stats)[name].get<int>() : -1;
 }
 
-std::string ScrapeMetrics(Stack& stack) {
-  const std::string output = stack.gateway().Output();
+std::string ScrapeMetrics(Stack& stack) { return ScrapeMetrics(stack.gateway()); }
+
+std::string ScrapeMetrics(Subprocess& gateway) {
+  const std::string output = gateway.Output();
   const size_t at = output.find("metrics on port ");
   if (at == std::string::npos) return "";
   const int port = std::atoi(output.c_str() + at + strlen("metrics on port "));
@@ -60,7 +68,11 @@ std::string ScrapeMetrics(Stack& stack) {
 }
 
 double GatewayMetric(Stack& stack, const std::string& series) {
-  const std::string page = ScrapeMetrics(stack);
+  return GatewayMetric(stack.gateway(), series);
+}
+
+double GatewayMetric(Subprocess& gateway, const std::string& series) {
+  const std::string page = ScrapeMetrics(gateway);
   for (absl::string_view line : absl::StrSplit(page, '\n')) {
     double value = 0;
     if (absl::ConsumePrefix(&line, series) && absl::ConsumePrefix(&line, " ") &&

@@ -30,6 +30,10 @@ struct ArchiveOutcome {
 ArchiveOutcome Archive(Stack& stack,
                        const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
                        absl::Duration deadline = absl::Seconds(60), const std::string& bearer = "");
+// The same through any gateway's stub (a replica's).
+ArchiveOutcome Archive(hubspot::crm::associations::v1::AssociationsArchive::Stub& stub,
+                       const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
+                       absl::Duration deadline = absl::Seconds(60), const std::string& bearer = "");
 
 // Starts a stack; a failure to start fails the test and returns nullptr.
 std::unique_ptr<Stack> StartStack(StackOptions options = {});
@@ -40,10 +44,13 @@ int Stat(Stack& stack, const std::string& name);
 // The gateway's /metrics page (the gateway must run with --metrics_listen);
 // "" when unreadable.
 std::string ScrapeMetrics(Stack& stack);
+// The same for any gateway process (a replica).
+std::string ScrapeMetrics(Subprocess& gateway);
 
 // The value of one sample on the gateway's /metrics page, `series` written
 // as the page writes it (e.g. "gateway_in_flight_calls"); -1 when absent.
 double GatewayMetric(Stack& stack, const std::string& series);
+double GatewayMetric(Subprocess& gateway, const std::string& series);
 
 // `count` contacts->companies inputs with from ids first_from, first_from + 1,
 // ..., each to one company whose id is its from id + `to_offset`.
