@@ -1,5 +1,6 @@
 #include "server/dispatch/redis_budget.h"
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,43 +25,16 @@ using ::testing::Not;
 constexpr char kToken[] = "pat-na1-REDIS-TEST-TOKEN-0123456789";
 const absl::Duration kWait = absl::Seconds(10);
 
-class StoreObserver : public ArchiveObserver {
- public:
-  void OnBudgetStoreReservation(absl::Duration) override {
-    absl::MutexLock lock(&mu_);
-    ++reservations_;
-  }
-  void OnBudgetStoreError() override {
-    absl::MutexLock lock(&mu_);
-    ++errors_;
-  }
-  void OnBudgetStoreFallback(bool active) override {
-    absl::MutexLock lock(&mu_);
-    ++(active ? fallbacks_ : returns_);
-  }
-  int reservations() {
-    absl::MutexLock lock(&mu_);
-    return reservations_;
-  }
-  int errors() {
-    absl::MutexLock lock(&mu_);
-    return errors_;
-  }
-  int fallbacks() {
-    absl::MutexLock lock(&mu_);
-    return fallbacks_;
-  }
-  int returns() {
-    absl::MutexLock lock(&mu_);
-    return returns_;
-  }
+// Counts what the store reports.
+struct StoreObserver : public ArchiveObserver {
+  void OnBudgetStoreReservation(absl::Duration) override { ++reservations; }
+  void OnBudgetStoreError() override { ++errors; }
+  void OnBudgetStoreFallback(bool active) override { ++(active ? fallbacks : returns); }
 
- private:
-  absl::Mutex mu_;
-  int reservations_ = 0;
-  int errors_ = 0;
-  int fallbacks_ = 0;
-  int returns_ = 0;
+  std::atomic<int> reservations{0};
+  std::atomic<int> errors{0};
+  std::atomic<int> fallbacks{0};
+  std::atomic<int> returns{0};
 };
 
 // One replica: a store, and the budget of kToken as its dispatcher would hold it.
@@ -180,8 +154,8 @@ TEST(RedisBudgetTest, ReplicasShareOneWindowAndTheBulkShare) {
   EXPECT_EQ(b.SpendAll(Lane::kInteractive) + a.SpendAll(Lane::kInteractive), 2);
   // The next slot opens when the first requests leave the window.
   EXPECT_GT(a.Wait(Lane::kInteractive), absl::Seconds(5));
-  EXPECT_GT(a.observer_.reservations(), 0);
-  EXPECT_EQ(a.observer_.fallbacks(), 0);
+  EXPECT_GT(a.observer_.reservations.load(), 0);
+  EXPECT_EQ(a.observer_.fallbacks.load(), 0);
 }
 
 TEST(RedisBudgetTest, KeysAreAHashOfTheTokenNeverTheToken) {
@@ -252,20 +226,20 @@ TEST(RedisBudgetTest, RedisDownFallsBackToALocalShareAndReturns) {
     a.budget_->Spend(a.scheduler_.Now());
   }
   (*redis)->Kill();
-  ASSERT_TRUE(WaitUntil([&] { return a.observer_.fallbacks() == 1; }, kWait));
+  ASSERT_TRUE(WaitUntil([&] { return a.observer_.fallbacks.load() == 1; }, kWait));
   // Locally: 10 / 2 replicas, and the 3 just sent count already.
   EXPECT_EQ(a.SpendAll(Lane::kInteractive), 2);
   EXPECT_THAT(a.Log(), HasSubstr("falls back to a local budget"));
 
   ASSERT_TRUE((*redis)->Restart().ok());
   // Told once when it first answered, once now.
-  ASSERT_TRUE(WaitUntil([&] { return a.observer_.returns() == 2; }, kWait));
+  ASSERT_TRUE(WaitUntil([&] { return a.observer_.returns.load() == 2; }, kWait));
   EXPECT_THAT(a.Log(), HasSubstr("answers; replicas share"));
   // Redis restarted empty (its script cache too): the shared budget is fresh.
-  const int before = a.observer_.reservations();
+  const int before = a.observer_.reservations.load();
   EXPECT_LE(a.Wait(Lane::kInteractive), absl::ZeroDuration());
-  EXPECT_GT(a.observer_.reservations(), before);
-  EXPECT_GE(a.observer_.errors(), 1);
+  EXPECT_GT(a.observer_.reservations.load(), before);
+  EXPECT_GE(a.observer_.errors.load(), 1);
 }
 
 TEST(RedisBudgetTest, SlowRedisCountsAsDown) {
@@ -276,9 +250,9 @@ TEST(RedisBudgetTest, SlowRedisCountsAsDown) {
   // Redis answers nothing for 2 s: the reservation gives up, the budget plans locally.
   ASSERT_TRUE((*redis)->Command({"CLIENT", "PAUSE", "2000"}).ok());
   EXPECT_LE(a.Wait(Lane::kInteractive), absl::ZeroDuration());
-  ASSERT_TRUE(WaitUntil([&] { return a.observer_.fallbacks() == 1; }, kWait));
+  ASSERT_TRUE(WaitUntil([&] { return a.observer_.fallbacks.load() == 1; }, kWait));
   EXPECT_THAT(a.Log(), HasSubstr("did not answer within 100ms"));
-  ASSERT_TRUE(WaitUntil([&] { return a.observer_.returns() == 2; }, kWait));
+  ASSERT_TRUE(WaitUntil([&] { return a.observer_.returns.load() == 2; }, kWait));
 }
 
 TEST(RedisBudgetTest, ThePasswordIsSentAndNeverLogged) {
@@ -288,7 +262,7 @@ TEST(RedisBudgetTest, ThePasswordIsSentAndNeverLogged) {
   ASSERT_TRUE(right.WaitShared());
   EXPECT_LE(right.Wait(Lane::kInteractive), absl::ZeroDuration());
   Replica wrong((*redis)->url(), Policy(), "wrong-redis-pw");
-  ASSERT_TRUE(WaitUntil([&] { return wrong.observer_.fallbacks() == 1; }, kWait));
+  ASSERT_TRUE(WaitUntil([&] { return wrong.observer_.fallbacks.load() == 1; }, kWait));
   EXPECT_FALSE(wrong.store_->shared());
   EXPECT_THAT(wrong.Log(), HasSubstr("Redis refused AUTH"));
   for (const std::string& log : {right.Log(), wrong.Log()}) {
