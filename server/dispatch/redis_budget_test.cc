@@ -124,6 +124,25 @@ UpstreamAnswer RateLimited(const std::string& policy_name) {
   return answer;
 }
 
+// Each test has its own redis-server.
+class RedisBudgetTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start();
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = *std::move(redis);
+  }
+
+  // A replica of this Redis, already sharing its budget.
+  std::unique_ptr<Replica> SharedReplica(absl::Duration timeout = absl::Milliseconds(250)) {
+    auto replica = std::make_unique<Replica>(redis_->url(), Policy(), "", timeout);
+    EXPECT_TRUE(replica->WaitShared());
+    return replica;
+  }
+
+  std::unique_ptr<RedisServer> redis_;
+};
+
 TEST(ParseRedisUrlTest, ReadsHostPortDatabaseAndRefusesTls) {
   absl::StatusOr<RedisConnectionOptions> options = ParseRedisUrl("redis://10.0.0.5:6380/3");
   ASSERT_TRUE(options.ok()) << options.status();
@@ -142,120 +161,99 @@ TEST(ParseRedisUrlTest, ReadsHostPortDatabaseAndRefusesTls) {
   EXPECT_FALSE(ParseRedisUrl("redis://127.0.0.1:6379/x").ok());
 }
 
-TEST(RedisBudgetTest, ReplicasShareOneWindowAndTheBulkShare) {
-  absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start();
-  ASSERT_TRUE(redis.ok()) << redis.status();
-  Replica a((*redis)->url(), Policy());
-  Replica b((*redis)->url(), Policy());
-  ASSERT_TRUE(a.WaitShared());
-  ASSERT_TRUE(b.WaitShared());
+TEST_F(RedisBudgetTest, ReplicasShareOneWindowAndTheBulkShare) {
+  auto a = SharedReplica();
+  auto b = SharedReplica();
   // Bulk takes 8 of the 10, whichever replica asks; interactive the last 2.
-  EXPECT_EQ(a.SpendAll(Lane::kBulk) + b.SpendAll(Lane::kBulk), 8);
-  EXPECT_EQ(b.SpendAll(Lane::kInteractive) + a.SpendAll(Lane::kInteractive), 2);
+  EXPECT_EQ(a->SpendAll(Lane::kBulk) + b->SpendAll(Lane::kBulk), 8);
+  EXPECT_EQ(b->SpendAll(Lane::kInteractive) + a->SpendAll(Lane::kInteractive), 2);
   // The next slot opens when the first requests leave the window.
-  EXPECT_GT(a.Wait(Lane::kInteractive), absl::Seconds(5));
-  EXPECT_GT(a.observer_.reservations.load(), 0);
-  EXPECT_EQ(a.observer_.fallbacks.load(), 0);
+  EXPECT_GT(a->Wait(Lane::kInteractive), absl::Seconds(5));
+  EXPECT_GT(a->observer_.reservations.load(), 0);
+  EXPECT_EQ(a->observer_.fallbacks.load(), 0);
 }
 
-TEST(RedisBudgetTest, KeysAreAHashOfTheTokenNeverTheToken) {
-  absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start();
-  ASSERT_TRUE(redis.ok()) << redis.status();
-  Replica a((*redis)->url(), Policy());
-  ASSERT_TRUE(a.WaitShared());
-  ASSERT_EQ(a.SpendAll(Lane::kInteractive), 10);
-  absl::StatusOr<std::string> keys = (*redis)->Command({"KEYS", "*"});
+TEST_F(RedisBudgetTest, KeysAreAHashOfTheTokenNeverTheToken) {
+  auto a = SharedReplica();
+  ASSERT_EQ(a->SpendAll(Lane::kInteractive), 10);
+  absl::StatusOr<std::string> keys = redis_->Command({"KEYS", "*"});
   ASSERT_TRUE(keys.ok()) << keys.status();
   EXPECT_EQ(*keys, RedisBudgetStore::KeyOf(kToken));
   EXPECT_EQ(keys->size(), std::string("hubspot-gateway:budget:").size() + 64);
   EXPECT_THAT(*keys, Not(HasSubstr("REDIS-TEST-TOKEN")));
 }
 
-TEST(RedisBudgetTest, ARollingLimitOnOneReplicaLowersTheLimitOfAll) {
-  absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start();
-  ASSERT_TRUE(redis.ok()) << redis.status();
-  Replica a((*redis)->url(), Policy());
-  Replica b((*redis)->url(), Policy());
-  ASSERT_TRUE(a.WaitShared());
-  ASSERT_TRUE(b.WaitShared());
+TEST_F(RedisBudgetTest, ARollingLimitOnOneReplicaLowersTheLimitOfAll) {
+  auto a = SharedReplica();
+  auto b = SharedReplica();
   std::vector<BudgetTicket> tickets;
   for (int i = 0; i < 5; ++i) {
-    ASSERT_LE(a.Wait(Lane::kInteractive), absl::ZeroDuration());
-    tickets.push_back(a.budget_->Spend(a.scheduler_.Now()));
+    ASSERT_LE(a->Wait(Lane::kInteractive), absl::ZeroDuration());
+    tickets.push_back(a->budget_->Spend(a->scheduler_.Now()));
   }
-  a.budget_->Observe(RateLimited("TEN_SECONDLY_ROLLING"), a.scheduler_.Now(), tickets.back());
+  a->budget_->Observe(RateLimited("TEN_SECONDLY_ROLLING"), a->scheduler_.Now(), tickets.back());
   // HubSpot held the 4 before the rejected one.
   const std::string key = RedisBudgetStore::KeyOf(kToken);
   ASSERT_TRUE(WaitUntil(
       [&] {
-        return (*redis)->Command({"HGET", key, "limit"}).value_or("") == "4";
+        return redis_->Command({"HGET", key, "limit"}).value_or("") == "4";
       },
       kWait));
-  EXPECT_GT(b.Wait(Lane::kInteractive), absl::ZeroDuration());
-  EXPECT_EQ(b.budget_->effective_limit(), 4);
+  EXPECT_GT(b->Wait(Lane::kInteractive), absl::ZeroDuration());
+  EXPECT_EQ(b->budget_->effective_limit(), 4);
 }
 
-TEST(RedisBudgetTest, ADailyLimitOnOneReplicaStopsAll) {
-  absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start();
-  ASSERT_TRUE(redis.ok()) << redis.status();
-  Replica a((*redis)->url(), Policy());
-  Replica b((*redis)->url(), Policy());
-  ASSERT_TRUE(a.WaitShared());
-  ASSERT_TRUE(b.WaitShared());
-  ASSERT_LE(a.Wait(Lane::kInteractive), absl::ZeroDuration());
-  a.budget_->Observe(RateLimited("DAILY"), a.scheduler_.Now(),
-                     a.budget_->Spend(a.scheduler_.Now()));
-  EXPECT_TRUE(a.budget_->DailyExhausted(a.scheduler_.Now()));
+TEST_F(RedisBudgetTest, ADailyLimitOnOneReplicaStopsAll) {
+  auto a = SharedReplica();
+  auto b = SharedReplica();
+  ASSERT_LE(a->Wait(Lane::kInteractive), absl::ZeroDuration());
+  a->budget_->Observe(RateLimited("DAILY"), a->scheduler_.Now(),
+                      a->budget_->Spend(a->scheduler_.Now()));
+  EXPECT_TRUE(a->budget_->DailyExhausted(a->scheduler_.Now()));
   const std::string key = RedisBudgetStore::KeyOf(kToken);
   ASSERT_TRUE(WaitUntil(
       [&] {
-        return (*redis)->Command({"HGET", key, "daily"}).value_or("0") != "0";
+        return redis_->Command({"HGET", key, "daily"}).value_or("0") != "0";
       },
       kWait));
-  EXPECT_GT(b.Wait(Lane::kInteractive), absl::Seconds(30));
-  EXPECT_TRUE(b.budget_->DailyExhausted(b.scheduler_.Now()));
+  EXPECT_GT(b->Wait(Lane::kInteractive), absl::Seconds(30));
+  EXPECT_TRUE(b->budget_->DailyExhausted(b->scheduler_.Now()));
 }
 
-TEST(RedisBudgetTest, RedisDownFallsBackToALocalShareAndReturns) {
-  absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start();
-  ASSERT_TRUE(redis.ok()) << redis.status();
-  Replica a((*redis)->url(), Policy());
-  ASSERT_TRUE(a.WaitShared());
+TEST_F(RedisBudgetTest, RedisDownFallsBackToALocalShareAndReturns) {
+  auto a = SharedReplica();
   for (int i = 0; i < 3; ++i) {
-    ASSERT_LE(a.Wait(Lane::kInteractive), absl::ZeroDuration());
-    a.budget_->Spend(a.scheduler_.Now());
+    ASSERT_LE(a->Wait(Lane::kInteractive), absl::ZeroDuration());
+    a->budget_->Spend(a->scheduler_.Now());
   }
-  (*redis)->Kill();
-  ASSERT_TRUE(WaitUntil([&] { return a.observer_.fallbacks.load() == 1; }, kWait));
+  redis_->Kill();
+  ASSERT_TRUE(WaitUntil([&] { return a->observer_.fallbacks.load() == 1; }, kWait));
   // Locally: 10 / 2 replicas, and the 3 just sent count already.
-  EXPECT_EQ(a.SpendAll(Lane::kInteractive), 2);
-  EXPECT_THAT(a.Log(), HasSubstr("falls back to a local budget"));
+  EXPECT_EQ(a->SpendAll(Lane::kInteractive), 2);
+  EXPECT_THAT(a->Log(), HasSubstr("falls back to a local budget"));
 
-  ASSERT_TRUE((*redis)->Restart().ok());
+  ASSERT_TRUE(redis_->Restart().ok());
   // Told once when it first answered, once now.
-  ASSERT_TRUE(WaitUntil([&] { return a.observer_.returns.load() == 2; }, kWait));
-  EXPECT_THAT(a.Log(), HasSubstr("answers; replicas share"));
+  ASSERT_TRUE(WaitUntil([&] { return a->observer_.returns.load() == 2; }, kWait));
+  EXPECT_THAT(a->Log(), HasSubstr("answers; replicas share"));
   // Redis restarted empty (its script cache too): the shared budget is fresh.
-  const int before = a.observer_.reservations.load();
-  EXPECT_LE(a.Wait(Lane::kInteractive), absl::ZeroDuration());
-  EXPECT_GT(a.observer_.reservations.load(), before);
-  EXPECT_GE(a.observer_.errors.load(), 1);
+  const int before = a->observer_.reservations.load();
+  EXPECT_LE(a->Wait(Lane::kInteractive), absl::ZeroDuration());
+  EXPECT_GT(a->observer_.reservations.load(), before);
+  EXPECT_GE(a->observer_.errors.load(), 1);
 }
 
-TEST(RedisBudgetTest, SlowRedisCountsAsDown) {
-  absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start();
-  ASSERT_TRUE(redis.ok()) << redis.status();
-  Replica a((*redis)->url(), Policy(), "", absl::Milliseconds(100));
-  ASSERT_TRUE(a.WaitShared());
+TEST_F(RedisBudgetTest, SlowRedisCountsAsDown) {
+  auto a = SharedReplica(absl::Milliseconds(100));
   // Redis answers nothing for 2 s: the reservation gives up, the budget plans locally.
-  ASSERT_TRUE((*redis)->Command({"CLIENT", "PAUSE", "2000"}).ok());
-  EXPECT_LE(a.Wait(Lane::kInteractive), absl::ZeroDuration());
-  ASSERT_TRUE(WaitUntil([&] { return a.observer_.fallbacks.load() == 1; }, kWait));
-  EXPECT_THAT(a.Log(), HasSubstr("did not answer within 100ms"));
-  ASSERT_TRUE(WaitUntil([&] { return a.observer_.returns.load() == 2; }, kWait));
+  ASSERT_TRUE(redis_->Command({"CLIENT", "PAUSE", "2000"}).ok());
+  EXPECT_LE(a->Wait(Lane::kInteractive), absl::ZeroDuration());
+  ASSERT_TRUE(WaitUntil([&] { return a->observer_.fallbacks.load() == 1; }, kWait));
+  EXPECT_THAT(a->Log(), HasSubstr("did not answer within 100ms"));
+  ASSERT_TRUE(WaitUntil([&] { return a->observer_.returns.load() == 2; }, kWait));
 }
 
-TEST(RedisBudgetTest, ThePasswordIsSentAndNeverLogged) {
+TEST(RedisBudgetAuthTest, ThePasswordIsSentAndNeverLogged) {
   absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start("s3cret-redis-pw");
   ASSERT_TRUE(redis.ok()) << redis.status();
   Replica right((*redis)->url(), Policy(), "s3cret-redis-pw");
