@@ -50,6 +50,8 @@ namespace v1 = ::hubspot::crm::associations::v1;
 using ::hubspot_gateway::testing::Archive;
 using ::hubspot_gateway::testing::ArchiveOutcome;
 using ::hubspot_gateway::testing::BulkStream;
+using ::hubspot_gateway::testing::CallConcurrently;
+using ::hubspot_gateway::testing::ExpectAllSucceeded;
 using ::hubspot_gateway::testing::GatewayMetric;
 using ::hubspot_gateway::testing::kSimulatorToken;
 using ::hubspot_gateway::testing::Stack;
@@ -102,36 +104,6 @@ void ExpectTokenNeverPrinted(Stack& stack) {
 // A gateway counter that is absent until first counted, as a number.
 double Counter(Stack& stack, const std::string& series) {
   return std::max(0.0, GatewayMetric(stack, series));
-}
-
-// Makes every call of `requests` from `callers` threads at once (each takes
-// the next request when its previous call returns); the outcomes in order.
-std::vector<ArchiveOutcome> CallConcurrently(
-    Stack& stack, const std::vector<v1::ArchiveAssociationsRequest>& requests, int callers) {
-  std::vector<ArchiveOutcome> outcomes(requests.size());
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> threads;
-  for (int c = 0; c < callers; ++c) {
-    threads.emplace_back([&] {
-      for (size_t i = next++; i < requests.size(); i = next++) {
-        outcomes[i] = Archive(stack, requests[i], absl::Seconds(120));
-      }
-    });
-  }
-  for (std::thread& thread : threads) thread.join();
-  return outcomes;
-}
-
-void ExpectAllSucceeded(const std::vector<ArchiveOutcome>& outcomes) {
-  int failed = 0;
-  for (const ArchiveOutcome& outcome : outcomes) {
-    if (outcome.status.ok() && outcome.result.num_errors() == 0) continue;
-    if (++failed <= 3) {
-      ADD_FAILURE() << outcome.status.error_code() << " " << outcome.status.error_message() << " "
-                    << outcome.result.ShortDebugString();
-    }
-  }
-  EXPECT_EQ(failed, 0);
 }
 
 // Whether `holds` stays true, polled every 50 ms, until `until`.

@@ -2,8 +2,10 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -42,6 +44,40 @@ ArchiveOutcome Archive(v1::AssociationsArchive::Stub& stub,
   ArchiveOutcome outcome;
   outcome.status = stub.ArchiveAssociations(&context, request, &outcome.result);
   return outcome;
+}
+
+std::vector<ArchiveOutcome> CallConcurrently(
+    v1::AssociationsArchive::Stub& stub,
+    const std::vector<v1::ArchiveAssociationsRequest>& requests, int callers) {
+  std::vector<ArchiveOutcome> outcomes(requests.size());
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < callers; ++c) {
+    threads.emplace_back([&] {
+      for (size_t i = next++; i < requests.size(); i = next++) {
+        outcomes[i] = Archive(stub, requests[i], absl::Seconds(120));
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  return outcomes;
+}
+
+std::vector<ArchiveOutcome> CallConcurrently(
+    Stack& stack, const std::vector<v1::ArchiveAssociationsRequest>& requests, int callers) {
+  return CallConcurrently(stack.stub(), requests, callers);
+}
+
+void ExpectAllSucceeded(const std::vector<ArchiveOutcome>& outcomes) {
+  int failed = 0;
+  for (const ArchiveOutcome& outcome : outcomes) {
+    if (outcome.status.ok() && outcome.result.num_errors() == 0) continue;
+    if (++failed <= 3) {
+      ADD_FAILURE() << outcome.status.error_code() << " " << outcome.status.error_message() << " "
+                    << outcome.result.ShortDebugString();
+    }
+  }
+  EXPECT_EQ(failed, 0);
 }
 
 std::unique_ptr<Stack> StartStack(StackOptions options) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "hubspot/crm/associations/v1/associations_archive.pb.h"
@@ -34,6 +35,21 @@ ArchiveOutcome Archive(Stack& stack,
 ArchiveOutcome Archive(hubspot::crm::associations::v1::AssociationsArchive::Stub& stub,
                        const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
                        absl::Duration deadline = absl::Seconds(60), const std::string& bearer = "");
+
+// Makes every call of `requests` from `callers` threads at once (each takes
+// the next request when its previous call returns; 120 s deadlines); the
+// outcomes in order.
+std::vector<ArchiveOutcome> CallConcurrently(
+    hubspot::crm::associations::v1::AssociationsArchive::Stub& stub,
+    const std::vector<hubspot::crm::associations::v1::ArchiveAssociationsRequest>& requests,
+    int callers);
+std::vector<ArchiveOutcome> CallConcurrently(
+    Stack& stack,
+    const std::vector<hubspot::crm::associations::v1::ArchiveAssociationsRequest>& requests,
+    int callers);
+
+// Fails the test unless every outcome is OK without errors (showing the first three).
+void ExpectAllSucceeded(const std::vector<ArchiveOutcome>& outcomes);
 
 // Starts a stack; a failure to start fails the test and returns nullptr.
 std::unique_ptr<Stack> StartStack(StackOptions options = {});
