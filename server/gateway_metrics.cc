@@ -68,6 +68,12 @@ GatewayMetrics::GatewayMetrics()
                                "deadline) with work still queued or unsent")
                          .Register(*registry_)
                          .Add({})),
+      pauses_capped_(BuildCounter()
+                         .Name("gateway_upstream_pauses_capped_total")
+                         .Help("Retry-After answers asking for a longer pause than "
+                               "--max_retry_after; the token paused for the cap")
+                         .Register(*registry_)
+                         .Add({})),
       in_flight_(BuildGauge()
                      .Name("gateway_in_flight_calls")
                      .Help("Calls being served")
@@ -142,6 +148,8 @@ void GatewayMetrics::OnUpstreamAnswer(int http_status, absl::string_view rate_li
 }
 
 void GatewayMetrics::OnRetry() { retries_.Increment(); }
+
+void GatewayMetrics::OnPauseCapped() { pauses_capped_.Increment(); }
 
 void GatewayMetrics::OnQueueWait(absl::string_view lane, absl::Duration wait) {
   queue_wait_.Add({{"lane", std::string(lane)}}, LatencyBuckets())

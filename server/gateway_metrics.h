@@ -44,6 +44,7 @@ class GatewayMetrics final : public ArchiveObserver, public CallObserver {
   void OnUpstreamRequest(int calls, int inputs) override;
   void OnLearnedLimit(int requests) override;
   void OnCancelled() override;
+  void OnPauseCapped() override;
   void OnBudgetStoreReservation(absl::Duration latency) override;
   void OnBudgetStoreError() override;
   void OnBudgetStoreFallback(bool active) override;
@@ -60,6 +61,7 @@ class GatewayMetrics final : public ArchiveObserver, public CallObserver {
   prometheus::Histogram& inputs_per_request_;
   prometheus::Gauge& learned_limit_;
   prometheus::Counter& cancellations_;
+  prometheus::Counter& pauses_capped_;
   prometheus::Gauge& in_flight_;
   prometheus::Counter& inputs_archived_;
   prometheus::Counter& inputs_failed_;

@@ -26,6 +26,7 @@ TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
   metrics.OnUpstreamRequest(3, 60);
   metrics.OnLearnedLimit(150);
   metrics.OnCancelled();
+  metrics.OnPauseCapped();
   metrics.OnBudgetStoreReservation(absl::Milliseconds(2));
   metrics.OnBudgetStoreError();
   metrics.OnBudgetStoreFallback(true);
@@ -37,6 +38,7 @@ TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
   const std::string text = Exposition(metrics);
   EXPECT_THAT(text, HasSubstr("gateway_calls_total{code=\"OK\",method=\"ArchiveAssociations\"} 1"));
   EXPECT_THAT(text, HasSubstr("gateway_upstream_requests_total{status=\"503\"} 1"));
+  EXPECT_THAT(text, HasSubstr("gateway_upstream_pauses_capped_total 1"));
   EXPECT_THAT(text, HasSubstr("gateway_upstream_requests_total{status=\"204\"} 1"));
   EXPECT_THAT(text,
               HasSubstr("gateway_upstream_rate_limited_total{policy=\"TEN_SECONDLY_ROLLING\"} 1"));

@@ -250,6 +250,9 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
   }
   if (limit_after != limit_before) deps_.observer.OnLearnedLimit(limit_after);
   deps_.observer.OnUpstreamAnswer(answer.http_status, answer.policy_name);
+  if (answer.retry_after.has_value() && *answer.retry_after > options_.budget.max_pause) {
+    deps_.observer.OnPauseCapped();
+  }
   // Each call hears of the request once, however many of its chunks it carried.
   absl::flat_hash_set<const ChunkOwner*> told;
   if (answer.result.ok()) {
