@@ -22,6 +22,7 @@ _PKG_CONFIG = {
         "absl_random_random",
     ],
     "curl": ["libcurl"],
+    "hiredis": ["hiredis"],
     "openssl": ["libcrypto"],
     "grpc": ["grpc++", "protobuf"],
     "gtest": ["gmock", "gtest"],

@@ -106,6 +106,10 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromFlags(EnvironmentLookup environme
   absl::StatusOr<DispatchOptions> dispatch = DispatchOptionsFromFlags();
   if (!dispatch.ok()) return dispatch.status();
   config.dispatch = *std::move(dispatch);
+  absl::StatusOr<std::optional<BudgetStoreOptions>> store =
+      BudgetStoreOptionsFromFlags(environment);
+  if (!store.ok()) return store.status();
+  config.budget_store = *std::move(store);
   absl::StatusOr<CurlMultiTransport::Options> transport = TransportOptionsFromFlags();
   if (!transport.ok()) return transport.status();
   config.transport = *transport;

@@ -14,6 +14,7 @@
 #include "server/api/call_log.h"
 #include "server/common/environment.h"
 #include "server/dispatch/associations_archiver.h"
+#include "server/dispatch/redis_budget.h"
 #include "server/dispatch/token_dispatcher.h"
 #include "server/http/curl_multi_transport.h"
 
@@ -49,6 +50,8 @@ struct GatewayConfig {
   ServiceOptions service;
   ArchiverOptions archiver;
   DispatchOptions dispatch;
+  // Replicas share each token's budget through it; absent: local budgets.
+  std::optional<BudgetStoreOptions> budget_store;
   CurlMultiTransport::Options transport;
 };
 

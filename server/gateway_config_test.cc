@@ -67,6 +67,26 @@ TEST_F(GatewayConfigTest, DefaultsWithTokenFromEnvironment) {
   EXPECT_EQ(config->log_format, LogFormat::kText);
   EXPECT_EQ(config->archiver.endpoint.BatchUrl("contacts", "0-2", "batch/archive"),
             "https://api.hubapi.com/crm/associations/2026-03/contacts/0-2/batch/archive");
+  EXPECT_FALSE(config->budget_store.has_value());
+}
+
+TEST_F(GatewayConfigTest, BudgetStoreWithItsPasswordFromEnvironmentOrFile) {
+  env_["HUBSPOT_ACCESS_TOKEN"] = kToken;
+  env_["REDIS_PASSWORD"] = "from-env";
+  auto config = Build({{"budget_store", "redis://10.1.2.3:6380/2"},
+                       {"budget_store_replicas", "4"},
+                       {"budget_store_timeout", "100ms"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_TRUE(config->budget_store.has_value());
+  EXPECT_EQ(config->budget_store->redis.host, "10.1.2.3");
+  EXPECT_EQ(config->budget_store->redis.port, 6380);
+  EXPECT_EQ(config->budget_store->redis.db, 2);
+  EXPECT_EQ(config->budget_store->redis.password, "from-env");
+  EXPECT_EQ(config->budget_store->redis.command_timeout, absl::Milliseconds(100));
+  EXPECT_EQ(config->budget_store->replicas, 4);
+  config = Build({{"budget_store_password_file", WriteTokenFile("from-file\n")}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->budget_store->redis.password, "from-file");
 }
 
 TEST_F(GatewayConfigTest, EachFlagReachesItsComponent) {
@@ -193,6 +213,12 @@ INSTANTIATE_TEST_SUITE_P(
         BadFlag{{{"max_inputs_per_call", "0"}}, "--max_inputs_per_call"},
         BadFlag{{{"max_backoff", "1ms"}}, "--initial_backoff"},
         BadFlag{{{"auth_mode", "caller_keys"}}, "--callers_file"},
+        BadFlag{{{"budget_store", "rediss://10.1.2.3:6380"}}, "rediss:// (TLS) is not supported"},
+        BadFlag{{{"budget_store", "10.1.2.3:6379"}}, "--budget_store must be redis://"},
+        BadFlag{{{"budget_store", "redis://h:1"}, {"budget_store_replicas", "0"}},
+                "--budget_store_replicas"},
+        BadFlag{{{"budget_store", "redis://h:1"}, {"budget_store_timeout", "0s"}},
+                "--budget_store_timeout"},
         BadFlag{{{"listen", ""}}, "--listen"}));
 
 }  // namespace

@@ -25,6 +25,7 @@
 #include "server/common/files.h"
 #include "server/dispatch/associations_archiver.h"
 #include "server/dispatch/dispatcher.h"
+#include "server/dispatch/redis_budget.h"
 #include "server/dispatch/timer_thread_scheduler.h"
 #include "server/gateway_config.h"
 #include "server/gateway_metrics.h"
@@ -73,7 +74,15 @@ int Run() {
   TimerThreadScheduler scheduler;
   absl::BitGen random;
   GatewayMetrics metrics;
-  Dispatcher dispatcher(config->dispatch, **transport, scheduler, metrics, random);
+  std::unique_ptr<RedisBudgetStore> budget_store;
+  BudgetFactory budgets;
+  if (config->budget_store.has_value()) {
+    budget_store = std::make_unique<RedisBudgetStore>(
+        *config->budget_store, config->dispatch.budget, scheduler, metrics,
+        [&logger](absl::string_view line) { logger.LogEvent(line); });
+    budgets = budget_store->Budgets();
+  }
+  Dispatcher dispatcher(config->dispatch, **transport, scheduler, metrics, random, budgets);
   AssociationsArchiver archiver(config->archiver, dispatcher, scheduler, metrics);
   AssociationsArchiveService service(config->service, archiver, logger, metrics);
   std::unique_ptr<prometheus::Exposer> exposer;

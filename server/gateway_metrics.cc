@@ -68,6 +68,12 @@ GatewayMetrics::GatewayMetrics()
                                "deadline) with work still queued or unsent")
                          .Register(*registry_)
                          .Add({})),
+      pauses_capped_(BuildCounter()
+                         .Name("gateway_upstream_pauses_capped_total")
+                         .Help("Retry-After answers asking for a longer pause than "
+                               "--max_retry_after; the token paused for the cap")
+                         .Register(*registry_)
+                         .Add({})),
       in_flight_(BuildGauge()
                      .Name("gateway_in_flight_calls")
                      .Help("Calls being served")
@@ -87,7 +93,30 @@ GatewayMetrics::GatewayMetrics()
                                 .Name("gateway_undecodable_requests_total")
                                 .Help("Unary requests that were not valid protobuf (or not "
                                       "UTF-8), by method; answered INVALID_ARGUMENT")
-                                .Register(*registry_)) {}
+                                .Register(*registry_)),
+      store_reservation_(BuildHistogram()
+                             .Name("gateway_budget_store_reservation_seconds")
+                             .Help("Time the shared budget store (Redis) took to answer a "
+                                   "reservation")
+                             .Register(*registry_)
+                             .Add({}, LatencyBuckets())),
+      store_errors_(BuildCounter()
+                        .Name("gateway_budget_store_errors_total")
+                        .Help("Failed budget store commands and connections")
+                        .Register(*registry_)
+                        .Add({})),
+      store_fallbacks_(BuildCounter()
+                           .Name("gateway_budget_store_fallbacks_total")
+                           .Help("Times the budgets fell back to their local share because "
+                                 "the budget store stopped answering")
+                           .Register(*registry_)
+                           .Add({})),
+      store_fallback_active_(BuildGauge()
+                                 .Name("gateway_budget_store_fallback")
+                                 .Help("1 while budgets plan locally (the budget store is out "
+                                       "of reach), 0 while they share it")
+                                 .Register(*registry_)
+                                 .Add({})) {}
 
 void GatewayMetrics::OnCallStarted() { in_flight_.Increment(); }
 
@@ -120,6 +149,8 @@ void GatewayMetrics::OnUpstreamAnswer(int http_status, absl::string_view rate_li
 
 void GatewayMetrics::OnRetry() { retries_.Increment(); }
 
+void GatewayMetrics::OnPauseCapped() { pauses_capped_.Increment(); }
+
 void GatewayMetrics::OnQueueWait(absl::string_view lane, absl::Duration wait) {
   queue_wait_.Add({{"lane", std::string(lane)}}, LatencyBuckets())
       .Observe(absl::ToDoubleSeconds(wait));
@@ -133,5 +164,16 @@ void GatewayMetrics::OnUpstreamRequest(int calls, int inputs) {
 void GatewayMetrics::OnLearnedLimit(int requests) { learned_limit_.Set(requests); }
 
 void GatewayMetrics::OnCancelled() { cancellations_.Increment(); }
+
+void GatewayMetrics::OnBudgetStoreReservation(absl::Duration latency) {
+  store_reservation_.Observe(absl::ToDoubleSeconds(latency));
+}
+
+void GatewayMetrics::OnBudgetStoreError() { store_errors_.Increment(); }
+
+void GatewayMetrics::OnBudgetStoreFallback(bool active) {
+  if (active) store_fallbacks_.Increment();
+  store_fallback_active_.Set(active ? 1 : 0);
+}
 
 }  // namespace hubspot_gateway

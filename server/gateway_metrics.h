@@ -2,7 +2,8 @@
 // on --metrics_listen. Calls by method and gRPC code, call latency, upstream
 // requests by HTTP status, retries, 429s received, queue waits by lane, calls
 // and inputs per upstream request, the learned limit, cancellations,
-// in-flight calls, inputs archived and failed. No label ever carries a token,
+// in-flight calls, inputs archived and failed, and the shared budget store's
+// reservation latency, errors and fallbacks. No label ever carries a token,
 // key or id. Thread-safe.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_GATEWAY_METRICS_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_GATEWAY_METRICS_H_
@@ -43,6 +44,10 @@ class GatewayMetrics final : public ArchiveObserver, public CallObserver {
   void OnUpstreamRequest(int calls, int inputs) override;
   void OnLearnedLimit(int requests) override;
   void OnCancelled() override;
+  void OnPauseCapped() override;
+  void OnBudgetStoreReservation(absl::Duration latency) override;
+  void OnBudgetStoreError() override;
+  void OnBudgetStoreFallback(bool active) override;
 
  private:
   std::shared_ptr<prometheus::Registry> registry_;
@@ -56,10 +61,15 @@ class GatewayMetrics final : public ArchiveObserver, public CallObserver {
   prometheus::Histogram& inputs_per_request_;
   prometheus::Gauge& learned_limit_;
   prometheus::Counter& cancellations_;
+  prometheus::Counter& pauses_capped_;
   prometheus::Gauge& in_flight_;
   prometheus::Counter& inputs_archived_;
   prometheus::Counter& inputs_failed_;
   prometheus::Family<prometheus::Counter>& undecodable_requests_;
+  prometheus::Histogram& store_reservation_;
+  prometheus::Counter& store_errors_;
+  prometheus::Counter& store_fallbacks_;
+  prometheus::Gauge& store_fallback_active_;
 };
 
 }  // namespace hubspot_gateway

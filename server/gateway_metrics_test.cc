@@ -26,6 +26,11 @@ TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
   metrics.OnUpstreamRequest(3, 60);
   metrics.OnLearnedLimit(150);
   metrics.OnCancelled();
+  metrics.OnPauseCapped();
+  metrics.OnBudgetStoreReservation(absl::Milliseconds(2));
+  metrics.OnBudgetStoreError();
+  metrics.OnBudgetStoreFallback(true);
+  metrics.OnBudgetStoreFallback(false);
   metrics.OnUpstreamAnswer(429, "made-up policy\n");
   metrics.OnUpstreamAnswer(204, "");
   metrics.OnCallFinished("ArchiveAssociations", absl::StatusCode::kOk, absl::Milliseconds(20), 99,
@@ -33,6 +38,7 @@ TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
   const std::string text = Exposition(metrics);
   EXPECT_THAT(text, HasSubstr("gateway_calls_total{code=\"OK\",method=\"ArchiveAssociations\"} 1"));
   EXPECT_THAT(text, HasSubstr("gateway_upstream_requests_total{status=\"503\"} 1"));
+  EXPECT_THAT(text, HasSubstr("gateway_upstream_pauses_capped_total 1"));
   EXPECT_THAT(text, HasSubstr("gateway_upstream_requests_total{status=\"204\"} 1"));
   EXPECT_THAT(text,
               HasSubstr("gateway_upstream_rate_limited_total{policy=\"TEN_SECONDLY_ROLLING\"} 1"));
@@ -44,6 +50,10 @@ TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
   EXPECT_THAT(text, HasSubstr("gateway_upstream_request_inputs_sum 60"));
   EXPECT_THAT(text, HasSubstr("gateway_learned_rate_limit 150"));
   EXPECT_THAT(text, HasSubstr("gateway_cancellations_total 1"));
+  EXPECT_THAT(text, HasSubstr("gateway_budget_store_reservation_seconds_sum 0.002"));
+  EXPECT_THAT(text, HasSubstr("gateway_budget_store_errors_total 1"));
+  EXPECT_THAT(text, HasSubstr("gateway_budget_store_fallbacks_total 1"));
+  EXPECT_THAT(text, HasSubstr("gateway_budget_store_fallback 0"));
   EXPECT_THAT(text, HasSubstr("gateway_in_flight_calls 1"));
   EXPECT_THAT(text, HasSubstr("gateway_inputs_archived_total 99"));
   EXPECT_THAT(text, HasSubstr("gateway_inputs_failed_total 1"));

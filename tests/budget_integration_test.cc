@@ -39,6 +39,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/archive_calls.h"
+#include "tests/testing/bulk_stream.h"
 #include "tests/testing/polling.h"
 #include "tests/testing/stack.h"
 
@@ -48,6 +49,9 @@ namespace {
 namespace v1 = ::hubspot::crm::associations::v1;
 using ::hubspot_gateway::testing::Archive;
 using ::hubspot_gateway::testing::ArchiveOutcome;
+using ::hubspot_gateway::testing::BulkStream;
+using ::hubspot_gateway::testing::CallConcurrently;
+using ::hubspot_gateway::testing::ExpectAllSucceeded;
 using ::hubspot_gateway::testing::GatewayMetric;
 using ::hubspot_gateway::testing::kSimulatorToken;
 using ::hubspot_gateway::testing::Stack;
@@ -102,97 +106,10 @@ double Counter(Stack& stack, const std::string& series) {
   return std::max(0.0, GatewayMetric(stack, series));
 }
 
-// Makes every call of `requests` from `callers` threads at once (each takes
-// the next request when its previous call returns); the outcomes in order.
-std::vector<ArchiveOutcome> CallConcurrently(
-    Stack& stack, const std::vector<v1::ArchiveAssociationsRequest>& requests, int callers) {
-  std::vector<ArchiveOutcome> outcomes(requests.size());
-  std::atomic<size_t> next{0};
-  std::vector<std::thread> threads;
-  for (int c = 0; c < callers; ++c) {
-    threads.emplace_back([&] {
-      for (size_t i = next++; i < requests.size(); i = next++) {
-        outcomes[i] = Archive(stack, requests[i], absl::Seconds(120));
-      }
-    });
-  }
-  for (std::thread& thread : threads) thread.join();
-  return outcomes;
-}
-
-void ExpectAllSucceeded(const std::vector<ArchiveOutcome>& outcomes) {
-  int failed = 0;
-  for (const ArchiveOutcome& outcome : outcomes) {
-    if (outcome.status.ok() && outcome.result.num_errors() == 0) continue;
-    if (++failed <= 3) {
-      ADD_FAILURE() << outcome.status.error_code() << " " << outcome.status.error_message() << " "
-                    << outcome.result.ShortDebugString();
-    }
-  }
-  EXPECT_EQ(failed, 0);
-}
-
 // Whether `holds` stays true, polled every 50 ms, until `until`.
 bool HoldsUntil(absl::FunctionRef<bool()> holds, absl::Time until) {
   return !WaitUntil([&] { return !holds(); }, until - absl::Now(), absl::Milliseconds(50));
 }
-
-// An ArchiveAssociationsStream driven by two threads: one writes the
-// requests (then WritesDone), the other reads the progress as it comes.
-// Cancels and finishes the stream on destruction if the test did not.
-class BulkStream {
- public:
-  BulkStream(Stack& stack, std::vector<v1::ArchiveAssociationsRequest> requests) {
-    context_.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(150)));
-    stream_ = stack.stub().ArchiveAssociationsStream(&context_);
-    writer_ = std::thread([this, requests = std::move(requests)] {
-      for (const auto& request : requests) {
-        if (!stream_->Write(request)) return;  // Cancelled, or the server finished.
-      }
-      stream_->WritesDone();
-    });
-    reader_ = std::thread([this] {
-      v1::ArchiveProgress progress;
-      while (stream_->Read(&progress)) {
-        absl::MutexLock lock(&mu_);
-        progress_ = progress;
-      }
-    });
-  }
-
-  ~BulkStream() {
-    if (!finished_) {
-      Cancel();
-      (void)Finish();
-    }
-  }
-
-  // The latest progress message.
-  v1::ArchiveProgress progress() {
-    absl::MutexLock lock(&mu_);
-    return progress_;
-  }
-
-  void Cancel() { context_.TryCancel(); }
-
-  // Waits for the stream to end; its status.
-  grpc::Status Finish() {
-    reader_.join();
-    writer_.join();
-    finished_ = true;
-    return stream_->Finish();
-  }
-
- private:
-  grpc::ClientContext context_;
-  std::unique_ptr<grpc::ClientReaderWriter<v1::ArchiveAssociationsRequest, v1::ArchiveProgress>>
-      stream_;
-  std::thread writer_;
-  std::thread reader_;
-  bool finished_ = false;
-  absl::Mutex mu_;
-  v1::ArchiveProgress progress_ ABSL_GUARDED_BY(mu_);
-};
 
 // Polls the simulator's archive_requests counter every 50 ms from a thread,
 // so a test can tell how many requests any span of time held.
@@ -292,7 +209,7 @@ TEST(BudgetIntegrationTest, InteractiveCallOvertakesASaturatingBulkStream) {
 
   RequestSampler sampler(*stack);
   const absl::Time stream_start = absl::Now();
-  BulkStream stream(*stack, bulk);
+  BulkStream stream(stack->stub(), bulk);
   // The stream spends its share of the first window, then waits for the next.
   ASSERT_TRUE(
       WaitUntil([&] { return stream.progress().inputs_archived() == 1600; }, absl::Seconds(9)))
@@ -405,7 +322,7 @@ TEST(BudgetIntegrationTest, CancelledStreamSendsNothingMore) {
   auto stack = StartStack(options);
   ASSERT_NE(stack, nullptr);
 
-  BulkStream stream(*stack, Requests(1000, 100, 100));
+  BulkStream stream(stack->stub(), Requests(1000, 100, 100));
   // 8 requests (80% of 10) go; the stream's next ones wait for the window.
   ASSERT_TRUE(
       WaitUntil([&] { return stream.progress().inputs_archived() == 800; }, absl::Seconds(9)))
@@ -447,7 +364,7 @@ TEST(BudgetIntegrationTest, LearnsALowerRealLimitFromAFew429s) {
   Seed(*stack, requests);
 
   const absl::Time start = absl::Now();
-  BulkStream stream(*stack, requests);
+  BulkStream stream(stack->stub(), requests);
   const grpc::Status status = stream.Finish();
   const absl::Duration took = absl::Now() - start;
 

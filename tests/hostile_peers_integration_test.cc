@@ -186,6 +186,7 @@ TEST(HostilePeersTest, AbsurdRateLimitHeadersAndRetryAfterAreClamped) {
       Archive(*stack, SequentialRequest(100, 1, 1000), absl::Seconds(30));
   EXPECT_EQ(limited.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
       << limited.status.error_message();
+  EXPECT_EQ(GatewayMetric(*stack, "gateway_upstream_pauses_capped_total"), 2);  // Both attempts.
   // The pause is the clamped one: once HubSpot behaves the token serves again
   // within the call's deadline.
   ExpectStillServes(*stack, upstream);

@@ -29,6 +29,15 @@ class ArchiveObserver {
   virtual void OnLearnedLimit(int /*requests*/) {}
   // A call (or stream) was cancelled, or passed its deadline, with work still queued.
   virtual void OnCancelled() {}
+  // HubSpot asked, in Retry-After, for a longer pause than --max_retry_after
+  // allows: the token pauses for the cap instead.
+  virtual void OnPauseCapped() {}
+  // The shared budget store (Redis) answered a reservation after `latency`.
+  virtual void OnBudgetStoreReservation(absl::Duration /*latency*/) {}
+  // The store failed a command or a connection.
+  virtual void OnBudgetStoreError() {}
+  // Budgets fell back to their local share (true) or returned to the store.
+  virtual void OnBudgetStoreFallback(bool /*active*/) {}
 };
 
 }  // namespace hubspot_gateway

@@ -1,11 +1,14 @@
 #include "server/dispatch/dispatch_flags.h"
 
 #include "absl/flags/flag.h"
+#include "absl/strings/ascii.h"
+#include "server/common/files.h"
 #include "server/hubspot/endpoint_flags.h"
 
 namespace {
 const hubspot_gateway::ArchiverOptions kArchiverDefaults;
 const hubspot_gateway::DispatchOptions kDispatchDefaults;
+const hubspot_gateway::BudgetStoreOptions kStoreDefaults;
 }  // namespace
 
 ABSL_FLAG(int, max_concurrent_requests_per_call, kArchiverDefaults.max_concurrent_requests_per_call,
@@ -34,6 +37,18 @@ ABSL_FLAG(double, bulk_budget_share, kDispatchDefaults.budget.bulk_share,
           "may use; the rest stays for interactive calls");
 ABSL_FLAG(absl::Duration, max_retry_after, kDispatchDefaults.budget.max_pause,
           "Longest pause a Retry-After header (or a DAILY 429) may impose on a token");
+ABSL_FLAG(std::string, budget_store, "",
+          "redis://HOST:PORT[/DB]: replicas share each token's budget in this Redis "
+          "(empty: each gateway plans alone). The password comes from "
+          "--budget_store_password_file or $REDIS_PASSWORD");
+ABSL_FLAG(std::string, budget_store_password_file, "",
+          "File holding the password of --budget_store (else $REDIS_PASSWORD)");
+ABSL_FLAG(int, budget_store_replicas, kStoreDefaults.replicas,
+          "Replicas expected to share a token: while --budget_store is out of reach, each "
+          "plans with limit / this");
+ABSL_FLAG(absl::Duration, budget_store_timeout, kStoreDefaults.redis.command_timeout,
+          "A budget store reply later than this counts as Redis down: budgets fall back to "
+          "their local share until it answers again");
 
 namespace hubspot_gateway {
 
@@ -86,6 +101,32 @@ absl::StatusOr<DispatchOptions> DispatchOptionsFromFlags() {
   options.budget.max_pause = absl::GetFlag(FLAGS_max_retry_after);
   if (options.budget.max_pause < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--max_retry_after must not be negative");
+  }
+  return options;
+}
+
+absl::StatusOr<std::optional<BudgetStoreOptions>> BudgetStoreOptionsFromFlags(
+    EnvironmentLookup environment) {
+  const std::string url = absl::GetFlag(FLAGS_budget_store);
+  if (url.empty()) return std::nullopt;
+  BudgetStoreOptions options;
+  absl::StatusOr<RedisConnectionOptions> redis = ParseRedisUrl(url);
+  if (!redis.ok()) return redis.status();
+  options.redis = *std::move(redis);
+  if (const std::string file = absl::GetFlag(FLAGS_budget_store_password_file); !file.empty()) {
+    absl::StatusOr<std::string> password = ReadFileToString("--budget_store_password_file", file);
+    if (!password.ok()) return password.status();
+    options.redis.password = std::string(absl::StripTrailingAsciiWhitespace(*password));
+  } else if (std::optional<std::string> password = environment("REDIS_PASSWORD")) {
+    options.redis.password = *std::move(password);
+  }
+  options.replicas = absl::GetFlag(FLAGS_budget_store_replicas);
+  if (options.replicas < 1) {
+    return absl::InvalidArgumentError("--budget_store_replicas must be at least 1");
+  }
+  options.redis.command_timeout = absl::GetFlag(FLAGS_budget_store_timeout);
+  if (options.redis.command_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("--budget_store_timeout must be positive");
   }
   return options;
 }

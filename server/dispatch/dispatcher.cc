@@ -2,13 +2,16 @@
 
 #include <utility>
 
+#include "server/dispatch/token_budget.h"
+
 namespace hubspot_gateway {
 
 Dispatcher::Dispatcher(DispatchOptions options, HttpTransport& transport, Scheduler& scheduler,
-                       ArchiveObserver& observer, absl::BitGenRef random)
+                       ArchiveObserver& observer, absl::BitGenRef random, BudgetFactory budgets)
     : options_(std::move(options)),
+      budgets_(budgets != nullptr ? std::move(budgets) : LocalBudgets(options_.budget)),
       scheduler_(scheduler),
-      deps_{transport, scheduler, observer, random_mu_, random} {}
+      deps_{budgets_, transport, scheduler, observer, random_mu_, random} {}
 
 std::shared_ptr<TokenDispatcher> Dispatcher::For(const std::string& token) {
   const absl::Time now = scheduler_.Now();

@@ -18,8 +18,9 @@ namespace hubspot_gateway {
 class Dispatcher {
  public:
   // The references must outlive the dispatcher; `random` is used under a lock.
+  // Without `budgets`, each token has a local TokenBudget (options.budget).
   Dispatcher(DispatchOptions options, HttpTransport& transport, Scheduler& scheduler,
-             ArchiveObserver& observer, absl::BitGenRef random);
+             ArchiveObserver& observer, absl::BitGenRef random, BudgetFactory budgets = nullptr);
 
   const DispatchOptions& options() const { return options_; }
 
@@ -35,6 +36,7 @@ class Dispatcher {
   void ForgetIdle(absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const DispatchOptions options_;
+  const BudgetFactory budgets_;
   Scheduler& scheduler_;
   absl::Mutex random_mu_;
   const DispatchDeps deps_;

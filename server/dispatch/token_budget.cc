@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <limits>
+#include <memory>
 #include <numeric>
+#include <string>
 
 namespace hubspot_gateway {
 namespace {
@@ -14,26 +16,24 @@ absl::Duration GuardFor(absl::Duration interval) { return interval / 50 + absl::
 
 }  // namespace
 
-bool ParseLane(absl::string_view text, Lane* lane) {
-  if (text == "interactive") {
-    *lane = Lane::kInteractive;
-  } else if (text == "bulk") {
-    *lane = Lane::kBulk;
-  } else {
-    return false;
-  }
-  return true;
+BudgetFactory LocalBudgets(const BudgetPolicy& policy) {
+  return [policy](const std::string& /*token*/, absl::AnyInvocable<void()> /*wake*/) {
+    return std::make_unique<TokenBudget>(policy);
+  };
 }
-
-const char* LaneName(Lane lane) { return lane == Lane::kBulk ? "bulk" : "interactive"; }
 
 TokenBudget::TokenBudget(const BudgetPolicy& policy)
     : policy_(policy),
-      ceiling_(policy.max_requests),
-      effective_limit_(policy.max_requests),
-      known_level_(policy.max_requests > 0 ? policy.max_requests : std::numeric_limits<int>::max()),
+      ceiling_(Share(policy.max_requests)),
+      effective_limit_(ceiling_),
+      known_level_(ceiling_ > 0 ? ceiling_ : std::numeric_limits<int>::max()),
       raise_period_(policy.interval) {
   SetInterval(policy.interval, absl::UnixEpoch());
+}
+
+int TokenBudget::Share(int requests) const {
+  if (policy_.limit_share >= 1 || requests <= 0) return requests;
+  return std::max(1, static_cast<int>(requests * policy_.limit_share));
 }
 
 int64_t TokenBudget::BucketOf(absl::Time time) const {
@@ -161,7 +161,7 @@ void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now, const Ti
     SetInterval(*headers.interval, now);
   }
   if (headers.max.has_value()) {
-    ceiling_ = *headers.max;
+    ceiling_ = Share(*headers.max);
     if (!lowered_ || effective_limit_ > ceiling_) effective_limit_ = ceiling_;
   }
   Recover(now);
@@ -206,7 +206,7 @@ void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now, const Ti
   if (headers.remaining.has_value() && ceiling_ > 0) {
     // HubSpot counts requests this gateway did not make (other clients of
     // the same app): count them as made now.
-    const int missing = ceiling_ - *headers.remaining - UsedAt(now);
+    const int missing = ceiling_ - Share(*headers.remaining) - UsedAt(now);
     if (missing > 0) Count(now, missing);
   }
 }

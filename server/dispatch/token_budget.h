@@ -8,6 +8,8 @@
 // at a 429, never below a tenth of the ceiling, then climbing back by one
 // request per interval), pauses asked
 // by Retry-After (bounded), the daily limit, and the lanes' shares.
+// The local Budget: a process's own count, and (limit_share < 1) a replica's
+// fallback while the shared budget is out of reach.
 // Not thread-safe: its TokenDispatcher holds it under its own lock.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TOKEN_BUDGET_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TOKEN_BUDGET_H_
@@ -16,64 +18,36 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "server/dispatch/budget.h"
 #include "server/hubspot/archive_response.h"
 
 namespace hubspot_gateway {
 
-// Who is waiting: interactive work (unary calls) is always served first;
-// bulk work (streams) never takes the last (1 - bulk_share) of a window.
-enum class Lane { kInteractive = 0, kBulk = 1 };
+// Budgets of this process alone (`wake` is never needed).
+BudgetFactory LocalBudgets(const BudgetPolicy& policy);
 
-// "interactive" or "bulk" (for metadata and flags).
-bool ParseLane(absl::string_view text, Lane* lane);
-const char* LaneName(Lane lane);
-
-struct BudgetPolicy {
-  // Requests per `interval` until HubSpot's headers say otherwise; 0 means
-  // no limit of the gateway's own (headers and 429s still apply).
-  int max_requests = 150;
-  absl::Duration interval = absl::Seconds(10);
-  // The share of each window bulk work may use.
-  double bulk_share = 0.8;
-  // The longest pause any Retry-After (or a DAILY 429) can cause.
-  absl::Duration max_pause = absl::Seconds(60);
-};
-
-class TokenBudget {
+class TokenBudget final : public Budget {
  public:
   explicit TokenBudget(const BudgetPolicy& policy);
 
-  // The earliest time >= `now` at which a request of `lane` may be sent.
-  absl::Time NextSendTime(Lane lane, absl::Time now);
-  // What Spend hands out and Observe takes back: which request an answer is for.
-  struct Ticket {
-    // Its number in the count (1, 2, ...).
-    int64_t sequence = 0;
-    absl::Time sent;
-    // Sent past the level known to be accepted, to find out whether HubSpot
-    // takes more (the advertised or climbed limit not yet confirmed).
-    bool probe = false;
-  };
+  absl::Time NextSendTime(Lane lane, absl::Time now) override;
+  Ticket Spend(absl::Time now) override;
+  // Also: a success past the known level confirms it; a rolling-limit 429
+  // tells how many requests HubSpot held (those of the window before it), and
+  // the rejected request leaves the count.
+  void Observe(const UpstreamAnswer& answer, absl::Time now, const Ticket& ticket) override;
 
-  // Counts one request sent at `now`.
-  Ticket Spend(absl::Time now);
-  // Learns from the answer, received at `now`, to the request of `ticket`:
-  // headers re-plan; a success past the known level confirms it; a
-  // rolling-limit 429 tells how many requests HubSpot held (those of the
-  // window before it), and the rejected request leaves the count.
-  void Observe(const UpstreamAnswer& answer, absl::Time now, const Ticket& ticket);
-
-  // Whether HubSpot's daily limit stops this token until `now`'s pause ends.
-  bool DailyExhausted(absl::Time now) const { return now < daily_blocked_until_; }
-  // The limit being planned with (0: none); the lanes' shares derive from it.
-  int effective_limit() const { return effective_limit_; }
-  absl::Duration interval() const { return interval_; }
+  bool DailyExhausted(absl::Time now) const override { return now < daily_blocked_until_; }
+  // The lanes' shares derive from it.
+  int effective_limit() const override { return effective_limit_; }
+  absl::Duration interval() const override { return interval_; }
   // Requests in the window ending at `now` (HubSpot's count as planned).
   int UsedAt(absl::Time now);
-  // Nothing sent for two intervals: the budget can be forgotten.
-  bool IsIdle(absl::Time now) const { return now - last_spend_ >= 2 * interval_; }
+  bool IsIdle(absl::Time now) const override { return now - last_spend_ >= 2 * interval_; }
 
  private:
+  // `requests` of the whole token's limit scaled to policy_.limit_share.
+  int Share(int requests) const;
   int64_t BucketOf(absl::Time time) const;
   // Moves the ring forward to `now`, zeroing the buckets that left it.
   void Advance(absl::Time now);

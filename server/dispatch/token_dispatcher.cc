@@ -33,7 +33,13 @@ TokenDispatcher::TokenDispatcher(const std::string& token, const DispatchOptions
     : authorization_(absl::StrCat("Bearer ", token)),
       options_(options),
       deps_(deps),
-      budget_(options.budget) {}
+      // The budget is destroyed before this object's weak_from_this(), and
+      // never wakes it after: the wake-up reaches a live dispatcher or none.
+      budget_(deps.budgets(token, [this] {
+        deps_.scheduler.RunAfter(absl::ZeroDuration(), [weak = weak_from_this()] {
+          if (std::shared_ptr<TokenDispatcher> self = weak.lock()) self->Pump();
+        });
+      })) {}
 
 void TokenDispatcher::Finish(QueuedChunk chunk, absl::StatusOr<v1::BatchResult> outcome) {
   chunk.owner->OnChunkDone(chunk.index, std::move(outcome));
@@ -50,12 +56,12 @@ void TokenDispatcher::Submit(QueuedChunk chunk, bool retry) {
   std::shared_ptr<ChunkOwner> owner = chunk.owner;
   {
     absl::MutexLock lock(&mu_);
-    daily_exhausted = budget_.DailyExhausted(now);
+    daily_exhausted = budget_->DailyExhausted(now);
     if (!daily_exhausted) {
       chunk.enqueued = now;
       const Lane lane_of_chunk = chunk.lane;
       std::list<QueuedChunk>& lane = lanes_[static_cast<int>(lane_of_chunk)];
-      waits = !lane.empty() || budget_.NextSendTime(lane_of_chunk, now) > now;
+      waits = !lane.empty() || budget_->NextSendTime(lane_of_chunk, now) > now;
       if (retry) {
         lane.push_front(std::move(chunk));
       } else {
@@ -89,7 +95,7 @@ void TokenDispatcher::Cancel(const ChunkOwner* owner, const absl::Status& why) {
 bool TokenDispatcher::Forgettable(absl::Time now) {
   absl::MutexLock lock(&mu_);
   return lanes_[0].empty() && lanes_[1].empty() && in_flight_ == 0 && backing_off_ == 0 &&
-         budget_.IsIdle(now);
+         budget_->IsIdle(now);
 }
 
 void TokenDispatcher::FailQueued(const absl::Status& status, std::vector<Failure>& failures) {
@@ -126,8 +132,13 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
   }
   const int head_lane = !lanes_[0].empty() ? 0 : !lanes_[1].empty() ? 1 : -1;
   if (head_lane < 0) return std::nullopt;
+  // A shared budget may learn of the daily limit from another replica.
+  if (budget_->DailyExhausted(now)) {
+    FailQueued(DailyLimitExhausted(), failures);
+    return std::nullopt;
+  }
   const QueuedChunk& head = lanes_[head_lane].front();
-  const absl::Time allowed = budget_.NextSendTime(head.lane, now);
+  const absl::Time allowed = budget_->NextSendTime(head.lane, now);
   if (allowed > now) {
     ScheduleWakeup(allowed, now);
     return std::nullopt;
@@ -149,9 +160,9 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
     // A partial request spends a whole slot: unless the lane has been quiet
     // for interval/limit, let more work join it until then.
     absl::Time ready = head.enqueued + options_.coalesce_window;
-    if (budget_.effective_limit() > 0) {
+    if (budget_->effective_limit() > 0) {
       ready = std::max(
-          ready, last_send_by_lane_[head_lane] + budget_.interval() / budget_.effective_limit());
+          ready, last_send_by_lane_[head_lane] + budget_->interval() / budget_->effective_limit());
     }
     if (ready > now) {
       ScheduleWakeup(ready, now);
@@ -175,7 +186,7 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
     send.chunks.push_back(std::move(*it));
     lanes_[lane].erase(it);
   }
-  send.ticket = budget_.Spend(now);
+  send.ticket = budget_->Spend(now);
   deps_.observer.OnUpstreamRequest(static_cast<int>(owners.size()), inputs);
   send.request.headers = {{"Authorization", authorization_},
                           {"Content-Type", "application/json"},
@@ -222,7 +233,7 @@ void TokenDispatcher::Pump() {
   }
 }
 
-void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const TokenBudget::Ticket& ticket,
+void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTicket& ticket,
                                  const absl::StatusOr<HttpResponse>& exchange) {
   const absl::Time received = deps_.scheduler.Now();
   UpstreamAnswer answer = ReadUpstreamAnswer(exchange, ticket.sent, received);
@@ -232,13 +243,16 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const TokenBud
   {
     absl::MutexLock lock(&mu_);
     --in_flight_;
-    limit_before = budget_.effective_limit();
-    budget_.Observe(answer, received, ticket);
-    limit_after = budget_.effective_limit();
-    if (budget_.DailyExhausted(received)) FailQueued(DailyLimitExhausted(), failures);
+    limit_before = budget_->effective_limit();
+    budget_->Observe(answer, received, ticket);
+    limit_after = budget_->effective_limit();
+    if (budget_->DailyExhausted(received)) FailQueued(DailyLimitExhausted(), failures);
   }
   if (limit_after != limit_before) deps_.observer.OnLearnedLimit(limit_after);
   deps_.observer.OnUpstreamAnswer(answer.http_status, answer.policy_name);
+  if (answer.retry_after.has_value() && *answer.retry_after > options_.budget.max_pause) {
+    deps_.observer.OnPauseCapped();
+  }
   // Each call hears of the request once, however many of its chunks it carried.
   absl::flat_hash_set<const ChunkOwner*> told;
   if (answer.result.ok()) {

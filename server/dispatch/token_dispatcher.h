@@ -25,9 +25,9 @@
 #include "absl/time/time.h"
 #include "hubspot/crm/associations/v1/associations_archive.pb.h"
 #include "server/dispatch/archive_observer.h"
+#include "server/dispatch/budget.h"
 #include "server/dispatch/retry_policy.h"
 #include "server/dispatch/scheduler.h"
-#include "server/dispatch/token_budget.h"
 #include "server/http/http_transport.h"
 #include "server/hubspot/archive_response.h"
 #include "server/hubspot/batch_call.h"
@@ -83,8 +83,9 @@ struct DispatchOptions {
 };
 
 // Shared by every dispatcher; all must outlive them. `random` is used under
-// `random_mu`.
+// `random_mu`; `budgets` makes each token's budget (LocalBudgets, or shared).
 struct DispatchDeps {
+  const BudgetFactory& budgets;
   HttpTransport& transport;
   Scheduler& scheduler;
   ArchiveObserver& observer;
@@ -112,7 +113,7 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
     std::vector<QueuedChunk> chunks;
     HttpRequest request;
     // What the budget needs to learn from its answer.
-    TokenBudget::Ticket ticket;
+    BudgetTicket ticket;
   };
   // A chunk to fail, outside the lock.
   struct Failure {
@@ -131,7 +132,7 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   // Moves every queued chunk into `failures` with `status`.
   void FailQueued(const absl::Status& status, std::vector<Failure>& failures)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void OnAnswered(std::vector<QueuedChunk> chunks, const TokenBudget::Ticket& ticket,
+  void OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTicket& ticket,
                   const absl::StatusOr<HttpResponse>& exchange);
   // How long `chunk` waits before its next attempt after `answer` (zero for a
   // rolling-limit 429: the budget paces it); nullopt when it fails for good.
@@ -146,7 +147,7 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   DispatchDeps deps_;
 
   absl::Mutex mu_;
-  TokenBudget budget_ ABSL_GUARDED_BY(mu_);
+  const std::unique_ptr<Budget> budget_ ABSL_GUARDED_BY(mu_);
   // Lists, not deques: an empty list allocates nothing, and a token is often idle.
   std::list<QueuedChunk> lanes_[2] ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;

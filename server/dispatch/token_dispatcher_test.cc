@@ -11,6 +11,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/dispatch/dispatcher.h"
+#include "server/dispatch/token_budget.h"
 #include "server/hubspot/upstream_error_status.h"
 #include "tests/fakes/fake_http_transport.h"
 #include "tests/fakes/manual_scheduler.h"
@@ -115,8 +116,10 @@ class TokenDispatcherTest : public testing::Test {
   }
 
   std::shared_ptr<TokenDispatcher> Dispatcher(HttpTransport& transport) {
+    budgets_ = LocalBudgets(options_.budget);
     return std::make_shared<TokenDispatcher>(
-        "pat-test", options_, DispatchDeps{transport, scheduler_, observer_, random_mu_, random_});
+        "pat-test", options_,
+        DispatchDeps{budgets_, transport, scheduler_, observer_, random_mu_, random_});
   }
 
   // A chunk of `inputs` inputs (from ids starting at `first_id`), kept alive by the test.
@@ -147,6 +150,7 @@ class TokenDispatcherTest : public testing::Test {
   }
 
   DispatchOptions options_;
+  BudgetFactory budgets_;
   ManualScheduler scheduler_;
   RecordingObserver observer_;
   absl::Mutex random_mu_;
@@ -160,6 +164,58 @@ TEST_F(TokenDispatcherTest, LoneCallOnAnIdleTokenGoesAtOnce) {
   auto dispatcher = Dispatcher(transport);
   auto owner = std::make_shared<RecordingOwner>();
   Submit(*dispatcher, owner, MakeChunk(1, 1));
+  ASSERT_EQ(transport.pending_count(), 1);
+  transport.AnswerNext(FakeHttpTransport::Answer(204));
+  ASSERT_THAT(owner->outcomes(), SizeIs(1));
+  EXPECT_TRUE(owner->outcomes().at(0).ok());
+}
+
+// A budget that has to ask elsewhere (as a shared one does): no slot until
+// the test grants one, which wakes the dispatcher. Single-threaded tests only.
+class LaterBudget final : public Budget {
+ public:
+  explicit LaterBudget(absl::AnyInvocable<void()> wake) : wake_(std::move(wake)) {}
+  absl::Time NextSendTime(Lane, absl::Time now) override {
+    return slots_ > 0 ? now : absl::InfiniteFuture();
+  }
+  Ticket Spend(absl::Time now) override {
+    --slots_;
+    Ticket ticket;
+    ticket.sent = now;
+    return ticket;
+  }
+  void Observe(const UpstreamAnswer&, absl::Time, const Ticket&) override {}
+  bool DailyExhausted(absl::Time) const override { return false; }
+  int effective_limit() const override { return 0; }
+  absl::Duration interval() const override { return absl::Seconds(10); }
+  bool IsIdle(absl::Time) const override { return true; }
+  void Grant() {
+    ++slots_;
+    wake_();
+  }
+
+ private:
+  absl::AnyInvocable<void()> wake_;
+  int slots_ = 0;
+};
+
+TEST_F(TokenDispatcherTest, ABudgetThatAnswersLaterWakesTheDispatcher) {
+  QueuedHttpTransport transport;
+  LaterBudget* budget = nullptr;
+  const BudgetFactory budgets = [&budget](const std::string&, absl::AnyInvocable<void()> wake) {
+    auto made = std::make_unique<LaterBudget>(std::move(wake));
+    budget = made.get();
+    return made;
+  };
+  auto dispatcher = std::make_shared<TokenDispatcher>(
+      "pat-test", options_,
+      DispatchDeps{budgets, transport, scheduler_, observer_, random_mu_, random_});
+  auto owner = std::make_shared<RecordingOwner>();
+  Submit(*dispatcher, owner, MakeChunk(1, 1));
+  scheduler_.AdvanceBy(absl::Seconds(30));
+  EXPECT_EQ(transport.pending_count(), 0);
+  budget->Grant();
+  scheduler_.RunDue();
   ASSERT_EQ(transport.pending_count(), 1);
   transport.AnswerNext(FakeHttpTransport::Answer(204));
   ASSERT_THAT(owner->outcomes(), SizeIs(1));

@@ -2,8 +2,10 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -31,13 +33,13 @@ std::optional<v1::UpstreamError> ArchiveOutcome::upstream() const {
 namespace {
 
 template <typename Request, typename Method>
-ArchiveOutcome Call(Stack& stack, Method method, const Request& request, absl::Duration deadline,
-                    const std::string& bearer) {
+ArchiveOutcome Call(v1::AssociationsArchive::Stub& stub, Method method, const Request& request,
+                    absl::Duration deadline, const std::string& bearer) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
   if (!bearer.empty()) context.AddMetadata("authorization", "Bearer " + bearer);
   ArchiveOutcome outcome;
-  outcome.status = (stack.stub().*method)(&context, request, &outcome.result);
+  outcome.status = (stub.*method)(&context, request, &outcome.result);
   return outcome;
 }
 
@@ -45,14 +47,19 @@ ArchiveOutcome Call(Stack& stack, Method method, const Request& request, absl::D
 
 ArchiveOutcome Archive(Stack& stack, const v1::ArchiveAssociationsRequest& request,
                        absl::Duration deadline, const std::string& bearer) {
-  return Call(stack, &v1::AssociationsArchive::Stub::ArchiveAssociations, request, deadline,
-              bearer);
+  return Archive(stack.stub(), request, deadline, bearer);
+}
+
+ArchiveOutcome Archive(v1::AssociationsArchive::Stub& stub,
+                       const v1::ArchiveAssociationsRequest& request, absl::Duration deadline,
+                       const std::string& bearer) {
+  return Call(stub, &v1::AssociationsArchive::Stub::ArchiveAssociations, request, deadline, bearer);
 }
 
 ArchiveOutcome Archive(Stack& stack, const v1::ArchiveAssociationLabelsRequest& request,
                        absl::Duration deadline, const std::string& bearer) {
-  return Call(stack, &v1::AssociationsArchive::Stub::ArchiveAssociationLabels, request, deadline,
-              bearer);
+  return Call(stack.stub(), &v1::AssociationsArchive::Stub::ArchiveAssociationLabels, request,
+              deadline, bearer);
 }
 
 std::vector<std::string> LabeledAssociations(Stack& stack, const std::string& from_type,
@@ -77,6 +84,40 @@ std::vector<std::string> LabeledAssociations(Stack& stack, const std::string& fr
   return pairs;
 }
 
+std::vector<ArchiveOutcome> CallConcurrently(
+    v1::AssociationsArchive::Stub& stub,
+    const std::vector<v1::ArchiveAssociationsRequest>& requests, int callers) {
+  std::vector<ArchiveOutcome> outcomes(requests.size());
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < callers; ++c) {
+    threads.emplace_back([&] {
+      for (size_t i = next++; i < requests.size(); i = next++) {
+        outcomes[i] = Archive(stub, requests[i], absl::Seconds(120));
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  return outcomes;
+}
+
+std::vector<ArchiveOutcome> CallConcurrently(
+    Stack& stack, const std::vector<v1::ArchiveAssociationsRequest>& requests, int callers) {
+  return CallConcurrently(stack.stub(), requests, callers);
+}
+
+void ExpectAllSucceeded(const std::vector<ArchiveOutcome>& outcomes) {
+  int failed = 0;
+  for (const ArchiveOutcome& outcome : outcomes) {
+    if (outcome.status.ok() && outcome.result.num_errors() == 0) continue;
+    if (++failed <= 3) {
+      ADD_FAILURE() << outcome.status.error_code() << " " << outcome.status.error_message() << " "
+                    << outcome.result.ShortDebugString();
+    }
+  }
+  EXPECT_EQ(failed, 0);
+}
+
 std::unique_ptr<Stack> StartStack(StackOptions options) {
   auto stack = Stack::Start(std::move(options));
   EXPECT_TRUE(stack.ok()) << stack.status();
@@ -88,8 +129,10 @@ int Stat(Stack& stack, const std::string& name) {
   return stats.ok() ? (*stats)[name].get<int>() : -1;
 }
 
-std::string ScrapeMetrics(Stack& stack) {
-  const std::string output = stack.gateway().Output();
+std::string ScrapeMetrics(Stack& stack) { return ScrapeMetrics(stack.gateway()); }
+
+std::string ScrapeMetrics(Subprocess& gateway) {
+  const std::string output = gateway.Output();
   const size_t at = output.find("metrics on port ");
   if (at == std::string::npos) return "";
   const int port = std::atoi(output.c_str() + at + strlen("metrics on port "));
@@ -99,7 +142,11 @@ std::string ScrapeMetrics(Stack& stack) {
 }
 
 double GatewayMetric(Stack& stack, const std::string& series) {
-  const std::string page = ScrapeMetrics(stack);
+  return GatewayMetric(stack.gateway(), series);
+}
+
+double GatewayMetric(Subprocess& gateway, const std::string& series) {
+  const std::string page = ScrapeMetrics(gateway);
   for (absl::string_view line : absl::StrSplit(page, '\n')) {
     double value = 0;
     if (absl::ConsumePrefix(&line, series) && absl::ConsumePrefix(&line, " ") &&

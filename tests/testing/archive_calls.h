@@ -31,6 +31,25 @@ struct ArchiveOutcome {
 ArchiveOutcome Archive(Stack& stack,
                        const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
                        absl::Duration deadline = absl::Seconds(60), const std::string& bearer = "");
+// The same through any gateway's stub (a replica's).
+ArchiveOutcome Archive(hubspot::crm::associations::v1::AssociationsArchive::Stub& stub,
+                       const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
+                       absl::Duration deadline = absl::Seconds(60), const std::string& bearer = "");
+
+// Makes every call of `requests` from `callers` threads at once (each takes
+// the next request when its previous call returns; 120 s deadlines); the
+// outcomes in order.
+std::vector<ArchiveOutcome> CallConcurrently(
+    hubspot::crm::associations::v1::AssociationsArchive::Stub& stub,
+    const std::vector<hubspot::crm::associations::v1::ArchiveAssociationsRequest>& requests,
+    int callers);
+std::vector<ArchiveOutcome> CallConcurrently(
+    Stack& stack,
+    const std::vector<hubspot::crm::associations::v1::ArchiveAssociationsRequest>& requests,
+    int callers);
+
+// Fails the test unless every outcome is OK without errors (showing the first three).
+void ExpectAllSucceeded(const std::vector<ArchiveOutcome>& outcomes);
 
 // Calls ArchiveAssociationLabels the same way.
 ArchiveOutcome Archive(
@@ -46,10 +65,13 @@ int Stat(Stack& stack, const std::string& name);
 // The gateway's /metrics page (the gateway must run with --metrics_listen);
 // "" when unreadable.
 std::string ScrapeMetrics(Stack& stack);
+// The same for any gateway process (a replica).
+std::string ScrapeMetrics(Subprocess& gateway);
 
 // The value of one sample on the gateway's /metrics page, `series` written
 // as the page writes it (e.g. "gateway_in_flight_calls"); -1 when absent.
 double GatewayMetric(Stack& stack, const std::string& series);
+double GatewayMetric(Subprocess& gateway, const std::string& series);
 
 // `count` contacts->companies inputs with from ids first_from, first_from + 1,
 // ..., each to one company whose id is its from id + `to_offset`.

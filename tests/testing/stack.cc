@@ -55,7 +55,8 @@ absl::Status Stack::RestartSimulator() {
   return StartSimulator(absl::StrCat("127.0.0.1:", simulator_port_));
 }
 
-absl::Status Stack::StartGateway(const std::vector<std::string>& flags, const std::string& token) {
+absl::StatusOr<Stack::Gateway> Stack::RunGateway(const std::vector<std::string>& flags,
+                                                 const std::string& token) {
   const std::string port_file = TempPath("gateway-port");
   const std::string output = TempPath("gateway-output");
   std::vector<std::string> argv = {
@@ -64,17 +65,34 @@ absl::Status Stack::StartGateway(const std::vector<std::string>& flags, const st
   argv.insert(argv.end(), flags.begin(), flags.end());
   std::vector<std::string> env;
   if (!token.empty()) env.push_back(absl::StrCat("HUBSPOT_ACCESS_TOKEN=", token));
-  gateway_.reset();
-  auto gateway = Subprocess::Start(argv, env, output);
-  if (!gateway.ok()) return gateway.status();
-  gateway_.emplace(*std::move(gateway));
+  auto process = Subprocess::Start(argv, env, output);
+  if (!process.ok()) return process.status();
   output_paths_.push_back(output);
-  auto port = gateway_->WaitForPortFile(port_file, kStartTimeout);
+  Gateway gateway{*std::move(process)};
+  auto port = gateway.process.WaitForPortFile(port_file, kStartTimeout);
   if (!port.ok()) return port.status();
-  gateway_port_ = *port;
-  stub_ = hubspot::crm::associations::v1::AssociationsArchive::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", gateway_port_), grpc::InsecureChannelCredentials()));
+  gateway.port = *port;
+  gateway.stub = hubspot::crm::associations::v1::AssociationsArchive::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", gateway.port), grpc::InsecureChannelCredentials()));
+  return gateway;
+}
+
+absl::Status Stack::StartGateway(const std::vector<std::string>& flags, const std::string& token) {
+  gateway_.reset();
+  absl::StatusOr<Gateway> gateway = RunGateway(flags, token);
+  if (!gateway.ok()) return gateway.status();
+  gateway_.emplace(std::move(gateway->process));
+  gateway_port_ = gateway->port;
+  stub_ = std::move(gateway->stub);
   return absl::OkStatus();
+}
+
+absl::StatusOr<size_t> Stack::StartReplica(const std::vector<std::string>& flags,
+                                           const std::string& token) {
+  absl::StatusOr<Gateway> gateway = RunGateway(flags, token);
+  if (!gateway.ok()) return gateway.status();
+  replicas_.push_back(*std::move(gateway));
+  return replicas_.size() - 1;
 }
 
 absl::StatusOr<nlohmann::json> Stack::AdminGet(const std::string& path) {

@@ -51,6 +51,15 @@ class Stack {
   // Starts (or restarts) the gateway with `flags` on a fresh port.
   absl::Status StartGateway(const std::vector<std::string>& flags, const std::string& token);
 
+  // Starts one more gateway (a replica behind the same simulator) with
+  // `flags`; its index for replica() and replica_stub().
+  absl::StatusOr<size_t> StartReplica(const std::vector<std::string>& flags,
+                                      const std::string& token = kSimulatorToken);
+  Subprocess& replica(size_t index) { return replicas_[index].process; }
+  hubspot::crm::associations::v1::AssociationsArchive::Stub& replica_stub(size_t index) {
+    return *replicas_[index].stub;
+  }
+
   // The simulator's admin API.
   absl::StatusOr<nlohmann::json> AdminGet(const std::string& path);
   absl::Status AdminPost(const std::string& path, const nlohmann::json& body);
@@ -64,8 +73,17 @@ class Stack {
   std::string AllOutput() const;
 
  private:
+  // A running gateway process.
+  struct Gateway {
+    Subprocess process;
+    int port = 0;
+    std::unique_ptr<hubspot::crm::associations::v1::AssociationsArchive::Stub> stub;
+  };
+
   Stack() = default;
   absl::Status StartSimulator(const std::string& listen);
+  absl::StatusOr<Gateway> RunGateway(const std::vector<std::string>& flags,
+                                     const std::string& token);
 
   std::vector<std::string> simulator_flags_;
   std::optional<Subprocess> simulator_;
@@ -73,6 +91,7 @@ class Stack {
   std::unique_ptr<hubspot::crm::associations::v1::AssociationsArchive::Stub> stub_;
   int simulator_port_ = 0;
   int gateway_port_ = 0;
+  std::vector<Gateway> replicas_;
   std::vector<std::string> output_paths_;
 };
 

@@ -1,0 +1,91 @@
+// Budget is one HubSpot token's share of the rate budget as its
+// TokenDispatcher plans with it: when a request of a lane may go, counting
+// what was sent, and learning from each answer. Two implementations: the
+// local TokenBudget (one process) and RedisBudget (replicas sharing one
+// budget in Redis). A budget that must ask elsewhere answers
+// NextSendTime with InfiniteFuture and calls its `wake` once it knows more,
+// so the dispatcher never blocks on it.
+// Not thread-safe: its TokenDispatcher calls it under its own lock.
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_BUDGET_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_BUDGET_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "server/hubspot/archive_response.h"
+
+namespace hubspot_gateway {
+
+// Who is waiting: interactive work (unary calls) is always served first;
+// bulk work (streams) never takes the last (1 - bulk_share) of a window.
+enum class Lane { kInteractive = 0, kBulk = 1 };
+
+// "interactive" or "bulk" (for metadata and flags).
+bool ParseLane(absl::string_view text, Lane* lane);
+const char* LaneName(Lane lane);
+
+struct BudgetPolicy {
+  // Requests per `interval` until HubSpot's headers say otherwise; 0 means
+  // no limit of the gateway's own (headers and 429s still apply).
+  int max_requests = 150;
+  absl::Duration interval = absl::Seconds(10);
+  // The share of each window bulk work may use.
+  double bulk_share = 0.8;
+  // The longest pause any Retry-After (or a DAILY 429) can cause.
+  absl::Duration max_pause = absl::Seconds(60);
+  // The share of the token's limit (configured, advertised or learned) this
+  // budget may spend: 1 alone, 1/N for one of N replicas that lost their
+  // shared budget.
+  double limit_share = 1.0;
+};
+
+// What Spend hands out and Observe takes back: which request an answer is for.
+struct BudgetTicket {
+  // Its number in the count (1, 2, ...).
+  int64_t sequence = 0;
+  absl::Time sent;
+  // Sent past the level known to be accepted, to find out whether HubSpot
+  // takes more (the advertised or climbed limit not yet confirmed).
+  bool probe = false;
+  // The shared store's time bucket it was counted in; -1 when counted only
+  // locally.
+  int64_t store_bucket = -1;
+};
+
+class Budget {
+ public:
+  using Ticket = BudgetTicket;
+
+  virtual ~Budget() = default;
+
+  // The earliest time >= `now` at which a request of `lane` may be sent;
+  // InfiniteFuture while the answer is being fetched (`wake` follows).
+  virtual absl::Time NextSendTime(Lane lane, absl::Time now) = 0;
+  // Counts one request sent at `now` (right after NextSendTime allowed it).
+  virtual Ticket Spend(absl::Time now) = 0;
+  // Learns from the answer, received at `now`, to the request of `ticket`:
+  // headers re-plan; a rolling-limit 429 lowers the limit; a DAILY one stops
+  // the token.
+  virtual void Observe(const UpstreamAnswer& answer, absl::Time now, const Ticket& ticket) = 0;
+  // Whether HubSpot's daily limit stops this token at `now`.
+  virtual bool DailyExhausted(absl::Time now) const = 0;
+  // The limit being planned with (0: none).
+  virtual int effective_limit() const = 0;
+  virtual absl::Duration interval() const = 0;
+  // Nothing sent for two intervals: the budget can be forgotten.
+  virtual bool IsIdle(absl::Time now) const = 0;
+};
+
+// Makes the budget of `token`. `wake` may be called from any thread, never
+// from inside the budget's own methods, never after its destructor returned.
+using BudgetFactory = std::function<std::unique_ptr<Budget>(const std::string& token,
+                                                            absl::AnyInvocable<void()> wake)>;
+
+}  // namespace hubspot_gateway
+
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_BUDGET_H_
