@@ -6,6 +6,7 @@
 #include <atomic>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "bench/process_stats.h"
 #include "gmock/gmock.h"
@@ -118,6 +119,36 @@ TEST(StreamLimitsTest, ACallerThatStopsReadingStopsTheStreamNotTheGatewaysMemory
   context.TryCancel();
   writer.join();
   (void)stream->Finish();
+  ExpectANormalCallSucceeds(*stack);
+}
+
+TEST(StreamLimitsTest, ACallerThatNeverReadsIsCancelledAfterTheIdleTimeout) {
+  auto stack =
+      StartStack({.gateway_flags = {"--rate_limit_per_10s=0", "--stream_idle_timeout=1s"}});
+  ASSERT_NE(stack, nullptr);
+  const v1::ArchiveAssociationsRequest request = InvalidRequest(20000);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(120)));
+  auto stream = stack->stub().ArchiveAssociationsStream(&context);
+  // The caller writes until the gateway stops reading, and never reads: its
+  // last Write stays blocked until the gateway ends the stream.
+  std::atomic<bool> writer_done{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 1000 && stream->Write(request); ++i) {
+    }
+    writer_done = true;
+  });
+  EXPECT_TRUE(WaitUntil([&] { return writer_done.load(); }, absl::Seconds(60)));
+  // Unread progress would hold Finish until the deadline.
+  context.TryCancel();
+  writer.join();
+  EXPECT_FALSE(stream->Finish().ok());
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        return absl::StrContains(stack->gateway().Output(),
+                                 "with its caller reading no progress (--stream_idle_timeout)");
+      },
+      absl::Seconds(30)));
   ExpectANormalCallSucceeds(*stack);
 }
 

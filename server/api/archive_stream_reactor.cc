@@ -116,10 +116,12 @@ void ArchiveStreams::EndIdleStreams() {
   for (ArchiveStreamReactor* stream : streams_) stream->EndIfIdleSince(idle_since);
 }
 
-ArchiveStreamReactor::ArchiveStreamReactor(AssociationsArchiver& archiver, ArchiveStreams& streams,
+ArchiveStreamReactor::ArchiveStreamReactor(grpc::CallbackServerContext& context,
+                                           AssociationsArchiver& archiver, ArchiveStreams& streams,
                                            ArchiveCallContext call, absl::Status refusal,
                                            OnFinished on_finished, StreamLimits limits)
-    : archiver_(archiver),
+    : context_(context),
+      archiver_(archiver),
       streams_(streams),
       call_(std::move(call)),
       max_requests_in_flight_(archiver.options().max_concurrent_requests_per_call),
@@ -302,9 +304,25 @@ void ArchiveStreamReactor::Drain() {
 }
 
 void ArchiveStreamReactor::EndIfIdleSince(absl::Time idle_since) {
+  bool caller_not_reading = false;
   {
     absl::MutexLock lock(&mu_);
-    if (in_flight_ > 0 || last_active_ > idle_since) return;
+    if (finished_ || cancelled_ || in_flight_ > 0 || last_active_ > idle_since) return;
+    // A caller that has read no progress for the whole timeout keeps a write
+    // pending, so no last message can reach it: only cancelling ends the
+    // stream. What it was not sent stays unacknowledged, safe to resend.
+    caller_not_reading = write_pending_ && write_started_ <= idle_since;
+    if (caller_not_reading) {
+      summary_.status = absl::DeadlineExceededError(absl::StrCat(
+          "stream idle for ", absl::FormatDuration(streams_.idle_timeout()),
+          " with its caller reading no progress (--stream_idle_timeout): cancelled by the "
+          "gateway"));
+      cancelled_ = true;  // Reads nothing more; OnCancel follows.
+    }
+  }
+  if (caller_not_reading) {
+    context_.TryCancel();
+    return;
   }
   Stop(absl::DeadlineExceededError(absl::StrCat(
       "stream idle for ", absl::FormatDuration(streams_.idle_timeout()),
@@ -326,7 +344,8 @@ ArchiveStreamReactor::Next ArchiveStreamReactor::Decide() {
   if (cancelled_) {
     if (write_pending_ || in_flight_ > 0 || read_pending_) return Next::kNothing;
     finished_ = true;
-    summary_.status = absl::CancelledError("the caller cancelled the stream");
+    if (summary_.status.ok())
+      summary_.status = absl::CancelledError("the caller cancelled the stream");
     return Next::kFinish;
   }
   // Requests being archived still report back to this reactor: it may only
@@ -351,6 +370,7 @@ ArchiveStreamReactor::Next ArchiveStreamReactor::Decide() {
     (void)grpc::SerializationTraits<v1::ArchiveProgress>::Serialize(progress, &writing_,
                                                                     &own_buffer);
     write_pending_ = true;
+    write_started_ = absl::Now();
     return Next::kWrite;
   }
   if (all_done && final_written_) {

@@ -94,9 +94,9 @@ class ArchiveStreamReactor final
   // when `refusal` is not OK (no token, overload) the stream ends at once
   // with it. `archiver` and `streams` must outlive the stream; `on_finished`
   // runs once, when gRPC is done with it.
-  ArchiveStreamReactor(AssociationsArchiver& archiver, ArchiveStreams& streams,
-                       ArchiveCallContext call, absl::Status refusal, OnFinished on_finished,
-                       StreamLimits limits = StreamLimits());
+  ArchiveStreamReactor(grpc::CallbackServerContext& context, AssociationsArchiver& archiver,
+                       ArchiveStreams& streams, ArchiveCallContext call, absl::Status refusal,
+                       OnFinished on_finished, StreamLimits limits = StreamLimits());
 
   void OnReadDone(bool ok) override;
   void OnWriteDone(bool ok) override;
@@ -124,7 +124,9 @@ class ArchiveStreamReactor final
   void Stop(absl::Status why);
   // For ArchiveStreams: Stop with UNAVAILABLE.
   void Drain();
-  // For ArchiveStreams: Stop with DEADLINE_EXCEEDED if idle since `idle_since`.
+  // For ArchiveStreams: Stop with DEADLINE_EXCEEDED if idle since `idle_since`;
+  // cancel the call if, besides, the caller has read no progress since then
+  // (its pending write would otherwise keep the stream open for ever).
   void EndIfIdleSince(absl::Time idle_since);
   // Whether another read may start now; marks it started.
   bool ClaimRead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -136,6 +138,8 @@ class ArchiveStreamReactor final
   // Carries out a decision (and starts a read if `read`), outside the lock.
   void Carry(Next next, bool read = false);
 
+  // Valid until OnDone; used only to cancel a stream whose caller stopped reading.
+  grpc::CallbackServerContext& context_;
   AssociationsArchiver& archiver_;
   ArchiveStreams& streams_;
   const ArchiveCallContext call_;
@@ -157,6 +161,8 @@ class ArchiveStreamReactor final
   bool read_pending_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   bool write_pending_ ABSL_GUARDED_BY(mu_) = false;
+  // When the write under way started.
+  absl::Time write_started_ ABSL_GUARDED_BY(mu_);
   bool final_written_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;

@@ -168,7 +168,7 @@ AssociationsArchiveService::ArchiveAssociationsStream(grpc::CallbackServerContex
                              static_cast<int>(summary.inputs_failed));
     if (counted) in_flight_calls_.fetch_sub(1);
   };
-  return new ArchiveStreamReactor(archiver_, streams_,
+  return new ArchiveStreamReactor(*context, archiver_, streams_,
                                   call.ok() ? *std::move(call) : ArchiveCallContext(),
                                   std::move(refusal), std::move(on_finished));
 }
