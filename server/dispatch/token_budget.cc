@@ -189,6 +189,10 @@ void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now, const Ti
     lowered_ = true;
     last_raise_ = now;
     Uncount(ticket);
+    // With a 429 HubSpot may report the window full because others spent it
+    // (another replica, another client): without counting that, the lowered
+    // limit would let this budget send again at once.
+    CountOthers(headers, now);
     paused_until_ = std::max(paused_until_, now + retry_after);
     return;
   }
@@ -203,12 +207,13 @@ void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now, const Ti
     known_level_ = std::max(known_level_, HeldBefore(ticket.sequence, ticket.sent, now) + 1);
     probe_allowance_ = std::min(2 * probe_allowance_, 64);
   }
-  if (headers.remaining.has_value() && ceiling_ > 0) {
-    // HubSpot counts requests this gateway did not make (other clients of
-    // the same app): count them as made now.
-    const int missing = ceiling_ - Share(*headers.remaining) - UsedAt(now);
-    if (missing > 0) Count(now, missing);
-  }
+  CountOthers(headers, now);
+}
+
+void TokenBudget::CountOthers(const RateLimitHeaders& headers, absl::Time now) {
+  if (!headers.remaining.has_value() || ceiling_ <= 0) return;
+  const int missing = ceiling_ - Share(*headers.remaining) - UsedAt(now);
+  if (missing > 0) Count(now, missing);
 }
 
 }  // namespace hubspot_gateway

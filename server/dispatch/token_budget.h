@@ -61,6 +61,9 @@ class TokenBudget final : public Budget {
   int HeldBefore(int64_t sequence, absl::Time sent, absl::Time now);
   // Adds `count` requests at `now`.
   void Count(absl::Time now, int count);
+  // HubSpot's Remaining header counts requests this gateway did not make
+  // (other clients of the app, other replicas): counts them as made now.
+  void CountOthers(const RateLimitHeaders& headers, absl::Time now);
   // Takes the request of `ticket` out of the window (HubSpot rejected it, or
   // it is counted again from its answer); false when it had left already.
   bool Uncount(const Ticket& ticket);

@@ -117,6 +117,24 @@ TEST(TokenBudgetTest, RollingLimitCountsOnlyWhatTheWindowHeldBeforeTheRejectedRe
   EXPECT_EQ(budget.effective_limit(), 100);
 }
 
+TEST(TokenBudgetTest, RollingLimitWithNothingRemainingWaitsForTheWindowOthersFilled) {
+  TokenBudget budget(Policy(190));
+  RateLimitHeaders advertised;
+  advertised.max = 190;
+  budget.Observe(Answer(204, advertised), kStart, TokenBudget::Ticket{0, kStart, false});
+  // Another replica spent the window; this one sent 10 when the 429 came.
+  SpendMany(budget, 9, kStart);
+  const TokenBudget::Ticket rejected = budget.Spend(kStart);
+  UpstreamAnswer limited = RateLimited("TEN_SECONDLY_ROLLING");
+  limited.rate_limit.max = 190;
+  limited.rate_limit.remaining = 0;
+  budget.Observe(limited, kStart + absl::Milliseconds(5), rejected);
+  EXPECT_EQ(budget.effective_limit(), 19);
+  // The window is full as HubSpot counts it: no request before it rolls.
+  EXPECT_GE(budget.NextSendTime(Lane::kInteractive, kStart + absl::Milliseconds(5)),
+            kStart + absl::Seconds(10));
+}
+
 TEST(TokenBudgetTest, RollingLimitNeverFallsBelowATenthOfTheCeiling) {
   TokenBudget budget(Policy(190));
   const TokenBudget::Ticket first = budget.Spend(kStart);  // Others had filled the window.
