@@ -288,10 +288,11 @@ CURL* CurlMultiTransport::AcquireEasyHandle() {
   return easy;
 }
 
-void CurlMultiTransport::StartQueuedTransfers() {
+absl::Time CurlMultiTransport::StartQueuedTransfers() {
   const absl::Time now = absl::Now();
   std::vector<std::unique_ptr<Transfer>> expired;
   std::vector<std::unique_ptr<Transfer>> batch;
+  absl::Time next_deadline;
   {
     absl::MutexLock lock(&mu_);
     // A queued request whose time is up fails now, not when a connection
@@ -314,6 +315,7 @@ void CurlMultiTransport::StartQueuedTransfers() {
       batch.push_back(std::move(queued_.front()));
       queued_.pop_front();
     }
+    next_deadline = next_queued_deadline_;
   }
   for (auto& transfer : expired) {
     Finish(std::move(transfer),
@@ -340,6 +342,7 @@ void CurlMultiTransport::StartQueuedTransfers() {
     }
     running_.emplace(easy, std::move(transfer));
   }
+  return next_deadline;
 }
 
 std::unique_ptr<CurlMultiTransport::Transfer> CurlMultiTransport::Detach(CURL* easy) {
@@ -420,12 +423,7 @@ void CurlMultiTransport::RunEventLoop() {
       absl::MutexLock lock(&mu_);
       if (stopping_) break;
     }
-    StartQueuedTransfers();
-    absl::Time wake_at = curl_timer_;
-    {
-      absl::MutexLock lock(&mu_);
-      wake_at = std::min(wake_at, next_queued_deadline_);
-    }
+    const absl::Time wake_at = std::min(curl_timer_, StartQueuedTransfers());
     // Until curl's timer or a queued request's deadline (rounded up), at most
     // kMaxPollMillis.
     const absl::Duration until_timer =

@@ -64,8 +64,9 @@ class CurlMultiTransport final : public HttpTransport {
   // Lets curl act on ready sockets and expired timers (event-loop thread only).
   void DriveCurl(const struct epoll_event* events, int count);
   // Fails queued transfers past their deadline and adds queued transfers to
-  // the multi handle while connections are free (event-loop thread only).
-  void StartQueuedTransfers();
+  // the multi handle while connections are free (event-loop thread only);
+  // returns the earliest deadline still queued (InfiniteFuture when none).
+  absl::Time StartQueuedTransfers();
   // Runs the callbacks of finished transfers (event-loop thread only).
   void CompleteFinishedTransfers();
   // Fails the transfers whose sockets could not be watched (event-loop thread only).
