@@ -36,6 +36,7 @@
 #include "server/hubspot/endpoint.h"
 #include "tests/fakes/queued_http_transport.h"
 #include "tests/testing/polling.h"
+#include "tests/testing/requests.h"
 
 namespace hubspot_gateway {
 namespace {
@@ -57,15 +58,7 @@ using Metadata = std::vector<std::pair<std::string, std::string>>;
 
 // Inputs from ids first_from.. each to one company.
 v1::ArchiveAssociationsRequest Request(int first_from, int count) {
-  v1::ArchiveAssociationsRequest request;
-  request.set_from_object_type("contacts");
-  request.set_to_object_type("companies");
-  for (int i = 0; i < count; ++i) {
-    auto* input = request.add_inputs();
-    input->mutable_from_object()->set_id(absl::StrCat(first_from + i));
-    input->add_to_objects()->set_id(absl::StrCat(first_from + i + 100000));
-  }
-  return request;
+  return hubspot_gateway::testing::SequentialRequest(first_from, count, 100000);
 }
 
 v1::ArchiveAssociationsRequest InvalidRequest() {

@@ -13,6 +13,7 @@
 
 #include "absl/time/time.h"
 #include "hubspot/crm/associations/v1/associations_archive.pb.h"
+#include "tests/testing/requests.h"  // SequentialRequest, for the tests that use these.
 #include "tests/testing/stack.h"
 
 namespace hubspot_gateway::testing {
@@ -72,12 +73,6 @@ std::string ScrapeMetrics(Subprocess& gateway);
 // as the page writes it (e.g. "gateway_in_flight_calls"); -1 when absent.
 double GatewayMetric(Stack& stack, const std::string& series);
 double GatewayMetric(Subprocess& gateway, const std::string& series);
-
-// `count` contacts->companies inputs with from ids first_from, first_from + 1,
-// ..., each to one company whose id is its from id + `to_offset`.
-hubspot::crm::associations::v1::ArchiveAssociationsRequest SequentialRequest(int first_from,
-                                                                             int count,
-                                                                             int to_offset);
 
 // "from>to CATEGORY:type_id,..." (or just "from>to" without labels) for every
 // association the simulator holds between the types, in its order.
