@@ -5,6 +5,8 @@
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
 #include "server/api/api_flags.h"
+#include "server/archive/archive_flags.h"
+#include "server/budget/budget_flags.h"
 #include "server/common/files.h"
 #include "server/dispatch/dispatch_flags.h"
 #include "server/http/transport_flags.h"

@@ -12,9 +12,9 @@
 #include "absl/time/time.h"
 #include "server/api/associations_archive_service.h"
 #include "server/api/call_log.h"
+#include "server/archive/associations_archiver.h"
+#include "server/budget/redis_budget.h"
 #include "server/common/environment.h"
-#include "server/dispatch/associations_archiver.h"
-#include "server/dispatch/redis_budget.h"
 #include "server/dispatch/token_dispatcher.h"
 #include "server/http/curl_multi_transport.h"
 

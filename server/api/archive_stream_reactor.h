@@ -28,7 +28,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "hubspot/crm/associations/v1/associations_archive.pb.h"
-#include "server/dispatch/associations_archiver.h"
+#include "server/archive/associations_archiver.h"
 
 namespace hubspot_gateway {
 

@@ -22,7 +22,7 @@
 #include "server/api/call_observer.h"
 #include "server/api/caller_auth.h"
 #include "server/api/stream_share.h"
-#include "server/dispatch/associations_archiver.h"
+#include "server/archive/associations_archiver.h"
 
 namespace hubspot_gateway {
 

@@ -1,6 +1,7 @@
 // ArchiveObserver hears what the dispatch layer does upstream (answers,
-// retries, queueing, coalescing, the learned limit, cancellations) so
-// metrics can count it without the logic depending on a metrics library.
+// retries, queueing, coalescing, the learned limit, cancellations), and what
+// the shared budget store does (BudgetStoreObserver), so metrics can count it
+// without the logic depending on a metrics library.
 // The base class ignores everything; implementations must be thread-safe and
 // must not block. Nothing passed here identifies a token.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_ARCHIVE_OBSERVER_H_
@@ -8,12 +9,13 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "server/budget/budget_store_observer.h"
 
 namespace hubspot_gateway {
 
-class ArchiveObserver {
+class ArchiveObserver : public BudgetStoreObserver {
  public:
-  virtual ~ArchiveObserver() = default;
+  ~ArchiveObserver() override = default;
   // One upstream attempt ended: its HTTP status, or 0 when no answer came.
   // `rate_limit_policy` is HubSpot's policyName of a 429 ("" otherwise).
   virtual void OnUpstreamAnswer(int /*http_status*/, absl::string_view /*rate_limit_policy*/) {}
@@ -32,12 +34,6 @@ class ArchiveObserver {
   // HubSpot asked, in Retry-After, for a longer pause than --max_retry_after
   // allows: the token pauses for the cap instead.
   virtual void OnPauseCapped() {}
-  // The shared budget store (Redis) answered a reservation after `latency`.
-  virtual void OnBudgetStoreReservation(absl::Duration /*latency*/) {}
-  // The store failed a command or a connection.
-  virtual void OnBudgetStoreError() {}
-  // Budgets fell back to their local share (true) or returned to the store.
-  virtual void OnBudgetStoreFallback(bool /*active*/) {}
 };
 
 }  // namespace hubspot_gateway

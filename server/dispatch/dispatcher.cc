@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "server/dispatch/token_budget.h"
+#include "server/budget/token_budget.h"
 
 namespace hubspot_gateway {
 

@@ -12,7 +12,7 @@
 #include <utility>
 
 #include "absl/synchronization/mutex.h"
-#include "server/dispatch/scheduler.h"
+#include "server/clock/scheduler.h"
 
 namespace hubspot_gateway {
 

@@ -1,4 +1,4 @@
-#include "server/dispatch/redis_connection.h"
+#include "server/redis/redis_connection.h"
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>

@@ -11,14 +11,14 @@
 // The local Budget: a process's own count, and (limit_share < 1) a replica's
 // fallback while the shared budget is out of reach.
 // Not thread-safe: its TokenDispatcher holds it under its own lock.
-#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TOKEN_BUDGET_H_
-#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TOKEN_BUDGET_H_
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_TOKEN_BUDGET_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_TOKEN_BUDGET_H_
 
 #include <cstdint>
 #include <vector>
 
 #include "absl/time/time.h"
-#include "server/dispatch/budget.h"
+#include "server/budget/budget.h"
 #include "server/hubspot/archive_response.h"
 
 namespace hubspot_gateway {
@@ -101,4 +101,4 @@ class TokenBudget final : public Budget {
 
 }  // namespace hubspot_gateway
 
-#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TOKEN_BUDGET_H_
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_TOKEN_BUDGET_H_

@@ -17,8 +17,8 @@
 // budget, the shared one trusts the advertised limit without probing, and
 // keeps the configured interval.
 // Thread-safe.
-#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_REDIS_BUDGET_H_
-#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_REDIS_BUDGET_H_
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_REDIS_BUDGET_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_REDIS_BUDGET_H_
 
 #include <functional>
 #include <memory>
@@ -29,10 +29,10 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "server/dispatch/archive_observer.h"
-#include "server/dispatch/budget.h"
-#include "server/dispatch/redis_connection.h"
-#include "server/dispatch/scheduler.h"
+#include "server/budget/budget.h"
+#include "server/budget/budget_store_observer.h"
+#include "server/clock/scheduler.h"
+#include "server/redis/redis_connection.h"
 
 namespace hubspot_gateway {
 
@@ -43,16 +43,12 @@ struct BudgetStoreOptions {
   int replicas = 2;
 };
 
-// Parses redis://[:PASSWORD@]HOST:PORT[/DB] (the password is better given
-// apart). rediss:// is refused: Debian's hiredis 0.14 has no TLS.
-absl::StatusOr<RedisConnectionOptions> ParseRedisUrl(absl::string_view url);
-
 class RedisBudgetStore final : public RedisConnection::Listener {
  public:
   // Connects at once (in the background); everything passed must outlive
   // it. `log` gets one line each time the shared budget is lost or regained.
   RedisBudgetStore(BudgetStoreOptions options, BudgetPolicy policy, Scheduler& scheduler,
-                   ArchiveObserver& observer, std::function<void(absl::string_view)> log);
+                   BudgetStoreObserver& observer, std::function<void(absl::string_view)> log);
   ~RedisBudgetStore() override;
 
   // Makes RedisBudgets (the Dispatcher's factory).
@@ -92,7 +88,7 @@ class RedisBudgetStore final : public RedisConnection::Listener {
   const BudgetStoreOptions options_;
   const BudgetPolicy policy_;
   Scheduler& scheduler_;
-  ArchiveObserver& observer_;
+  BudgetStoreObserver& observer_;
   const std::function<void(absl::string_view)> log_;
   const std::string script_sha_;
   std::unique_ptr<RedisConnection> connection_;
@@ -100,4 +96,4 @@ class RedisBudgetStore final : public RedisConnection::Listener {
 
 }  // namespace hubspot_gateway
 
-#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_REDIS_BUDGET_H_
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_REDIS_BUDGET_H_

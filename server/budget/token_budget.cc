@@ -1,4 +1,4 @@
-#include "server/dispatch/token_budget.h"
+#include "server/budget/token_budget.h"
 
 #include <algorithm>
 #include <limits>

@@ -1,4 +1,4 @@
-#include "server/dispatch/budget.h"
+#include "server/lane/lane.h"
 
 namespace hubspot_gateway {
 

@@ -1,8 +1,8 @@
 // The clock and the asynchronous sleeper the call logic runs on, behind an
 // interface so that tests control time: nothing waits by blocking a thread.
 // Implementations are thread-safe.
-#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_SCHEDULER_H_
-#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_SCHEDULER_H_
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_CLOCK_SCHEDULER_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_CLOCK_SCHEDULER_H_
 
 #include "absl/functional/any_invocable.h"
 #include "absl/time/time.h"
@@ -24,4 +24,4 @@ class Scheduler {
 
 }  // namespace hubspot_gateway
 
-#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_SCHEDULER_H_
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_CLOCK_SCHEDULER_H_

@@ -1,8 +1,8 @@
 // Scheduler on the real clock: one thread runs due tasks in time order.
 // Shutdown() runs every pending task at once (so no call is left waiting)
 // and makes later RunAfter calls run inline. Thread-safe.
-#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TIMER_THREAD_SCHEDULER_H_
-#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TIMER_THREAD_SCHEDULER_H_
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_CLOCK_TIMER_THREAD_SCHEDULER_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_CLOCK_TIMER_THREAD_SCHEDULER_H_
 
 #include <cstdint>
 #include <map>
@@ -11,7 +11,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "server/dispatch/scheduler.h"
+#include "server/clock/scheduler.h"
 
 namespace hubspot_gateway {
 
@@ -37,4 +37,4 @@ class TimerThreadScheduler final : public Scheduler {
 
 }  // namespace hubspot_gateway
 
-#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TIMER_THREAD_SCHEDULER_H_
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_CLOCK_TIMER_THREAD_SCHEDULER_H_

@@ -5,8 +5,8 @@
 // (PING), and after any failure (refused, dropped, a reply later than
 // `command_timeout`) fails what is pending and reconnects with backoff.
 // Thread-safe; callbacks run on its thread and must not block.
-#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_REDIS_CONNECTION_H_
-#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_REDIS_CONNECTION_H_
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_REDIS_REDIS_CONNECTION_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_REDIS_REDIS_CONNECTION_H_
 
 #include <atomic>
 #include <cstdint>
@@ -129,4 +129,4 @@ class RedisConnection {
 
 }  // namespace hubspot_gateway
 
-#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_REDIS_CONNECTION_H_
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_REDIS_REDIS_CONNECTION_H_

@@ -6,8 +6,8 @@
 // NextSendTime with InfiniteFuture and calls its `wake` once it knows more,
 // so the dispatcher never blocks on it.
 // Not thread-safe: its TokenDispatcher calls it under its own lock.
-#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_BUDGET_H_
-#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_BUDGET_H_
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_BUDGET_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_BUDGET_H_
 
 #include <cstdint>
 #include <functional>
@@ -18,16 +18,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/hubspot/archive_response.h"
+#include "server/lane/lane.h"
 
 namespace hubspot_gateway {
-
-// Who is waiting: interactive work (unary calls) is always served first;
-// bulk work (streams) never takes the last (1 - bulk_share) of a window.
-enum class Lane { kInteractive = 0, kBulk = 1 };
-
-// "interactive" or "bulk" (for metadata and flags).
-bool ParseLane(absl::string_view text, Lane* lane);
-const char* LaneName(Lane lane);
 
 struct BudgetPolicy {
   // Requests per `interval` until HubSpot's headers say otherwise; 0 means
@@ -88,4 +81,4 @@ using BudgetFactory = std::function<std::unique_ptr<Budget>(const std::string& t
 
 }  // namespace hubspot_gateway
 
-#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_BUDGET_H_
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_BUDGET_H_

@@ -5,8 +5,8 @@
 // merge the answers so every input is accounted for. A call can be cancelled, and stops by itself
 // at its deadline: its queued chunks fail at once and nothing new is sent for it. Independent of
 // gRPC. Thread-safe; each call gets its own small state.
-#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_ASSOCIATIONS_ARCHIVER_H_
-#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_ASSOCIATIONS_ARCHIVER_H_
+#ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_ARCHIVE_ASSOCIATIONS_ARCHIVER_H_
+#define HUBSPOT_ARCHIVE_GATEWAY_SERVER_ARCHIVE_ASSOCIATIONS_ARCHIVER_H_
 
 #include <memory>
 #include <string>
@@ -17,10 +17,10 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "hubspot/crm/associations/v1/associations_archive.pb.h"
+#include "server/budget/token_budget.h"
+#include "server/clock/scheduler.h"
 #include "server/dispatch/archive_observer.h"
 #include "server/dispatch/dispatcher.h"
-#include "server/dispatch/scheduler.h"
-#include "server/dispatch/token_budget.h"
 #include "server/hubspot/batch_call.h"
 #include "server/hubspot/chunking.h"
 #include "server/hubspot/endpoint.h"
@@ -103,4 +103,4 @@ class AssociationsArchiver {
 
 }  // namespace hubspot_gateway
 
-#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_ASSOCIATIONS_ARCHIVER_H_
+#endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_ARCHIVE_ASSOCIATIONS_ARCHIVER_H_

@@ -1,4 +1,4 @@
-#include "server/dispatch/timer_thread_scheduler.h"
+#include "server/clock/timer_thread_scheduler.h"
 
 #include <vector>
 

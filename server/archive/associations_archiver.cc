@@ -1,4 +1,4 @@
-#include "server/dispatch/associations_archiver.h"
+#include "server/archive/associations_archiver.h"
 
 #include <atomic>
 #include <utility>

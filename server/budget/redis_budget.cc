@@ -1,4 +1,4 @@
-#include "server/dispatch/redis_budget.h"
+#include "server/budget/redis_budget.h"
 
 #include <openssl/sha.h>
 
@@ -13,7 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
-#include "server/dispatch/token_budget.h"
+#include "server/budget/token_budget.h"
 
 namespace hubspot_gateway {
 namespace {
@@ -309,41 +309,8 @@ class RedisBudget final : public Budget {
 
 }  // namespace
 
-absl::StatusOr<RedisConnectionOptions> ParseRedisUrl(absl::string_view url) {
-  if (absl::StartsWith(url, "rediss://")) {
-    return absl::InvalidArgumentError(
-        "--budget_store: rediss:// (TLS) is not supported: Debian's hiredis 0.14 has no TLS; "
-        "reach Redis over a private network or a TLS tunnel (stunnel) with redis://");
-  }
-  if (!absl::ConsumePrefix(&url, "redis://")) {
-    return absl::InvalidArgumentError("--budget_store must be redis://HOST:PORT[/DB]");
-  }
-  RedisConnectionOptions options;
-  if (const size_t at = url.rfind('@'); at != absl::string_view::npos) {
-    absl::string_view credentials = url.substr(0, at);
-    absl::ConsumePrefix(&credentials, ":");
-    options.password = std::string(credentials);
-    url.remove_prefix(at + 1);
-  }
-  absl::string_view address = url;
-  if (const size_t slash = url.find('/'); slash != absl::string_view::npos) {
-    address = url.substr(0, slash);
-    if (!absl::SimpleAtoi(url.substr(slash + 1), &options.db) || options.db < 0) {
-      return absl::InvalidArgumentError("--budget_store: the database after / must be a number");
-    }
-  }
-  const size_t colon = address.rfind(':');
-  if (colon == absl::string_view::npos || colon == 0 ||
-      !absl::SimpleAtoi(address.substr(colon + 1), &options.port) || options.port <= 0 ||
-      options.port > 65535) {
-    return absl::InvalidArgumentError("--budget_store must be redis://HOST:PORT[/DB]");
-  }
-  options.host = std::string(address.substr(0, colon));
-  return options;
-}
-
 RedisBudgetStore::RedisBudgetStore(BudgetStoreOptions options, BudgetPolicy policy,
-                                   Scheduler& scheduler, ArchiveObserver& observer,
+                                   Scheduler& scheduler, BudgetStoreObserver& observer,
                                    std::function<void(absl::string_view)> log)
     : options_(std::move(options)),
       policy_(policy),

@@ -1,4 +1,4 @@
-#include "server/dispatch/redis_budget.h"
+#include "server/budget/redis_budget.h"
 
 #include <atomic>
 #include <memory>
@@ -10,7 +10,8 @@
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/dispatch/timer_thread_scheduler.h"
+#include "server/clock/timer_thread_scheduler.h"
+#include "server/redis/redis_url.h"
 #include "tests/testing/polling.h"
 #include "tests/testing/redis_server.h"
 
@@ -26,7 +27,7 @@ constexpr char kToken[] = "pat-na1-REDIS-TEST-TOKEN-0123456789";
 const absl::Duration kWait = absl::Seconds(10);
 
 // Counts what the store reports.
-struct StoreObserver : public ArchiveObserver {
+struct StoreObserver : public BudgetStoreObserver {
   void OnBudgetStoreReservation(absl::Duration) override { ++reservations; }
   void OnBudgetStoreError() override { ++errors; }
   void OnBudgetStoreFallback(bool active) override { ++(active ? fallbacks : returns); }
@@ -142,24 +143,6 @@ class RedisBudgetTest : public ::testing::Test {
 
   std::unique_ptr<RedisServer> redis_;
 };
-
-TEST(ParseRedisUrlTest, ReadsHostPortDatabaseAndRefusesTls) {
-  absl::StatusOr<RedisConnectionOptions> options = ParseRedisUrl("redis://10.0.0.5:6380/3");
-  ASSERT_TRUE(options.ok()) << options.status();
-  EXPECT_EQ(options->host, "10.0.0.5");
-  EXPECT_EQ(options->port, 6380);
-  EXPECT_EQ(options->db, 3);
-  options = ParseRedisUrl("redis://:pw@redis.internal:6379");
-  ASSERT_TRUE(options.ok()) << options.status();
-  EXPECT_EQ(options->host, "redis.internal");
-  EXPECT_EQ(options->password, "pw");
-  absl::Status tls = ParseRedisUrl("rediss://redis.internal:6380").status();
-  EXPECT_EQ(tls.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(tls.message(), HasSubstr("TLS"));
-  EXPECT_FALSE(ParseRedisUrl("redis://no-port").ok());
-  EXPECT_FALSE(ParseRedisUrl("http://127.0.0.1:6379").ok());
-  EXPECT_FALSE(ParseRedisUrl("redis://127.0.0.1:6379/x").ok());
-}
 
 TEST_F(RedisBudgetTest, ReplicasShareOneWindowAndTheBulkShare) {
   auto a = SharedReplica();
