@@ -45,9 +45,10 @@ struct BudgetTicket {
   // Sent past the level known to be accepted, to find out whether HubSpot
   // takes more (the advertised or climbed limit not yet confirmed).
   bool probe = false;
-  // The shared store's time bucket it was counted in; -1 when counted only
-  // locally.
-  int64_t store_bucket = -1;
+  // Its number in the shared store's count, and when the store counted it
+  // (Unix milliseconds on the store's clock); -1 when counted only locally.
+  int64_t store_sequence = -1;
+  int64_t store_sent_ms = -1;
 };
 
 class Budget {

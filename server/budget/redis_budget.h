@@ -1,11 +1,11 @@
 // RedisBudgetStore shares each token's budget between gateway replicas
-// through Redis (--budget_store). One Lua script does a reservation in one
-// round trip: the rolling window (request counts in 1%-of-interval buckets,
-// like TokenBudget's), the learned limit (lowered by a 429 to what the window
-// held, climbing back by one per interval), the lanes' shares (bulk never
-// past bulk_share of the window), Retry-After pauses and DAILY exhaustion.
+// through Redis (--budget_store). One Lua script (budget_script.lua, named
+// arguments in, name/value pairs out) runs TokenBudget's algorithm over a
+// Redis hash in one round trip per reservation: the rolling window, the
+// learned limit, the lanes' shares, Retry-After pauses and DAILY exhaustion.
 // Every answer updates that state too (headers, 429s), so what one replica
-// learns holds for all. Keys are a SHA-256 of the token, never the token.
+// learns holds for all; budget_parity_test holds the script and TokenBudget
+// to the same decisions. Keys are a SHA-256 of the token, never the token.
 //
 // Each RedisBudget asks for one request slot at a time, asynchronously: its
 // NextSendTime answers InfiniteFuture while the reservation is out and wakes
@@ -13,10 +13,15 @@
 // thread ever blocks on Redis. While Redis is down or slower than
 // --budget_store_timeout, every budget falls back to a local TokenBudget of
 // limit / --budget_store_replicas (the store logs one line and counts it),
-// and returns to the shared budget once Redis answers again. Unlike the local
-// budget, the shared one trusts the advertised limit without probing, and
-// keeps the configured interval.
-// Thread-safe.
+// and returns to the shared budget once Redis answers again. Two decisions
+// stay per replica: the shared budget trusts the advertised limit without
+// probing past it a few requests at a time (probing is about one process's
+// requests in flight), and keeps the configured interval.
+// Thread-safe. Lock order: the dispatcher's lock, then a RedisBudget's
+// state lock, then the connection's queue lock (RedisConnection::Command);
+// replies run on the connection's thread and take the state lock (and,
+// under it, the Scheduler's to post the dispatcher's wake-up: the dispatcher
+// runs later on the Scheduler's thread, never inside a reply).
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_REDIS_BUDGET_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_REDIS_BUDGET_H_
 
@@ -41,6 +46,24 @@ struct BudgetStoreOptions {
   // Replicas expected to share a token: each one's fallback budget is
   // limit / replicas.
   int replicas = 2;
+  // Replicas plan on Redis's clock, the one clock they share. False: on the
+  // store's Scheduler (one host, or a test that moves time itself).
+  bool plan_with_redis_clock = true;
+};
+
+// What the budget script answered a reservation.
+struct StoreReservation {
+  bool granted = false;
+  // When not granted: how long until a request of its lane may go.
+  absl::Duration wait;
+  // The limit the shared budget plans with.
+  int limit = 0;
+  // When granted: the request's number in the shared count, and when it was
+  // counted (Redis's clock, in Unix milliseconds); the answer names them.
+  int64_t sequence = -1;
+  int64_t sent_ms = -1;
+  // Time left of a daily-limit stop (zero: none).
+  absl::Duration daily;
 };
 
 class RedisBudgetStore final : public RedisConnection::Listener {
@@ -58,13 +81,13 @@ class RedisBudgetStore final : public RedisConnection::Listener {
   bool shared() const { return connection_->up(); }
 
   // Reserves a request slot of `lane` for the token of `key`; `done` gets
-  // {granted, wait_ms, limit, bucket, daily_ms} on the connection's thread.
-  // False when Redis is not up (then `done` never runs).
+  // the script's answer on the connection's thread. False when Redis is not
+  // up (then `done` never runs).
   bool Reserve(const std::string& key, Lane lane,
-               absl::AnyInvocable<void(absl::StatusOr<std::vector<int64_t>>) &&> done);
-  // Tells Redis of an answer to a request counted in `bucket` (-1: counted
-  // locally); nothing happens while Redis is down.
-  void Observe(const std::string& key, const UpstreamAnswer& answer, int64_t bucket);
+               absl::AnyInvocable<void(absl::StatusOr<StoreReservation>) &&> done);
+  // Tells Redis of an answer to the request of `ticket` (counted locally
+  // only when its store_sequence is -1); nothing happens while Redis is down.
+  void Observe(const std::string& key, const UpstreamAnswer& answer, const BudgetTicket& ticket);
 
   // The Redis key of `token`'s budget.
   static std::string KeyOf(absl::string_view token);
@@ -79,11 +102,10 @@ class RedisBudgetStore final : public RedisConnection::Listener {
   void OnError() override;
 
  private:
-  // The script's arguments common to both operations.
+  // The script's named arguments common to both operations.
   std::vector<std::string> ScriptArgs(absl::string_view op) const;
   // EVALSHA of the script with `args`; EVAL once when Redis lacks it.
-  bool Eval(const std::string& key, std::vector<std::string> args,
-            absl::AnyInvocable<void(absl::StatusOr<std::vector<int64_t>>) &&> done);
+  bool Eval(const std::string& key, std::vector<std::string> args, RedisConnection::Callback done);
 
   const BudgetStoreOptions options_;
   const BudgetPolicy policy_;

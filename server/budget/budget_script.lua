@@ -1,0 +1,202 @@
+-- The shared rate budget of one HubSpot token, run by Redis (EVALSHA) for
+-- every reservation and every answer: TokenBudget's algorithm
+-- (token_budget.cc) over a Redis hash, step for step, so that replicas plan
+-- as one process would. budget_parity_test holds the two to the same
+-- decisions.
+--
+-- KEYS[1]: the token's key (a hash of the token, never the token).
+-- ARGV: name/value pairs.
+--   Always: op ('reserve' or 'observe'), configured (the configured limit),
+--   interval_ms, bulk_share, max_pause_ms; now_ms (optional: the time to plan
+--   at; replicas leave it out and share Redis's clock).
+--   reserve: lane ('interactive' or 'bulk').
+--   observe: status (HTTP status, 0: no answer), policy ('ROLLING', 'DAILY'
+--   or ''), retry_after_ms, max, remaining, daily_remaining (-1: absent),
+--   sent_ms and sequence of the answered request (-1: counted only locally).
+-- Reply: name/value pairs.
+--   reserve: granted (0/1), wait_ms, limit, sequence, sent_ms, daily_ms.
+--   observe: limit, daily_ms.
+--
+-- State, in the hash: 'b<bucket>' = requests counted in that time bucket (1%
+-- of the interval); ceiling (the advertised or configured limit), limit (the
+-- one planned with), lowered (1 after a 429 until back at the ceiling),
+-- last_raise and raise_ms (the climb back: one request per raise_ms, doubling
+-- while 429s come at the level just learned), paused and daily (times until
+-- which Retry-After or the daily limit stop the token), total (every request
+-- ever counted, for the sequence numbers).
+local key = KEYS[1]
+local arg = {}
+for i = 1, #ARGV, 2 do arg[ARGV[i]] = ARGV[i + 1] end
+local function number(name) return tonumber(arg[name]) end
+
+local op = arg.op
+local configured = number('configured')
+local interval = number('interval_ms')
+local bulk_share = number('bulk_share')
+local max_pause = number('max_pause_ms')
+local now = number('now_ms')
+if now == nil then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- The window (TokenBudget's ring): buckets of 1% of the interval, kept for
+-- the interval plus a guard (HubSpot counts a request when it arrives).
+local width = math.max(1, math.floor(interval / 100))
+local guard = math.floor(interval / 50) + 10
+local size = math.ceil((interval + guard) / width) + 2
+local bucket = math.floor(now / width)
+local kept = bucket - size + 1
+local oldest = math.floor((now - interval - guard) / width)
+
+local s = {}
+local counts = {}
+local fields = redis.call('HGETALL', key)
+for i = 1, #fields, 2 do
+  local name = fields[i]
+  if string.sub(name, 1, 1) == 'b' then
+    local b = tonumber(string.sub(name, 2))
+    if b < kept then
+      redis.call('HDEL', key, name)
+    else
+      counts[b] = tonumber(fields[i + 1])
+    end
+  else
+    s[name] = tonumber(fields[i + 1])
+  end
+end
+local ceiling = s.ceiling or configured
+local limit = s.limit or ceiling
+local lowered = s.lowered or 0
+local last_raise = s.last_raise or 0
+local raise_ms = s.raise_ms or interval
+local paused = s.paused or 0
+local daily = s.daily or 0
+local total = s.total or 0
+
+-- Requests in the window ending now.
+local function used_now()
+  local used = 0
+  for b, n in pairs(counts) do
+    if b >= oldest then used = used + n end
+  end
+  return used
+end
+local function add(b, n)
+  counts[b] = (counts[b] or 0) + n
+  redis.call('HINCRBY', key, 'b' .. b, n)
+end
+-- Counts `n` requests made now (sent, or reported by Remaining).
+local function count(n)
+  add(bucket, n)
+  total = total + n
+end
+-- Takes the request sent at `sent` out of its bucket; false when it left.
+local function uncount(sent)
+  local b = math.floor(sent / width)
+  if b < kept or b > bucket or (counts[b] or 0) == 0 then return false end
+  add(b, -1)
+  return true
+end
+-- The limit climbs back toward the ceiling by one per raise period.
+local function recover()
+  if lowered ~= 1 then return end
+  local raises = math.floor((now - last_raise) / raise_ms)
+  if raises <= 0 then return end
+  limit = math.min(ceiling, limit + raises)
+  last_raise = last_raise + raises * raise_ms
+  if limit >= ceiling then lowered = 0 end
+end
+-- Requests counted in the window before request `sequence`, sent at `sent`.
+local function held_before(sequence, sent)
+  local window_start = math.floor((sent - interval - guard) / width)
+  if window_start < kept then return used_now() - 1 end
+  local since_window = 0
+  for b, n in pairs(counts) do
+    if b > window_start then since_window = since_window + n end
+  end
+  return math.max(0, sequence - 1 - (total - since_window))
+end
+-- HubSpot's Remaining counts requests others made: count them as made now.
+local function count_others(remaining)
+  if remaining < 0 or ceiling <= 0 then return end
+  local missing = ceiling - remaining - used_now()
+  if missing > 0 then count(missing) end
+end
+
+local reply
+if op == 'reserve' then
+  recover()
+  local earliest = math.max(now, paused, daily)
+  local at = earliest
+  if limit > 0 then
+    local lane_limit = limit
+    if arg.lane == 'bulk' then lane_limit = math.max(1, math.floor(limit * bulk_share)) end
+    local used = used_now()
+    if used >= lane_limit then
+      -- Wait until enough of the oldest buckets have left the window.
+      at = math.max(earliest, now + interval + guard)
+      for b = oldest, bucket do
+        used = used - (counts[b] or 0)
+        if used < lane_limit then
+          at = math.max(earliest, (b + 1) * width + interval + guard)
+          break
+        end
+      end
+    end
+  end
+  local daily_ms = math.max(0, daily - now)
+  if at <= now then
+    count(1)
+    reply = {'granted', 1, 'wait_ms', 0, 'limit', limit, 'sequence', total, 'sent_ms', now,
+             'daily_ms', daily_ms}
+  else
+    reply = {'granted', 0, 'wait_ms', at - now, 'limit', limit, 'sequence', -1, 'sent_ms', -1,
+             'daily_ms', daily_ms}
+  end
+else
+  local status = number('status')
+  local policy = arg.policy
+  local retry_after = number('retry_after_ms')
+  local max = number('max')
+  local remaining = number('remaining')
+  local daily_remaining = number('daily_remaining')
+  local sent = number('sent_ms')
+  local sequence = number('sequence')
+  if max >= 0 then
+    ceiling = max
+    if lowered == 0 or limit > ceiling then limit = ceiling end
+  end
+  recover()
+  if daily_remaining == 0 then
+    daily = now + max_pause
+  elseif daily_remaining > 0 then
+    daily = 0
+  end
+  local pause = 0
+  if retry_after >= 0 then pause = math.min(retry_after, max_pause) end
+  if policy == 'DAILY' then
+    if retry_after >= 0 then daily = now + pause else daily = now + max_pause end
+  elseif policy == 'ROLLING' then
+    -- HubSpot's real limit is at most what the window held when this hit (a
+    -- tenth of the ceiling at least).
+    local held = math.max(1, math.floor(ceiling / 10))
+    if sent >= 0 then held = math.max(held, held_before(sequence, sent)) end
+    if lowered == 1 and held >= limit - 1 then raise_ms = math.min(2 * raise_ms, 8 * interval) end
+    if limit == 0 or held < limit then limit = held end
+    lowered = 1
+    last_raise = now
+    if sent >= 0 then uncount(sent) end
+    count_others(remaining)
+    paused = math.max(paused, now + pause)
+  else
+    -- HubSpot counted it when it arrived: count it from its answer on.
+    if sent >= 0 and status ~= 0 and uncount(sent) then add(bucket, 1) end
+    count_others(remaining)
+  end
+  reply = {'limit', limit, 'daily_ms', math.max(0, daily - now)}
+end
+redis.call('HSET', key, 'ceiling', ceiling, 'limit', limit, 'lowered', lowered, 'last_raise',
+           last_raise, 'raise_ms', raise_ms, 'paused', paused, 'daily', daily, 'total', total)
+redis.call('PEXPIRE', key, 2 * interval + guard + max_pause)
+return reply
