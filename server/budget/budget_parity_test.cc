@@ -196,9 +196,8 @@ TEST_P(BudgetParityTest, TokenBudgetAndTheScriptDecideAlike) {
     }
     const Lane lane = percent(random) < 70 ? Lane::kBulk : Lane::kInteractive;
     const auto [local, shared] = twins.Reserve(lane);
-    ASSERT_EQ(local, shared) << "step " << step << " (" << LaneName(lane)
-                             << "): TokenBudget " << local.ToString() << "; the script "
-                             << shared.ToString();
+    ASSERT_EQ(local, shared) << "step " << step << " (" << LaneName(lane) << "): TokenBudget "
+                             << local.ToString() << "; the script " << shared.ToString();
     if (!local.granted) {
       ++refused;
       continue;
