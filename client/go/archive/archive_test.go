@@ -132,7 +132,7 @@ func TestMessageJSONIsTheProto3Mapping(t *testing.T) {
 	}
 	result := &v1.BatchResult{
 		Status:      v1.BatchResult_COMPLETE,
-		Results:     []*structpb.Value{value},
+		Results:     []*structpb.Value{value, structpb.NewNumberValue(101), structpb.NewNumberValue(1.5)},
 		StartedAt:   timestamppb.New(time.Date(2026, 1, 2, 3, 4, 5, 600e6, time.UTC)),
 		CompletedAt: timestamppb.New(time.Date(2026, 1, 2, 3, 4, 6, 0, time.UTC)),
 		Errors: []*v1.StandardError{{Category: "OBJECT_NOT_FOUND",
@@ -143,7 +143,7 @@ func TestMessageJSONIsTheProto3Mapping(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := `{"status":"COMPLETE","results":[{"id":"7"}],"startedAt":"2026-01-02T03:04:05.600Z",` +
+	want := `{"status":"COMPLETE","results":[{"id":"7"},101,1.5],"startedAt":"2026-01-02T03:04:05.600Z",` +
 		`"completedAt":"2026-01-02T03:04:06Z","errors":[{"category":"OBJECT_NOT_FOUND",` +
 		`"errors":[{"in":"to"}]}],"numErrors":1}`
 	if string(line) != want {
