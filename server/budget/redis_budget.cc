@@ -305,9 +305,9 @@ void RedisBudgetStore::Observe(const std::string& key, const UpstreamAnswer& ans
   args.insert(
       args.end(),
       {"status", absl::StrCat(answer.http_status), "policy",
-       answer.IsDailyLimit()     ? "DAILY"
-       : answer.IsRollingLimit() ? "ROLLING"
-                                 : "",
+       answer.outcome == AnswerOutcome::kDailyLimit     ? "DAILY"
+       : answer.outcome == AnswerOutcome::kRollingLimit ? "ROLLING"
+                                                        : "",
        "retry_after_ms", answer.retry_after.has_value() ? Milliseconds(*answer.retry_after) : "-1",
        "max", absl::StrCat(headers.max.value_or(-1)), "remaining",
        absl::StrCat(headers.remaining.value_or(-1)), "daily_remaining",

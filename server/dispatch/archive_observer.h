@@ -10,15 +10,16 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/budget/budget_store_observer.h"
+#include "server/hubspot/answer_outcome.h"
 
 namespace hubspot_gateway {
 
 class ArchiveObserver : public BudgetStoreObserver {
  public:
   ~ArchiveObserver() override = default;
-  // One upstream attempt ended: its HTTP status, or 0 when no answer came.
-  // `rate_limit_policy` is HubSpot's policyName of a 429 ("" otherwise).
-  virtual void OnUpstreamAnswer(int /*http_status*/, absl::string_view /*rate_limit_policy*/) {}
+  // One upstream attempt ended: its HTTP status (0 when no answer came), and
+  // what the answer meant.
+  virtual void OnUpstreamAnswer(int /*http_status*/, AnswerOutcome /*outcome*/) {}
   // A failed attempt will be retried.
   virtual void OnRetry() {}
   // Work of `lane` ("interactive" or "bulk") waited this long in the queue

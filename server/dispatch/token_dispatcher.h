@@ -43,7 +43,7 @@ class ChunkOwner {
   // An upstream request carrying one of this owner's chunks was answered.
   virtual void OnAttempt(const UpstreamAnswer& answer, bool will_retry) = 0;
   // Chunk `index` finished for good: HubSpot's answer to it, or the failure
-  // (with its UpstreamError's `attempts` set).
+  // (which records how many attempts were made).
   virtual void OnChunkDone(size_t index,
                            absl::StatusOr<hubspot::crm::associations::v1::BatchResult> outcome) = 0;
   // Not OK once the caller left (cancelled, or past its deadline): why.
