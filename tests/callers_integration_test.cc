@@ -245,7 +245,7 @@ TEST(CallersOutputTest, EveryCallerPrintsTheSameJsonForTheSameAnswer) {
   auto stack = Stack::Start(options);
   ASSERT_TRUE(stack.ok()) << stack.status();
   std::map<std::string, std::vector<nlohmann::json>> outputs;
-  for (const std::string language : {"python", "go"}) {
+  for (const std::string language : {"python", "node", "go"}) {
     // 11>21 has the label, 11>22 does not exist: a COMPLETE result with one error.
     ASSERT_TRUE((*stack)
                     ->AdminPost("/_admin/associations",
@@ -270,6 +270,7 @@ TEST(CallersOutputTest, EveryCallerPrintsTheSameJsonForTheSameAnswer) {
   EXPECT_EQ(failure["code"], "RESOURCE_EXHAUSTED") << failure.dump();
   EXPECT_EQ(failure["upstreamError"]["retryAfter"], "2s") << failure.dump();
   EXPECT_EQ(failure["upstreamError"]["correlationId"], "<id>") << failure.dump();
+  EXPECT_EQ(outputs["node"], outputs["python"]);
   EXPECT_EQ(outputs["go"], outputs["python"]);
 }
 
