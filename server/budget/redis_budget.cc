@@ -75,18 +75,17 @@ class RedisBudget final : public Budget {
   }
 
   absl::Time NextSendTime(Lane lane, absl::Time now) override {
-    State& state = *state_;
     {
-      absl::MutexLock lock(&state.mu);
-      if (state.daily_until > now) return state.daily_until;
-      if (now >= state.local_until && store_.shared()) {
-        if (state.grant.has_value()) {
+      absl::MutexLock lock(&state_->mu);
+      if (state_->daily_until > now) return state_->daily_until;
+      if (now >= state_->local_until && store_.shared()) {
+        if (state_->grant.has_value()) {
           // A slot is counted from its reservation: one kept too long is let go.
-          if (now - state.grant->at < store_.policy().interval / 20) return now;
-          state.grant.reset();
+          if (now - state_->grant->at < store_.policy().interval / 20) return now;
+          state_->grant.reset();
         }
-        if (state.pending) return absl::InfiniteFuture();
-        const absl::Time retry_at = state.retry_at[static_cast<int>(lane)];
+        if (state_->pending) return absl::InfiniteFuture();
+        const absl::Time retry_at = state_->retry_at[static_cast<int>(lane)];
         if (retry_at > now) return retry_at;
         if (Reserve(lane, now)) return absl::InfiniteFuture();
       }

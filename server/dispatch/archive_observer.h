@@ -4,6 +4,11 @@
 // without the logic depending on a metrics library.
 // The base class ignores everything; implementations must be thread-safe and
 // must not block. Nothing passed here identifies a token.
+// Threads: each method runs on the thread that did the work (a caller's, the
+// transport's callback thread, the Scheduler's thread, the Redis connection's
+// thread for the store's), and OnQueueWait / OnUpstreamRequest run under a
+// TokenDispatcher's lock: implementations take only locks of their own (leaf
+// locks) and never call back into the dispatch layer.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_ARCHIVE_OBSERVER_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_ARCHIVE_OBSERVER_H_
 

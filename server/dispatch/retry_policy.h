@@ -2,7 +2,8 @@
 // flags: RetryPolicy (which failures, how many attempts), BackoffPolicy (how
 // long to wait: exponential with full jitter, or HubSpot's Retry-After). No
 // idempotency policy: archiving is idempotent, so repeating a request is safe.
-// Immutable and thread-safe; randomness is passed in so tests are exact.
+// Immutable and thread-safe (no locks, no callbacks); randomness is passed in
+// so tests are exact, and the caller guards a shared generator.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_RETRY_POLICY_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_RETRY_POLICY_H_
 
