@@ -202,8 +202,7 @@ TEST_P(BulkCallersIntegrationTest, BulkResendsWhatWasNotAcknowledgedWhenTheGatew
 INSTANTIATE_TEST_SUITE_P(Languages, CallersIntegrationTest,
                          ::testing::Values("python", "node", "go"),
                          [](const auto& info) { return info.param; });
-INSTANTIATE_TEST_SUITE_P(Languages, BulkCallersIntegrationTest,
-                         ::testing::Values("python", "node"),
+INSTANTIATE_TEST_SUITE_P(Languages, BulkCallersIntegrationTest, ::testing::Values("python", "node"),
                          [](const auto& info) { return info.param; });
 
 // `output` with the values that differ from one call to the next (HubSpot's
@@ -247,12 +246,12 @@ TEST(CallersOutputTest, EveryCallerPrintsTheSameJsonForTheSameAnswer) {
   std::map<std::string, std::vector<nlohmann::json>> outputs;
   for (const std::string language : {"python", "node", "go"}) {
     // 11>21 has the label, 11>22 does not exist: a COMPLETE result with one error.
-    ASSERT_TRUE((*stack)
-                    ->AdminPost("/_admin/associations",
-                                nlohmann::json::parse(R"({"from_type":"contacts",
+    ASSERT_TRUE(
+        (*stack)
+            ->AdminPost("/_admin/associations", nlohmann::json::parse(R"({"from_type":"contacts",
                                   "to_type":"companies","pairs":[{"from":"11","to":"21",
                                   "labels":[{"category":"USER_DEFINED","type_id":36}]}]})"))
-                    .ok());
+            .ok());
     const CallerRun archived =
         RunCallerOf(language, **stack, {"--label=USER_DEFINED:36", "11:21,22"});
     EXPECT_EQ(archived.exit_status, 20) << language << " " << archived.output.dump();
