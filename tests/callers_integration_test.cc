@@ -1,7 +1,7 @@
 // Callers in other languages against the real gateway and simulator, each as
 // a user installs it: the Python wheel (client/python, on Debian's
-// python3-grpcio), the Go command (client/go) and the Node client
-// (@grpc/grpc-js), each archiving, removing labels, reading a failure's
+// python3-grpcio), the Go command (client/go) and the Node package's tarball
+// (client/node, on @grpc/grpc-js), each archiving, removing labels, reading a failure's
 // UpstreamError, and printing the same JSON for the same answer.
 #include <signal.h>
 
@@ -62,6 +62,24 @@ struct CallerCommand {
   std::vector<std::string> env;
 };
 
+// The Node package's command, installed once from its npm tarball into a new
+// project (client/node/install_tarball.sh), as a user would install it.
+std::string InstalledNodeCaller() {
+  static const std::string* const command = [] {
+    const std::string project = TempPath("node-project");
+    auto install = Subprocess::Start({"client/node/install_tarball.sh",
+                                      "client/node/hubspot-archive-gateway-1.0.0.tgz", project},
+                                     {absl::StrCat("PATH=", std::getenv("PATH"))},
+                                     TempPath("node-install-output"));
+    EXPECT_TRUE(install.ok()) << install.status();
+    if (install.ok()) {
+      EXPECT_EQ(install->WaitForExit(absl::Seconds(120)).value_or(-1), 0) << install->Output();
+    }
+    return new std::string(project + "/node_modules/.bin/hubspot-archive-client");
+  }();
+  return *command;
+}
+
 CallerCommand CallerFor(const std::string& language) {
   if (language == "python") {
     // The wheel itself on the path (it is pure Python): what it installs.
@@ -69,7 +87,7 @@ CallerCommand CallerFor(const std::string& language) {
             {"PYTHONPATH=client/python/hubspot_archive_gateway-1.0.0-py3-none-any.whl"}};
   }
   if (language == "go") return {{"client/go/archive-client"}, {}};
-  return {{"/usr/bin/env", "node", "client/node/archive_client.js"}, {}};
+  return {{InstalledNodeCaller()}, {}};
 }
 
 // Runs `language`'s caller against `stack`'s gateway with `args`.
