@@ -16,6 +16,7 @@ const path = require('path');
 const grpc = require('@grpc/grpc-js');
 const protoLoader = require('@grpc/proto-loader');
 const protobuf = require('protobufjs');
+const { messageJson } = require('./proto3_json');
 
 const PROTO_ROOT = path.join(__dirname, '..', '..', 'proto');
 const INCLUDE_DIRS = [PROTO_ROOT, '/usr/include'];
@@ -58,7 +59,8 @@ function upstreamError(error, root) {
   const UpstreamError = root.lookupType('hubspot.crm.associations.v1.UpstreamError');
   for (const any of status.details) {
     if (any.type_url.endsWith('/hubspot.crm.associations.v1.UpstreamError')) {
-      return UpstreamError.toObject(UpstreamError.decode(any.value), { longs: Number });
+      return messageJson(UpstreamError, UpstreamError.toObject(UpstreamError.decode(any.value),
+                                                              { enums: String, longs: String }));
     }
   }
   return null;
@@ -203,6 +205,7 @@ async function main() {
   root.resolvePath = (_origin, target) =>
     INCLUDE_DIRS.map((dir) => path.join(dir, target)).find((file) => require('fs').existsSync(file));
   root.loadSync(['google/rpc/status.proto', ARCHIVE_PROTO], { keepCase: true });
+  root.resolveAll();
   if (args.bulk_file) return runBulk(args, v1);
 
   const client = new v1.AssociationsArchive(args.target, grpc.credentials.createInsecure());
@@ -217,12 +220,14 @@ async function main() {
     client[method](request, { deadline }, (error, result) => {
       client.close();
       if (error) {
+        const upstream = upstreamError(error, root);
         console.log(JSON.stringify({ code: grpc.status[error.code], message: error.details,
-                                     upstreamError: upstreamError(error, root) }));
+                                     ...(upstream ? { upstreamError: upstream } : {}) }));
         resolve(error.code);
         return;
       }
-      console.log(JSON.stringify(result));
+      console.log(JSON.stringify(
+        messageJson(root.lookupType('hubspot.crm.associations.v1.BatchResult'), result)));
       resolve(result.status === 'COMPLETE' && result.errors.length === 0 ? 0 : 20);
     });
   });
