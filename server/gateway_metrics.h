@@ -41,7 +41,7 @@ class GatewayMetrics final : public ArchiveObserver, public CallObserver {
                       int inputs_archived, int inputs_failed) override;
   void OnUndecodableRequest(absl::string_view method) override;
 
-  void OnUpstreamAnswer(int http_status, absl::string_view rate_limit_policy) override;
+  void OnUpstreamAnswer(int http_status, AnswerOutcome outcome) override;
   void OnRetry() override;
   void OnQueueWait(absl::string_view lane, absl::Duration wait) override;
   void OnUpstreamRequest(int calls, int inputs) override;

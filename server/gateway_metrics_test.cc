@@ -19,9 +19,9 @@ TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
   GatewayMetrics metrics(kBuild);
   metrics.OnCallStarted();
   metrics.OnCallStarted();
-  metrics.OnUpstreamAnswer(503, "");
+  metrics.OnUpstreamAnswer(503, AnswerOutcome::kTransient);
   metrics.OnRetry();
-  metrics.OnUpstreamAnswer(429, "TEN_SECONDLY_ROLLING");
+  metrics.OnUpstreamAnswer(429, AnswerOutcome::kRollingLimit);
   metrics.OnRetry();
   metrics.OnQueueWait("interactive", absl::Milliseconds(1500));
   metrics.OnQueueWait("bulk", absl::Milliseconds(20));
@@ -33,8 +33,9 @@ TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
   metrics.OnBudgetStoreError();
   metrics.OnBudgetStoreFallback(true);
   metrics.OnBudgetStoreFallback(false);
-  metrics.OnUpstreamAnswer(429, "made-up policy\n");
-  metrics.OnUpstreamAnswer(204, "");
+  metrics.OnUpstreamAnswer(429, AnswerOutcome::kRollingLimit);
+  metrics.OnUpstreamAnswer(429, AnswerOutcome::kDailyLimit);
+  metrics.OnUpstreamAnswer(204, AnswerOutcome::kSuccess);
   metrics.OnCallFinished("ArchiveAssociations", absl::StatusCode::kOk, absl::Milliseconds(20), 99,
                          1);
   const std::string text = Exposition(metrics);
@@ -42,10 +43,9 @@ TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
   EXPECT_THAT(text, HasSubstr("gateway_upstream_requests_total{status=\"503\"} 1"));
   EXPECT_THAT(text, HasSubstr("gateway_upstream_pauses_capped_total 1"));
   EXPECT_THAT(text, HasSubstr("gateway_upstream_requests_total{status=\"204\"} 1"));
-  EXPECT_THAT(text,
-              HasSubstr("gateway_upstream_rate_limited_total{policy=\"TEN_SECONDLY_ROLLING\"} 1"));
+  EXPECT_THAT(text, HasSubstr("gateway_upstream_rate_limited_total{policy=\"ROLLING\"} 2"));
   EXPECT_THAT(text, HasSubstr("gateway_upstream_retries_total 2"));
-  EXPECT_THAT(text, HasSubstr("gateway_upstream_rate_limited_total{policy=\"other\"} 1"));
+  EXPECT_THAT(text, HasSubstr("gateway_upstream_rate_limited_total{policy=\"DAILY\"} 1"));
   EXPECT_THAT(text, HasSubstr("gateway_queue_wait_seconds_sum{lane=\"interactive\"} 1.5"));
   EXPECT_THAT(text, HasSubstr("gateway_queue_wait_seconds_count{lane=\"bulk\"} 1"));
   EXPECT_THAT(text, HasSubstr("gateway_upstream_request_calls_sum 3"));

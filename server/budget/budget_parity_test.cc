@@ -130,10 +130,10 @@ UpstreamAnswer Success(int status) {
   return answer;
 }
 
-UpstreamAnswer TooManyRequests(const std::string& policy_name) {
+UpstreamAnswer TooManyRequests(AnswerOutcome limit) {
   UpstreamAnswer answer;
   answer.http_status = 429;
-  answer.policy_name = policy_name;
+  answer.outcome = limit;
   answer.result = absl::ResourceExhaustedError("429");
   return answer;
 }
@@ -146,9 +146,9 @@ UpstreamAnswer RandomAnswer(std::mt19937& random) {
   if (kind < 70) {
     answer = Success(percent(random) < 50 ? 204 : 200);
   } else if (kind < 82) {
-    answer = TooManyRequests("TEN_SECONDLY_ROLLING");
+    answer = TooManyRequests(AnswerOutcome::kRollingLimit);
   } else if (kind < 85) {
-    answer = TooManyRequests("DAILY");
+    answer = TooManyRequests(AnswerOutcome::kDailyLimit);
   } else if (kind < 95) {
     answer = Success(503);
   } else {
@@ -246,7 +246,7 @@ TEST(BudgetParityStoryTest, FillsTheWindowLearnsA429PausesAndStopsForTheDay) {
   // held, and nothing goes before the pause ends.
   twins.AdvanceBy(absl::Seconds(11));
   ASSERT_TRUE(expect_alike(Lane::kInteractive).granted);
-  UpstreamAnswer rolling = TooManyRequests("TEN_SECONDLY_ROLLING");
+  UpstreamAnswer rolling = TooManyRequests(AnswerOutcome::kRollingLimit);
   rolling.retry_after = absl::Seconds(2);
   twins.Observe(rolling);
   const Decision paused = expect_alike(Lane::kInteractive);
@@ -267,7 +267,7 @@ TEST(BudgetParityStoryTest, FillsTheWindowLearnsA429PausesAndStopsForTheDay) {
   // The daily budget runs out: everything stops for --max_retry_after.
   twins.AdvanceBy(absl::Seconds(11));
   ASSERT_TRUE(expect_alike(Lane::kInteractive).granted);
-  twins.Observe(TooManyRequests("DAILY"));
+  twins.Observe(TooManyRequests(AnswerOutcome::kDailyLimit));
   const Decision daily = expect_alike(Lane::kInteractive);
   EXPECT_TRUE(daily.daily_exhausted);
   EXPECT_EQ(daily.wait, absl::Seconds(30));
