@@ -126,6 +126,41 @@ TEST(ResilienceTest, RateLimitStormWithRetryAfterIsWaitedOut) {
   ExpectStillServes(*stack);
 }
 
+// The case against the real simulator: a portal enforcing 15 requests
+// per 10 s while advertising 150 answers the 16th with a rolling 429 and no
+// Retry-After. The limit drops to 15 (a tenth of 150 is the floor), which the
+// window already holds, so the token's next request can go only when the
+// window moves on, about 10 s after the first. A call with 5 s left fails at once with
+// RESOURCE_EXHAUSTED, HubSpot's 429 and the wait in its UpstreamError,
+// instead of waiting into a bare DEADLINE_EXCEEDED.
+TEST(ResilienceTest, ARateLimitWaitPastTheDeadlineFailsAtOnceSayingHowLong) {
+  StackOptions options;
+  options.simulator_flags = {"--rate_limit_per_10s=15", "--advertised_rate_limit_per_10s=150"};
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  for (int i = 0; i < 15; ++i) {
+    const ArchiveOutcome call = Archive(*stack, Request(3000 + i, 1), absl::Seconds(5));
+    ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+  }
+  const ArchiveOutcome late = Archive(*stack, Request(3100, 1), absl::Seconds(5));
+  EXPECT_EQ(late.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << late.status.error_message();
+  EXPECT_THAT(late.status.error_message(), HasSubstr("after this call's deadline"));
+  const auto error = late.upstream();
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->http_status(), 429);
+  EXPECT_EQ(error->policy_name(), "TEN_SECONDLY_ROLLING");
+  EXPECT_EQ(error->attempts(), 1);
+  // How long the limit holds the token: past the 5 s the call had, within
+  // the window.
+  const absl::Duration wait = absl::Seconds(error->retry_after().seconds()) +
+                              absl::Nanoseconds(error->retry_after().nanos());
+  EXPECT_GT(wait, absl::Seconds(4));
+  EXPECT_LE(wait, absl::Seconds(11));
+  // Sent once: the retry was never attempted.
+  EXPECT_EQ(StatusCount(*stack, "429"), 1);
+}
+
 // A 429 with no body (what a proxy in front of HubSpot sends) and one whose
 // policy is SECONDLY are rolling limits too: each call succeeds on its second
 // attempt, sent at least the Retry-After (1 s) after the first.

@@ -23,6 +23,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
+#include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "hubspot/crm/associations/v1/associations_archive.grpc.pb.h"
 #include "server/api/call_log.h"
@@ -634,8 +635,9 @@ TEST_F(AssociationsArchiveServiceTest, UnknownPriorityIsInvalidArgumentWithoutAn
   EXPECT_EQ(transport_.sent(), 0);
 }
 
-TEST_F(AssociationsArchiveServiceTest, CallPastItsDeadlineLeavesTheQueueWithoutBeingSent) {
-  // One request per 10 s: the first call takes the window, the second waits in the queue.
+TEST_F(AssociationsArchiveServiceTest, CallThatCannotBeSentBeforeItsDeadlineFailsAtOnce) {
+  // One request per 10 s: the first call takes the window; the second, with
+  // 300 ms left, could go only when the window moves on.
   StartServer({CallerAuth::GatewayToken(kGatewayToken)}, 4, /*rate_limit=*/1);
   UnaryCall first(*stub_, Request(1, 100));
   ASSERT_TRUE(transport_.WaitForPending(1, kTimeout));
@@ -644,11 +646,19 @@ TEST_F(AssociationsArchiveServiceTest, CallPastItsDeadlineLeavesTheQueueWithoutB
   v1::ArchiveAssociationsRequest late_request = Request(500, 2);
   v1::BatchResult late_result;
   const grpc::Status late = stub_->ArchiveAssociations(&late_context, late_request, &late_result);
-  EXPECT_EQ(late.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
-  // The gateway drops the queued chunk (it does not wait for the window).
+  // Not a bare DEADLINE_EXCEEDED after waiting: RESOURCE_EXHAUSTED at once,
+  // saying how long the limit holds the token.
+  EXPECT_EQ(late.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(late.error_message(), HasSubstr("after this call's deadline"));
+  google::rpc::Status rich;
+  v1::UpstreamError detail;
+  ASSERT_TRUE(rich.ParseFromString(late.error_details()));
+  ASSERT_EQ(rich.details_size(), 1);
+  ASSERT_TRUE(rich.details(0).UnpackTo(&detail));
+  EXPECT_GT(detail.retry_after().seconds(), 0);
   EXPECT_THAT(call_observer_.WaitForFinished(1),
               ElementsAre(FieldsAre("ArchiveAssociations", ::testing::_, 0, 2)));
-  EXPECT_EQ(archive_observer_.cancellations(), 1);
+  EXPECT_EQ(archive_observer_.cancellations(), 0);
   EXPECT_EQ(transport_.sent(), 1);
   ASSERT_TRUE(transport_.AnswerNext(QueuedHttpTransport::Response(204)));
   EXPECT_TRUE(first.Wait().ok());

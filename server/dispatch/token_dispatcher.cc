@@ -121,6 +121,26 @@ void TokenDispatcher::FailQueued(const absl::Status& status, std::vector<Failure
   }
 }
 
+void TokenDispatcher::FailPastDeadline(absl::Time allowed, absl::Time now,
+                                       std::vector<Failure>& failures) {
+  std::optional<v1::UpstreamError> rate_limited;
+  if (last_rate_limited_.has_value() && now - last_rate_limited_at_ < budget_->interval()) {
+    rate_limited = last_rate_limited_;
+  }
+  for (std::list<QueuedChunk>& lane : lanes_) {
+    for (auto it = lane.begin(); it != lane.end();) {
+      if (it->deadline > allowed) {
+        ++it;
+        continue;
+      }
+      absl::Status status = WithAttempts(
+          RateLimitWaitStatus(allowed - now, it->deadline - now, rate_limited), it->attempt - 1);
+      failures.push_back({std::move(*it), std::move(status)});
+      it = lane.erase(it);
+    }
+  }
+}
+
 void TokenDispatcher::ScheduleWakeup(absl::Time at, absl::Time now) {
   if (at >= wakeup_at_) return;
   wakeup_at_ = at;
@@ -153,12 +173,17 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
     FailQueued(DailyLimitExhausted(), failures);
     return std::nullopt;
   }
-  const QueuedChunk& head = lanes_[head_lane].front();
-  const absl::Time allowed = budget_->NextSendTime(head.lane, now);
+  const absl::Time allowed = budget_->NextSendTime(lanes_[head_lane].front().lane, now);
   if (allowed > now) {
-    ScheduleWakeup(allowed, now);
+    // Work whose deadline comes before the earliest send fails now, saying
+    // how long HubSpot's limit holds the token, instead of waiting into a
+    // bare DEADLINE_EXCEEDED. (InfiniteFuture: a shared budget is still
+    // asking; nothing is known yet.)
+    if (allowed != absl::InfiniteFuture()) FailPastDeadline(allowed, now, failures);
+    if (!lanes_[0].empty() || !lanes_[1].empty()) ScheduleWakeup(allowed, now);
     return std::nullopt;
   }
+  const QueuedChunk& head = lanes_[head_lane].front();
   // The chunks the request would carry: same call and URL, interactive first, then
   // bulk, up to max_inputs_per_request.
   const int max_inputs = options_.max_inputs_per_request;
@@ -263,6 +288,10 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
     budget_->Observe(answer, received, ticket);
     limit_after = budget_->effective_limit();
     if (budget_->DailyExhausted(received)) FailQueued(DailyLimitExhausted(), failures);
+    if (answer.outcome == AnswerOutcome::kRollingLimit) {
+      last_rate_limited_ = GetUpstreamError(answer.result.status());
+      last_rate_limited_at_ = received;
+    }
   }
   if (limit_after != limit_before) deps_.observer.OnLearnedLimit(limit_after);
   deps_.observer.OnUpstreamAnswer(answer.http_status, answer.outcome);

@@ -145,6 +145,11 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   std::optional<Send> NextSend(absl::Time now, std::vector<Failure>& failures)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ScheduleWakeup(absl::Time at, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Moves every queued chunk whose deadline is not after `allowed` (the
+  // earliest send) into `failures`: RESOURCE_EXHAUSTED saying how long the
+  // rate limit holds the token (RateLimitWaitStatus).
+  void FailPastDeadline(absl::Time allowed, absl::Time now, std::vector<Failure>& failures)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Moves every queued chunk into `failures` with `status`.
   void FailQueued(const absl::Status& status, std::vector<Failure>& failures)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -175,6 +180,11 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   bool pumping_ ABSL_GUARDED_BY(mu_) = false;
   bool pump_again_ ABSL_GUARDED_BY(mu_) = false;
   absl::Time wakeup_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
+  // HubSpot's last rolling-limit 429 for this token and when it came: what a
+  // chunk failed for its deadline is told (within one interval of it).
+  std::optional<hubspot::crm::associations::v1::UpstreamError> last_rate_limited_
+      ABSL_GUARDED_BY(mu_);
+  absl::Time last_rate_limited_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace hubspot_gateway

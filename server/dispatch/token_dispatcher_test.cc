@@ -13,6 +13,7 @@
 #include "server/budget/token_budget.h"
 #include "server/dispatch/dispatcher.h"
 #include "server/hubspot/batch_merge.h"
+#include "server/hubspot/upstream_error_status.h"
 #include "tests/fakes/fake_http_transport.h"
 #include "tests/fakes/manual_scheduler.h"
 #include "tests/fakes/queued_http_transport.h"
@@ -357,6 +358,87 @@ TEST_F(TokenDispatcherTest, RollingLimitLowersTheLimitAndTheRetryWaitsForIt) {
   scheduler_.AdvanceBy(absl::Seconds(11));
   EXPECT_EQ(transport.sent(), 31);
   EXPECT_TRUE(owner->outcomes().empty());
+}
+
+// The issue's case: a rolling 429 without Retry-After holds the token for
+// about 10 s, and a call has 5 s left. Its chunk fails at once, saying how
+// long HubSpot's limit holds the token, instead of waiting into a bare
+// DEADLINE_EXCEEDED; a call whose deadline allows the wait still waits.
+TEST_F(TokenDispatcherTest, AWaitPastTheDeadlineFailsAtOnceSayingHowLong) {
+  options_.budget.max_requests = 190;
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto hurried = std::make_shared<RecordingOwner>();
+  auto patient = std::make_shared<RecordingOwner>();
+  const absl::Time start = scheduler_.Now();
+  for (int i = 0; i < 30; ++i) {
+    QueuedChunk queued;
+    queued.owner = i == 10 ? hurried : patient;
+    queued.index = i;
+    queued.chunk = MakeChunk(100, 1000 * (i + 1));
+    queued.url = kUrl;
+    queued.deadline = start + (i == 10 ? absl::Seconds(5) : absl::Seconds(60));
+    dispatcher->Submit(std::move(queued));
+  }
+  ASSERT_EQ(transport.pending_count(), 30);
+  ASSERT_TRUE(transport.Answer(
+      10,
+      FakeHttpTransport::Answer(
+          429, R"({"status":"error","message":"You have reached your ten_secondly_rolling limit.",)"
+               R"("category":"RATE_LIMITS","policyName":"TEN_SECONDLY_ROLLING",)"
+               R"("correlationId":"c-429"})")));
+  // No time passed: the hurried call's chunk failed when it went back to the queue.
+  EXPECT_EQ(scheduler_.Now(), start);
+  ASSERT_THAT(hurried->outcomes(), SizeIs(1));
+  const absl::Status failure = hurried->outcomes().at(10).status();
+  EXPECT_EQ(failure.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(failure.message()),
+              testing::HasSubstr("after this call's deadline (5s left)"));
+  EXPECT_THAT(std::string(failure.message()), testing::HasSubstr("correlationId c-429"));
+  const std::optional<v1::UpstreamError> error = GetUpstreamError(failure);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->http_status(), 429);
+  EXPECT_EQ(error->policy_name(), "TEN_SECONDLY_ROLLING");
+  EXPECT_EQ(error->correlation_id(), "c-429");
+  EXPECT_EQ(error->attempts(), 1);
+  // How long the limit holds the token: more than the 5 s the call had.
+  const absl::Duration wait = absl::Seconds(error->retry_after().seconds()) +
+                              absl::Nanoseconds(error->retry_after().nanos());
+  EXPECT_GT(wait, absl::Seconds(5));
+  EXPECT_LE(wait, absl::Seconds(11));
+  // The others' work was not touched; it goes once the wait is over.
+  EXPECT_TRUE(patient->outcomes().empty());
+  scheduler_.AdvanceBy(wait);
+  EXPECT_EQ(transport.sent(), 30);  // The hurried chunk was never re-sent.
+  for (int i = 0; i < 29; ++i) transport.AnswerNext(FakeHttpTransport::Answer(204));
+  EXPECT_THAT(patient->outcomes(), SizeIs(29));
+}
+
+// With no 429 at all, a budget spent for longer than a call has left fails
+// the call at once too, with the wait and no HubSpot answer to quote.
+TEST_F(TokenDispatcherTest, ASpentBudgetFailsACallThatCannotWaitForIt) {
+  options_.budget.max_requests = 1;
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto first = std::make_shared<RecordingOwner>();
+  Submit(*dispatcher, first, MakeChunk(100, 1));
+  ASSERT_EQ(transport.sent(), 1);
+  auto second = std::make_shared<RecordingOwner>();
+  QueuedChunk queued;
+  queued.owner = second;
+  queued.chunk = MakeChunk(100, 1000);
+  queued.url = kUrl;
+  queued.deadline = scheduler_.Now() + absl::Seconds(2);
+  dispatcher->Submit(std::move(queued));
+  ASSERT_THAT(second->outcomes(), SizeIs(1));
+  const absl::Status failure = second->outcomes().at(0).status();
+  EXPECT_EQ(failure.code(), absl::StatusCode::kResourceExhausted);
+  const std::optional<v1::UpstreamError> error = GetUpstreamError(failure);
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->http_status(), 0);
+  EXPECT_EQ(error->attempts(), 0);
+  EXPECT_GT(error->retry_after().seconds(), 2);
+  EXPECT_EQ(transport.sent(), 1);
 }
 
 // Every 429 that is not DAILY is retried: after its Retry-After, or, without

@@ -4,6 +4,7 @@
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/time_util.h"
 
 namespace hubspot_gateway {
 namespace {
@@ -79,6 +80,28 @@ absl::Status DailyLimitStatus(absl::string_view why) {
   error.set_policy_name("DAILY");
   error.set_message(std::string(why));
   return UpstreamErrorStatus(absl::StatusCode::kResourceExhausted, error);
+}
+
+absl::Status RateLimitWaitStatus(absl::Duration wait, absl::Duration time_left,
+                                 const std::optional<v1::UpstreamError>& rate_limited) {
+  const absl::Duration shown_wait = absl::Ceil(wait, absl::Milliseconds(1));
+  std::string message =
+      absl::StrCat("not sent: HubSpot's rate limit lets this token's next request go in ",
+                   absl::FormatDuration(shown_wait), ", after this call's deadline (",
+                   absl::FormatDuration(absl::Trunc(time_left, absl::Milliseconds(1))),
+                   " left), so it fails now instead of waiting; retry after the wait");
+  v1::UpstreamError error;
+  if (rate_limited.has_value()) {
+    error = *rate_limited;
+    absl::StrAppend(&message, ". The pause follows: ", Describe(error));
+  } else {
+    error.set_message(message);
+  }
+  *error.mutable_retry_after() =
+      google::protobuf::util::TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(shown_wait));
+  absl::Status status(absl::StatusCode::kResourceExhausted, message);
+  status.SetPayload(kUpstreamErrorTypeUrl, absl::Cord(error.SerializeAsString()));
+  return status;
 }
 
 absl::Status WithAttempts(absl::Status status, int attempts) {

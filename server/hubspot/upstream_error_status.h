@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "hubspot/crm/associations/v1/associations_archive.pb.h"
 
 namespace hubspot_gateway {
@@ -41,6 +42,17 @@ absl::Status UnansweredStatus(absl::StatusCode code, absl::string_view why);
 // exhausted for its token: RESOURCE_EXHAUSTED, and an UpstreamError with HTTP
 // status 429, policy DAILY and `why`.
 absl::Status DailyLimitStatus(absl::string_view why);
+
+// The failure of work that cannot be sent before its caller's deadline: the
+// token's rate budget lets its next request go only after `wait`, while the
+// call has `time_left`. RESOURCE_EXHAUSTED at once instead of a wait that
+// would end in DEADLINE_EXCEEDED, with an UpstreamError whose retry_after is
+// `wait`: the rate-limit 429 that caused the pause (`rate_limited`: HubSpot's
+// category, policy, message and correlationId) when there was one, else one
+// with only that wait and the reason.
+absl::Status RateLimitWaitStatus(
+    absl::Duration wait, absl::Duration time_left,
+    const std::optional<hubspot::crm::associations::v1::UpstreamError>& rate_limited);
 
 // `status` with the UpstreamError's `attempts` set (a no-op without one).
 absl::Status WithAttempts(absl::Status status, int attempts);
