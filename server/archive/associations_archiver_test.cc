@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/hubspot/batch_merge.h"
+#include "server/hubspot/upstream_error_status.h"
 #include "tests/fakes/fake_http_transport.h"
 #include "tests/fakes/manual_scheduler.h"
 #include "tests/fakes/queued_http_transport.h"
@@ -262,8 +263,12 @@ TEST_F(AssociationsArchiverTest, NoRetryStartsWhenTheDeadlineCannotCoverTheWait)
                                      {{"retry-after", "10"}});
   });
   const auto outcome = Archive(transport, Request(1), absl::Seconds(5));
-  // The 429 paused the token past the deadline: the retry never went out.
-  EXPECT_EQ(outcome.result.status().code(), absl::StatusCode::kDeadlineExceeded);
+  // The 429 paused the token past the deadline: the retry never went out,
+  // and the call failed at once saying how long the pause is.
+  EXPECT_EQ(outcome.result.status().code(), absl::StatusCode::kResourceExhausted);
+  const auto error = GetUpstreamError(outcome.result.status());
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->retry_after().seconds(), 10);
   EXPECT_EQ(transport.requests().size(), 1u);
 }
 
@@ -415,7 +420,7 @@ TEST_F(AssociationsArchiverTest, ChunksArePacedByTheRateBudget) {
   EXPECT_EQ(sent_at[3], start + absl::Milliseconds(10310));
 }
 
-TEST_F(AssociationsArchiverTest, NoRoomInTheBudgetBeforeTheDeadlineIsDeadlineExceededAtIt) {
+TEST_F(AssociationsArchiverTest, NoRoomInTheBudgetBeforeTheDeadlineFailsAtOnce) {
   dispatch_.budget.max_requests = 1;
   std::vector<absl::Time> sent_at;
   FakeHttpTransport transport(
@@ -435,8 +440,9 @@ TEST_F(AssociationsArchiverTest, NoRoomInTheBudgetBeforeTheDeadlineIsDeadlineExc
   scheduler_.AdvanceBy(absl::Seconds(30));
   ASSERT_EQ(results.size(), 2u);
   EXPECT_TRUE(results[0].ok());
-  EXPECT_EQ(results[1].status().code(), absl::StatusCode::kDeadlineExceeded);
-  EXPECT_EQ(finished_at[1] - sent_at[0], absl::Seconds(5));  // At the deadline, not later.
+  // The budget's next slot is 10 s away, past the 5 s deadline: at once.
+  EXPECT_EQ(results[1].status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(finished_at[1], sent_at[0]);
   EXPECT_EQ(sent_at.size(), 1u);
 }
 
