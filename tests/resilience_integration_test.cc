@@ -156,7 +156,7 @@ TEST(ResilienceTest, DailyLimitIsNotRetried) {
   EXPECT_EQ(call.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_THAT(call.status.error_message(), HasSubstr("DAILY"));
   EXPECT_EQ(StatusCount(*stack, "429"), 0);
-  EXPECT_EQ(StatusCount(*stack, "204"), 2);
+  EXPECT_EQ(StatusCount(*stack, "200"), 2);  // 2026-03 answers a BatchResponse
 }
 
 TEST(ResilienceTest, DroppedConnectionsAreRetried) {
