@@ -44,7 +44,7 @@ nlohmann::json MissingScopesErrorBody();
 // 400 VALIDATION_ERROR.
 nlohmann::json ValidationErrorBody(const ValidationError& error);
 
-enum class RateLimitPolicy { kTenSecondlyRolling, kDaily };
+enum class RateLimitPolicy { kTenSecondlyRolling, kSecondly, kDaily };
 // 429 as HubSpot documents it (errorType RATE_LIMIT, the policy's name and
 // message, requestId), plus the `category` RATE_LIMITS that `Error` requires.
 nlohmann::json RateLimitErrorBody(RateLimitPolicy policy);

@@ -75,18 +75,17 @@ class RedisBudget final : public Budget {
   }
 
   absl::Time NextSendTime(Lane lane, absl::Time now) override {
-    State& state = *state_;
     {
-      absl::MutexLock lock(&state.mu);
-      if (state.daily_until > now) return state.daily_until;
-      if (now >= state.local_until && store_.shared()) {
-        if (state.grant.has_value()) {
+      absl::MutexLock lock(&state_->mu);
+      if (state_->daily_until > now) return state_->daily_until;
+      if (now >= state_->local_until && store_.shared()) {
+        if (state_->grant.has_value()) {
           // A slot is counted from its reservation: one kept too long is let go.
-          if (now - state.grant->at < store_.policy().interval / 20) return now;
-          state.grant.reset();
+          if (now - state_->grant->at < store_.policy().interval / 20) return now;
+          state_->grant.reset();
         }
-        if (state.pending) return absl::InfiniteFuture();
-        const absl::Time retry_at = state.retry_at[static_cast<int>(lane)];
+        if (state_->pending) return absl::InfiniteFuture();
+        const absl::Time retry_at = state_->retry_at[static_cast<int>(lane)];
         if (retry_at > now) return retry_at;
         if (Reserve(lane, now)) return absl::InfiniteFuture();
       }
@@ -260,16 +259,11 @@ bool RedisBudgetStore::Eval(const std::string& key, std::vector<std::string> arg
 }
 
 std::vector<std::string> RedisBudgetStore::ScriptArgs(absl::string_view op) const {
-  std::vector<std::string> args = {"op",
-                                   std::string(op),
-                                   "configured",
-                                   absl::StrCat(policy_.max_requests),
-                                   "interval_ms",
-                                   Milliseconds(policy_.interval),
-                                   "bulk_share",
-                                   absl::StrCat(policy_.bulk_share),
-                                   "max_pause_ms",
-                                   Milliseconds(policy_.max_pause)};
+  std::vector<std::string> args = {"op",           std::string(op),
+                                   "configured",   absl::StrCat(policy_.max_requests),
+                                   "interval_ms",  Milliseconds(policy_.interval),
+                                   "bulk_share",   absl::StrCat(policy_.bulk_share),
+                                   "max_pause_ms", Milliseconds(policy_.max_pause)};
   if (!options_.plan_with_redis_clock) {
     args.insert(args.end(), {"now_ms", absl::StrCat(absl::ToUnixMillis(scheduler_.Now()))});
   }
@@ -285,8 +279,8 @@ bool RedisBudgetStore::Reserve(const std::string& key, Lane lane,
               [this, start, done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
                 observer_.OnBudgetStoreReservation(absl::Now() - start);
                 absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> fields =
-                    FieldsOf(std::move(reply), {"granted", "wait_ms", "limit", "sequence",
-                                                "sent_ms", "daily_ms"});
+                    FieldsOf(std::move(reply),
+                             {"granted", "wait_ms", "limit", "sequence", "sent_ms", "daily_ms"});
                 if (!fields.ok()) {
                   observer_.OnBudgetStoreError();
                   std::move(done)(fields.status());
@@ -310,9 +304,9 @@ void RedisBudgetStore::Observe(const std::string& key, const UpstreamAnswer& ans
   args.insert(
       args.end(),
       {"status", absl::StrCat(answer.http_status), "policy",
-       answer.IsDailyLimit()     ? "DAILY"
-       : answer.IsRollingLimit() ? "ROLLING"
-                                 : "",
+       answer.outcome == AnswerOutcome::kDailyLimit     ? "DAILY"
+       : answer.outcome == AnswerOutcome::kRollingLimit ? "ROLLING"
+                                                        : "",
        "retry_after_ms", answer.retry_after.has_value() ? Milliseconds(*answer.retry_after) : "-1",
        "max", absl::StrCat(headers.max.value_or(-1)), "remaining",
        absl::StrCat(headers.remaining.value_or(-1)), "daily_remaining",

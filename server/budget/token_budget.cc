@@ -171,11 +171,11 @@ void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now, const Ti
   }
   const absl::Duration retry_after =
       std::min(answer.retry_after.value_or(absl::ZeroDuration()), policy_.max_pause);
-  if (answer.IsDailyLimit()) {
+  if (answer.outcome == AnswerOutcome::kDailyLimit) {
     daily_blocked_until_ = now + (answer.retry_after.has_value() ? retry_after : policy_.max_pause);
     return;
   }
-  if (answer.IsRollingLimit()) {
+  if (answer.outcome == AnswerOutcome::kRollingLimit) {
     // HubSpot's real limit is at most what the window held when this hit (a
     // tenth of the ceiling at least, so one stray 429 cannot stall a token).
     const int held = std::max({1, ceiling_ / 10, HeldBefore(ticket.sequence, ticket.sent, now)});

@@ -10,7 +10,9 @@
 // by Retry-After (bounded), the daily limit, and the lanes' shares.
 // The local Budget: a process's own count, and (limit_share < 1) a replica's
 // fallback while the shared budget is out of reach.
-// Not thread-safe: its TokenDispatcher holds it under its own lock.
+// Not thread-safe: its TokenDispatcher holds it under its own lock (or a
+// RedisBudget, as its fallback, under that same lock). Takes no lock and
+// runs no callback of its own.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_TOKEN_BUDGET_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_TOKEN_BUDGET_H_
 
