@@ -171,6 +171,7 @@ TEST_F(SchemaConformanceTest, EveryRejectionIsAnError) {
   Admin("/_admin/faults",
         {{"rate_limit_next", 1}, {"daily_limit_next", 1}, {"fail_next", 1}, {"retry_after", "1"}});
   ExpectError(Post(archive, kArchiveBody), 429, "rolling 429");
+  ExpectError(Post(archive, kArchiveBody), 429, "secondly 429");
   ExpectError(Post(archive, kArchiveBody), 429, "daily 429");
   ExpectError(Post(archive, kArchiveBody), 503, "injected 503");
   for (int status : {400, 404, 409, 500, 502}) {
