@@ -426,7 +426,7 @@ TEST(GatewayIntegrationTest, PrometheusMetricsCountCallsUpstreamAnswersAndRetrie
   EXPECT_THAT(metrics, HasSubstr("gateway_calls_total{code=\"INVALID_ARGUMENT\","
                                  "method=\"ArchiveAssociations\"} 1"));
   EXPECT_THAT(metrics, HasSubstr("gateway_upstream_requests_total{status=\"503\"} 1"));
-  EXPECT_THAT(metrics, HasSubstr("gateway_upstream_requests_total{status=\"204\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("gateway_upstream_requests_total{status=\"200\"} 1"));
   EXPECT_THAT(metrics, HasSubstr("gateway_upstream_retries_total 1"));
   EXPECT_THAT(metrics, HasSubstr("gateway_inputs_archived_total 2"));
   EXPECT_THAT(metrics, HasSubstr("gateway_inputs_failed_total 1"));
