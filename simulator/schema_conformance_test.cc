@@ -168,13 +168,12 @@ TEST_F(SchemaConformanceTest, EveryRejectionIsAnError) {
   ExpectError(client_->Get((Prefix("2026-09") + "/contacts/companies/labels").c_str()), 401,
               "labels read without a token");
 
-  Admin("/_admin/faults",
-        {{"rate_limit_next", 1}, {"daily_limit_next", 1}, {"fail_next", 1}, {"retry_after", "1"}});
-  ExpectError(Post(archive, kArchiveBody), 429, "rolling 429");
-  ExpectError(Post(archive, kArchiveBody), 429, "secondly 429");
-  ExpectError(Post(archive, kArchiveBody), 429, "daily 429");
-  ExpectError(Post(archive, kArchiveBody), 503, "injected 503");
-  for (int status : {400, 404, 409, 500, 502}) {
+  Admin("/_admin/faults", {{"retry_after", "1"}});
+  for (const char* counter : {"rate_limit_next", "secondly_limit_next", "daily_limit_next"}) {
+    Admin("/_admin/faults", {{counter, 1}});
+    ExpectError(Post(archive, kArchiveBody), 429, counter);
+  }
+  for (int status : {400, 404, 409, 500, 502, 503}) {
     Admin("/_admin/faults", {{"fail_next", 1}, {"error_status", status}});
     ExpectError(Post(labels, kLabelsBody), status, absl::StrCat("injected ", status));
   }
