@@ -76,6 +76,8 @@ class AssociationsArchiver {
                        ArchiveObserver& observer);
 
   const ArchiverOptions& options() const { return options_; }
+  // The clock and timer the archiver runs on, for the layers above it.
+  Scheduler& scheduler() const { return scheduler_; }
 
   // Archives `request` as `context` says; `done` runs once, on any thread,
   // possibly before Archive returns. `request` must stay alive until then.
