@@ -115,6 +115,31 @@ TEST(GatewayIntegrationTest, EverySuccessShapeIsCompleteWhateverTheVersion) {
   }
 }
 
+// A 2xx whose body is not a BatchResponse fails INTERNAL quoting how it
+// began (never a guessed COMPLETE), and the sample client says what that
+// means and exits 21.
+TEST(GatewayIntegrationTest, MalformedSuccessIsInternalAndTheSampleClientExplainsIt) {
+  StackOptions options;
+  options.gateway_flags = {"--max_attempts=1"};
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"malformed_next", 2}}).ok());
+  const ArchiveOutcome call = Archive(*stack, Request({{"1", {"2"}}}));
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_THAT(call.status.error_message(), HasSubstr("the answer (HTTP 200) began: {\"status\""));
+  ASSERT_TRUE(call.upstream().has_value());
+  EXPECT_EQ(call.upstream()->raw_body(), "{\"status\":\"COMPL");
+
+  auto client = testing::Subprocess::Start(
+      {"client/sample_client", absl::StrCat("--target=127.0.0.1:", stack->gateway_port()),
+       "--pair=1:2"},
+      {}, testing::TempPath("malformed-client-output"));
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_EQ(client->WaitForExit(absl::Seconds(60)).value_or(-1), 21) << client->Output();
+  EXPECT_THAT(client->Output(), HasSubstr("with a body that is not a BatchResponse"));
+  EXPECT_THAT(client->Output(), HasSubstr("send the call again"));
+}
+
 TEST(GatewayIntegrationTest, LegacyV4PathWorksToo) {
   StackOptions options;
   options.gateway_flags = {"--hubspot_api_version=v4"};

@@ -17,7 +17,8 @@ const hubspot_gateway::BudgetStoreOptions kStoreDefaults;
 ABSL_FLAG(int, rate_limit_per_10s, kBudgetDefaults.max_requests,
           "Upstream requests per token per rolling 10 s until HubSpot's X-HubSpot-RateLimit-* "
           "headers say otherwise; 429s lower it, and it climbs back by one per interval. "
-          "Default: HubSpot's documented associations limit (Professional/Enterprise). "
+          "Default: the lowest per-app burst limit of HubSpot's tiers (100, 190 or 250 per "
+          "10 s); the first answer's headers re-plan it. "
           "0: no limit of the gateway's own");
 ABSL_FLAG(double, bulk_budget_share, kBudgetDefaults.bulk_share,
           "Share of each rate window that bulk work (streams, or x-archive-priority: bulk) "
