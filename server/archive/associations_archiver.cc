@@ -29,7 +29,7 @@ absl::Status StopStatus(absl::StatusCode code, const char* message) {
 class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this<ArchiveCall> {
  public:
   ArchiveCall(const BatchCall& call, std::string url, std::vector<Chunk> chunks, Lane lane,
-              absl::Time deadline, std::shared_ptr<TokenDispatcher> dispatcher, int max_in_flight,
+              FlowKey flow, absl::Time deadline, std::shared_ptr<TokenDispatcher> dispatcher, int max_in_flight,
               Scheduler& scheduler, ArchiveObserver& observer, AssociationsArchiver::Done done)
       : dispatcher_(std::move(dispatcher)),
         scheduler_(scheduler),
@@ -37,6 +37,7 @@ class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this
         call_(call),
         url_(std::move(url)),
         lane_(lane),
+        flow_(std::move(flow)),
         deadline_(deadline),
         max_in_flight_(max_in_flight),
         chunks_(std::move(chunks)),
@@ -64,6 +65,7 @@ class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this
       chunk.call = &call_;
       chunk.url = url_;
       chunk.lane = lane_;
+      chunk.flow = flow_;
       chunk.deadline = deadline_;
       dispatcher_->Submit(std::move(chunk));
     }
@@ -139,6 +141,7 @@ class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this
   const BatchCall& call_;
   const std::string url_;
   const Lane lane_;
+  const FlowKey flow_;
   const absl::Time deadline_;
   const int max_in_flight_;
   const std::vector<Chunk> chunks_;
@@ -197,13 +200,22 @@ ArchiveCancellation AssociationsArchiver::Start(const BatchCall& batch_call,
                                                 absl::string_view to_object_type,
                                                 std::vector<Chunk> chunks,
                                                 ArchiveCallContext context, Done done) {
+  if (context.policy != nullptr) {
+    absl::Status allowed = context.policy->Allows(
+        batch_call.path == kBatchArchive.path ? "archive" : "labels", from_object_type,
+        to_object_type);
+    if (!allowed.ok()) {
+      std::move(done)(allowed, UpstreamSummary{});
+      return ArchiveCancellation();
+    }
+  }
   const absl::Time deadline = context.deadline;
   std::shared_ptr<TokenDispatcher> token_dispatcher = dispatcher_.For(context.token);
   // Not make_shared: a pending deadline timer (armed only once a chunk has to
   // wait for the budget) then keeps only the control block.
   std::shared_ptr<ArchiveCall> call(new ArchiveCall(
       batch_call, options_.endpoint.BatchUrl(from_object_type, to_object_type, batch_call.path),
-      std::move(chunks), context.lane, deadline, std::move(token_dispatcher),
+      std::move(chunks), context.lane, std::move(context.flow), deadline, std::move(token_dispatcher),
       options_.max_concurrent_requests_per_call, scheduler_, observer_, std::move(done)));
   const absl::Time now = scheduler_.Now();
   if (deadline <= now) {
