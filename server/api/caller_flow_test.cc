@@ -16,7 +16,9 @@ TEST(CallerFlowTest, TheFirstKnownIdentityNamesTheFlow) {
     std::string flow;
   };
   const Case cases[] = {
-      {{"spiffe://corp/sync", &billing, "ipv4:10.0.0.7:5123"}, &labelled, "mtls:spiffe://corp/sync"},
+      {{"spiffe://corp/sync", &billing, "ipv4:10.0.0.7:5123"},
+       &labelled,
+       "mtls:spiffe://corp/sync"},
       {{"", &billing, "ipv4:10.0.0.7:5123"}, &labelled, "key:billing"},
       {{"", nullptr, "ipv4:10.0.0.7:5123"}, &labelled, "caller:nightly-sync"},
       {{"", nullptr, "ipv4:10.0.0.7:5123"}, &none, "peer:ipv4:10.0.0.7"},
@@ -30,7 +32,9 @@ TEST(CallerFlowTest, TheFirstKnownIdentityNamesTheFlow) {
 }
 
 TEST(CallerFlowTest, ABadCallerLabelIsRefused) {
-  for (const char* bad : {"", "has space", "0123456789012345678901234567890123456789012345678901234567890123456789"}) {
+  for (const char* bad :
+       {"", "has space",
+        "0123456789012345678901234567890123456789012345678901234567890123456789"}) {
     CallMetadata metadata = {{"x-archive-caller", bad}};
     absl::StatusOr<std::string> flow = CallerFlow({"", nullptr, "ipv4:1.2.3.4:5"}, metadata);
     EXPECT_EQ(flow.status().code(), absl::StatusCode::kInvalidArgument) << bad;

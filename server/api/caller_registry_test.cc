@@ -41,8 +41,8 @@ TEST(CallerRegistryTest, ReadsEachCallersPolicy) {
   EXPECT_EQ(billing->policy->Allows("labels", "contacts", "companies").code(),
             absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(registry->Find("key-support")->policy, nullptr);
-  const auto bad = Parse(R"({"callers": [{"name": "x", "api_key_sha256": ")" +
-                         Sha256Hex("k") + R"(", "hubspot_token": "pat-x", "policy": {"weight": -1}}]})");
+  const auto bad = Parse(R"({"callers": [{"name": "x", "api_key_sha256": ")" + Sha256Hex("k") +
+                         R"(", "hubspot_token": "pat-x", "policy": {"weight": -1}}]})");
   EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(bad.status().message(), HasSubstr("callers[0] (x).policy"));
 }

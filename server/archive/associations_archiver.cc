@@ -29,8 +29,9 @@ absl::Status StopStatus(absl::StatusCode code, const char* message) {
 class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this<ArchiveCall> {
  public:
   ArchiveCall(const BatchCall& call, std::string url, std::vector<Chunk> chunks, Lane lane,
-              FlowKey flow, absl::Time deadline, std::shared_ptr<TokenDispatcher> dispatcher, int max_in_flight,
-              Scheduler& scheduler, ArchiveObserver& observer, AssociationsArchiver::Done done)
+              FlowKey flow, absl::Time deadline, std::shared_ptr<TokenDispatcher> dispatcher,
+              int max_in_flight, Scheduler& scheduler, ArchiveObserver& observer,
+              AssociationsArchiver::Done done)
       : dispatcher_(std::move(dispatcher)),
         scheduler_(scheduler),
         observer_(observer),
@@ -201,9 +202,9 @@ ArchiveCancellation AssociationsArchiver::Start(const BatchCall& batch_call,
                                                 std::vector<Chunk> chunks,
                                                 ArchiveCallContext context, Done done) {
   if (context.policy != nullptr) {
-    absl::Status allowed = context.policy->Allows(
-        batch_call.path == kBatchArchive.path ? "archive" : "labels", from_object_type,
-        to_object_type);
+    absl::Status allowed =
+        context.policy->Allows(batch_call.path == kBatchArchive.path ? "archive" : "labels",
+                               from_object_type, to_object_type);
     if (!allowed.ok()) {
       std::move(done)(allowed, UpstreamSummary{});
       return ArchiveCancellation();
@@ -215,8 +216,9 @@ ArchiveCancellation AssociationsArchiver::Start(const BatchCall& batch_call,
   // wait for the budget) then keeps only the control block.
   std::shared_ptr<ArchiveCall> call(new ArchiveCall(
       batch_call, options_.endpoint.BatchUrl(from_object_type, to_object_type, batch_call.path),
-      std::move(chunks), context.lane, std::move(context.flow), deadline, std::move(token_dispatcher),
-      options_.max_concurrent_requests_per_call, scheduler_, observer_, std::move(done)));
+      std::move(chunks), context.lane, std::move(context.flow), deadline,
+      std::move(token_dispatcher), options_.max_concurrent_requests_per_call, scheduler_, observer_,
+      std::move(done)));
   const absl::Time now = scheduler_.Now();
   if (deadline <= now) {
     call->Stop(StopStatus(absl::StatusCode::kDeadlineExceeded,

@@ -96,7 +96,10 @@ class AssociationsArchiverTest : public testing::Test {
     AssociationsArchiver archiver(options_, dispatcher, scheduler_, observer_);
     std::optional<Outcome> outcome;
     Start(archiver, request,
-          {kToken, scheduler_.Now() + deadline_in, Lane::kInteractive, {"caller:test"},
+          {kToken,
+           scheduler_.Now() + deadline_in,
+           Lane::kInteractive,
+           {"caller:test"},
            std::move(policy)},
           [&](absl::StatusOr<v1::BatchResult> result, const UpstreamSummary& s) {
             outcome = Outcome{std::move(result), s};

@@ -73,8 +73,8 @@ void TokenDispatcher::Submit(QueuedChunk chunk, bool retry) {
       FlowQueue<QueuedChunk>& lane = lanes_[static_cast<int>(lane_of_chunk)];
       waits = !lane.empty() || budget_->NextSendTime(lane_of_chunk, now) > now;
       // A chunk costs the share of a request it fills.
-      const double cost = static_cast<double>(InputsOf(chunk)) /
-                          std::max(1, options_.max_inputs_per_request);
+      const double cost =
+          static_cast<double>(InputsOf(chunk)) / std::max(1, options_.max_inputs_per_request);
       const FlowKey flow = chunk.flow;
       const ChunkOwner* call = chunk.owner.get();
       lane.Push(flow, call, std::move(chunk), cost, /*front=*/retry);
@@ -140,11 +140,11 @@ bool TokenDispatcher::Held(const FlowKey& flow, int lane, absl::Time now) {
   if (budget_->effective_limit() <= 0) return false;
   const int lane_limit = LaneLimit(lane);
   if (flow.max_share < 1 &&
-      window_.Count(flow.name, now) >=
-          std::max(1, static_cast<int>(flow.max_share * lane_limit))) {
+      window_.Count(flow.name, now) >= std::max(1, static_cast<int>(flow.max_share * lane_limit))) {
     return true;
   }
-  const int reserve = lane == static_cast<int>(Lane::kInteractive) ? lane_limit / kReserveDivisor : 0;
+  const int reserve =
+      lane == static_cast<int>(Lane::kInteractive) ? lane_limit / kReserveDivisor : 0;
   return reserve > 0 && window_.Total(now) >= lane_limit - reserve &&
          window_.IsBusiest(flow.name, now);
 }

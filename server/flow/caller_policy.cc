@@ -40,17 +40,16 @@ absl::StatusOr<std::vector<std::string>> StringList(const json& policy, const ch
 absl::Status CallerPolicy::Allows(absl::string_view call, absl::string_view from_object_type,
                                   absl::string_view to_object_type) const {
   if (!calls.empty() && std::find(calls.begin(), calls.end(), call) == calls.end()) {
-    return absl::PermissionDeniedError(absl::StrCat("this caller may not use the ", call,
-                                                    " call (allowed: ", absl::StrJoin(calls, ", "),
-                                                    ")"));
+    return absl::PermissionDeniedError(absl::StrCat(
+        "this caller may not use the ", call, " call (allowed: ", absl::StrJoin(calls, ", "), ")"));
   }
   if (!object_types.empty() &&
       std::none_of(object_types.begin(), object_types.end(), [&](const std::string& pattern) {
         return PairMatches(pattern, from_object_type, to_object_type);
       })) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "this caller may not archive associations from ", from_object_type, " to ",
-        to_object_type, " (allowed: ", absl::StrJoin(object_types, ", "), ")"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("this caller may not archive associations from ", from_object_type, " to ",
+                     to_object_type, " (allowed: ", absl::StrJoin(object_types, ", "), ")"));
   }
   return absl::OkStatus();
 }
@@ -94,8 +93,8 @@ absl::StatusOr<CallerPolicy> ParseCallerPolicy(const json& policy, absl::string_
   for (const std::string& pair : *pairs) {
     const std::vector<absl::string_view> parts = absl::StrSplit(pair, '/');
     if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": object type pair \"", pair, "\" must be FROM/TO (\"*\" for any)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": object type pair \"", pair, "\" must be FROM/TO (\"*\" for any)"));
     }
   }
   parsed.object_types = *std::move(pairs);

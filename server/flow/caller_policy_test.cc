@@ -30,10 +30,10 @@ TEST(CallerPolicyTest, DeniesCallsAndPairsNamingThem) {
 }
 
 TEST(CallerPolicyTest, RefusesBadPolicies) {
-  for (const char* text : {R"([])", R"({"weight": 0})", R"({"max_share": 1.5})",
-                           R"({"weight": 1, "max_share": 0.5})", R"({"calls": ["delete"]})",
-                           R"({"calls": []})", R"({"object_types": ["contacts"]})",
-                           R"({"colour": "blue"})"}) {
+  for (const char* text :
+       {R"([])", R"({"weight": 0})", R"({"max_share": 1.5})", R"({"weight": 1, "max_share": 0.5})",
+        R"({"calls": ["delete"]})", R"({"calls": []})", R"({"object_types": ["contacts"]})",
+        R"({"colour": "blue"})"}) {
     absl::StatusOr<CallerPolicy> policy =
         ParseCallerPolicy(nlohmann::json::parse(text), "callers[3]");
     EXPECT_EQ(policy.status().code(), absl::StatusCode::kInvalidArgument) << text;
