@@ -69,6 +69,7 @@ class AssociationsArchiverTest : public testing::Test {
     dispatch_.upstream_timeout = absl::Seconds(30);
     dispatch_.max_inputs_per_request = 100;
     dispatch_.budget.max_requests = 0;  // Unlimited unless a test paces.
+    dispatch_.budget.discover = false;  // A test that paces keeps its limit.
     // Jitter always takes the ceiling so delays are exact.
     ON_CALL(absl::MockUniform<double>(), Call(absl::IntervalClosed, random_, 0.0, testing::_))
         .WillByDefault(

@@ -19,6 +19,11 @@ ABSL_FLAG(int, rate_limit_per_10s, kBudgetDefaults.max_requests,
           "headers say otherwise; 429s lower it, and it climbs back by one per interval. "
           "Default: HubSpot's documented associations limit (Professional/Enterprise). "
           "0: no limit of the gateway's own");
+ABSL_FLAG(bool, discover_rate_limit, kBudgetDefaults.discover,
+          "While HubSpot sends no X-HubSpot-RateLimit-Max header, treat --rate_limit_per_10s as "
+          "a first guess: raise the limit while requests succeed with the window half used or "
+          "more, and after a 429 climb past what it held by one per interval (headers, when "
+          "present, stay authoritative)");
 ABSL_FLAG(double, bulk_budget_share, kBudgetDefaults.bulk_share,
           "Share of each rate window that bulk work (streams, or x-archive-priority: bulk) "
           "may use; the rest stays for interactive calls");
@@ -46,6 +51,7 @@ absl::StatusOr<BudgetPolicy> BudgetPolicyFromFlags() {
     return absl::InvalidArgumentError("--rate_limit_per_10s must not be negative (0: no limit)");
   }
   policy.interval = absl::Seconds(10);
+  policy.discover = absl::GetFlag(FLAGS_discover_rate_limit);
   policy.bulk_share = absl::GetFlag(FLAGS_bulk_budget_share);
   if (!(policy.bulk_share > 0 && policy.bulk_share <= 1)) {
     return absl::InvalidArgumentError("--bulk_budget_share must be in (0, 1]");

@@ -112,6 +112,9 @@ class TokenDispatcherTest : public testing::Test {
     options_.budget.max_requests = 150;
     options_.budget.interval = absl::Seconds(10);
     options_.budget.bulk_share = 0.8;
+    // The fake answers carry no rate-limit headers: plan with the configured
+    // limit, not one discovered past it (token_budget_test covers discovery).
+    options_.budget.discover = false;
     options_.retry.max_attempts = 3;
   }
 
