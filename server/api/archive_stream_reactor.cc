@@ -124,7 +124,6 @@ ArchiveStreamReactor::ArchiveStreamReactor(grpc::CallbackServerContext& context,
       archiver_(archiver),
       streams_(streams),
       call_(std::move(call)),
-      max_requests_in_flight_(archiver.options().max_concurrent_requests_per_call),
       limits_(limits),
       on_finished_(std::move(on_finished)) {
   if (refusal.ok() && !streams_.Add(this)) {
@@ -331,7 +330,7 @@ void ArchiveStreamReactor::EndIfIdleSince(absl::Time idle_since) {
 
 bool ArchiveStreamReactor::ClaimRead() {
   if (read_pending_ || reads_done_ || cancelled_ || finished_ || !stopped_.ok() ||
-      in_flight_ >= max_requests_in_flight_ ||
+      in_flight_ >= archiver_.MaxInFlightPerCall(call_.token) ||
       (write_pending_ && unsent_bytes_ > limits_.max_unsent_bytes)) {
     return false;
   }

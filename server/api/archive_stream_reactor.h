@@ -1,6 +1,8 @@
 // ArchiveStreamReactor serves one ArchiveAssociationsStream: it reads a
 // request, hands it to the AssociationsArchiver, and reads the next only
-// while fewer than `max_requests_in_flight` are being archived and the caller
+// while fewer than the archiver's MaxInFlightPerCall are being archived
+// (--max_concurrent_requests_per_call, or the token's adaptive concurrency
+// limit when higher) and the caller
 // keeps reading its progress, so the stream moves as fast as HubSpot's rate
 // budget allows and memory stays bounded whatever the total. Progress is
 // written as requests finish, acknowledging each by its position on the
@@ -8,6 +10,7 @@
 // `done` and the totals. ArchiveStreams tracks the live streams to drain them
 // at shutdown and end idle ones.
 // The reactor is owned by gRPC (deletes itself in OnDone). Both thread-safe.
+// Lock order: the reactor's lock, then the dispatcher's (MaxInFlightPerCall).
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_ARCHIVE_STREAM_REACTOR_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_ARCHIVE_STREAM_REACTOR_H_
 
@@ -143,7 +146,6 @@ class ArchiveStreamReactor final
   AssociationsArchiver& archiver_;
   ArchiveStreams& streams_;
   const ArchiveCallContext call_;
-  const int max_requests_in_flight_;
   const StreamLimits limits_;
   OnFinished on_finished_;
 

@@ -1,5 +1,6 @@
 #include "server/archive/associations_archiver.h"
 
+#include <algorithm>
 #include <atomic>
 #include <utility>
 #include <vector>
@@ -52,7 +53,9 @@ class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this
     {
       absl::MutexLock lock(&mu_);
       stopped = stopped_;
-      while (next_chunk_ < chunks_.size() && (!stopped.ok() || in_flight_ < max_in_flight_)) {
+      // The token's adaptive limit may let a call hand more than its own cap.
+      const int max_in_flight = std::max(max_in_flight_, dispatcher_->concurrency_limit());
+      while (next_chunk_ < chunks_.size() && (!stopped.ok() || in_flight_ < max_in_flight)) {
         (stopped.ok() ? launch : abandon).push_back(next_chunk_++);
         ++in_flight_;
       }
@@ -173,6 +176,11 @@ AssociationsArchiver::AssociationsArchiver(ArchiverOptions options, Dispatcher& 
       dispatcher_(dispatcher),
       scheduler_(scheduler),
       observer_(observer) {}
+
+int AssociationsArchiver::MaxInFlightPerCall(const std::string& token) {
+  return std::max(options_.max_concurrent_requests_per_call,
+                  dispatcher_.For(token)->concurrency_limit());
+}
 
 ArchiveCancellation AssociationsArchiver::Archive(const v1::ArchiveAssociationsRequest& request,
                                                   ArchiveCallContext context, Done done) {

@@ -41,7 +41,8 @@ struct UpstreamSummary {
 
 struct ArchiverOptions {
   HubSpotEndpoint endpoint;
-  // Chunks of one call (requests of one stream) handed to the dispatcher at once.
+  // Chunks of one call (requests of one stream) handed to the dispatcher at
+  // once, at least (more while the token's adaptive concurrency limit is higher).
   int max_concurrent_requests_per_call = 4;
 };
 
@@ -82,6 +83,11 @@ class AssociationsArchiver {
                        ArchiveObserver& observer);
 
   const ArchiverOptions& options() const { return options_; }
+
+  // How many chunks (stream requests) one call of `token` may have with the
+  // dispatcher at once: max_concurrent_requests_per_call, or the token's
+  // adaptive concurrency limit when higher.
+  int MaxInFlightPerCall(const std::string& token);
 
   // Archives `request` as `context` says; `done` runs once, on any thread,
   // possibly before Archive returns. `request` must stay alive until then.

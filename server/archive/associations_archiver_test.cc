@@ -70,6 +70,9 @@ class AssociationsArchiverTest : public testing::Test {
     dispatch_.max_inputs_per_request = 100;
     dispatch_.budget.max_requests = 0;  // Unlimited unless a test paces.
     dispatch_.budget.discover = false;  // A test that paces keeps its limit.
+    // No adaptive limit: each call hands the dispatcher
+    // max_concurrent_requests_per_call chunks at once.
+    dispatch_.concurrency.max = 0;
     // Jitter always takes the ceiling so delays are exact.
     ON_CALL(absl::MockUniform<double>(), Call(absl::IntervalClosed, random_, 0.0, testing::_))
         .WillByDefault(

@@ -49,7 +49,9 @@ TokenDispatcher::TokenDispatcher(const std::string& token, const DispatchOptions
                                    }
                                  });
                            })),
-      window_(options.budget.interval) {}
+      window_(options.budget.interval),
+      concurrency_(options.concurrency),
+      concurrency_limit_(concurrency_.limit()) {}
 
 void TokenDispatcher::Finish(QueuedChunk chunk, absl::StatusOr<v1::BatchResult> outcome) {
   chunk.owner->OnChunkDone(chunk.index, std::move(outcome));
@@ -165,6 +167,8 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
     FailQueued(DailyLimitExhausted(), failures);
     return std::nullopt;
   }
+  // An answer makes room (and pumps again).
+  if (concurrency_.limit() > 0 && in_flight_ >= concurrency_.limit()) return std::nullopt;
   window_.set_interval(budget_->interval());
   const int max_inputs = options_.max_inputs_per_request;
   for (int head_lane = 0; head_lane < 2; ++head_lane) {
@@ -311,6 +315,12 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
   int limit_after = 0;
   {
     absl::MutexLock lock(&mu_);
+    if (answer.http_status == 0 || answer.http_status >= 500) {
+      concurrency_.OnFailure();
+    } else if (answer.http_status != 429) {
+      concurrency_.OnAnswer(received - ticket.sent, in_flight_);
+    }
+    concurrency_limit_.store(concurrency_.limit(), std::memory_order_relaxed);
     --in_flight_;
     limit_before = budget_->effective_limit();
     budget_->Observe(answer, received, ticket);

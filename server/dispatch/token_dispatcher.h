@@ -9,6 +9,7 @@
 // The flow that took part in most requests of the rolling window may not take
 // the last tenth of the interactive lane's window: it stays for any other
 // caller that arrives. A flow's policy may cap its share of a lane's window.
+// At most an adaptive number of requests (ConcurrencyLimit) are in flight.
 // A full request goes as soon as the budget allows; a partial one goes once
 // its lane has sent no partial request for interval/limit, so a burst of small calls
 // packs into few requests while a lone caller does not wait. Each answer is read
@@ -18,6 +19,7 @@
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TOKEN_DISPATCHER_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TOKEN_DISPATCHER_H_
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +34,7 @@
 #include "server/budget/budget.h"
 #include "server/clock/scheduler.h"
 #include "server/dispatch/archive_observer.h"
+#include "server/dispatch/concurrency_limit.h"
 #include "server/dispatch/retry_policy.h"
 #include "server/flow/flow_queue.h"
 #include "server/flow/flow_window.h"
@@ -89,6 +92,8 @@ struct DispatchOptions {
   RetryPolicy retry;
   BackoffPolicy backoff;
   BudgetPolicy budget;
+  // Requests in flight per token, adapted to latency.
+  ConcurrencyLimitOptions concurrency;
 };
 
 // Shared by every dispatcher; all must outlive them. `random` is used under
@@ -116,6 +121,10 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
 
   // No work queued or in flight, and nothing sent for two intervals.
   bool Forgettable(absl::Time now);
+
+  // Requests this token may have in flight now (the adaptive limit): a call
+  // may hand the dispatcher this many chunks at once.
+  int concurrency_limit() const { return concurrency_limit_.load(std::memory_order_relaxed); }
 
  private:
   struct Send {
@@ -170,6 +179,9 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   // The requests each flow took part in over the last interval.
   FlowWindow window_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  ConcurrencyLimit concurrency_ ABSL_GUARDED_BY(mu_);
+  // concurrency_.limit(), readable without the lock.
+  std::atomic<int> concurrency_limit_;
   // When each lane last sent a partial request (its highest-priority chunk's lane).
   absl::Time last_partial_by_lane_[2] ABSL_GUARDED_BY(mu_) = {absl::InfinitePast(),
                                                               absl::InfinitePast()};

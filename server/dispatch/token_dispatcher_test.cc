@@ -115,6 +115,8 @@ class TokenDispatcherTest : public testing::Test {
     // The fake answers carry no rate-limit headers: plan with the configured
     // limit, not one discovered past it (token_budget_test covers discovery).
     options_.budget.discover = false;
+    // Nor does latency cap what is in flight, unless a test says so.
+    options_.concurrency.max = 0;
     options_.retry.max_attempts = 3;
   }
 
@@ -437,6 +439,25 @@ TEST_F(TokenDispatcherTest, SmallCallsOfDifferentFlowsShareARequest) {
   ASSERT_EQ(transport.pending_count(), 2);
   EXPECT_EQ(InputsIn(transport.pending()[1]), 29);
   EXPECT_EQ(observer_.calls_per_request().back(), 29);
+}
+
+TEST_F(TokenDispatcherTest, RequestsInFlightStayWithinTheAdaptiveLimit) {
+  options_.concurrency.initial = 3;
+  options_.concurrency.max = 4;
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto owner = std::make_shared<RecordingOwner>();
+  for (int i = 0; i < 10; ++i) Submit(*dispatcher, owner, MakeChunk(100, 1000 * (i + 1)));
+  EXPECT_EQ(transport.pending_count(), 3);
+  EXPECT_EQ(dispatcher->concurrency_limit(), 3);
+  // Answers as fast as ever, with the limit in use: it grows (to its max).
+  scheduler_.AdvanceBy(absl::Milliseconds(50));
+  for (int i = 0; i < 3; ++i) transport.AnswerNext(FakeHttpTransport::Answer(204));
+  EXPECT_EQ(dispatcher->concurrency_limit(), 4);
+  EXPECT_EQ(transport.pending_count(), 4);
+  // A 503 shrinks it.
+  transport.AnswerNext(FakeHttpTransport::Answer(503));
+  EXPECT_EQ(dispatcher->concurrency_limit(), 3);
 }
 
 TEST_F(TokenDispatcherTest, HeadersReplanWorkAlreadyQueued) {
