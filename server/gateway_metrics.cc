@@ -17,7 +17,7 @@ const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
 
 }  // namespace
 
-GatewayMetrics::GatewayMetrics()
+GatewayMetrics::GatewayMetrics(const BuildInfo& build)
     : registry_(std::make_shared<prometheus::Registry>()),
       calls_(BuildCounter()
                  .Name("gateway_calls_total")
@@ -31,10 +31,11 @@ GatewayMetrics::GatewayMetrics()
                              .Name("gateway_upstream_requests_total")
                              .Help("Requests to HubSpot by HTTP status (0: no answer)")
                              .Register(*registry_)),
-      rate_limited_(BuildCounter()
-                        .Name("gateway_upstream_rate_limited_total")
-                        .Help("429 answers from HubSpot, by policyName")
-                        .Register(*registry_)),
+      rate_limited_(
+          BuildCounter()
+              .Name("gateway_upstream_rate_limited_total")
+              .Help("429 answers from HubSpot: DAILY, or ROLLING (any other policy, or none)")
+              .Register(*registry_)),
       retries_(BuildCounter()
                    .Name("gateway_upstream_retries_total")
                    .Help("Upstream attempts retried")
@@ -121,7 +122,16 @@ GatewayMetrics::GatewayMetrics()
                                  .Help("1 while budgets plan locally (the budget store is out "
                                        "of reach), 0 while they share it")
                                  .Register(*registry_)
-                                 .Add({})) {}
+                                 .Add({})) {
+  BuildGauge()
+      .Name("gateway_build_info")
+      .Help(
+          "1, labelled with the binary's version, git commit and build (release or "
+          "development)")
+      .Register(*registry_)
+      .Add({{"version", build.version}, {"commit", build.commit}, {"build", BuildKind(build)}})
+      .Set(1);
+}
 
 void GatewayMetrics::OnCallStarted() { in_flight_.Increment(); }
 
@@ -141,14 +151,13 @@ void GatewayMetrics::OnUndecodableRequest(absl::string_view method) {
   undecodable_requests_.Add({{"method", std::string(method)}}).Increment();
 }
 
-void GatewayMetrics::OnUpstreamAnswer(int http_status, absl::string_view rate_limit_policy) {
+void GatewayMetrics::OnUpstreamAnswer(int http_status, AnswerOutcome outcome) {
   upstream_requests_.Add({{"status", absl::StrCat(http_status)}}).Increment();
-  if (http_status == 429) {
-    // The label takes HubSpot's known policies only: upstream text must not
-    // grow the number of series.
-    const bool known = rate_limit_policy == "TEN_SECONDLY_ROLLING" ||
-                       rate_limit_policy == "DAILY" || rate_limit_policy == "SECONDLY";
-    rate_limited_.Add({{"policy", known ? std::string(rate_limit_policy) : "other"}}).Increment();
+  // Two series: the outcome already sorted every 429 into one of them.
+  if (outcome == AnswerOutcome::kDailyLimit) {
+    rate_limited_.Add({{"policy", "DAILY"}}).Increment();
+  } else if (outcome == AnswerOutcome::kRollingLimit) {
+    rate_limited_.Add({{"policy", "ROLLING"}}).Increment();
   }
 }
 

@@ -4,7 +4,8 @@
 // caller flow (the first kMaxFlowLabels flows seen by name, the rest "other"), calls
 // and inputs per upstream request, the learned limit, cancellations,
 // in-flight calls, inputs archived and failed, and the shared budget store's
-// reservation latency, errors and fallbacks. No label ever carries a token,
+// reservation latency, errors and fallbacks; gateway_build_info names the
+// binary's version, commit and kind. No label ever carries a token,
 // key or id. Thread-safe.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_GATEWAY_METRICS_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_GATEWAY_METRICS_H_
@@ -24,6 +25,7 @@
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 #include "server/api/call_observer.h"
+#include "server/build_info.h"
 #include "server/dispatch/archive_observer.h"
 
 namespace hubspot_gateway {
@@ -33,7 +35,8 @@ class GatewayMetrics final : public ArchiveObserver, public CallObserver {
   // Flows with a label of their own in gateway_flow_queue_wait_seconds.
   static constexpr size_t kMaxFlowLabels = 20;
 
-  GatewayMetrics();
+  // `build` is exported as gateway_build_info{version,commit,build} 1.
+  explicit GatewayMetrics(const BuildInfo& build);
 
   // The registry to expose (or to read in tests).
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }
@@ -45,7 +48,7 @@ class GatewayMetrics final : public ArchiveObserver, public CallObserver {
                       int inputs_archived, int inputs_failed) override;
   void OnUndecodableRequest(absl::string_view method) override;
 
-  void OnUpstreamAnswer(int http_status, absl::string_view rate_limit_policy) override;
+  void OnUpstreamAnswer(int http_status, AnswerOutcome outcome) override;
   void OnRetry() override;
   void OnQueueWait(absl::string_view lane, absl::string_view flow, absl::Duration wait) override;
   void OnUpstreamRequest(int calls, int inputs) override;

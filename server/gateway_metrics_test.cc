@@ -11,17 +11,19 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+const BuildInfo kBuild{"1.2.3", "0123456789abcdef0123456789abcdef01234567", true};
+
 std::string Exposition(const GatewayMetrics& metrics) {
   return prometheus::TextSerializer().Serialize(metrics.registry()->Collect());
 }
 
 TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
-  GatewayMetrics metrics;
+  GatewayMetrics metrics(kBuild);
   metrics.OnCallStarted();
   metrics.OnCallStarted();
-  metrics.OnUpstreamAnswer(503, "");
+  metrics.OnUpstreamAnswer(503, AnswerOutcome::kTransient);
   metrics.OnRetry();
-  metrics.OnUpstreamAnswer(429, "TEN_SECONDLY_ROLLING");
+  metrics.OnUpstreamAnswer(429, AnswerOutcome::kRollingLimit);
   metrics.OnRetry();
   metrics.OnQueueWait("interactive", "caller:a", absl::Milliseconds(1500));
   metrics.OnQueueWait("bulk", "caller:b", absl::Milliseconds(20));
@@ -33,8 +35,9 @@ TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
   metrics.OnBudgetStoreError();
   metrics.OnBudgetStoreFallback(true);
   metrics.OnBudgetStoreFallback(false);
-  metrics.OnUpstreamAnswer(429, "made-up policy\n");
-  metrics.OnUpstreamAnswer(204, "");
+  metrics.OnUpstreamAnswer(429, AnswerOutcome::kRollingLimit);
+  metrics.OnUpstreamAnswer(429, AnswerOutcome::kDailyLimit);
+  metrics.OnUpstreamAnswer(204, AnswerOutcome::kSuccess);
   metrics.OnCallFinished("ArchiveAssociations", absl::StatusCode::kOk, absl::Milliseconds(20), 99,
                          1);
   const std::string text = Exposition(metrics);
@@ -42,10 +45,9 @@ TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
   EXPECT_THAT(text, HasSubstr("gateway_upstream_requests_total{status=\"503\"} 1"));
   EXPECT_THAT(text, HasSubstr("gateway_upstream_pauses_capped_total 1"));
   EXPECT_THAT(text, HasSubstr("gateway_upstream_requests_total{status=\"204\"} 1"));
-  EXPECT_THAT(text,
-              HasSubstr("gateway_upstream_rate_limited_total{policy=\"TEN_SECONDLY_ROLLING\"} 1"));
+  EXPECT_THAT(text, HasSubstr("gateway_upstream_rate_limited_total{policy=\"ROLLING\"} 2"));
   EXPECT_THAT(text, HasSubstr("gateway_upstream_retries_total 2"));
-  EXPECT_THAT(text, HasSubstr("gateway_upstream_rate_limited_total{policy=\"other\"} 1"));
+  EXPECT_THAT(text, HasSubstr("gateway_upstream_rate_limited_total{policy=\"DAILY\"} 1"));
   EXPECT_THAT(text, HasSubstr("gateway_queue_wait_seconds_sum{lane=\"interactive\"} 1.5"));
   EXPECT_THAT(text, HasSubstr("gateway_queue_wait_seconds_count{lane=\"bulk\"} 1"));
   EXPECT_THAT(text, HasSubstr("gateway_flow_queue_wait_seconds_count{flow=\"caller:a\"} 1"));
@@ -66,7 +68,7 @@ TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
 }
 
 TEST(GatewayMetricsTest, FlowLabelsAreBounded) {
-  GatewayMetrics metrics;
+  GatewayMetrics metrics(kBuild);
   for (size_t i = 0; i < GatewayMetrics::kMaxFlowLabels + 5; ++i) {
     metrics.OnQueueWait("interactive", absl::StrCat("peer:10.0.0.", i), absl::Milliseconds(1));
   }
@@ -75,6 +77,13 @@ TEST(GatewayMetricsTest, FlowLabelsAreBounded) {
   EXPECT_THAT(text, HasSubstr("gateway_flow_queue_wait_seconds_count{flow=\"peer:10.0.0.0\"} 2"));
   EXPECT_THAT(text, HasSubstr("gateway_flow_queue_wait_seconds_count{flow=\"other\"} 5"));
   EXPECT_THAT(text, Not(HasSubstr("flow=\"peer:10.0.0.20\"")));
+}
+
+TEST(GatewayMetricsTest, NamesTheBuild) {
+  GatewayMetrics metrics(kBuild);
+  EXPECT_THAT(Exposition(metrics),
+              HasSubstr("gateway_build_info{build=\"release\",commit=\"0123456789abcdef0123456789"
+                        "abcdef01234567\",version=\"1.2.3\"} 1"));
 }
 
 }  // namespace

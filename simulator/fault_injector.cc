@@ -16,6 +16,8 @@ constexpr std::pair<const char*, int64_t FaultSettings::*> kCountFields[] = {
     {"latency_ms", &FaultSettings::latency_ms},
     {"hang_ms", &FaultSettings::hang_ms},
     {"rate_limit_next", &FaultSettings::rate_limit_next},
+    {"secondly_limit_next", &FaultSettings::secondly_limit_next},
+    {"bodyless_rate_limit_next", &FaultSettings::bodyless_rate_limit_next},
     {"daily_limit_next", &FaultSettings::daily_limit_next},
     {"fail_next", &FaultSettings::fail_next},
     {"html_error_next", &FaultSettings::html_error_next},
@@ -34,6 +36,8 @@ constexpr std::pair<const char*, double FaultSettings::*> kRateFields[] = {
 // Counters in the order PlanArchive consumes them.
 constexpr std::pair<int64_t FaultSettings::*, Fault> kCounterFaults[] = {
     {&FaultSettings::rate_limit_next, Fault::kRateLimit},
+    {&FaultSettings::secondly_limit_next, Fault::kSecondlyLimit},
+    {&FaultSettings::bodyless_rate_limit_next, Fault::kBodylessRateLimit},
     {&FaultSettings::daily_limit_next, Fault::kDailyLimit},
     {&FaultSettings::fail_next, Fault::kError},
     {&FaultSettings::html_error_next, Fault::kHtmlError},

@@ -31,6 +31,8 @@ struct FaultSettings {
   // Deterministic counters, consumed one per archive request; when several are
   // armed, the first non-zero one in this order is taken.
   int64_t rate_limit_next = 0;
+  int64_t secondly_limit_next = 0;
+  int64_t bodyless_rate_limit_next = 0;
   int64_t daily_limit_next = 0;
   int64_t fail_next = 0;
   int64_t html_error_next = 0;
@@ -54,13 +56,15 @@ nlohmann::json FaultSettingsToJson(const FaultSettings& settings);
 
 enum class Fault {
   kNone,
-  kError,       // Answer error_status with HubSpot's 5xx body.
-  kDrop,        // Abort the connection mid-response.
-  kMalformed,   // Answer 200 with a truncated JSON body.
-  kHang,        // Wait hang_ms (or until released), then answer normally.
-  kRateLimit,   // 429 TEN_SECONDLY_ROLLING.
-  kDailyLimit,  // 429 DAILY.
-  kHtmlError,   // 502 with an HTML body.
+  kError,              // Answer error_status with HubSpot's 5xx body.
+  kDrop,               // Abort the connection mid-response.
+  kMalformed,          // Answer 200 with a truncated JSON body.
+  kHang,               // Wait hang_ms (or until released), then answer normally.
+  kRateLimit,          // 429 TEN_SECONDLY_ROLLING.
+  kSecondlyLimit,      // 429 SECONDLY (a policy HubSpot uses on other APIs).
+  kBodylessRateLimit,  // 429 with no body, as a proxy in front of HubSpot sends.
+  kDailyLimit,         // 429 DAILY.
+  kHtmlError,          // 502 with an HTML body.
 };
 
 // What to do to one request, with the settings it needs.

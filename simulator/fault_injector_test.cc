@@ -97,12 +97,14 @@ TEST(FaultInjectorTest, NoFaultsByDefault) {
 TEST(FaultInjectorTest, CountersAreConsumedInPrecedenceOrder) {
   FaultInjector injector = MakeInjector(json::parse(R"({"hang_next":1,
       "malformed_next":1,"drop_next":1,"html_error_next":1,"fail_next":2,
-      "daily_limit_next":1,"rate_limit_next":1,"error_status":500,
+      "daily_limit_next":1,"bodyless_rate_limit_next":1,"secondly_limit_next":1,
+      "rate_limit_next":1,"error_status":500,
       "hang_ms":7})"));
   EXPECT_EQ(injector.PlanOther().fault, Fault::kNone);  // not an archive
-  const Fault expected[] = {Fault::kRateLimit, Fault::kDailyLimit, Fault::kError,
-                            Fault::kError,     Fault::kHtmlError,  Fault::kDrop,
-                            Fault::kMalformed, Fault::kHang,       Fault::kNone};
+  const Fault expected[] = {Fault::kRateLimit,  Fault::kSecondlyLimit, Fault::kBodylessRateLimit,
+                            Fault::kDailyLimit, Fault::kError,         Fault::kError,
+                            Fault::kHtmlError,  Fault::kDrop,          Fault::kMalformed,
+                            Fault::kHang,       Fault::kNone};
   for (Fault fault : expected) {
     const FaultPlan plan = injector.PlanArchive({});
     EXPECT_EQ(plan.fault, fault);

@@ -65,15 +65,23 @@ json ValidationErrorBody(const ValidationError& error) {
 }
 
 json RateLimitErrorBody(RateLimitPolicy policy) {
-  const bool daily = policy == RateLimitPolicy::kDaily;
-  return {{"status", "error"},
-          {"message", daily ? "You have reached your daily limit."
-                            : "You have reached your ten_secondly_rolling "
-                              "limit."},
-          {"errorType", "RATE_LIMIT"},
-          {"correlationId", NewCorrelationId()},
-          {"policyName", daily ? "DAILY" : "TEN_SECONDLY_ROLLING"},
-          {"requestId", NewCorrelationId()}};
+  const char* name = "TEN_SECONDLY_ROLLING";
+  const char* message = "You have reached your ten_secondly_rolling limit.";
+  switch (policy) {
+    case RateLimitPolicy::kTenSecondlyRolling:
+      break;
+    case RateLimitPolicy::kSecondly:
+      name = "SECONDLY";
+      message = "You have reached your secondly limit.";
+      break;
+    case RateLimitPolicy::kDaily:
+      name = "DAILY";
+      message = "You have reached your daily limit.";
+      break;
+  }
+  return {{"status", "error"},         {"message", message},
+          {"errorType", "RATE_LIMIT"}, {"correlationId", NewCorrelationId()},
+          {"policyName", name},        {"requestId", NewCorrelationId()}};
 }
 
 json InternalErrorBody() {

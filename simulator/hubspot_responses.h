@@ -39,7 +39,7 @@ nlohmann::json MissingScopesErrorBody();
 // 400 VALIDATION_ERROR.
 nlohmann::json ValidationErrorBody(const ValidationError& error);
 
-enum class RateLimitPolicy { kTenSecondlyRolling, kDaily };
+enum class RateLimitPolicy { kTenSecondlyRolling, kSecondly, kDaily };
 // 429 RATE_LIMIT with the policy's name and message.
 nlohmann::json RateLimitErrorBody(RateLimitPolicy policy);
 

@@ -134,6 +134,12 @@ bool HubSpotRoutes::SurviveFault(Call& call, const FaultPlan& plan) {
       call.limits.window_remaining = 0;
       SendJson(call, 429, RateLimitErrorBody(RateLimitPolicy::kTenSecondlyRolling));
       return false;
+    case Fault::kSecondlyLimit:
+      SendJson(call, 429, RateLimitErrorBody(RateLimitPolicy::kSecondly));
+      return false;
+    case Fault::kBodylessRateLimit:
+      Send(call, 429, "", kJsonContentType);
+      return false;
     case Fault::kDailyLimit:
       call.limits.daily_remaining = 0;
       SendJson(call, 429, RateLimitErrorBody(RateLimitPolicy::kDaily));
@@ -208,6 +214,7 @@ void HubSpotRoutes::Drop(Call& call) {
 }
 
 void HubSpotRoutes::Archive(const httplib::Request& request, httplib::Response& response) {
+  stats_->ObserveArchiveRequest(absl::Now());
   Call call = Begin(request, response);
   const ParsedBatch<ArchiveInput> batch = ParseArchiveBody(request.body, max_archive_inputs_);
   stats_->Add(Counter::kArchiveRequests);

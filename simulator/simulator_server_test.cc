@@ -310,12 +310,27 @@ TEST_F(SimulatorServerTest, BrokenAnswers) {
                                {"malformed_next", 1},
                                {"drop_next", 1},
                                {"rate_limit_next", 1},
-                               {"daily_limit_next", 1}});
+                               {"secondly_limit_next", 1},
+                               {"bodyless_rate_limit_next", 1},
+                               {"daily_limit_next", 1},
+                               {"retry_after", "1"}});
 
   httplib::Result rolling = Post(kArchivePath, body);
   ASSERT_TRUE(rolling);
   EXPECT_EQ(rolling->status, 429);
   EXPECT_EQ(json::parse(rolling->body)["policyName"], "TEN_SECONDLY_ROLLING");
+
+  httplib::Result secondly = Post(kArchivePath, body);
+  ASSERT_TRUE(secondly);
+  EXPECT_EQ(secondly->status, 429);
+  EXPECT_EQ(json::parse(secondly->body)["policyName"], "SECONDLY");
+  EXPECT_EQ(secondly->get_header_value("Retry-After"), "1");
+
+  httplib::Result bodyless = Post(kArchivePath, body);
+  ASSERT_TRUE(bodyless);
+  EXPECT_EQ(bodyless->status, 429);
+  EXPECT_EQ(bodyless->body, "");
+  EXPECT_EQ(bodyless->get_header_value("Retry-After"), "1");
 
   httplib::Result daily = Post(kArchivePath, body);
   ASSERT_TRUE(daily);
@@ -340,7 +355,11 @@ TEST_F(SimulatorServerTest, BrokenAnswers) {
   const json stats = AdminGet("/_admin/stats");
   EXPECT_EQ(stats["dropped"], 1);
   EXPECT_EQ(stats["malformed"], 1);
-  EXPECT_EQ(stats["rate_limited"], 2);
+  EXPECT_EQ(stats["rate_limited"], 4);
+  EXPECT_EQ(stats["archive_requests"], 8);
+  EXPECT_GT(stats["first_archive_request_unix_us"].get<int64_t>(), 0);
+  EXPECT_GE(stats["last_archive_request_unix_us"].get<int64_t>(),
+            stats["first_archive_request_unix_us"].get<int64_t>());
 }
 
 TEST_F(SimulatorServerTest, ResetReleasesAHangingRequest) {

@@ -40,6 +40,16 @@ void SimulatorStats::ObserveInputs(int64_t inputs) {
   }
 }
 
+void SimulatorStats::ObserveArchiveRequest(absl::Time at) {
+  const int64_t us = absl::ToUnixMicros(at);
+  int64_t first = 0;
+  first_archive_request_us_.compare_exchange_strong(first, us, std::memory_order_relaxed);
+  int64_t last = last_archive_request_us_.load(std::memory_order_relaxed);
+  while (us > last &&
+         !last_archive_request_us_.compare_exchange_weak(last, us, std::memory_order_relaxed)) {
+  }
+}
+
 nlohmann::json SimulatorStats::ToJson() const {
   static_assert(std::size(kCounterNames) == kCounterCount &&
                     static_cast<int>(Counter::kArchivedLabels) + 1 == kCounterCount,
@@ -49,6 +59,8 @@ nlohmann::json SimulatorStats::ToJson() const {
     out[kCounterNames[i]] = counters_[i].load(std::memory_order_relaxed);
   }
   out["max_inputs_seen"] = max_inputs_seen_.load(std::memory_order_relaxed);
+  out["first_archive_request_unix_us"] = first_archive_request_us_.load(std::memory_order_relaxed);
+  out["last_archive_request_unix_us"] = last_archive_request_us_.load(std::memory_order_relaxed);
   nlohmann::json by_status = nlohmann::json::object();
   for (int status = 0; status < kStatusLimit; ++status) {
     const int64_t count = responses_by_status_[status].load(std::memory_order_relaxed);
@@ -64,6 +76,8 @@ void SimulatorStats::Reset() {
     count.store(0, std::memory_order_relaxed);
   }
   max_inputs_seen_.store(0, std::memory_order_relaxed);
+  first_archive_request_us_.store(0, std::memory_order_relaxed);
+  last_archive_request_us_.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace hubspot_simulator

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 
 namespace hubspot_simulator {
@@ -38,8 +39,12 @@ class SimulatorStats {
   void CountResponse(int status);
   // Raises max_inputs_seen to `inputs` if it is larger.
   void ObserveInputs(int64_t inputs);
+  // An archive request arrived at `at`: kept as the first one's time (if it
+  // is the first) and the last one's (if it is the latest).
+  void ObserveArchiveRequest(absl::Time at);
 
-  // {"requests":N,...,"max_inputs_seen":N,"responses_by_status":{"204":N}}
+  // {"requests":N,...,"max_inputs_seen":N,"first_archive_request_unix_us":N,
+  // "last_archive_request_unix_us":N (0: none yet),"responses_by_status":{"204":N}}
   nlohmann::json ToJson() const;
   void Reset();
 
@@ -50,6 +55,9 @@ class SimulatorStats {
   std::array<std::atomic<int64_t>, kCounterCount> counters_{};
   std::array<std::atomic<int64_t>, kStatusLimit> responses_by_status_{};
   std::atomic<int64_t> max_inputs_seen_{0};
+  // Unix microseconds; 0 until an archive request arrives.
+  std::atomic<int64_t> first_archive_request_us_{0};
+  std::atomic<int64_t> last_archive_request_us_{0};
 };
 
 }  // namespace hubspot_simulator

@@ -3,6 +3,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 
 namespace hubspot_simulator {
@@ -18,6 +19,7 @@ TEST(SimulatorStatsTest, StartsAtZeroWithEveryField) {
       "rate_limited":0,"dropped":0,"hung":0,"malformed":0,
       "authorization_headers_seen":0,"label_archive_requests":0,"archived_labels":0,
       "max_inputs_seen":0,
+      "first_archive_request_unix_us":0,"last_archive_request_unix_us":0,
       "responses_by_status":{}})"));
 }
 
@@ -38,6 +40,18 @@ TEST(SimulatorStatsTest, CountsByName) {
   EXPECT_EQ(out["authorization_headers_seen"], 1);
   EXPECT_EQ(out["max_inputs_seen"], 40);
   EXPECT_EQ(out["responses_by_status"], json::parse(R"({"204":1,"429":2})"));
+}
+
+TEST(SimulatorStatsTest, KeepsTheFirstAndLastArchiveRequestTimes) {
+  SimulatorStats stats;
+  const absl::Time start = absl::FromUnixMicros(1772366400000000);
+  stats.ObserveArchiveRequest(start + absl::Seconds(1));
+  stats.ObserveArchiveRequest(start + absl::Milliseconds(2500));
+  // Threads may record out of order: an earlier time is neither first nor last.
+  stats.ObserveArchiveRequest(start + absl::Seconds(2));
+  const json out = stats.ToJson();
+  EXPECT_EQ(out["first_archive_request_unix_us"], 1772366401000000);
+  EXPECT_EQ(out["last_archive_request_unix_us"], 1772366402500000);
 }
 
 TEST(SimulatorStatsTest, ConcurrentUpdatesAreNotLost) {
@@ -64,6 +78,7 @@ TEST(SimulatorStatsTest, ResetZeroesEverything) {
   stats.Add(Counter::kDropped);
   stats.CountResponse(503);
   stats.ObserveInputs(3);
+  stats.ObserveArchiveRequest(absl::Now());
   stats.Reset();
   EXPECT_EQ(stats.ToJson(), SimulatorStats().ToJson());
 }

@@ -1,11 +1,16 @@
-// Callers in other languages against the real gateway and simulator: the
-// Python client (Debian's python3-grpcio, stubs from our protos) and the Node
-// client (@grpc/grpc-js), each archiving, removing labels, and reading a
-// failure's UpstreamError.
+// Callers in other languages against the real gateway and simulator, each as
+// a user installs it: the Python wheel (client/python, on Debian's
+// python3-grpcio), the Go command (client/go) and the Node package's tarball
+// (client/node, on @grpc/grpc-js), each archiving, removing labels, reading a failure's
+// UpstreamError, and printing the same JSON for the same answer.
 #include <signal.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <regex>
+#include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -51,6 +56,49 @@ CallerRun RunCaller(std::vector<std::string> argv, std::vector<std::string> env)
   return WaitForCaller(process);
 }
 
+// The command line of `language`'s caller and the environment it needs.
+struct CallerCommand {
+  std::vector<std::string> argv;
+  std::vector<std::string> env;
+};
+
+// The Node package's command, installed once from its npm tarball into a new
+// project (client/node/install_tarball.sh), as a user would install it.
+std::string InstalledNodeCaller() {
+  static const std::string* const command = [] {
+    const std::string project = TempPath("node-project");
+    auto install = Subprocess::Start({"client/node/install_tarball.sh",
+                                      "client/node/hubspot-archive-gateway-1.0.0.tgz", project},
+                                     {absl::StrCat("PATH=", std::getenv("PATH"))},
+                                     TempPath("node-install-output"));
+    EXPECT_TRUE(install.ok()) << install.status();
+    if (install.ok()) {
+      EXPECT_EQ(install->WaitForExit(absl::Seconds(120)).value_or(-1), 0) << install->Output();
+    }
+    return new std::string(project + "/node_modules/.bin/hubspot-archive-client");
+  }();
+  return *command;
+}
+
+CallerCommand CallerFor(const std::string& language) {
+  if (language == "python") {
+    // The wheel itself on the path (it is pure Python): what it installs.
+    return {{"/usr/bin/python3", "-m", "hubspot_archive_gateway.cli"},
+            {"PYTHONPATH=client/python/hubspot_archive_gateway-1.0.0-py3-none-any.whl"}};
+  }
+  if (language == "go") return {{"client/go/archive-client"}, {}};
+  return {{InstalledNodeCaller()}, {}};
+}
+
+// Runs `language`'s caller against `stack`'s gateway with `args`.
+CallerRun RunCallerOf(const std::string& language, Stack& stack,
+                      const std::vector<std::string>& args) {
+  CallerCommand command = CallerFor(language);
+  command.argv.push_back(absl::StrCat("--target=127.0.0.1:", stack.gateway_port()));
+  command.argv.insert(command.argv.end(), args.begin(), args.end());
+  return RunCaller(command.argv, command.env);
+}
+
 class CallersIntegrationTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -62,17 +110,7 @@ class CallersIntegrationTest : public ::testing::TestWithParam<std::string> {
   }
 
   CallerRun Archive(const std::vector<std::string>& pairs) {
-    const std::string target = absl::StrCat("--target=127.0.0.1:", stack_->gateway_port());
-    std::vector<std::string> argv;
-    std::vector<std::string> env;
-    if (GetParam() == "python") {
-      argv = {"/usr/bin/python3", "client/python/archive_client.py", target};
-      env = {"PYTHONPATH=client/python/stubs"};
-    } else {
-      argv = {"/usr/bin/env", "node", "client/node/archive_client.js", target};
-    }
-    argv.insert(argv.end(), pairs.begin(), pairs.end());
-    return RunCaller(argv, env);
+    return RunCallerOf(GetParam(), *stack_, pairs);
   }
 
   std::unique_ptr<Stack> stack_;
@@ -112,12 +150,8 @@ TEST_P(CallersIntegrationTest, ReadsTheUpstreamErrorOfAFailedCall) {
   EXPECT_EQ(run.output["code"], "PERMISSION_DENIED");
   const nlohmann::json& upstream = run.output["upstreamError"];
   ASSERT_TRUE(upstream.is_object()) << run.output.dump();
-  // Python's json_format uses lowerCamelCase, protobufjs keeps the proto names.
-  const auto field = [&](const char* camel, const char* snake) {
-    return upstream.contains(camel) ? upstream[camel] : upstream[snake];
-  };
-  EXPECT_EQ(field("httpStatus", "http_status"), 403);
-  EXPECT_FALSE(field("correlationId", "correlation_id").get<std::string>().empty());
+  EXPECT_EQ(upstream["httpStatus"], 403);
+  EXPECT_FALSE(upstream["correlationId"].get<std::string>().empty());
   EXPECT_EQ(upstream["attempts"], 1);
 }
 
@@ -138,21 +172,18 @@ absl::StatusOr<Subprocess> StartBulkCaller(
   std::ofstream out(path);
   for (const auto& [from, to] : job) out << from << "," << to << "\n";
   out.close();
-  const std::string target = absl::StrCat("--target=127.0.0.1:", stack.gateway_port());
-  const std::vector<std::string> flags = {target, "--bulk_file=" + path, "--pairs_per_message=10"};
-  std::vector<std::string> argv;
-  std::vector<std::string> env = {absl::StrCat("PATH=", std::getenv("PATH"))};
-  if (language == "python") {
-    argv = {"/usr/bin/python3", "client/python/archive_client.py"};
-    env.push_back("PYTHONPATH=client/python/stubs");
-  } else {
-    argv = {"/usr/bin/env", "node", "client/node/archive_client.js"};
-  }
-  argv.insert(argv.end(), flags.begin(), flags.end());
-  return Subprocess::Start(argv, env, TempPath("bulk-caller-output"));
+  CallerCommand command = CallerFor(language);
+  command.argv.insert(command.argv.end(),
+                      {absl::StrCat("--target=127.0.0.1:", stack.gateway_port()),
+                       "--bulk_file=" + path, "--pairs_per_message=10"});
+  command.env.push_back(absl::StrCat("PATH=", std::getenv("PATH")));
+  return Subprocess::Start(command.argv, command.env, TempPath("bulk-caller-output"));
 }
 
-TEST_P(CallersIntegrationTest, BulkArchivesEveryPairAndCountsThem) {
+// The callers with a bulk mode (the Go command has none).
+using BulkCallersIntegrationTest = CallersIntegrationTest;
+
+TEST_P(BulkCallersIntegrationTest, BulkArchivesEveryPairAndCountsThem) {
   const auto job = Job(2000);
   ASSERT_TRUE(stack_->Seed("contacts", "companies", job).ok());
   auto caller = StartBulkCaller(GetParam(), *stack_, job);
@@ -164,7 +195,7 @@ TEST_P(CallersIntegrationTest, BulkArchivesEveryPairAndCountsThem) {
   EXPECT_TRUE(stack_->Associations("contacts", "companies")->empty());
 }
 
-TEST_P(CallersIntegrationTest, BulkResendsWhatWasNotAcknowledgedWhenTheGatewayRestarts) {
+TEST_P(BulkCallersIntegrationTest, BulkResendsWhatWasNotAcknowledgedWhenTheGatewayRestarts) {
   // Slow enough upstream that the restart comes mid-job.
   ASSERT_TRUE(stack_->AdminPost("/_admin/faults", {{"latency_ms", 50}}).ok());
   const auto job = Job(5000);
@@ -186,8 +217,79 @@ TEST_P(CallersIntegrationTest, BulkResendsWhatWasNotAcknowledgedWhenTheGatewayRe
   EXPECT_TRUE(stack_->Associations("contacts", "companies")->empty());
 }
 
-INSTANTIATE_TEST_SUITE_P(Languages, CallersIntegrationTest, ::testing::Values("python", "node"),
+INSTANTIATE_TEST_SUITE_P(Languages, CallersIntegrationTest,
+                         ::testing::Values("python", "node", "go"),
                          [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Languages, BulkCallersIntegrationTest, ::testing::Values("python", "node"),
+                         [](const auto& info) { return info.param; });
+
+// `output` with the values that differ from one call to the next (HubSpot's
+// and the gateway's ids, the batch's times) replaced by their kind, once checked to have the
+// format the output style promises (RFC 3339 UTC times).
+nlohmann::json Normalized(nlohmann::json output) {
+  static const std::regex kRfc3339(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z)");
+  if (output.is_object()) {
+    for (auto& [key, value] : output.items()) {
+      if (key == "correlationId" || key == "requestId") {
+        EXPECT_TRUE(value.is_string() && !value.get<std::string>().empty()) << value;
+        value = "<id>";
+      } else if (key == "message" && value.is_string()) {
+        // The gateway's message quotes HubSpot's correlationId and its own request id.
+        static const std::regex kIds(
+            R"([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|gw-[0-9a-f]+-[0-9]+)");
+        value = std::regex_replace(value.get<std::string>(), kIds, "<id>");
+      } else if (key == "requestedAt" || key == "startedAt" || key == "completedAt") {
+        EXPECT_TRUE(value.is_string() && std::regex_match(value.get<std::string>(), kRfc3339))
+            << key << " " << value;
+        value = "<time>";
+      } else {
+        value = Normalized(value);
+      }
+    }
+  } else if (output.is_array()) {
+    for (auto& value : output) value = Normalized(value);
+  }
+  return output;
+}
+
+// Every caller prints the same JSON (the proto3 mapping) for the same answer:
+// a BatchResult with times and an error, and a failure whose
+// UpstreamError has a Retry-After duration.
+TEST(CallersOutputTest, EveryCallerPrintsTheSameJsonForTheSameAnswer) {
+  StackOptions options;
+  options.simulator_flags = {"--success_mode=200"};
+  options.gateway_flags = {"--max_attempts=1"};
+  auto stack = Stack::Start(options);
+  ASSERT_TRUE(stack.ok()) << stack.status();
+  std::map<std::string, std::vector<nlohmann::json>> outputs;
+  for (const std::string language : {"python", "node", "go"}) {
+    // 11>21 has the label, 11>22 does not exist: a COMPLETE result with one error.
+    ASSERT_TRUE(
+        (*stack)
+            ->AdminPost("/_admin/associations", nlohmann::json::parse(R"({"from_type":"contacts",
+                                  "to_type":"companies","pairs":[{"from":"11","to":"21",
+                                  "labels":[{"category":"USER_DEFINED","type_id":36}]}]})"))
+            .ok());
+    const CallerRun archived =
+        RunCallerOf(language, **stack, {"--label=USER_DEFINED:36", "11:21,22"});
+    EXPECT_EQ(archived.exit_status, 20) << language << " " << archived.output.dump();
+    ASSERT_TRUE(
+        (*stack)->AdminPost("/_admin/faults", {{"rate_limit_next", 1}, {"retry_after", "2"}}).ok());
+    const CallerRun limited = RunCallerOf(language, **stack, {"11:21"});
+    EXPECT_EQ(limited.exit_status, 8) << language << " " << limited.output.dump();
+    outputs[language] = {Normalized(archived.output), Normalized(limited.output)};
+  }
+  nlohmann::json result = outputs["python"][0];
+  EXPECT_EQ(result["status"], "COMPLETE") << result.dump();
+  EXPECT_EQ(result["numErrors"], 1) << result.dump();
+  EXPECT_EQ(result["startedAt"], "<time>") << result.dump();
+  nlohmann::json failure = outputs["python"][1];
+  EXPECT_EQ(failure["code"], "RESOURCE_EXHAUSTED") << failure.dump();
+  EXPECT_EQ(failure["upstreamError"]["retryAfter"], "2s") << failure.dump();
+  EXPECT_EQ(failure["upstreamError"]["correlationId"], "<id>") << failure.dump();
+  EXPECT_EQ(outputs["node"], outputs["python"]);
+  EXPECT_EQ(outputs["go"], outputs["python"]);
+}
 
 }  // namespace
 }  // namespace hubspot_gateway

@@ -126,6 +126,36 @@ TEST(ResilienceTest, RateLimitStormWithRetryAfterIsWaitedOut) {
   ExpectStillServes(*stack);
 }
 
+// A 429 with no body (what a proxy in front of HubSpot sends) and one whose
+// policy is SECONDLY are rolling limits too: each call succeeds on its second
+// attempt, sent at least the Retry-After (1 s) after the first.
+TEST(ResilienceTest, BodylessAndSecondlyRateLimitsAreRetriedAfterRetryAfter) {
+  auto stack = StartStack(StackOptions());
+  ASSERT_NE(stack, nullptr);
+  int first_from = 6000;
+  for (const char* fault : {"bodyless_rate_limit_next", "secondly_limit_next"}) {
+    SCOPED_TRACE(fault);
+    ASSERT_TRUE(stack->AdminPost("/_admin/reset", nlohmann::json::object()).ok());
+    const auto request = Request(first_from, 5);
+    first_from += 1000;
+    ASSERT_TRUE(stack->Seed("contacts", "companies", PairsOf(request)).ok());
+    ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{fault, 1}, {"retry_after", "1"}}).ok());
+    const ArchiveOutcome call = Archive(*stack, request);
+    ASSERT_TRUE(call.status.ok()) << call.status.error_message();
+    EXPECT_EQ(call.result.num_errors(), 0);
+    EXPECT_EQ(Stat(*stack, "archive_requests"), 2);
+    EXPECT_EQ(StatusCount(*stack, "429"), 1);
+    EXPECT_EQ(StatusCount(*stack, "204"), 1);
+    const auto stats = stack->AdminGet("/_admin/stats");
+    ASSERT_TRUE(stats.ok());
+    const int64_t first_us = (*stats)["first_archive_request_unix_us"].get<int64_t>();
+    const int64_t last_us = (*stats)["last_archive_request_unix_us"].get<int64_t>();
+    ASSERT_GT(first_us, 0);
+    EXPECT_GE(last_us - first_us, 1000000);
+    ExpectStoreMatchesAnswer(*stack, call.result);
+  }
+}
+
 TEST(ResilienceTest, RateLimitStormWithoutRetryAfterWaitsForTheWindow) {
   StackOptions options;
   // A 1 s window, announced in the headers the gateway learns from.

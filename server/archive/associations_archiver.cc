@@ -16,16 +16,6 @@ namespace hubspot_gateway {
 
 namespace v1 = ::hubspot::crm::associations::v1;
 
-namespace {
-
-absl::Status StopStatus(absl::StatusCode code, const char* message) {
-  v1::UpstreamError error;
-  error.set_message(message);
-  return WithAttempts(UpstreamErrorStatus(code, error), 0);
-}
-
-}  // namespace
-
 // The state of one call: its chunks, which are with the dispatcher, and the merge.
 class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this<ArchiveCall> {
  public:
@@ -125,9 +115,9 @@ class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this
     if (deadline_ == absl::InfiniteFuture() || deadline_timer_armed_.exchange(true)) return;
     scheduler_.RunAfter(deadline_ - scheduler_.Now(), [weak = weak_from_this()] {
       if (std::shared_ptr<ArchiveCall> expired = weak.lock()) {
-        expired->Stop(StopStatus(absl::StatusCode::kDeadlineExceeded,
-                                 "the call's deadline expired before HubSpot answered (or "
-                                 "before the rate budget had room)"));
+        expired->Stop(UnansweredStatus(absl::StatusCode::kDeadlineExceeded,
+                                       "the call's deadline expired before HubSpot answered (or "
+                                       "before the rate budget had room)"));
       }
     });
   }
@@ -166,7 +156,7 @@ class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this
 
 void ArchiveCancellation::Cancel() const {
   if (std::shared_ptr<ArchiveCall> call = call_.lock()) {
-    call->Stop(StopStatus(absl::StatusCode::kCancelled, "the caller cancelled the call"));
+    call->Stop(UnansweredStatus(absl::StatusCode::kCancelled, "the caller cancelled the call"));
   }
 }
 
@@ -229,8 +219,8 @@ ArchiveCancellation AssociationsArchiver::Start(const BatchCall& batch_call,
       std::move(done)));
   const absl::Time now = scheduler_.Now();
   if (deadline <= now) {
-    call->Stop(StopStatus(absl::StatusCode::kDeadlineExceeded,
-                          "the call's deadline expired before it was sent"));
+    call->Stop(UnansweredStatus(absl::StatusCode::kDeadlineExceeded,
+                                "the call's deadline expired before it was sent"));
   }
   call->LaunchChunks();
   return ArchiveCancellation(call);

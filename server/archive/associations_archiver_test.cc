@@ -1,6 +1,9 @@
 #include "server/archive/associations_archiver.h"
 
+#include <pthread.h>
+
 #include <atomic>
+#include <functional>
 #include <optional>
 
 #include "absl/random/mock_distributions.h"
@@ -10,7 +13,6 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/hubspot/batch_merge.h"
-#include "server/hubspot/upstream_error_status.h"
 #include "tests/fakes/fake_http_transport.h"
 #include "tests/fakes/manual_scheduler.h"
 #include "tests/fakes/queued_http_transport.h"
@@ -218,13 +220,50 @@ TEST_F(AssociationsArchiverTest, DailyLimitIsNotRetried) {
   EXPECT_EQ(transport.requests().size(), 1u);
 }
 
+// Runs `body` on a new thread whose stack is `bytes` long, and waits for it.
+void RunOnStackOf(size_t bytes, std::function<void()> body) {
+  pthread_attr_t attributes;
+  ASSERT_EQ(pthread_attr_init(&attributes), 0);
+  ASSERT_EQ(pthread_attr_setstacksize(&attributes, bytes), 0);
+  pthread_t thread;
+  ASSERT_EQ(pthread_create(
+                &thread, &attributes,
+                [](void* run) -> void* {
+                  (*static_cast<std::function<void()>*>(run))();
+                  return nullptr;
+                },
+                &body),
+            0);
+  pthread_join(thread, nullptr);
+  pthread_attr_destroy(&attributes);
+}
+
+// A DAILY 429 on a call of 10,000 chunks: each failed chunk makes the call
+// hand over its next one, which fails at once. Told one after another, the
+// 10,000 fit a 256 KiB stack; told one inside another, they would not.
+TEST_F(AssociationsArchiverTest, DailyLimitOverTenThousandChunksRunsOnASmallStack) {
+  dispatch_.max_inputs_per_request = 1;
+  options_.max_concurrent_requests_per_call = 4;
+  FakeHttpTransport transport([](const HttpRequest&) {
+    return FakeHttpTransport::Answer(429, R"({"policyName":"DAILY"})");
+  });
+  const v1::ArchiveAssociationsRequest request = Request(10000);
+  std::optional<Outcome> outcome;
+  RunOnStackOf(256 << 10, [&] { outcome = Archive(transport, request); });
+  ASSERT_TRUE(outcome.has_value());
+  EXPECT_EQ(outcome->result.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(transport.requests().size(), 1u);
+  EXPECT_EQ(outcome->summary.requests, 1);
+}
+
 TEST_F(AssociationsArchiverTest, GivesUpAfterMaxAttemptsAndCountsThem) {
   FakeHttpTransport transport([](const HttpRequest&) { return FakeHttpTransport::Answer(502); });
   dispatch_.retry.max_attempts = 3;
   const auto outcome = Archive(transport, Request(1));
   EXPECT_EQ(outcome.result.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(transport.requests().size(), 3u);
-  EXPECT_EQ(GetUpstreamError(outcome.result.status())->attempts(), 3);
+  EXPECT_EQ(outcome.summary.requests, 3);
+  EXPECT_EQ(outcome.summary.retries, 2);
 }
 
 TEST_F(AssociationsArchiverTest, NoRetryStartsWhenTheDeadlineCannotCoverTheWait) {

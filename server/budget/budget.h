@@ -5,7 +5,11 @@
 // budget in Redis). A budget that must ask elsewhere answers
 // NextSendTime with InfiniteFuture and calls its `wake` once it knows more,
 // so the dispatcher never blocks on it.
-// Not thread-safe: its TokenDispatcher calls it under its own lock.
+// Not thread-safe: its TokenDispatcher calls every method under its own lock
+// (the first in the lock order: a budget's own locks come after it). `wake`
+// runs on another thread (the Redis connection's), never from inside a
+// method, and must only post work (the dispatcher posts a Pump to its
+// Scheduler), never call into the dispatcher.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_BUDGET_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_BUDGET_H_
 

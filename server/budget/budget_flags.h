@@ -1,7 +1,8 @@
 // The command-line flags of the rate budget (the configured limit, the bulk
 // lane's share, the longest pause) and of the shared budget store (Redis URL,
 // password, replicas, timeout), parsed and validated into BudgetPolicy and
-// BudgetStoreOptions. Read once at startup.
+// BudgetStoreOptions. Read once at startup, on the main thread before the
+// servers start; no locks, no callbacks.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_BUDGET_FLAGS_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_BUDGET_FLAGS_H_
 

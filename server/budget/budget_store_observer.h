@@ -1,7 +1,8 @@
 // BudgetStoreObserver hears how the shared budget store (Redis) behaves, so
 // metrics can count it without the budget depending on a metrics library.
 // The base class ignores everything; implementations must be thread-safe and
-// must not block (they run on the store connection's thread).
+// must not block (they run on the store connection's thread, holding no lock
+// of the store's; they take only leaf locks of their own).
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_BUDGET_STORE_OBSERVER_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_BUDGET_STORE_OBSERVER_H_
 

@@ -75,18 +75,17 @@ class RedisBudget final : public Budget {
   }
 
   absl::Time NextSendTime(Lane lane, absl::Time now) override {
-    State& state = *state_;
     {
-      absl::MutexLock lock(&state.mu);
-      if (state.daily_until > now) return state.daily_until;
-      if (now >= state.local_until && store_.shared()) {
-        if (state.grant.has_value()) {
+      absl::MutexLock lock(&state_->mu);
+      if (state_->daily_until > now) return state_->daily_until;
+      if (now >= state_->local_until && store_.shared()) {
+        if (state_->grant.has_value()) {
           // A slot is counted from its reservation: one kept too long is let go.
-          if (now - state.grant->at < store_.policy().interval / 20) return now;
-          state.grant.reset();
+          if (now - state_->grant->at < store_.policy().interval / 20) return now;
+          state_->grant.reset();
         }
-        if (state.pending) return absl::InfiniteFuture();
-        const absl::Time retry_at = state.retry_at[static_cast<int>(lane)];
+        if (state_->pending) return absl::InfiniteFuture();
+        const absl::Time retry_at = state_->retry_at[static_cast<int>(lane)];
         if (retry_at > now) return retry_at;
         if (Reserve(lane, now)) return absl::InfiniteFuture();
       }
@@ -306,9 +305,9 @@ void RedisBudgetStore::Observe(const std::string& key, const UpstreamAnswer& ans
   args.insert(
       args.end(),
       {"status", absl::StrCat(answer.http_status), "policy",
-       answer.IsDailyLimit()     ? "DAILY"
-       : answer.IsRollingLimit() ? "ROLLING"
-                                 : "",
+       answer.outcome == AnswerOutcome::kDailyLimit     ? "DAILY"
+       : answer.outcome == AnswerOutcome::kRollingLimit ? "ROLLING"
+                                                        : "",
        "retry_after_ms", answer.retry_after.has_value() ? Milliseconds(*answer.retry_after) : "-1",
        "max", absl::StrCat(headers.max.value_or(-1)), "remaining",
        absl::StrCat(headers.remaining.value_or(-1)), "daily_remaining",

@@ -21,7 +21,9 @@
 // state lock, then the connection's queue lock (RedisConnection::Command);
 // replies run on the connection's thread and take the state lock (and,
 // under it, the Scheduler's to post the dispatcher's wake-up: the dispatcher
-// runs later on the Scheduler's thread, never inside a reply).
+// runs later on the Scheduler's thread, never inside a reply). The log
+// callback, the Listener methods and the BudgetStoreObserver also run on
+// the connection's thread, holding none of these locks.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_REDIS_BUDGET_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_REDIS_BUDGET_H_
 

@@ -117,10 +117,10 @@ BudgetPolicy Policy() {
   return policy;
 }
 
-UpstreamAnswer RateLimited(const std::string& policy_name) {
+UpstreamAnswer RateLimited(AnswerOutcome limit) {
   UpstreamAnswer answer;
   answer.http_status = 429;
-  answer.policy_name = policy_name;
+  answer.outcome = limit;
   answer.result = absl::ResourceExhaustedError("429");
   return answer;
 }
@@ -174,7 +174,8 @@ TEST_F(RedisBudgetTest, ARollingLimitOnOneReplicaLowersTheLimitOfAll) {
     ASSERT_LE(a->Wait(Lane::kInteractive), absl::ZeroDuration());
     tickets.push_back(a->budget_->Spend(a->scheduler_.Now()));
   }
-  a->budget_->Observe(RateLimited("TEN_SECONDLY_ROLLING"), a->scheduler_.Now(), tickets.back());
+  a->budget_->Observe(RateLimited(AnswerOutcome::kRollingLimit), a->scheduler_.Now(),
+                      tickets.back());
   // HubSpot held the 4 before the rejected one.
   const std::string key = RedisBudgetStore::KeyOf(kToken);
   ASSERT_TRUE(WaitUntil(
@@ -216,7 +217,7 @@ TEST_F(RedisBudgetTest, WithoutHeadersSuccessesRaiseTheSharedLimitUntilARollingL
   }
   EXPECT_GT(c->Wait(Lane::kInteractive), absl::ZeroDuration());
   // A 429 shows the real limit: what the window held before it; no more slow start.
-  c->budget_->Observe(RateLimited("TEN_SECONDLY_ROLLING"), c->scheduler_.Now(), last);
+  c->budget_->Observe(RateLimited(AnswerOutcome::kRollingLimit), c->scheduler_.Now(), last);
   ASSERT_TRUE(WaitUntil(
       [&] {
         return redis_->Command({"HGET", key, "discovered"}).value_or("") == "1";
@@ -229,7 +230,7 @@ TEST_F(RedisBudgetTest, ADailyLimitOnOneReplicaStopsAll) {
   auto a = SharedReplica();
   auto b = SharedReplica();
   ASSERT_LE(a->Wait(Lane::kInteractive), absl::ZeroDuration());
-  a->budget_->Observe(RateLimited("DAILY"), a->scheduler_.Now(),
+  a->budget_->Observe(RateLimited(AnswerOutcome::kDailyLimit), a->scheduler_.Now(),
                       a->budget_->Spend(a->scheduler_.Now()));
   EXPECT_TRUE(a->budget_->DailyExhausted(a->scheduler_.Now()));
   const std::string key = RedisBudgetStore::KeyOf(kToken);

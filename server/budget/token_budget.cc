@@ -172,11 +172,11 @@ void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now, const Ti
   }
   const absl::Duration retry_after =
       std::min(answer.retry_after.value_or(absl::ZeroDuration()), policy_.max_pause);
-  if (answer.IsDailyLimit()) {
+  if (answer.outcome == AnswerOutcome::kDailyLimit) {
     daily_blocked_until_ = now + (answer.retry_after.has_value() ? retry_after : policy_.max_pause);
     return;
   }
-  if (answer.IsRollingLimit()) {
+  if (answer.outcome == AnswerOutcome::kRollingLimit) {
     // HubSpot's real limit is at most what the window held when this hit (a
     // tenth of the ceiling at least, so one stray 429 cannot stall a token).
     const int held = std::max({1, ceiling_ / 10, HeldBefore(ticket.sequence, ticket.sent, now)});
@@ -208,6 +208,7 @@ void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now, const Ti
     Advance(now);
     ++ring_[newest_bucket_ % static_cast<int64_t>(ring_.size())];
   }
+  // By status, as budget_script.lua reads it.
   const bool success = answer.http_status >= 200 && answer.http_status <= 299;
   if (success && Discovering() && !discovered_ && !lowered_ &&
       2 * UsedAt(now) >= effective_limit_) {

@@ -11,7 +11,9 @@
 // HubSpot advertises no limit, the limit is discovered (BudgetPolicy::discover).
 // The local Budget: a process's own count, and (limit_share < 1) a replica's
 // fallback while the shared budget is out of reach.
-// Not thread-safe: its TokenDispatcher holds it under its own lock.
+// Not thread-safe: its TokenDispatcher holds it under its own lock (or a
+// RedisBudget, as its fallback, under that same lock). Takes no lock and
+// runs no callback of its own.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_TOKEN_BUDGET_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_TOKEN_BUDGET_H_
 

@@ -28,10 +28,10 @@ UpstreamAnswer Answer(int status, RateLimitHeaders headers = {}) {
   return answer;
 }
 
-UpstreamAnswer RateLimited(const char* policy,
+UpstreamAnswer RateLimited(AnswerOutcome limit,
                            std::optional<absl::Duration> retry_after = std::nullopt) {
   UpstreamAnswer answer = Answer(429);
-  answer.policy_name = policy;
+  answer.outcome = limit;
   answer.retry_after = retry_after;
   return answer;
 }
@@ -94,7 +94,8 @@ TEST(TokenBudgetTest, RemainingCountsWhatOtherClientsSpent) {
 TEST(TokenBudgetTest, RollingLimitLowersTheLimitToWhatTheWindowHeldThenClimbsBack) {
   TokenBudget budget(Policy(190));
   SpendMany(budget, 160, kStart);  // The 151st drew the first 429.
-  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING"), kStart, TokenBudget::Ticket{151, kStart});
+  budget.Observe(RateLimited(AnswerOutcome::kRollingLimit), kStart,
+                 TokenBudget::Ticket{151, kStart});
   EXPECT_EQ(budget.effective_limit(), 150);
   // No Retry-After: no pause, the lowered limit paces.
   EXPECT_GT(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
@@ -115,7 +116,8 @@ TEST(TokenBudgetTest, RollingLimitCountsOnlyWhatTheWindowHeldBeforeTheRejectedRe
   const absl::Time sent = kStart + absl::Seconds(12);
   const TokenBudget::Ticket rejected = budget.Spend(sent);
   SpendMany(budget, 5, sent);  // Sent after it, in the same bucket: not held before it.
-  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING"), sent + absl::Milliseconds(50), rejected);
+  budget.Observe(RateLimited(AnswerOutcome::kRollingLimit), sent + absl::Milliseconds(50),
+                 rejected);
   EXPECT_EQ(budget.effective_limit(), 100);
 }
 
@@ -127,7 +129,7 @@ TEST(TokenBudgetTest, RollingLimitWithNothingRemainingWaitsForTheWindowOthersFil
   // Another replica spent the window; this one sent 10 when the 429 came.
   SpendMany(budget, 9, kStart);
   const TokenBudget::Ticket rejected = budget.Spend(kStart);
-  UpstreamAnswer limited = RateLimited("TEN_SECONDLY_ROLLING");
+  UpstreamAnswer limited = RateLimited(AnswerOutcome::kRollingLimit);
   limited.rate_limit.max = 190;
   limited.rate_limit.remaining = 0;
   budget.Observe(limited, kStart + absl::Milliseconds(5), rejected);
@@ -140,7 +142,7 @@ TEST(TokenBudgetTest, RollingLimitWithNothingRemainingWaitsForTheWindowOthersFil
 TEST(TokenBudgetTest, RollingLimitNeverFallsBelowATenthOfTheCeiling) {
   TokenBudget budget(Policy(190));
   const TokenBudget::Ticket first = budget.Spend(kStart);  // Others had filled the window.
-  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING"), kStart, first);
+  budget.Observe(RateLimited(AnswerOutcome::kRollingLimit), kStart, first);
   EXPECT_EQ(budget.effective_limit(), 19);
 }
 
@@ -164,7 +166,7 @@ TEST(TokenBudgetTest, PastTheConfiguredLevelRequestsProbeFewAtATimeDoublingOnSuc
   EXPECT_TRUE(third.probe);
   EXPECT_GT(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
   // A 429 on a probe: back to what HubSpot held.
-  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING"), kStart, third);
+  budget.Observe(RateLimited(AnswerOutcome::kRollingLimit), kStart, third);
   EXPECT_EQ(budget.effective_limit(), 152);
 }
 
@@ -197,7 +199,7 @@ TEST(TokenBudgetTest, ARollingLimitEndsTheSlowStartThenTheLimitClimbsByOnePerInt
     last = budget.Spend(kStart);
     if (i < 3) budget.Observe(Answer(204), kStart, last);
   }
-  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING"), kStart, last);
+  budget.Observe(RateLimited(AnswerOutcome::kRollingLimit), kStart, last);
   EXPECT_EQ(budget.effective_limit(), 13);
   // No more slow start: a success leaves it, and it climbs one per interval.
   budget.Observe(Answer(204), kStart, budget.Spend(kStart));
@@ -231,15 +233,16 @@ TEST(TokenBudgetTest, AnAdvertisedLimitIsNeverDiscoveredPast) {
 TEST(TokenBudgetTest, RetryAfterPausesAtMostMaxPause) {
   TokenBudget budget(Policy(190));
   const TokenBudget::Ticket ticket = budget.Spend(kStart);
-  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING", absl::Seconds(2)), kStart, ticket);
+  budget.Observe(RateLimited(AnswerOutcome::kRollingLimit, absl::Seconds(2)), kStart, ticket);
   EXPECT_EQ(budget.NextSendTime(Lane::kInteractive, kStart), kStart + absl::Seconds(2));
-  budget.Observe(RateLimited("TEN_SECONDLY_ROLLING", absl::Seconds(999999999)), kStart, ticket);
+  budget.Observe(RateLimited(AnswerOutcome::kRollingLimit, absl::Seconds(999999999)), kStart,
+                 ticket);
   EXPECT_EQ(budget.NextSendTime(Lane::kInteractive, kStart), kStart + absl::Seconds(60));
 }
 
 TEST(TokenBudgetTest, DailyLimitBlocksUntilHubSpotReportsRequestsLeft) {
   TokenBudget budget(Policy(190));
-  budget.Observe(RateLimited("DAILY"), kStart, budget.Spend(kStart));
+  budget.Observe(RateLimited(AnswerOutcome::kDailyLimit), kStart, budget.Spend(kStart));
   EXPECT_TRUE(budget.DailyExhausted(kStart + absl::Seconds(59)));
   EXPECT_FALSE(budget.DailyExhausted(kStart + absl::Seconds(60)));
   RateLimitHeaders none_left;

@@ -4,21 +4,27 @@
 // without the logic depending on a metrics library.
 // The base class ignores everything; implementations must be thread-safe and
 // must not block. Nothing passed here identifies a token.
+// Threads: each method runs on the thread that did the work (a caller's, the
+// transport's callback thread, the Scheduler's thread, the Redis connection's
+// thread for the store's), and OnQueueWait / OnUpstreamRequest run under a
+// TokenDispatcher's lock: implementations take only locks of their own (leaf
+// locks) and never call back into the dispatch layer.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_ARCHIVE_OBSERVER_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_ARCHIVE_OBSERVER_H_
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "server/budget/budget_store_observer.h"
+#include "server/hubspot/answer_outcome.h"
 
 namespace hubspot_gateway {
 
 class ArchiveObserver : public BudgetStoreObserver {
  public:
   ~ArchiveObserver() override = default;
-  // One upstream attempt ended: its HTTP status, or 0 when no answer came.
-  // `rate_limit_policy` is HubSpot's policyName of a 429 ("" otherwise).
-  virtual void OnUpstreamAnswer(int /*http_status*/, absl::string_view /*rate_limit_policy*/) {}
+  // One upstream attempt ended: its HTTP status (0 when no answer came), and
+  // what the answer meant.
+  virtual void OnUpstreamAnswer(int /*http_status*/, AnswerOutcome /*outcome*/) {}
   // A failed attempt will be retried.
   virtual void OnRetry() {}
   // Work of `lane` ("interactive" or "bulk") for caller `flow` waited this

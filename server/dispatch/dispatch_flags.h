@@ -1,6 +1,7 @@
 // The command-line flags of the dispatch layer (request size, coalescing,
 // upstream timeout, retries, backoff; the budget's own in budget_flags.h),
-// parsed and validated into DispatchOptions. Read once at startup.
+// parsed and validated into DispatchOptions. Read once at startup, on the
+// main thread before the servers start; no locks, no callbacks.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_DISPATCH_FLAGS_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_DISPATCH_FLAGS_H_
 

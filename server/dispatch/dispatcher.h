@@ -1,6 +1,10 @@
 // Dispatcher holds one TokenDispatcher per HubSpot token in use, made on first
 // use and forgotten once the token has been idle for two intervals (so memory
-// stays flat however many tokens callers pass through). Thread-safe.
+// stays flat however many tokens callers pass through).
+// Thread-safe. Lock order: mu_, then a TokenDispatcher's (For() makes one,
+// and its budget, under mu_; the idle sweep asks each whether it can be
+// forgotten). No callbacks of its own: the TokenDispatchers' run as
+// token_dispatcher.h says.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_DISPATCHER_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_DISPATCHER_H_
 
@@ -38,6 +42,7 @@ class Dispatcher {
   const DispatchOptions options_;
   const BudgetFactory budgets_;
   Scheduler& scheduler_;
+  // Guards the generator in deps_ (DispatchDeps::random).
   absl::Mutex random_mu_;
   const DispatchDeps deps_;
 

@@ -4,26 +4,11 @@
 #include <cmath>
 
 #include "absl/random/distributions.h"
-#include "absl/strings/match.h"
-#include "server/hubspot/upstream_error_status.h"
 
 namespace hubspot_gateway {
 
-bool RetryPolicy::IsTransient(const absl::Status& failure) const {
-  switch (failure.code()) {
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded:
-      return true;
-    case absl::StatusCode::kResourceExhausted: {
-      const auto upstream = GetUpstreamError(failure);
-      if (!upstream.has_value()) return false;
-      return upstream->policy_name() == "TEN_SECONDLY_ROLLING" ||
-             (upstream->policy_name().empty() &&
-              absl::StrContains(upstream->message(), "secondly limit"));
-    }
-    default:
-      return false;
-  }
+bool RetryPolicy::IsRetryable(AnswerOutcome outcome) {
+  return outcome == AnswerOutcome::kTransient || outcome == AnswerOutcome::kRollingLimit;
 }
 
 absl::Duration BackoffPolicy::DelayBefore(int retry, absl::Duration retry_after,

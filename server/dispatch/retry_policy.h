@@ -2,13 +2,14 @@
 // flags: RetryPolicy (which failures, how many attempts), BackoffPolicy (how
 // long to wait: exponential with full jitter, or HubSpot's Retry-After). No
 // idempotency policy: archiving is idempotent, so repeating a request is safe.
-// Immutable and thread-safe; randomness is passed in so tests are exact.
+// Immutable and thread-safe (no locks, no callbacks); randomness is passed in
+// so tests are exact, and the caller guards a shared generator.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_RETRY_POLICY_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_RETRY_POLICY_H_
 
 #include "absl/random/bit_gen_ref.h"
-#include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "server/hubspot/answer_outcome.h"
 
 namespace hubspot_gateway {
 
@@ -16,11 +17,10 @@ struct RetryPolicy {
   // Attempts per upstream request, the first included (1 = never retry).
   int max_attempts = 4;
 
-  // Whether `failure` is worth another attempt: UNAVAILABLE (5xx, refused or
-  // dropped connections), DEADLINE_EXCEEDED of one attempt, and
-  // RESOURCE_EXHAUSTED for HubSpot's rolling ten-second limit. Never the
-  // DAILY limit (nothing helps before the reset) nor any other 4xx.
-  bool IsTransient(const absl::Status& failure) const;
+  // Whether an answer of `outcome` is worth another attempt: a transient
+  // failure (no answer, 408, 5xx) and every 429 but the DAILY limit, which
+  // nothing helps before the reset. Never a success nor a permanent failure.
+  static bool IsRetryable(AnswerOutcome outcome);
 };
 
 struct BackoffPolicy {

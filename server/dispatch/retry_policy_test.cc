@@ -5,35 +5,17 @@
 #include "absl/random/random.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "server/hubspot/upstream_error_status.h"
 
 namespace hubspot_gateway {
 namespace {
 
-namespace v1 = ::hubspot::crm::associations::v1;
-
-absl::Status RateLimited(const std::string& policy, const std::string& message) {
-  v1::UpstreamError error;
-  error.set_http_status(429);
-  error.set_policy_name(policy);
-  error.set_message(message);
-  return RejectedRequestStatus(error);
-}
-
-TEST(RetryPolicyTest, RetriesOnlyTransientFailures) {
-  const RetryPolicy policy;
-  EXPECT_TRUE(policy.IsTransient(absl::UnavailableError("503")));
-  EXPECT_TRUE(policy.IsTransient(absl::DeadlineExceededError("attempt timed out")));
-  EXPECT_TRUE(policy.IsTransient(RateLimited("TEN_SECONDLY_ROLLING", "")));
-  EXPECT_TRUE(policy.IsTransient(RateLimited("", "You have reached your secondly limit.")));
-  EXPECT_FALSE(policy.IsTransient(RateLimited("DAILY", "You have reached your daily limit.")));
-  EXPECT_FALSE(policy.IsTransient(absl::ResourceExhaustedError("no upstream detail")));
-  EXPECT_FALSE(policy.IsTransient(absl::InvalidArgumentError("400")));
-  EXPECT_FALSE(policy.IsTransient(absl::UnauthenticatedError("401")));
-  EXPECT_FALSE(policy.IsTransient(absl::PermissionDeniedError("403")));
-  EXPECT_FALSE(policy.IsTransient(absl::NotFoundError("404")));
-  EXPECT_FALSE(policy.IsTransient(absl::AbortedError("409")));
-  EXPECT_FALSE(policy.IsTransient(absl::InternalError("bad body")));
+TEST(RetryPolicyTest, RetriesTransientFailuresAndEveryLimitButTheDailyOne) {
+  EXPECT_TRUE(RetryPolicy::IsRetryable(AnswerOutcome::kTransient));
+  EXPECT_TRUE(RetryPolicy::IsRetryable(AnswerOutcome::kRollingLimit));
+  EXPECT_FALSE(RetryPolicy::IsRetryable(AnswerOutcome::kDailyLimit));
+  EXPECT_FALSE(RetryPolicy::IsRetryable(AnswerOutcome::kPermanent));
+  EXPECT_FALSE(RetryPolicy::IsRetryable(AnswerOutcome::kSuccess));
+  EXPECT_FALSE(RetryPolicy::IsRetryable(AnswerOutcome::kPartial));
 }
 
 TEST(BackoffPolicyTest, FullJitterUpToAnExponentialCeiling) {

@@ -1,6 +1,7 @@
 #include "server/dispatch/token_dispatcher.h"
 
 #include <algorithm>
+#include <deque>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -15,14 +16,10 @@ namespace {
 namespace v1 = ::hubspot::crm::associations::v1;
 
 absl::Status DailyLimitExhausted() {
-  v1::UpstreamError error;
-  error.set_http_status(429);
-  error.set_policy_name("DAILY");
-  error.set_message(
+  return DailyLimitStatus(
       "HubSpot's daily request limit for this token is exhausted; the gateway sends nothing "
       "for it until HubSpot reports requests left (or a pause of up to --max_retry_after "
       "ends), then tries again");
-  return UpstreamErrorStatus(absl::StatusCode::kResourceExhausted, error);
 }
 
 int InputsOf(const QueuedChunk& chunk) { return static_cast<int>(chunk.chunk->size()); }
@@ -30,6 +27,16 @@ int InputsOf(const QueuedChunk& chunk) { return static_cast<int>(chunk.chunk->si
 // The interactive lane's window keeps this share for callers other than the
 // busiest one.
 constexpr int kReserveDivisor = 10;
+
+// Chunks finished on this thread while it was already telling an owner of
+// one: the outermost Finish tells them in turn. A chain such as OnChunkDone ->
+// Submit -> (daily limit) Finish -> OnChunkDone then runs as a loop, so its
+// stack stays flat however many chunks a call has.
+struct FinishedChunks {
+  bool telling = false;
+  std::deque<std::pair<QueuedChunk, absl::StatusOr<v1::BatchResult>>> pending;
+};
+thread_local FinishedChunks finished_chunks;
 
 }  // namespace
 
@@ -54,7 +61,16 @@ TokenDispatcher::TokenDispatcher(const std::string& token, const DispatchOptions
       concurrency_limit_(concurrency_.limit()) {}
 
 void TokenDispatcher::Finish(QueuedChunk chunk, absl::StatusOr<v1::BatchResult> outcome) {
-  chunk.owner->OnChunkDone(chunk.index, std::move(outcome));
+  FinishedChunks& finished = finished_chunks;
+  finished.pending.emplace_back(std::move(chunk), std::move(outcome));
+  if (finished.telling) return;
+  finished.telling = true;
+  while (!finished.pending.empty()) {
+    auto [next, next_outcome] = std::move(finished.pending.front());
+    finished.pending.pop_front();
+    next.owner->OnChunkDone(next.index, std::move(next_outcome));
+  }
+  finished.telling = false;
 }
 
 void TokenDispatcher::Submit(QueuedChunk chunk, bool retry) {
@@ -315,9 +331,11 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
   int limit_after = 0;
   {
     absl::MutexLock lock(&mu_);
-    if (answer.http_status == 0 || answer.http_status >= 500) {
+    // Rate limits are the budget's to learn; the rest tells of latency.
+    if (answer.outcome == AnswerOutcome::kTransient) {
       concurrency_.OnFailure();
-    } else if (answer.http_status != 429) {
+    } else if (answer.outcome != AnswerOutcome::kRollingLimit &&
+               answer.outcome != AnswerOutcome::kDailyLimit) {
       concurrency_.OnAnswer(received - ticket.sent, in_flight_);
     }
     concurrency_limit_.store(concurrency_.limit(), std::memory_order_relaxed);
@@ -328,7 +346,7 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
     if (budget_->DailyExhausted(received)) FailQueued(DailyLimitExhausted(), failures);
   }
   if (limit_after != limit_before) deps_.observer.OnLearnedLimit(limit_after);
-  deps_.observer.OnUpstreamAnswer(answer.http_status, answer.policy_name);
+  deps_.observer.OnUpstreamAnswer(answer.http_status, answer.outcome);
   if (answer.retry_after.has_value() && *answer.retry_after > options_.budget.max_pause) {
     deps_.observer.OnPauseCapped();
   }
@@ -368,12 +386,14 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
 std::optional<absl::Duration> TokenDispatcher::RetryDelay(const QueuedChunk& chunk,
                                                           const UpstreamAnswer& answer,
                                                           absl::Time now) {
-  if (chunk.attempt >= options_.retry.max_attempts ||
-      !options_.retry.IsTransient(answer.result.status()) || !chunk.owner->Stopped().ok()) {
+  if (chunk.attempt >= options_.retry.max_attempts || !RetryPolicy::IsRetryable(answer.outcome) ||
+      !chunk.owner->Stopped().ok()) {
     return std::nullopt;
   }
+  // A rolling-limit 429 goes back to the queue at once: the budget holds it
+  // for the Retry-After it paused on, or for its own wait when there was none.
   absl::Duration delay = absl::ZeroDuration();
-  if (!answer.IsRollingLimit()) {
+  if (answer.outcome != AnswerOutcome::kRollingLimit) {
     absl::MutexLock lock(&deps_.random_mu);
     delay = options_.backoff.DelayBefore(
         chunk.attempt, answer.retry_after.value_or(absl::ZeroDuration()), deps_.random);

@@ -15,7 +15,23 @@
 // packs into few requests while a lone caller does not wait. Each answer is read
 // once, re-plans the budget (headers, 429s), and is split back to the chunks
 // it carried; failures are retried or reported per chunk.
-// Thread-safe; callbacks run without its lock held, never recursively.
+//
+// Thread-safety. Every method may be called from any thread.
+// - Lock order: mu_, then its Budget (called only under mu_; a RedisBudget
+//   then takes its state lock, then the Redis connection's queue lock), then
+//   the Scheduler's lock (wake-ups are posted under mu_). Under mu_ it also
+//   calls ChunkOwner::Stopped and ArchiveObserver::OnQueueWait /
+//   OnUpstreamRequest, which must take no lock ordered before mu_. The
+//   shared random_mu is taken alone, never with mu_.
+// - HttpTransport::Send and every other ChunkOwner and ArchiveObserver
+//   method run without mu_ held, on the thread that caused them: Submit's or
+//   Cancel's caller (a stopped call, the daily limit, a cancellation), the
+//   transport's callback thread (answers, retries without delay), or the
+//   Scheduler's thread (wake-ups, backoff timers, a budget's `wake`).
+// - Never recursively: a chunk finished while its thread is already telling
+//   an owner of another chunk is told after that callback returns, so a
+//   chain such as OnChunkDone -> Submit -> (daily limit) OnChunkDone is a
+//   loop, however many chunks it spans.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TOKEN_DISPATCHER_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TOKEN_DISPATCHER_H_
 
@@ -53,7 +69,7 @@ class ChunkOwner {
   // An upstream request carrying one of this owner's chunks was answered.
   virtual void OnAttempt(const UpstreamAnswer& answer, bool will_retry) = 0;
   // Chunk `index` finished for good: HubSpot's answer to it, or the failure
-  // (with its UpstreamError's `attempts` set).
+  // (which records how many attempts were made).
   virtual void OnChunkDone(size_t index,
                            absl::StatusOr<hubspot::crm::associations::v1::BatchResult> outcome) = 0;
   // Not OK once the caller left (cancelled, or past its deadline): why.
@@ -104,7 +120,7 @@ struct DispatchDeps {
   Scheduler& scheduler;
   ArchiveObserver& observer;
   absl::Mutex& random_mu;
-  absl::BitGenRef random;
+  absl::BitGenRef random ABSL_GUARDED_BY(random_mu);
 };
 
 class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
@@ -174,7 +190,7 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   DispatchDeps deps_;
 
   absl::Mutex mu_;
-  const std::unique_ptr<Budget> budget_ ABSL_GUARDED_BY(mu_);
+  const std::unique_ptr<Budget> budget_ ABSL_PT_GUARDED_BY(mu_);
   FlowQueue<QueuedChunk> lanes_[2] ABSL_GUARDED_BY(mu_);
   // The requests each flow took part in over the last interval.
   FlowWindow window_ ABSL_GUARDED_BY(mu_);

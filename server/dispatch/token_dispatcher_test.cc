@@ -12,7 +12,7 @@
 #include "gtest/gtest.h"
 #include "server/budget/token_budget.h"
 #include "server/dispatch/dispatcher.h"
-#include "server/hubspot/upstream_error_status.h"
+#include "server/hubspot/batch_merge.h"
 #include "tests/fakes/fake_http_transport.h"
 #include "tests/fakes/manual_scheduler.h"
 #include "tests/fakes/queued_http_transport.h"
@@ -503,6 +503,62 @@ TEST_F(TokenDispatcherTest, RollingLimitLowersTheLimitAndTheRetryWaitsForIt) {
   EXPECT_TRUE(owner->outcomes().empty());
 }
 
+// Every 429 that is not DAILY is retried: after its Retry-After, or, without
+// one, when the budget's own pacing lets the chunk go again (the limit drops
+// to a tenth of 150, so a partial request waits 10 s / 15).
+TEST_F(TokenDispatcherTest, EveryRateLimitButDailyIsRetriedAfterRetryAfterOrTheBudgetsWait) {
+  struct Case {
+    const char* name;
+    std::string body;
+    bool retry_after_header;
+    // std::nullopt: never retried.
+    std::optional<absl::Duration> retried_after;
+  };
+  const absl::Duration kBudgetWait = absl::Seconds(10) / 15;
+  const std::vector<Case> cases = {
+      {"body-less", "", true, absl::Seconds(1)},
+      {"body-less, no Retry-After", "", false, kBudgetWait},
+      {"SECONDLY", R"({"policyName":"SECONDLY"})", true, absl::Seconds(1)},
+      {"SECONDLY, no Retry-After", R"({"policyName":"SECONDLY"})", false, kBudgetWait},
+      {"TEN_SECONDLY_ROLLING", R"({"policyName":"TEN_SECONDLY_ROLLING"})", true, absl::Seconds(1)},
+      {"TEN_SECONDLY_ROLLING, no Retry-After", R"({"policyName":"TEN_SECONDLY_ROLLING"})", false,
+       kBudgetWait},
+      {"unknown policy", R"({"policyName":"MINUTELY_BURST"})", true, absl::Seconds(1)},
+      {"unknown policy, no Retry-After", R"({"policyName":"MINUTELY_BURST"})", false, kBudgetWait},
+      {"non-JSON", "<html>Too Many Requests</html>", true, absl::Seconds(1)},
+      {"non-JSON, no Retry-After", "<html>Too Many Requests</html>", false, kBudgetWait},
+      {"DAILY", R"({"policyName":"DAILY"})", true, std::nullopt},
+      {"DAILY, no Retry-After", R"({"policyName":"DAILY"})", false, std::nullopt},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    QueuedHttpTransport transport;
+    auto dispatcher = Dispatcher(transport);
+    auto owner = std::make_shared<RecordingOwner>();
+    Submit(*dispatcher, owner, MakeChunk(1, 1));
+    ASSERT_EQ(transport.sent(), 1);
+    std::vector<std::pair<std::string, std::string>> headers;
+    if (c.retry_after_header) headers.emplace_back("retry-after", "1");
+    ASSERT_TRUE(transport.Answer(0, FakeHttpTransport::Answer(429, c.body, headers)));
+    if (!c.retried_after.has_value()) {
+      scheduler_.AdvanceBy(absl::Seconds(60));
+      EXPECT_EQ(transport.sent(), 1);
+      ASSERT_THAT(owner->outcomes(), SizeIs(1));
+      EXPECT_EQ(owner->outcomes().at(0).status().code(), absl::StatusCode::kResourceExhausted);
+      continue;
+    }
+    scheduler_.AdvanceBy(*c.retried_after - absl::Milliseconds(1));
+    EXPECT_EQ(transport.sent(), 1);
+    scheduler_.AdvanceBy(absl::Milliseconds(1));
+    ASSERT_EQ(transport.sent(), 2);
+    transport.AnswerNext(FakeHttpTransport::Answer(204));
+    ASSERT_THAT(owner->outcomes(), SizeIs(1));
+    EXPECT_TRUE(owner->outcomes().at(0).ok());
+    EXPECT_EQ(owner->attempts(), 2);
+    scheduler_.AdvanceBy(absl::Seconds(60));  // Lets the budget go idle before the next case.
+  }
+}
+
 TEST_F(TokenDispatcherTest, DailyLimitFailsWaitingWorkAtOnce) {
   options_.budget.max_requests = 1;
   QueuedHttpTransport transport;
@@ -570,13 +626,18 @@ TEST_F(TokenDispatcherTest, SharedAnswerIsSplitAndFailuresReachEveryCall) {
 
   auto c = std::make_shared<RecordingOwner>();
   auto d = std::make_shared<RecordingOwner>();
-  Submit(*dispatcher, c, MakeChunk(1, 201));
-  Submit(*dispatcher, d, MakeChunk(1, 202));
+  const Chunk* c_chunk = MakeChunk(1, 201);
+  const Chunk* d_chunk = MakeChunk(1, 202);
+  Submit(*dispatcher, c, c_chunk);
+  Submit(*dispatcher, d, d_chunk);
   scheduler_.AdvanceBy(absl::Seconds(1));
   transport.AnswerAll(FakeHttpTransport::Answer(400, R"({"message":"bad","correlationId":"c-1"})"));
-  for (const auto& owner : {c, d}) {
-    EXPECT_EQ(owner->outcomes().at(0).status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_EQ(GetUpstreamError(owner->outcomes().at(0).status())->attempts(), 1);
+  for (const auto& [owner, chunk] : {std::pair{c, c_chunk}, std::pair{d, d_chunk}}) {
+    const absl::Status failure = owner->outcomes().at(0).status();
+    EXPECT_EQ(failure.code(), absl::StatusCode::kInvalidArgument);
+    // The caller sees the attempts in the error naming the chunk's inputs.
+    EXPECT_THAT(ChunkFailureError(*chunk, failure).context().at("attempts").values(),
+                ElementsAre("1"));
   }
 }
 
@@ -616,6 +677,76 @@ TEST_F(TokenDispatcherTest, InlineAnswersNeverRecurse) {
   dispatcher->Submit(std::move(first));
   EXPECT_EQ(owner->remaining_, 0);
   EXPECT_EQ(transport.requests().size(), 100000u);
+}
+
+// A DAILY 429 fails every queued chunk, and each failure makes its call hand
+// over its next chunk, which fails at once in turn: 10,000 chunks must be
+// told one after another, never one inside another.
+TEST_F(TokenDispatcherTest, DailyLimitOverTenThousandQueuedChunksKeepsTheStackFlat) {
+  options_.budget.max_requests = 1;
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  // Like a call: four chunks with the dispatcher at a time, the next handed
+  // over as each finishes; records how deeply its callbacks nest.
+  class CallLikeOwner final : public ChunkOwner {
+   public:
+    CallLikeOwner(TokenDispatcher& dispatcher, const Chunk* chunk, size_t chunks)
+        : dispatcher_(dispatcher), chunk_(chunk), chunks_(chunks) {}
+    void Launch() {
+      while (next_ < chunks_ && in_flight_ < 4) {
+        ++in_flight_;
+        QueuedChunk queued;
+        queued.owner = self_.lock();
+        queued.index = next_++;
+        queued.chunk = chunk_;
+        queued.url = kUrl;
+        dispatcher_.Submit(std::move(queued));
+      }
+    }
+    void OnAttempt(const UpstreamAnswer&, bool) override {}
+    void OnChunkDone(size_t, absl::StatusOr<v1::BatchResult> outcome) override {
+      deepest_ = std::max(deepest_, ++depth_);
+      if (outcome.status().code() == absl::StatusCode::kResourceExhausted) ++exhausted_;
+      --in_flight_;
+      ++done_;
+      Launch();
+      --depth_;
+    }
+    absl::Status Stopped() const override { return absl::OkStatus(); }
+    void OnWaiting() override {}
+    std::weak_ptr<CallLikeOwner> self_;
+    TokenDispatcher& dispatcher_;
+    const Chunk* chunk_;
+    const size_t chunks_;
+    size_t next_ = 0;
+    int in_flight_ = 0;
+    int depth_ = 0;
+    int deepest_ = 0;
+    size_t done_ = 0;
+    size_t exhausted_ = 0;
+  };
+  constexpr size_t kChunks = 10000;
+  const Chunk* chunk = MakeChunk(1, 1);
+  // 2,500 calls of 4 chunks queue 10,000 chunks behind the one request sent;
+  // one more call of 10,000 chunks hands them over four at a time.
+  std::vector<std::shared_ptr<CallLikeOwner>> owners;
+  for (size_t i = 0; i < kChunks / 4 + 1; ++i) {
+    owners.push_back(std::make_shared<CallLikeOwner>(*dispatcher, chunk, i == 0 ? kChunks : 4));
+    owners.back()->self_ = owners.back();
+    owners.back()->Launch();
+  }
+  ASSERT_EQ(transport.sent(), 1);
+  transport.AnswerNext(FakeHttpTransport::Answer(429, R"({"policyName":"DAILY"})"));
+  size_t done = 0;
+  size_t exhausted = 0;
+  for (const auto& owner : owners) {
+    EXPECT_EQ(owner->deepest_, 1);
+    done += owner->done_;
+    exhausted += owner->exhausted_;
+  }
+  EXPECT_EQ(done, 2 * kChunks);
+  EXPECT_EQ(exhausted, 2 * kChunks);
+  EXPECT_EQ(transport.sent(), 1);
 }
 
 TEST(DispatcherTest, IdleTokensAreForgottenSoMemoryStaysFlat) {

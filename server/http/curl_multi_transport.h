@@ -4,6 +4,10 @@
 // of transfers in flight stay cheap); connections are reused and HTTP/2 is
 // negotiated (and multiplexed) when an https upstream offers it.
 // Thread-safe: Send() may be called from any thread, including a callback.
+// One lock, mu_ (the queue handed to the event loop), a leaf: never held while
+// curl runs or a callback runs. Callbacks run on the event-loop thread; after
+// Shutdown(), Send's own callback runs at once on its caller's thread.
+// Everything else is owned by the event-loop thread.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_HTTP_CURL_MULTI_TRANSPORT_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_HTTP_CURL_MULTI_TRANSPORT_H_
 

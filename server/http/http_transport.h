@@ -1,6 +1,8 @@
 // The HTTP seam between the gateway's logic and the network: one asynchronous
 // POST-style exchange per call. CurlMultiTransport implements it over libcurl;
-// tests substitute an in-process fake. Implementations must be thread-safe.
+// tests substitute an in-process fake. Implementations must be thread-safe,
+// and must run each callback holding none of their locks, so a callback may
+// Send again.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_HTTP_HTTP_TRANSPORT_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_HTTP_HTTP_TRANSPORT_H_
 
@@ -43,7 +45,9 @@ class HttpTransport {
   // Receives the response, or UNAVAILABLE (no answer: refused, dropped, TLS
   // failure), DEADLINE_EXCEEDED (the timeout expired), CANCELLED (the
   // transport shut down), or INTERNAL / RESOURCE_EXHAUSTED (the transport
-  // could not take the request). Runs on a transport thread: it must not block.
+  // could not take the request). Runs on a transport thread (CurlMultiTransport:
+  // its event loop), or on Send's caller's thread before Send returns (a
+  // transport that shut down; in-process fakes): it must not block.
   using Callback = absl::AnyInvocable<void(absl::StatusOr<HttpResponse>) &&>;
 
   virtual ~HttpTransport() = default;

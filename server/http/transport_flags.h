@@ -1,6 +1,7 @@
 // The command-line flags of the HTTP transport: --max_upstream_connections
 // and --max_upstream_response_bytes.
-// Read once at startup.
+// Read once at startup, on the main thread before the servers start; no
+// locks, no callbacks.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_HTTP_TRANSPORT_FLAGS_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_HTTP_TRANSPORT_FLAGS_H_
 

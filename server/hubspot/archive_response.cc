@@ -25,47 +25,22 @@ v1::BatchResult CompletedWithoutBody(absl::Time sent, absl::Time received) {
   return result;
 }
 
-absl::Status TransportFailure(const absl::Status& transport_status) {
-  v1::UpstreamError error;
-  error.set_message(std::string(transport_status.message()));
-  return UpstreamErrorStatus(transport_status.code(), error);
-}
-
 absl::Status UndecodableSuccess(const HttpResponse& response, const absl::Status& decode) {
   v1::UpstreamError error = DecodeUpstreamError(response.status_code, response.body);
   error.set_message(std::string(decode.message()));
   return UpstreamErrorStatus(absl::StatusCode::kInternal, error);
 }
 
-absl::Status Rejection(const HttpResponse& response, absl::Time received) {
-  v1::UpstreamError error = DecodeUpstreamError(response.status_code, response.body);
-  if (auto header = response.Header("retry-after"); header.has_value()) {
-    if (auto wait = ParseRetryAfter(*header, received); wait.has_value()) {
-      *error.mutable_retry_after() =
-          TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(*wait));
-    }
+// What a rejection (not 2xx) means: only its status and, for a 429, the policy.
+AnswerOutcome RejectionOutcome(int http_status, absl::string_view policy_name) {
+  if (http_status == 429) {
+    return policy_name == "DAILY" ? AnswerOutcome::kDailyLimit : AnswerOutcome::kRollingLimit;
   }
-  return RejectedRequestStatus(error);
+  if (http_status == 408 || (http_status >= 500 && http_status <= 599)) {
+    return AnswerOutcome::kTransient;
+  }
+  return AnswerOutcome::kPermanent;
 }
-
-}  // namespace
-
-absl::StatusOr<v1::BatchResult> InterpretArchiveExchange(
-    const absl::StatusOr<HttpResponse>& exchange, absl::Time sent, absl::Time received) {
-  if (!exchange.ok()) return TransportFailure(exchange.status());
-  const HttpResponse& response = *exchange;
-  if (response.status_code < 200 || response.status_code > 299) {
-    return Rejection(response, received);
-  }
-  if (response.status_code == 204 || absl::StripAsciiWhitespace(response.body).empty()) {
-    return CompletedWithoutBody(sent, received);
-  }
-  absl::StatusOr<v1::BatchResult> result = DecodeBatchResponse(response.body);
-  if (!result.ok()) return UndecodableSuccess(response, result.status());
-  return result;
-}
-
-namespace {
 
 std::optional<int64_t> ClampedIntHeader(const HttpResponse& response, absl::string_view name,
                                         int64_t low, int64_t high) {
@@ -102,21 +77,50 @@ RateLimitHeaders ReadRateLimitHeaders(const HttpResponse& response) {
 UpstreamAnswer ReadUpstreamAnswer(const absl::StatusOr<HttpResponse>& exchange, absl::Time sent,
                                   absl::Time received) {
   UpstreamAnswer answer;
-  answer.result = InterpretArchiveExchange(exchange, sent, received);
-  const std::optional<v1::UpstreamError> error = GetUpstreamError(answer.result.status());
-  if (error.has_value()) {
-    answer.policy_name = error->policy_name();
-    answer.correlation_id = error->correlation_id();
-    if (error->has_retry_after()) {
-      answer.retry_after = absl::Nanoseconds(TimeUtil::DurationToNanoseconds(error->retry_after()));
-    }
+  if (!exchange.ok()) {
+    const absl::StatusCode code = exchange.status().code();
+    answer.outcome =
+        code == absl::StatusCode::kUnavailable || code == absl::StatusCode::kDeadlineExceeded
+            ? AnswerOutcome::kTransient
+            : AnswerOutcome::kPermanent;
+    answer.result = UnansweredStatus(code, exchange.status().message());
+    return answer;
   }
-  if (!exchange.ok()) return answer;
-  answer.http_status = exchange->status_code;
-  answer.rate_limit = ReadRateLimitHeaders(*exchange);
-  if (auto header = exchange->Header("x-hubspot-correlation-id"); header.has_value()) {
+  const HttpResponse& response = *exchange;
+  answer.http_status = response.status_code;
+  answer.rate_limit = ReadRateLimitHeaders(response);
+  if (auto header = response.Header("x-hubspot-correlation-id"); header.has_value()) {
     answer.correlation_id = std::string(*header);
   }
+  if (response.status_code < 200 || response.status_code > 299) {
+    v1::UpstreamError error = DecodeUpstreamError(response.status_code, response.body);
+    if (auto header = response.Header("retry-after"); header.has_value()) {
+      answer.retry_after = ParseRetryAfter(*header, received);
+      if (answer.retry_after.has_value()) {
+        *error.mutable_retry_after() =
+            TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(*answer.retry_after));
+      }
+    }
+    if (answer.correlation_id.empty()) answer.correlation_id = error.correlation_id();
+    answer.outcome = RejectionOutcome(response.status_code, error.policy_name());
+    answer.result = RejectedRequestStatus(error);
+    return answer;
+  }
+  if (response.status_code == 204 || absl::StripAsciiWhitespace(response.body).empty()) {
+    answer.outcome = AnswerOutcome::kSuccess;
+    answer.result = CompletedWithoutBody(sent, received);
+    return answer;
+  }
+  absl::StatusOr<v1::BatchResult> decoded = DecodeBatchResponse(response.body);
+  if (!decoded.ok()) {
+    answer.outcome = AnswerOutcome::kPermanent;
+    answer.result = UndecodableSuccess(response, decoded.status());
+    return answer;
+  }
+  answer.outcome = decoded->errors_size() > 0 || decoded->num_errors() > 0
+                       ? AnswerOutcome::kPartial
+                       : AnswerOutcome::kSuccess;
+  answer.result = *std::move(decoded);
   return answer;
 }
 

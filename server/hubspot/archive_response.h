@@ -1,6 +1,7 @@
-// Interprets the outcome of one batch/archive exchange with HubSpot: a
-// BatchResult for a success (204, or a 200/207 BatchResponse), otherwise a
-// status carrying the UpstreamError. Pure functions: thread-safe.
+// Reads one batch/archive exchange with HubSpot once: what it means
+// (AnswerOutcome), a BatchResult for a success (204, or a 200/207
+// BatchResponse), otherwise a status carrying the UpstreamError, and the
+// rate-limit headers. Pure functions: thread-safe.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_ARCHIVE_RESPONSE_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_ARCHIVE_RESPONSE_H_
 
@@ -13,6 +14,7 @@
 #include "absl/time/time.h"
 #include "hubspot/crm/associations/v1/associations_archive.pb.h"
 #include "server/http/http_transport.h"
+#include "server/hubspot/answer_outcome.h"
 
 namespace hubspot_gateway {
 
@@ -34,40 +36,39 @@ struct RateLimitHeaders {
 };
 
 // One upstream exchange, read once into what every consumer needs: the
-// dispatcher (rate-limit headers, 429 policy, Retry-After), the retry policy
-// and the merge (the result or the failure), the call log (correlation id).
+// dispatcher (rate-limit headers, the outcome, Retry-After), the budget and
+// the retry policy (the outcome), the merge (the result or the failure), the
+// call log (correlation id).
 struct UpstreamAnswer {
   // The HTTP status; 0 when no answer arrived.
   int http_status = 0;
-  // InterpretArchiveExchange's reading.
+  // What the answer means, decided once by ReadUpstreamAnswer: every consumer
+  // reads this instead of the status code, the body or the failure.
+  AnswerOutcome outcome = AnswerOutcome::kTransient;
+  // Success: 204 (or any 2xx with an empty body) is COMPLETE timed by the
+  // gateway's clock; a 2xx body is decoded (INTERNAL when it cannot be).
+  // Failure: a transport error becomes UNAVAILABLE or DEADLINE_EXCEEDED, an
+  // HTTP rejection the code of HttpStatusToCode; each carries an
+  // UpstreamError (with `retry_after` when HubSpot sent one).
   absl::StatusOr<hubspot::crm::associations::v1::BatchResult> result;
   RateLimitHeaders rate_limit;
   // As HubSpot asked (unclamped: the budget bounds it).
   std::optional<absl::Duration> retry_after;
-  // HubSpot's policyName ("TEN_SECONDLY_ROLLING", "DAILY") of a 429.
-  std::string policy_name;
   // The x-hubspot-correlation-id header, else the error body's correlationId.
   std::string correlation_id;
-
-  bool IsDailyLimit() const { return http_status == 429 && policy_name == "DAILY"; }
-  bool IsRollingLimit() const { return http_status == 429 && policy_name != "DAILY"; }
 };
 
-// Reads `exchange` (sent at `sent`, completed at `received`) once.
+// Reads `exchange` (sent at `sent`, completed at `received`) once. The
+// outcome: a 2xx is kSuccess, or kPartial when its BatchResponse reports
+// errors, or kPermanent when it cannot be decoded; a 429 is kDailyLimit when
+// its policyName is DAILY, else kRollingLimit whatever its body; no answer
+// (UNAVAILABLE or DEADLINE_EXCEEDED), 408 and 5xx are kTransient; anything
+// else is kPermanent.
 UpstreamAnswer ReadUpstreamAnswer(const absl::StatusOr<HttpResponse>& exchange, absl::Time sent,
                                   absl::Time received);
 
 // The X-HubSpot-RateLimit-* headers of `response`, clamped.
 RateLimitHeaders ReadRateLimitHeaders(const HttpResponse& response);
-
-// `exchange` is what the transport returned for a request sent at `sent` and
-// completed at `received`. Success: 204 (or any 2xx with an empty body) is
-// COMPLETE timed by the gateway's clock; a 2xx body is decoded (INTERNAL when
-// it cannot be). Failure: a transport error becomes UNAVAILABLE or
-// DEADLINE_EXCEEDED, an HTTP rejection the code of HttpStatusToCode; each
-// carries an UpstreamError (with `retry_after` when HubSpot sent one).
-absl::StatusOr<hubspot::crm::associations::v1::BatchResult> InterpretArchiveExchange(
-    const absl::StatusOr<HttpResponse>& exchange, absl::Time sent, absl::Time received);
 
 // The wait a `Retry-After` value asks for: delta-seconds ("120") or an
 // HTTP-date ("Wed, 21 Oct 2026 07:28:00 GMT", relative to `now`; a past date

@@ -14,9 +14,9 @@ using ::testing::HasSubstr;
 const absl::Time kSent = absl::FromUnixMillis(1772366400000);
 const absl::Time kReceived = kSent + absl::Milliseconds(42);
 
-TEST(InterpretArchiveExchangeTest, NoContentIsCompleteTimedByTheGateway) {
+TEST(ReadUpstreamAnswerTest, NoContentIsCompleteTimedByTheGateway) {
   const auto result =
-      InterpretArchiveExchange(FakeHttpTransport::Answer(204, ""), kSent, kReceived);
+      ReadUpstreamAnswer(FakeHttpTransport::Answer(204, ""), kSent, kReceived).result;
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->status(), v1::BatchResult::COMPLETE);
   EXPECT_EQ(result->started_at().seconds(), 1772366400);
@@ -25,22 +25,25 @@ TEST(InterpretArchiveExchangeTest, NoContentIsCompleteTimedByTheGateway) {
   EXPECT_FALSE(result->has_requested_at());
 }
 
-TEST(InterpretArchiveExchangeTest, BatchResponseBodiesAreDecodedFor200And207) {
+TEST(ReadUpstreamAnswerTest, BatchResponseBodiesAreDecodedFor200And207) {
   for (int status : {200, 207}) {
-    const auto result = InterpretArchiveExchange(
-        FakeHttpTransport::Answer(
-            status, R"({"status":"PENDING","results":[],"startedAt":"2026-03-01T12:00:00Z",)"
-                    R"("completedAt":"2026-03-01T12:00:00Z"})"),
-        kSent, kReceived);
+    const auto result =
+        ReadUpstreamAnswer(
+            FakeHttpTransport::Answer(
+                status, R"({"status":"PENDING","results":[],"startedAt":"2026-03-01T12:00:00Z",)"
+                        R"("completedAt":"2026-03-01T12:00:00Z"})"),
+            kSent, kReceived)
+            .result;
     ASSERT_TRUE(result.ok()) << result.status();
     EXPECT_EQ(result->status(), v1::BatchResult::PENDING);
     EXPECT_EQ(result->started_at().seconds(), 1772366400);
   }
 }
 
-TEST(InterpretArchiveExchangeTest, UnparseableSuccessBodyIsInternalWithTheRawBody) {
-  const auto result = InterpretArchiveExchange(
-      FakeHttpTransport::Answer(200, R"({"status":"COMPL)"), kSent, kReceived);
+TEST(ReadUpstreamAnswerTest, UnparseableSuccessBodyIsInternalWithTheRawBody) {
+  const auto result =
+      ReadUpstreamAnswer(FakeHttpTransport::Answer(200, R"({"status":"COMPL)"), kSent, kReceived)
+          .result;
   ASSERT_EQ(result.status().code(), absl::StatusCode::kInternal);
   const auto error = GetUpstreamError(result.status());
   ASSERT_TRUE(error.has_value());
@@ -48,14 +51,16 @@ TEST(InterpretArchiveExchangeTest, UnparseableSuccessBodyIsInternalWithTheRawBod
   EXPECT_EQ(error->raw_body(), R"({"status":"COMPL)");
 }
 
-TEST(InterpretArchiveExchangeTest, RejectionCarriesHubSpotsErrorAndRetryAfter) {
-  const auto result = InterpretArchiveExchange(
-      FakeHttpTransport::Answer(
-          429,
-          R"({"status":"error","message":"You have reached your secondly limit.",)"
-          R"("errorType":"RATE_LIMIT","correlationId":"c-9","policyName":"TEN_SECONDLY_ROLLING"})",
-          {{"retry-after", "3"}}),
-      kSent, kReceived);
+TEST(ReadUpstreamAnswerTest, RejectionCarriesHubSpotsErrorAndRetryAfter) {
+  const auto result =
+      ReadUpstreamAnswer(
+          FakeHttpTransport::Answer(
+              429,
+              R"({"status":"error","message":"You have reached your secondly limit.",)"
+              R"("errorType":"RATE_LIMIT","correlationId":"c-9","policyName":"TEN_SECONDLY_ROLLING"})",
+              {{"retry-after", "3"}}),
+          kSent, kReceived)
+          .result;
   ASSERT_EQ(result.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(std::string(result.status().message()), HasSubstr("c-9"));
   const auto error = GetUpstreamError(result.status());
@@ -64,23 +69,85 @@ TEST(InterpretArchiveExchangeTest, RejectionCarriesHubSpotsErrorAndRetryAfter) {
   EXPECT_EQ(error->retry_after().seconds(), 3);
 }
 
-TEST(InterpretArchiveExchangeTest, NonJsonRejectionStillMaps) {
-  const auto result = InterpretArchiveExchange(
-      FakeHttpTransport::Answer(502, "<html><body>Bad gateway</body></html>",
-                                {{"content-type", "text/html"}}),
-      kSent, kReceived);
+TEST(ReadUpstreamAnswerTest, NonJsonRejectionStillMaps) {
+  const auto result =
+      ReadUpstreamAnswer(FakeHttpTransport::Answer(502, "<html><body>Bad gateway</body></html>",
+                                                   {{"content-type", "text/html"}}),
+                         kSent, kReceived)
+          .result;
   EXPECT_EQ(result.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(GetUpstreamError(result.status())->raw_body(), "<html><body>Bad gateway</body></html>");
 }
 
-TEST(InterpretArchiveExchangeTest, TransportFailuresKeepTheirCode) {
-  const auto refused = InterpretArchiveExchange(
-      absl::UnavailableError("Couldn't connect to server"), kSent, kReceived);
+TEST(ReadUpstreamAnswerTest, TransportFailuresKeepTheirCode) {
+  const auto refused =
+      ReadUpstreamAnswer(absl::UnavailableError("Couldn't connect to server"), kSent, kReceived)
+          .result;
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(GetUpstreamError(refused.status())->http_status(), 0);
-  const auto timeout = InterpretArchiveExchange(absl::DeadlineExceededError("Timeout was reached"),
-                                                kSent, kReceived);
+  const auto timeout =
+      ReadUpstreamAnswer(absl::DeadlineExceededError("Timeout was reached"), kSent, kReceived)
+          .result;
   EXPECT_EQ(timeout.status().code(), absl::StatusCode::kDeadlineExceeded);
+}
+
+// Every 429 but DAILY is a rolling limit, whatever its body says or lacks.
+TEST(ReadUpstreamAnswerTest, EachRateLimitAnswerIsClassifiedOnce) {
+  struct Case {
+    const char* name;
+    std::string body;
+    AnswerOutcome outcome;
+  };
+  const std::vector<Case> cases = {
+      {"body-less", "", AnswerOutcome::kRollingLimit},
+      {"SECONDLY", R"({"status":"error","policyName":"SECONDLY"})", AnswerOutcome::kRollingLimit},
+      {"TEN_SECONDLY_ROLLING", R"({"status":"error","policyName":"TEN_SECONDLY_ROLLING"})",
+       AnswerOutcome::kRollingLimit},
+      {"DAILY", R"({"status":"error","policyName":"DAILY"})", AnswerOutcome::kDailyLimit},
+      {"unknown policy", R"({"status":"error","policyName":"MINUTELY_BURST"})",
+       AnswerOutcome::kRollingLimit},
+      {"non-JSON", "<html><body>Too Many Requests</body></html>", AnswerOutcome::kRollingLimit},
+  };
+  for (const Case& c : cases) {
+    const UpstreamAnswer answer = ReadUpstreamAnswer(
+        FakeHttpTransport::Answer(429, c.body, {{"retry-after", "1"}}), kSent, kReceived);
+    EXPECT_EQ(answer.outcome, c.outcome) << c.name;
+    EXPECT_EQ(answer.http_status, 429) << c.name;
+    EXPECT_EQ(answer.retry_after, absl::Seconds(1)) << c.name;
+    EXPECT_EQ(answer.result.status().code(), absl::StatusCode::kResourceExhausted) << c.name;
+  }
+}
+
+TEST(ReadUpstreamAnswerTest, SuccessesFailuresAndNoAnswerAreClassifiedOnce) {
+  struct Case {
+    const char* name;
+    absl::StatusOr<HttpResponse> exchange;
+    AnswerOutcome outcome;
+  };
+  const std::vector<Case> cases = {
+      {"204", FakeHttpTransport::Answer(204, ""), AnswerOutcome::kSuccess},
+      {"200 without errors",
+       FakeHttpTransport::Answer(200, R"({"status":"COMPLETE","results":[]})"),
+       AnswerOutcome::kSuccess},
+      {"207 with errors",
+       FakeHttpTransport::Answer(
+           207, R"({"status":"COMPLETE","numErrors":1,"errors":[{"status":"error"}]})"),
+       AnswerOutcome::kPartial},
+      {"undecodable 200", FakeHttpTransport::Answer(200, R"({"status":)"),
+       AnswerOutcome::kPermanent},
+      {"400", FakeHttpTransport::Answer(400, R"({"message":"bad"})"), AnswerOutcome::kPermanent},
+      {"401", FakeHttpTransport::Answer(401, ""), AnswerOutcome::kPermanent},
+      {"404", FakeHttpTransport::Answer(404, ""), AnswerOutcome::kPermanent},
+      {"408", FakeHttpTransport::Answer(408, ""), AnswerOutcome::kTransient},
+      {"502 HTML", FakeHttpTransport::Answer(502, "<html>Bad gateway</html>"),
+       AnswerOutcome::kTransient},
+      {"refused", absl::UnavailableError("Couldn't connect"), AnswerOutcome::kTransient},
+      {"timed out", absl::DeadlineExceededError("Timeout was reached"), AnswerOutcome::kTransient},
+      {"malformed URL", absl::InvalidArgumentError("URL rejected"), AnswerOutcome::kPermanent},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(ReadUpstreamAnswer(c.exchange, kSent, kReceived).outcome, c.outcome) << c.name;
+  }
 }
 
 TEST(ParseRetryAfterTest, SecondsAndHttpDates) {

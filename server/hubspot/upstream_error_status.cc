@@ -67,6 +67,20 @@ absl::Status RejectedRequestStatus(const v1::UpstreamError& error) {
   return UpstreamErrorStatus(HttpStatusToCode(error.http_status()), error);
 }
 
+absl::Status UnansweredStatus(absl::StatusCode code, absl::string_view why) {
+  v1::UpstreamError error;
+  error.set_message(std::string(why));
+  return UpstreamErrorStatus(code, error);
+}
+
+absl::Status DailyLimitStatus(absl::string_view why) {
+  v1::UpstreamError error;
+  error.set_http_status(429);
+  error.set_policy_name("DAILY");
+  error.set_message(std::string(why));
+  return UpstreamErrorStatus(absl::StatusCode::kResourceExhausted, error);
+}
+
 absl::Status WithAttempts(absl::Status status, int attempts) {
   std::optional<v1::UpstreamError> error = GetUpstreamError(status);
   if (!error.has_value()) return status;

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "hubspot/crm/associations/v1/associations_archive.pb.h"
 
 namespace hubspot_gateway {
@@ -30,6 +31,16 @@ absl::Status UpstreamErrorStatus(absl::StatusCode code,
 // The failure for an answer HubSpot rejected: UpstreamErrorStatus with the
 // code from HttpStatusToCode(error.http_status()).
 absl::Status RejectedRequestStatus(const hubspot::crm::associations::v1::UpstreamError& error);
+
+// A failure without an answer from HubSpot (a transport error, a call that
+// stopped before its request was answered): `code`, and an UpstreamError with
+// no HTTP status whose message is `why`.
+absl::Status UnansweredStatus(absl::StatusCode code, absl::string_view why);
+
+// The failure of work the gateway holds back because HubSpot's DAILY limit is
+// exhausted for its token: RESOURCE_EXHAUSTED, and an UpstreamError with HTTP
+// status 429, policy DAILY and `why`.
+absl::Status DailyLimitStatus(absl::string_view why);
 
 // `status` with the UpstreamError's `attempts` set (a no-op without one).
 absl::Status WithAttempts(absl::Status status, int attempts);
