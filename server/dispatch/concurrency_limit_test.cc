@@ -8,7 +8,7 @@ namespace {
 ConcurrencyLimitOptions Options() {
   ConcurrencyLimitOptions options;
   options.initial = 20;
-  options.max = 100;
+  options.max = 100;  // The flag's default is 0 (off).
   return options;
 }
 
