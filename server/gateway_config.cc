@@ -19,8 +19,11 @@ ABSL_FLAG(std::string, listen, kServerDefaults.listen,
           "gRPC listen address, host:port (port 0 picks a free one)");
 ABSL_FLAG(std::string, port_file, "",
           "If set, the bound port is written to this file once serving");
+ABSL_FLAG(absl::Duration, drain_delay, kServerDefaults.drain_delay,
+          "On SIGTERM/SIGINT, how long health reports NOT_SERVING while the port stays open and "
+          "calls are still served, before new calls are refused (a second signal cuts it short)");
 ABSL_FLAG(absl::Duration, shutdown_grace, kServerDefaults.shutdown_grace,
-          "On SIGTERM/SIGINT, how long in-flight calls may finish before being cancelled");
+          "After --drain_delay, how long in-flight calls may finish before being cancelled");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain: serve gRPC over TLS");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key of --tls_cert");
 ABSL_FLAG(std::string, tls_client_ca, "",
@@ -82,6 +85,11 @@ absl::StatusOr<ServerOptions> ServerOptionsFromFlags() {
   options.max_streams_per_connection = absl::GetFlag(FLAGS_max_streams_per_connection);
   if (options.max_streams_per_connection < 1) {
     return absl::InvalidArgumentError("--max_streams_per_connection must be at least 1");
+  }
+  options.drain_delay = absl::GetFlag(FLAGS_drain_delay);
+  if (options.drain_delay < absl::ZeroDuration() ||
+      options.drain_delay == absl::InfiniteDuration()) {
+    return absl::InvalidArgumentError("--drain_delay must be a finite duration, 0 or more");
   }
   options.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   if (options.shutdown_grace < absl::ZeroDuration()) {

@@ -33,7 +33,11 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:50051";
   // Where to write the bound port once serving; empty for nowhere.
   std::string port_file;
-  // On SIGTERM/SIGINT, how long in-flight calls may finish.
+  // On SIGTERM/SIGINT, how long health reports NOT_SERVING while the port
+  // stays open and calls are still served, so that load balancers and
+  // probers see it before new connections are refused.
+  absl::Duration drain_delay = absl::Seconds(5);
+  // Then, once no new calls are accepted, how long in-flight calls may finish.
   absl::Duration shutdown_grace = absl::Seconds(10);
   // Plain-text listener when absent.
   std::optional<ListenerTls> tls;

@@ -93,6 +93,7 @@ TEST_F(GatewayConfigTest, EachFlagReachesItsComponent) {
   env_["HUBSPOT_ACCESS_TOKEN"] = kToken;
   const auto config = Build({{"listen", "0.0.0.0:0"},
                              {"shutdown_grace", "3s"},
+                             {"drain_delay", "1500ms"},
                              {"metrics_listen", "127.0.0.1:0"},
                              {"log_format", "json"},
                              {"hubspot_base_url", "http://127.0.0.1:8080/"},
@@ -114,6 +115,7 @@ TEST_F(GatewayConfigTest, EachFlagReachesItsComponent) {
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->server.listen, "0.0.0.0:0");
   EXPECT_EQ(config->server.shutdown_grace, absl::Seconds(3));
+  EXPECT_EQ(config->server.drain_delay, absl::Milliseconds(1500));
   EXPECT_EQ(config->server.metrics_listen, "127.0.0.1:0");
   EXPECT_EQ(config->log_format, LogFormat::kJson);
   EXPECT_EQ(config->archiver.endpoint.BatchUrl("contacts", "companies", "batch/archive"),
@@ -195,6 +197,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadFlag{{{"hubspot_api_version", "v3"}}, "--hubspot_api_version"},
         BadFlag{{{"upstream_timeout", "0s"}}, "--upstream_timeout"},
         BadFlag{{{"shutdown_grace", "-1s"}}, "--shutdown_grace"},
+        BadFlag{{{"drain_delay", "-1s"}}, "--drain_delay"},
+        BadFlag{{{"drain_delay", "inf"}}, "--drain_delay"},
         BadFlag{{{"max_upstream_connections", "0"}}, "--max_upstream_connections"},
         BadFlag{{{"max_upstream_response_bytes", "10"}}, "--max_upstream_response_bytes"},
         BadFlag{{{"tls_cert", "/nonexistent.pem"}}, "--tls_cert and"},

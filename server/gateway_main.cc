@@ -2,10 +2,10 @@
 // API in front of the AssociationsArchiver, until SIGTERM or SIGINT drains it.
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
-#include <grpcpp/health_check_service_interface.h>
 #include <pthread.h>
 #include <signal.h>
 
+#include <cerrno>
 #include <memory>
 #include <string>
 #include <thread>
@@ -22,6 +22,8 @@
 #include "prometheus/exposer.h"
 #include "server/api/associations_archive_service.h"
 #include "server/api/call_log.h"
+#include "server/api/health_service.h"
+#include "server/api/reflection_v1_service.h"
 #include "server/api/undecodable_request_interceptor.h"
 #include "server/archive/associations_archiver.h"
 #include "server/budget/redis_budget.h"
@@ -48,6 +50,19 @@ std::shared_ptr<grpc::ServerCredentials> ListenerCredentials(const GatewayConfig
       {config.server.tls->private_key, config.server.tls->certificate_chain});
   options.pem_root_certs = config.server.tls->client_ca;
   return grpc::SslServerCredentials(options);
+}
+
+// Waits up to `timeout` for one of `signals` (blocked in every thread);
+// true when one came.
+bool WaitForSignal(const sigset_t& signals, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  for (;;) {
+    const absl::Duration left = deadline - absl::Now();
+    if (left <= absl::ZeroDuration()) return false;
+    const timespec wait = absl::ToTimespec(left);
+    if (sigtimedwait(&signals, nullptr, &wait) >= 0) return true;
+    if (errno != EINTR) return false;  // EAGAIN: the time is up.
+  }
 }
 
 int Run() {
@@ -99,12 +114,22 @@ int Run() {
     logger.LogEvent(absl::StrCat("metrics on port ", ports.empty() ? 0 : ports.front()));
   }
 
-  grpc::EnableDefaultHealthCheckService(true);
+  // Health answers for the server ("") and for the archive service by name.
+  // Reflection: gRPC's plugin serves v1alpha; gRPC 1.51 has no v1, which the
+  // gateway serves itself from the same descriptors.
+  const std::string archive_service =
+      hubspot::crm::associations::v1::AssociationsArchive::service_full_name();
+  HealthService health({archive_service});
+  ReflectionV1Service reflection_v1({archive_service, grpc::health::v1::Health::service_full_name(),
+                                     grpc::reflection::v1::ServerReflection::service_full_name(),
+                                     "grpc.reflection.v1alpha.ServerReflection"});
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(config->server.listen, ListenerCredentials(*config), &port);
   builder.RegisterService(&service);
+  builder.RegisterService(&health);
+  builder.RegisterService(&reflection_v1);
   builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
                              config->server.max_streams_per_connection);
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
@@ -115,7 +140,7 @@ int Run() {
     logger.LogEvent(absl::StrCat("cannot listen on ", config->server.listen));
     return 2;
   }
-  server->GetHealthCheckService()->SetServingStatus(true);
+  health.SetServing(true);
   if (!config->server.port_file.empty()) {
     if (absl::Status written = WritePortFile(config->server.port_file, port); !written.ok()) {
       logger.LogEvent(absl::StrCat("--port_file: ", written.message()));
@@ -134,10 +159,20 @@ int Run() {
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  logger.LogEvent(absl::StrCat(signal_number == SIGTERM ? "SIGTERM" : "SIGINT", ": draining, ",
-                               service.in_flight_calls(), " calls in flight, grace ",
+  // First, only health changes: load balancers and probers see NOT_SERVING
+  // and move traffic away while the port stays open and calls are served.
+  logger.LogEvent(absl::StrCat(signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
+                               ": health NOT_SERVING; still serving for --drain_delay ",
+                               absl::FormatDuration(config->server.drain_delay)));
+  health.SetServing(false);
+  if (WaitForSignal(stop_signals, config->server.drain_delay)) {
+    logger.LogEvent("second signal: drain delay cut short");
+  }
+  logger.LogEvent(absl::StrCat("draining: no new calls, ", service.in_flight_calls(),
+                               " calls in flight, grace ",
                                absl::FormatDuration(config->server.shutdown_grace)));
-  server->GetHealthCheckService()->SetServingStatus(false);
+  // Health watchers are told no more; they would hold the drain open.
+  health.Shutdown();
   // Open streams stop reading now and end, once what they read is finished
   // and acknowledged, with UNAVAILABLE: their callers resend the rest elsewhere.
   service.DrainStreams();

@@ -6,6 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <regex>
 #include <thread>
 
@@ -17,6 +19,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1/reflection.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/testing/archive_calls.h"
@@ -413,33 +416,100 @@ TEST(GatewayIntegrationTest, PrometheusMetricsCountCallsUpstreamAnswersAndRetrie
   EXPECT_THAT(metrics, Not(HasSubstr(kSimulatorToken)));
 }
 
-TEST(GatewayIntegrationTest, HealthIsServingThenNotServingWhileDraining) {
+// What a load balancer's prober saw: one Check per fresh connection.
+enum class Probe { kServing, kNotServing, kRefused };
+
+Probe ProbeHealth(int port, const std::string& service) {
+  grpc::ChannelArguments fresh_connection;
+  fresh_connection.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  auto health = grpc::health::v1::Health::NewStub(grpc::CreateCustomChannel(
+      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials(), fresh_connection));
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
+  grpc::health::v1::HealthCheckResponse response;
+  if (!health->Check(&context, request, &response).ok()) return Probe::kRefused;
+  return response.status() == grpc::health::v1::HealthCheckResponse::SERVING ? Probe::kServing
+                                                                             : Probe::kNotServing;
+}
+
+TEST(GatewayIntegrationTest, AProberSeesNotServingBeforeRefusalWhileCallsAreStillServed) {
   using ::grpc::health::v1::Health;
   using ::grpc::health::v1::HealthCheckRequest;
   using ::grpc::health::v1::HealthCheckResponse;
+  constexpr char kService[] = "hubspot.crm.associations.v1.AssociationsArchive";
   StackOptions options;
-  options.gateway_flags = {"--shutdown_grace=1s"};  // The open Watch holds the drain.
+  // A grace far longer than the test waits: the open Watch must not hold the drain.
+  options.gateway_flags = {"--drain_delay=3s", "--shutdown_grace=120s"};
   auto stack = StartStack(options);
   ASSERT_NE(stack, nullptr);
-  auto health = Health::NewStub(grpc::CreateChannel(
-      absl::StrCat("127.0.0.1:", stack->gateway_port()), grpc::InsecureChannelCredentials()));
-  {
-    grpc::ClientContext context;
-    HealthCheckResponse response;
-    ASSERT_TRUE(health->Check(&context, HealthCheckRequest(), &response).ok());
-    EXPECT_EQ(response.status(), HealthCheckResponse::SERVING);
-  }
-  // A watcher sees the switch to NOT_SERVING when SIGTERM starts the drain.
+  const int port = stack->gateway_port();
+  EXPECT_EQ(ProbeHealth(port, ""), Probe::kServing);
+  EXPECT_EQ(ProbeHealth(port, kService), Probe::kServing);
+
+  auto health = Health::NewStub(
+      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
   grpc::ClientContext watch_context;
-  watch_context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
-  auto watch = health->Watch(&watch_context, HealthCheckRequest());
+  watch_context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+  HealthCheckRequest watched;
+  watched.set_service(kService);
+  auto watch = health->Watch(&watch_context, watched);
   HealthCheckResponse update;
   ASSERT_TRUE(watch->Read(&update));
   EXPECT_EQ(update.status(), HealthCheckResponse::SERVING);
+
+  // The prober checks the server ("") and the service by name in turn, on a
+  // new connection each time, until it is refused.
+  std::vector<Probe> probes;
+  std::atomic<bool> signalled{false};
+  std::thread prober([&] {
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    for (int i = 0; absl::Now() < give_up; ++i) {
+      const bool before = !signalled.load();
+      const Probe probe = ProbeHealth(port, i % 2 == 0 ? "" : kService);
+      if (before) continue;  // Only what it saw once SIGTERM was sent counts.
+      probes.push_back(probe);
+      if (probe == Probe::kRefused) return;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+  });
+  signalled = true;
   stack->gateway().Signal(SIGTERM);
   ASSERT_TRUE(watch->Read(&update));
   EXPECT_EQ(update.status(), HealthCheckResponse::NOT_SERVING);
-  EXPECT_EQ(*stack->gateway().WaitForExit(absl::Seconds(20)), 0);
+  // Still serving: a call on the open connection and one on a new connection.
+  EXPECT_TRUE(Archive(*stack, Request({{"1", {"2"}}})).status.ok());
+  {
+    grpc::ChannelArguments fresh_connection;
+    fresh_connection.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    auto stub = v1::AssociationsArchive::NewStub(grpc::CreateCustomChannel(
+        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials(), fresh_connection));
+    grpc::ClientContext context;
+    context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(20)));
+    v1::BatchResult result;
+    EXPECT_TRUE(stub->ArchiveAssociations(&context, Request({{"3", {"4"}}}), &result).ok());
+  }
+  // When the delay is over the Watch ends at once instead of holding the drain.
+  EXPECT_FALSE(watch->Read(&update));
+  const grpc::Status watch_end = watch->Finish();
+  EXPECT_EQ(watch_end.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(watch_end.error_message(), "the gateway is shutting down");
+  prober.join();
+  EXPECT_EQ(*stack->gateway().WaitForExit(absl::Seconds(60)), 0);
+
+  // Seen after SIGTERM: perhaps SERVING (probes sent before the signal
+  // landed), then NOT_SERVING, then refusal; never SERVING again.
+  ASSERT_FALSE(probes.empty());
+  EXPECT_EQ(probes.back(), Probe::kRefused);
+  const auto first_not_serving = std::find(probes.begin(), probes.end(), Probe::kNotServing);
+  ASSERT_NE(first_not_serving, probes.end()) << "refused before any NOT_SERVING";
+  const auto first_refused = std::find(probes.begin(), probes.end(), Probe::kRefused);
+  EXPECT_LT(first_not_serving, first_refused);
+  EXPECT_EQ(std::find(first_not_serving, probes.end(), Probe::kServing), probes.end());
+  const std::string log = stack->gateway().Output();
+  EXPECT_THAT(log, HasSubstr("SIGTERM: health NOT_SERVING; still serving for --drain_delay 3s"));
+  EXPECT_THAT(log, HasSubstr("draining: no new calls"));
 }
 
 TEST(GatewayIntegrationTest, ReflectionDescribesTheServiceWithoutTheProtoFile) {
@@ -481,6 +551,42 @@ TEST(GatewayIntegrationTest, ReflectionDescribesTheServiceWithoutTheProtoFile) {
   }
   EXPECT_TRUE(found);
   stream->WritesDone();
+}
+
+TEST(GatewayIntegrationTest, ReflectionV1ListsAndDescribesEveryServiceIncludingHealth) {
+  namespace reflection = ::grpc::reflection::v1;
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  auto stub = reflection::ServerReflection::NewStub(grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", stack->gateway_port()), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  auto stream = stub->ServerReflectionInfo(&context);
+  reflection::ServerReflectionRequest request;
+  request.set_list_services("");
+  ASSERT_TRUE(stream->Write(request));
+  reflection::ServerReflectionResponse response;
+  ASSERT_TRUE(stream->Read(&response));
+  std::vector<std::string> services;
+  for (const auto& service : response.list_services_response().service()) {
+    services.push_back(service.name());
+  }
+  EXPECT_THAT(services, ::testing::UnorderedElementsAre(
+                            "hubspot.crm.associations.v1.AssociationsArchive",
+                            "grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+                            "grpc.reflection.v1alpha.ServerReflection"));
+  // What `buf curl` needs to call the health service without its .proto.
+  request.set_file_containing_symbol("grpc.health.v1.Health");
+  ASSERT_TRUE(stream->Write(request));
+  ASSERT_TRUE(stream->Read(&response));
+  ASSERT_EQ(response.file_descriptor_response().file_descriptor_proto_size(), 1)
+      << response.DebugString();
+  google::protobuf::FileDescriptorProto file;
+  ASSERT_TRUE(file.ParseFromString(response.file_descriptor_response().file_descriptor_proto(0)));
+  EXPECT_EQ(file.package(), "grpc.health.v1");
+  ASSERT_EQ(file.service_size(), 1);
+  EXPECT_EQ(file.service(0).method_size(), 2);
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
 }
 
 TEST(GatewayIntegrationTest, CallsBeyondTheInFlightLimitAreRefusedAtOnce) {

@@ -131,7 +131,8 @@ AssociationsArchiveService::AssociationsArchiveService(ServiceOptions options,
       observer_(observer),
       request_id_prefix_(absl::StrFormat("gw-%08x-", absl::Uniform<uint32_t>(absl::BitGen()))),
       stream_share_(options_.max_streams_per_caller),
-      streams_(options_.stream_idle_timeout) {}
+      streams_(archiver.scheduler(), options_.stream_idle_timeout),
+      stream_dependencies_{archiver, streams_, StreamLimits()} {}
 
 std::string AssociationsArchiveService::RequestIdFor(const grpc::CallbackServerContext& context) {
   std::optional<std::string> from_caller = RequestIdFromMetadata(context.client_metadata());
@@ -185,7 +186,7 @@ AssociationsArchiveService::ArchiveAssociationsStream(grpc::CallbackServerContex
                              static_cast<int>(summary.inputs_failed));
     if (counted) in_flight_calls_.fetch_sub(1);
   };
-  return new ArchiveStreamReactor(*context, archiver_, streams_,
+  return new ArchiveStreamReactor(*context, stream_dependencies_,
                                   call.ok() ? *std::move(call) : ArchiveCallContext(),
                                   std::move(refusal), std::move(on_finished));
 }

@@ -18,6 +18,7 @@
 #include "absl/strings/string_view.h"
 #include "hubspot/crm/associations/v1/associations_archive.grpc.pb.h"
 #include "server/api/archive_stream_reactor.h"
+#include "server/api/archive_streams.h"
 #include "server/api/call_log.h"
 #include "server/api/call_observer.h"
 #include "server/api/caller_auth.h"
@@ -115,7 +116,9 @@ class AssociationsArchiveService final : public AssociationsArchiveBase {
   std::atomic<uint64_t> next_request_id_{0};
   std::atomic<int> in_flight_calls_{0};
   StreamShare stream_share_;
+  // The open streams, on the archiver's clock.
   ArchiveStreams streams_;
+  const ArchiveStreamReactor::Dependencies stream_dependencies_;
 };
 
 }  // namespace hubspot_gateway

@@ -83,6 +83,8 @@ class AssociationsArchiver {
                        ArchiveObserver& observer);
 
   const ArchiverOptions& options() const { return options_; }
+  // The clock and timer the archiver runs on, for the layers above it.
+  Scheduler& scheduler() const { return scheduler_; }
 
   // How many chunks (stream requests) one call of `token` may have with the
   // dispatcher at once: max_concurrent_requests_per_call, or the token's

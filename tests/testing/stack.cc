@@ -61,7 +61,10 @@ absl::StatusOr<Stack::Gateway> Stack::RunGateway(const std::vector<std::string>&
   const std::string output = TempPath("gateway-output");
   std::vector<std::string> argv = {
       kGatewayBinary, "--listen=127.0.0.1:0", absl::StrCat("--port_file=", port_file),
-      absl::StrCat("--hubspot_base_url=http://127.0.0.1:", simulator_port_)};
+      absl::StrCat("--hubspot_base_url=http://127.0.0.1:", simulator_port_),
+      // No NOT_SERVING phase before a drain unless a test asks for one (a
+      // later --drain_delay wins).
+      "--drain_delay=0s"};
   argv.insert(argv.end(), flags.begin(), flags.end());
   std::vector<std::string> env;
   if (!token.empty()) env.push_back(absl::StrCat("HUBSPOT_ACCESS_TOKEN=", token));

@@ -8,7 +8,7 @@
 // callers print it.
 //
 //	archive-client --target=127.0.0.1:50051 [--from_type=contacts]
-//	    [--to_type=companies] [--deadline=30s] [--label=USER_DEFINED:36 ...]
+//	    [--to_type=companies] [--deadline=30] [--label=USER_DEFINED:36 ...]
 //	    101:201,202 102:203
 package main
 
@@ -20,6 +20,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"google.golang.org/grpc"
 
@@ -74,7 +75,7 @@ func run() int {
 	target := flags.String("target", "127.0.0.1:50051", "the gateway's host:port")
 	fromType := flags.String("from_type", "contacts", "object type of the FROM records")
 	toType := flags.String("to_type", "companies", "object type of the TO records")
-	deadline := flags.Duration("deadline", 30e9, "the call's deadline")
+	deadline := flags.Float64("deadline", 30, "the call's deadline, in seconds (as the Python caller's)")
 	var labels []*v1.AssociationType
 	flags.Func("label", "CATEGORY:TYPE_ID; remove only these labels of the pairs",
 		func(text string) error {
@@ -105,7 +106,8 @@ func run() int {
 		return exitUsage
 	}
 	defer conn.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), *deadline)
+	ctx, cancel := context.WithTimeout(context.Background(),
+		time.Duration(*deadline*float64(time.Second)))
 	defer cancel()
 	client := archive.New(conn)
 	var result *v1.BatchResult
