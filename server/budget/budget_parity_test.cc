@@ -223,17 +223,32 @@ INSTANTIATE_TEST_SUITE_P(Seeds, BudgetParityTest,
                          ::testing::Combine(::testing::Values(1, 2, 3, 4, 5), ::testing::Bool()));
 
 // A scripted story, step by step, with the figures each step must give.
-TEST(BudgetParityStoryTest, FillsTheWindowLearnsA429PausesAndStopsForTheDay) {
-  absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start();
-  ASSERT_TRUE(redis.ok()) << redis.status();
-  Twins twins((*redis)->url(), /*discover=*/false);
-  ASSERT_TRUE(twins.WaitShared());
-  auto expect_alike = [&](Lane lane) {
-    const auto [local, shared] = twins.Reserve(lane);
+class BudgetParityStoryTest : public ::testing::Test {
+ protected:
+  void Start(bool discover) {
+    absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start();
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = *std::move(redis);
+    twins_ = std::make_unique<Twins>(redis_->url(), discover);
+    ASSERT_TRUE(twins_->WaitShared());
+  }
+
+  // Reserves on both; they must decide alike.
+  Decision ExpectAlike(Lane lane) {
+    const auto [local, shared] = twins_->Reserve(lane);
     EXPECT_EQ(local, shared) << "TokenBudget " << local.ToString() << "; the script "
                              << shared.ToString();
     return local;
-  };
+  }
+
+  std::unique_ptr<RedisServer> redis_;
+  std::unique_ptr<Twins> twins_;
+};
+
+TEST_F(BudgetParityStoryTest, FillsTheWindowLearnsA429PausesAndStopsForTheDay) {
+  ASSERT_NO_FATAL_FAILURE(Start(/*discover=*/false));
+  Twins& twins = *twins_;
+  auto expect_alike = [this](Lane lane) { return ExpectAlike(lane); };
   // Bulk work stops at 80% of 40; interactive work goes on to 40.
   for (int i = 0; i < 32; ++i) {
     ASSERT_TRUE(expect_alike(Lane::kBulk).granted) << i;
@@ -280,17 +295,10 @@ TEST(BudgetParityStoryTest, FillsTheWindowLearnsA429PausesAndStopsForTheDay) {
 }
 
 // Without headers: successes raise the limit alike, and a 429 ends it alike.
-TEST(BudgetParityStoryTest, DiscoversALimitHubSpotDoesNotAdvertise) {
-  absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start();
-  ASSERT_TRUE(redis.ok()) << redis.status();
-  Twins twins((*redis)->url(), /*discover=*/true);
-  ASSERT_TRUE(twins.WaitShared());
-  auto expect_alike = [&](Lane lane) {
-    const auto [local, shared] = twins.Reserve(lane);
-    EXPECT_EQ(local, shared) << "TokenBudget " << local.ToString() << "; the script "
-                             << shared.ToString();
-    return local;
-  };
+TEST_F(BudgetParityStoryTest, DiscoversALimitHubSpotDoesNotAdvertise) {
+  ASSERT_NO_FATAL_FAILURE(Start(/*discover=*/true));
+  Twins& twins = *twins_;
+  auto expect_alike = [this](Lane lane) { return ExpectAlike(lane); };
   // 40 at first; from the 20th success on (the window half used), each raises it by one.
   for (int i = 0; i < 40; ++i) {
     ASSERT_TRUE(expect_alike(Lane::kInteractive).granted) << i;
