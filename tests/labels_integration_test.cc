@@ -110,7 +110,7 @@ TEST(LabelsIntegrationTest, ChunkedCallRemovesEveryLabelAndKeepsEveryAssociation
 
 TEST(LabelsIntegrationTest, PerInputErrorsOfA207AreMirrored) {
   StackOptions options;
-  options.simulator_flags = {"--success_mode=200"};
+  options.simulator_flags = {"--success_mode=batch_response"};
   auto stack = StartStack(options);
   ASSERT_NE(stack, nullptr);
   SeedLabeled(*stack, {{101, 201}, {103, 203}});
