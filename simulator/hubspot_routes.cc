@@ -191,7 +191,7 @@ void HubSpotRoutes::Send(Call& call, int status, const std::string& body,
   httplib::Response& response = call.response;
   response.status = status;
   const RateLimiter::Options& limits = limiter_->options();
-  if (limits.window_limit > 0) {
+  if (limits.window_limit > 0 && limits.window_headers) {
     const int64_t advertised =
         limits.advertised_window_limit > 0 ? limits.advertised_window_limit : limits.window_limit;
     const int64_t used = limits.window_limit - call.limits.window_remaining;

@@ -43,6 +43,9 @@ ABSL_FLAG(int64_t, rate_limit_per_10s, 190,
 ABSL_FLAG(int64_t, advertised_rate_limit_per_10s, 0,
           "What X-HubSpot-RateLimit-Max (and -Remaining) report, when it should differ "
           "from the limit enforced (0: the enforced one)");
+ABSL_FLAG(bool, rate_limit_headers, true,
+          "Send the X-HubSpot-RateLimit-Max/-Remaining/-Interval-Milliseconds headers of the "
+          "rolling window (false: enforce it without telling)");
 ABSL_FLAG(int64_t, rate_limit_interval_ms, 10000, "Length of the rolling rate-limit window.");
 ABSL_FLAG(int64_t, daily_limit, 0,
           "Requests per token over the process lifetime (HubSpot's daily "
@@ -119,6 +122,7 @@ absl::StatusOr<SimulatorOptions> OptionsFromFlags() {
   options.rate_limits.advertised_window_limit =
       std::max<int64_t>(0, absl::GetFlag(FLAGS_advertised_rate_limit_per_10s));
   options.rate_limits.window = absl::Milliseconds(interval_ms);
+  options.rate_limits.window_headers = absl::GetFlag(FLAGS_rate_limit_headers);
   options.rate_limits.daily_limit = daily_limit;
   options.threads = threads;
 

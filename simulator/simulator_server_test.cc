@@ -219,6 +219,23 @@ TEST_F(SimulatorServerTest, RejectsMissingUnknownAndScopelessTokens) {
   EXPECT_EQ(stats["responses_by_status"], json::parse(R"({"401":2,"403":1})"));
 }
 
+TEST_F(SimulatorServerTest, TheLimitCanBeEnforcedWithoutHeaders) {
+  SimulatorOptions options;
+  options.routes.tokens = {kToken};
+  options.rate_limits.window_limit = 1;
+  options.rate_limits.window_headers = false;
+  Start(options);
+  const std::string body = R"({"inputs":[{"id":"1"}]})";
+  httplib::Result first = Post(kReadPath, body);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 200);
+  EXPECT_FALSE(first->has_header("X-HubSpot-RateLimit-Max"));
+  httplib::Result limited = Post(kReadPath, body);
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->status, 429);
+  EXPECT_FALSE(limited->has_header("X-HubSpot-RateLimit-Remaining"));
+}
+
 TEST_F(SimulatorServerTest, AdvertisedLimitCanExceedTheEnforcedOne) {
   SimulatorOptions options;
   options.routes.tokens = {kToken};

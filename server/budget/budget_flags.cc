@@ -20,6 +20,11 @@ ABSL_FLAG(int, rate_limit_per_10s, kBudgetDefaults.max_requests,
           "Default: the lowest per-app burst limit of HubSpot's tiers (100, 190 or 250 per "
           "10 s); the first answer's headers re-plan it. "
           "0: no limit of the gateway's own");
+ABSL_FLAG(bool, discover_rate_limit, kBudgetDefaults.discover,
+          "While HubSpot sends no X-HubSpot-RateLimit-Max header, treat --rate_limit_per_10s as "
+          "a first guess: raise the limit while requests succeed with the window half used or "
+          "more, and after a 429 climb past what it held by one per interval (headers, when "
+          "present, stay authoritative)");
 ABSL_FLAG(double, bulk_budget_share, kBudgetDefaults.bulk_share,
           "Share of each rate window that bulk work (streams, or x-archive-priority: bulk) "
           "may use; the rest stays for interactive calls");
@@ -47,6 +52,7 @@ absl::StatusOr<BudgetPolicy> BudgetPolicyFromFlags() {
     return absl::InvalidArgumentError("--rate_limit_per_10s must not be negative (0: no limit)");
   }
   policy.interval = absl::Seconds(10);
+  policy.discover = absl::GetFlag(FLAGS_discover_rate_limit);
   policy.bulk_share = absl::GetFlag(FLAGS_bulk_budget_share);
   if (!(policy.bulk_share > 0 && policy.bulk_share <= 1)) {
     return absl::InvalidArgumentError("--bulk_budget_share must be in (0, 1]");
