@@ -11,7 +11,7 @@
 // - InteractiveCallOvertakesASaturatingBulkStream: a stream keeps to 80% of
 //   each window, so a unary call arriving while it waits goes at once, and
 //   the stream still finishes.
-// - LearnsAHigherLimitFromHeaders: a burst past the configured 100 does not
+// - LearnsAHigherLimitFromHeaders: a burst past the configured 150 does not
 //   wait for the window when HubSpot's headers say 1,000.
 // - NoRateLimitedAnswersAtTheConfiguredLimit: 2,000 one-pair calls at the
 //   real limit draw no 429.
@@ -252,7 +252,7 @@ TEST(BudgetIntegrationTest, LearnsAHigherLimitFromHeaders) {
   StackOptions options;
   // More handler threads than the gateway's 100 upstream connections.
   options.simulator_flags = {"--rate_limit_per_10s=1000", "--latency_ms=100", "--threads=128"};
-  options.gateway_flags = {"--metrics_listen=127.0.0.1:0"};  // Plans with 100 until told.
+  options.gateway_flags = {"--metrics_listen=127.0.0.1:0"};  // Plans with 150 until told.
   auto stack = StartStack(options);
   ASSERT_NE(stack, nullptr);
   const auto requests = Requests(1000, 200, 100);
@@ -262,9 +262,9 @@ TEST(BudgetIntegrationTest, LearnsAHigherLimitFromHeaders) {
   ExpectAllSucceeded(CallConcurrently(*stack, requests, 200));
   const absl::Duration took = absl::Now() - start;
 
-  std::cout << "200 calls of 100 pairs past a configured 100: " << took << "\n";
+  std::cout << "200 calls of 100 pairs past a configured 150: " << took << "\n";
   EXPECT_EQ(GatewayMetric(*stack, "gateway_learned_rate_limit"), 1000);
-  // The 100 calls past 100 did not wait for the 10 s window to roll.
+  // The 50 calls past 150 did not wait for the 10 s window to roll.
   EXPECT_LT(took, absl::Seconds(5));
   EXPECT_EQ(Stat(*stack, "archive_requests"), 200);
   EXPECT_EQ(Stat(*stack, "rate_limited"), 0);

@@ -28,10 +28,8 @@ namespace hubspot_gateway {
 
 struct BudgetPolicy {
   // Requests per `interval` until HubSpot's headers say otherwise; 0 means
-  // no limit of the gateway's own (headers and 429s still apply). 100: the
-  // lowest tier's per-app burst limit in HubSpot's usage guidelines (100,
-  // 190 or 250 per 10 s), so no portal is overrun before its headers arrive.
-  int max_requests = 100;
+  // no limit of the gateway's own (headers and 429s still apply).
+  int max_requests = 150;
   absl::Duration interval = absl::Seconds(10);
   // The share of each window bulk work may use.
   double bulk_share = 0.8;

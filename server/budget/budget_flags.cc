@@ -17,8 +17,7 @@ const hubspot_gateway::BudgetStoreOptions kStoreDefaults;
 ABSL_FLAG(int, rate_limit_per_10s, kBudgetDefaults.max_requests,
           "Upstream requests per token per rolling 10 s until HubSpot's X-HubSpot-RateLimit-* "
           "headers say otherwise; 429s lower it, and it climbs back by one per interval. "
-          "Default: the lowest per-app burst limit of HubSpot's tiers (100, 190 or 250 per "
-          "10 s); the first answer's headers re-plan it. "
+          "HubSpot's tiers allow 100, 190 or 250 per 10 s (README, \"Rate limits\"). "
           "0: no limit of the gateway's own");
 ABSL_FLAG(bool, discover_rate_limit, kBudgetDefaults.discover,
           "While HubSpot sends no X-HubSpot-RateLimit-Max header, treat --rate_limit_per_10s as "
