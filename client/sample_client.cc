@@ -2,7 +2,8 @@
 // line through the gateway (with --label, only those labels of the pairs:
 // ArchiveAssociationLabels) and prints the BatchResult. Exits 0 only when the
 // result is COMPLETE with no errors; with the gRPC code (1-16) when the call
-// fails; 20 when it succeeded with errors or not COMPLETE; 64 on bad usage.
+// fails; 20 when it succeeded with errors or not COMPLETE; 21 when HubSpot
+// answered 2xx with a body that is not a BatchResponse; 64 on bad usage.
 // Bulk mode (--bulk_file) exits 0 only when every pair is acknowledged
 // archived; 70 if its counts ever failed to add up.
 //   sample_client --target=127.0.0.1:50051 --from_type=contacts
@@ -61,6 +62,9 @@ using ::google::protobuf::util::MessageToJsonString;
 using ::google::protobuf::util::TimeUtil;
 
 constexpr int kExitIncomplete = 20;
+// HubSpot answered 2xx with a body that is not a BatchResponse (the gateway
+// fails such a call INTERNAL): whether anything was archived is unknown.
+constexpr int kExitMalformedSuccess = 21;
 constexpr int kExitUsage = 64;
 
 std::string Json(const google::protobuf::Message& message) {
@@ -90,19 +94,31 @@ void PrintResult(const v1::BatchResult& result) {
   }
 }
 
-void PrintFailure(const grpc::Status& status, bool json) {
+// Prints the failure; returns the exit code: the gRPC code, or
+// kExitMalformedSuccess for a 2xx answer the gateway could not read.
+int PrintFailure(const grpc::Status& status, bool json) {
   google::rpc::Status rich;
   v1::UpstreamError upstream;
   const bool has_upstream = rich.ParseFromString(status.error_details()) &&
                             rich.details_size() > 0 && rich.details(0).UnpackTo(&upstream);
+  const bool malformed_success = has_upstream &&
+                                 status.error_code() == grpc::StatusCode::INTERNAL &&
+                                 upstream.http_status() >= 200 && upstream.http_status() <= 299;
   if (json) {
     std::cout << "{\"code\": " << status.error_code()
               << ", \"upstreamError\": " << (has_upstream ? Json(upstream) : "null") << "}\n";
-    return;
+  } else {
+    std::cerr << "call failed: code " << status.error_code() << ": " << status.error_message()
+              << "\n";
+    if (has_upstream) std::cerr << "upstream error: " << Json(upstream) << "\n";
   }
-  std::cerr << "call failed: code " << status.error_code() << ": " << status.error_message()
-            << "\n";
-  if (has_upstream) std::cerr << "upstream error: " << Json(upstream) << "\n";
+  if (!malformed_success) return status.error_code();
+  std::cerr << "HubSpot answered HTTP " << upstream.http_status()
+            << " with a body that is not a BatchResponse (quoted above), so whether the "
+               "associations were removed is unknown; archiving is idempotent: send the call "
+               "again (exit "
+            << kExitMalformedSuccess << ")\n";
+  return kExitMalformedSuccess;
 }
 
 // Sets the deadline and, with --bearer_token_env, the caller's token; false
@@ -159,8 +175,7 @@ int RunBulk() {
     return kExitCountsDoNotAddUp;
   }
   if (!outcome.status.ok()) {
-    PrintFailure(outcome.status, /*json=*/false);
-    return outcome.status.error_code();
+    return PrintFailure(outcome.status, /*json=*/false);
   }
   return outcome.pairs_failed + outcome.pairs_unconfirmed + outcome.skipped_failed == 0
              ? 0
@@ -221,14 +236,15 @@ int Run(const std::vector<std::string>& pair_args, const std::vector<std::string
   v1::BatchResult result;
   const grpc::Status status = Call(*pairs, *types, context, result);
   const bool json = absl::GetFlag(FLAGS_json);
-  if (!status.ok()) {
-    PrintFailure(status, json);
-    return status.error_code();
-  }
+  if (!status.ok()) return PrintFailure(status, json);
   if (json) {
     std::cout << Json(result) << "\n";
   } else {
     PrintResult(result);
+  }
+  if (result.status() != v1::BatchResult::COMPLETE) {
+    std::cerr << "HubSpot reported " << v1::BatchResult::Status_Name(result.status())
+              << ", not COMPLETE: the work may not be finished (exit " << kExitIncomplete << ")\n";
   }
   const bool clean = result.status() == v1::BatchResult::COMPLETE && result.errors().empty() &&
                      result.num_errors() == 0;

@@ -45,6 +45,11 @@ GatewayMetrics::GatewayMetrics(const BuildInfo& build)
                       .Name("gateway_queue_wait_seconds")
                       .Help("Time work waited for HubSpot's rate budget, by lane")
                       .Register(*registry_)),
+      flow_queue_wait_(BuildHistogram()
+                           .Name("gateway_flow_queue_wait_seconds")
+                           .Help("Time work waited for HubSpot's rate budget, by caller flow "
+                                 "(the first 20 flows seen; the rest are \"other\")")
+                           .Register(*registry_)),
       calls_per_request_(
           BuildHistogram()
               .Name("gateway_upstream_request_calls")
@@ -160,9 +165,18 @@ void GatewayMetrics::OnRetry() { retries_.Increment(); }
 
 void GatewayMetrics::OnPauseCapped() { pauses_capped_.Increment(); }
 
-void GatewayMetrics::OnQueueWait(absl::string_view lane, absl::Duration wait) {
+void GatewayMetrics::OnQueueWait(absl::string_view lane, absl::string_view flow,
+                                 absl::Duration wait) {
   queue_wait_.Add({{"lane", std::string(lane)}}, LatencyBuckets())
       .Observe(absl::ToDoubleSeconds(wait));
+  std::string label = "other";
+  {
+    absl::MutexLock lock(&flows_mu_);
+    if (labelled_flows_.contains(flow) || labelled_flows_.size() < kMaxFlowLabels) {
+      label = *labelled_flows_.emplace(flow).first;
+    }
+  }
+  flow_queue_wait_.Add({{"flow", label}}, LatencyBuckets()).Observe(absl::ToDoubleSeconds(wait));
 }
 
 void GatewayMetrics::OnUpstreamRequest(int calls, int inputs) {

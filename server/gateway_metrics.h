@@ -1,6 +1,7 @@
 // GatewayMetrics: the gateway's Prometheus metrics (prometheus-cpp), served
 // on --metrics_listen. Calls by method and gRPC code, call latency, upstream
-// requests by HTTP status, retries, 429s received, queue waits by lane, calls
+// requests by HTTP status, retries, 429s received, queue waits by lane and by
+// caller flow (the first kMaxFlowLabels flows seen by name, the rest "other"), calls
 // and inputs per upstream request, the learned limit, cancellations,
 // in-flight calls, inputs archived and failed, and the shared budget store's
 // reservation latency, errors and fallbacks; gateway_build_info names the
@@ -12,8 +13,11 @@
 #include <memory>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
@@ -28,6 +32,9 @@ namespace hubspot_gateway {
 
 class GatewayMetrics final : public ArchiveObserver, public CallObserver {
  public:
+  // Flows with a label of their own in gateway_flow_queue_wait_seconds.
+  static constexpr size_t kMaxFlowLabels = 20;
+
   // `build` is exported as gateway_build_info{version,commit,build} 1.
   explicit GatewayMetrics(const BuildInfo& build);
 
@@ -43,7 +50,7 @@ class GatewayMetrics final : public ArchiveObserver, public CallObserver {
 
   void OnUpstreamAnswer(int http_status, AnswerOutcome outcome) override;
   void OnRetry() override;
-  void OnQueueWait(absl::string_view lane, absl::Duration wait) override;
+  void OnQueueWait(absl::string_view lane, absl::string_view flow, absl::Duration wait) override;
   void OnUpstreamRequest(int calls, int inputs) override;
   void OnLearnedLimit(int requests) override;
   void OnCancelled() override;
@@ -60,6 +67,10 @@ class GatewayMetrics final : public ArchiveObserver, public CallObserver {
   prometheus::Family<prometheus::Counter>& rate_limited_;
   prometheus::Counter& retries_;
   prometheus::Family<prometheus::Histogram>& queue_wait_;
+  prometheus::Family<prometheus::Histogram>& flow_queue_wait_;
+  absl::Mutex flows_mu_;
+  // The flows that have a label of their own (bounded: the rest are "other").
+  absl::flat_hash_set<std::string> labelled_flows_ ABSL_GUARDED_BY(flows_mu_);
   prometheus::Histogram& calls_per_request_;
   prometheus::Histogram& inputs_per_request_;
   prometheus::Gauge& learned_limit_;

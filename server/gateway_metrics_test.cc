@@ -1,5 +1,6 @@
 #include "server/gateway_metrics.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "prometheus/text_serializer.h"
@@ -8,6 +9,7 @@ namespace hubspot_gateway {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const BuildInfo kBuild{"1.2.3", "0123456789abcdef0123456789abcdef01234567", true};
 
@@ -23,8 +25,8 @@ TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
   metrics.OnRetry();
   metrics.OnUpstreamAnswer(429, AnswerOutcome::kRollingLimit);
   metrics.OnRetry();
-  metrics.OnQueueWait("interactive", absl::Milliseconds(1500));
-  metrics.OnQueueWait("bulk", absl::Milliseconds(20));
+  metrics.OnQueueWait("interactive", "caller:a", absl::Milliseconds(1500));
+  metrics.OnQueueWait("bulk", "caller:b", absl::Milliseconds(20));
   metrics.OnUpstreamRequest(3, 60);
   metrics.OnLearnedLimit(150);
   metrics.OnCancelled();
@@ -48,6 +50,8 @@ TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
   EXPECT_THAT(text, HasSubstr("gateway_upstream_rate_limited_total{policy=\"DAILY\"} 1"));
   EXPECT_THAT(text, HasSubstr("gateway_queue_wait_seconds_sum{lane=\"interactive\"} 1.5"));
   EXPECT_THAT(text, HasSubstr("gateway_queue_wait_seconds_count{lane=\"bulk\"} 1"));
+  EXPECT_THAT(text, HasSubstr("gateway_flow_queue_wait_seconds_count{flow=\"caller:a\"} 1"));
+  EXPECT_THAT(text, HasSubstr("gateway_flow_queue_wait_seconds_sum{flow=\"caller:b\"} 0.02"));
   EXPECT_THAT(text, HasSubstr("gateway_upstream_request_calls_sum 3"));
   EXPECT_THAT(text, HasSubstr("gateway_upstream_request_inputs_sum 60"));
   EXPECT_THAT(text, HasSubstr("gateway_learned_rate_limit 150"));
@@ -61,6 +65,18 @@ TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
   EXPECT_THAT(text, HasSubstr("gateway_inputs_failed_total 1"));
   EXPECT_THAT(text,
               HasSubstr("gateway_call_duration_seconds_count{method=\"ArchiveAssociations\"} 1"));
+}
+
+TEST(GatewayMetricsTest, FlowLabelsAreBounded) {
+  GatewayMetrics metrics(kBuild);
+  for (size_t i = 0; i < GatewayMetrics::kMaxFlowLabels + 5; ++i) {
+    metrics.OnQueueWait("interactive", absl::StrCat("peer:10.0.0.", i), absl::Milliseconds(1));
+  }
+  metrics.OnQueueWait("interactive", "peer:10.0.0.0", absl::Milliseconds(1));
+  const std::string text = Exposition(metrics);
+  EXPECT_THAT(text, HasSubstr("gateway_flow_queue_wait_seconds_count{flow=\"peer:10.0.0.0\"} 2"));
+  EXPECT_THAT(text, HasSubstr("gateway_flow_queue_wait_seconds_count{flow=\"other\"} 5"));
+  EXPECT_THAT(text, Not(HasSubstr("flow=\"peer:10.0.0.20\"")));
 }
 
 TEST(GatewayMetricsTest, NamesTheBuild) {

@@ -83,18 +83,20 @@ std::optional<int64_t> AssociationStore::RemoveLabels(absl::string_view from_typ
   return removed;
 }
 
-std::vector<std::string> AssociationStore::Read(absl::string_view from_type,
-                                                absl::string_view to_type,
-                                                absl::string_view from_id) const {
+std::vector<AssociationStore::Pair> AssociationStore::Read(absl::string_view from_type,
+                                                           absl::string_view to_type,
+                                                           absl::string_view from_id) const {
   const RecordKey key = MakeKey(from_type, to_type, from_id);
   const Shard& shard = ShardFor(key);
   absl::MutexLock lock(&shard.mu);
   auto it = shard.records.find(key);
   if (it == shard.records.end()) return {};
-  std::vector<std::string> to_ids;
-  to_ids.reserve(it->second.size());
-  for (const auto& [to_id, labels] : it->second) to_ids.push_back(to_id);
-  return to_ids;
+  std::vector<Pair> pairs;
+  pairs.reserve(it->second.size());
+  for (const auto& [to_id, labels] : it->second) {
+    pairs.push_back(Pair{key.from_id, to_id, {labels.begin(), labels.end()}});
+  }
+  return pairs;
 }
 
 std::vector<AssociationStore::Pair> AssociationStore::List(absl::string_view from_type,

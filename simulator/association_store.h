@@ -56,9 +56,9 @@ class AssociationStore {
                                       absl::string_view from_id, absl::string_view to_id,
                                       absl::Span<const AssociationLabel> labels);
 
-  // The canonical ids associated with `from_id`, in numeric order.
-  std::vector<std::string> Read(absl::string_view from_type, absl::string_view to_type,
-                                absl::string_view from_id) const;
+  // The associations of `from_id` (canonical ids), in numeric order of to id.
+  std::vector<Pair> Read(absl::string_view from_type, absl::string_view to_type,
+                         absl::string_view from_id) const;
 
   // Every association between the two types, sorted numerically by from id,
   // then to id.

@@ -22,7 +22,8 @@ MATCHER_P2(PairIs, from, to, "") { return arg.from_id == from && arg.to_id == to
 TEST(AssociationStoreTest, AddThenReadInNumericOrder) {
   AssociationStore store;
   EXPECT_EQ(store.Add("contacts", "companies", "1", Ids({"30", "4", "200"})), 3);
-  EXPECT_THAT(store.Read("contacts", "companies", "1"), ElementsAre("4", "30", "200"));
+  EXPECT_THAT(store.Read("contacts", "companies", "1"),
+              ElementsAre(PairIs("1", "4"), PairIs("1", "30"), PairIs("1", "200")));
   EXPECT_THAT(store.Read("contacts", "companies", "2"), IsEmpty());
   EXPECT_THAT(store.Read("companies", "contacts", "1"), IsEmpty());
 }
@@ -38,7 +39,7 @@ TEST(AssociationStoreTest, RemoveIsIdempotent) {
   AssociationStore store;
   store.Add("contacts", "companies", "1", Ids({"2", "3"}));
   EXPECT_EQ(store.Remove("contacts", "companies", "1", Ids({"2", "9"})), 1);
-  EXPECT_THAT(store.Read("contacts", "companies", "1"), ElementsAre("3"));
+  EXPECT_THAT(store.Read("contacts", "companies", "1"), ElementsAre(PairIs("1", "3")));
   EXPECT_EQ(store.Remove("contacts", "companies", "1", Ids({"2"})), 0);
   EXPECT_EQ(store.Remove("contacts", "companies", "1", Ids({"3"})), 1);
   EXPECT_THAT(store.Read("contacts", "companies", "1"), IsEmpty());
@@ -49,7 +50,7 @@ TEST(AssociationStoreTest, RemoveIsIdempotent) {
 TEST(AssociationStoreTest, CanonicalFormsAddressTheSameRecords) {
   AssociationStore store;
   store.Add("0-1", "0-2", "007", Ids({"0010"}));
-  EXPECT_THAT(store.Read("contacts", "companies", "7"), ElementsAre("10"));
+  EXPECT_THAT(store.Read("contacts", "companies", "7"), ElementsAre(PairIs("7", "10")));
   EXPECT_EQ(store.Remove("contacts", "companies", "7", Ids({"10"})), 1);
 }
 
@@ -74,7 +75,9 @@ TEST(AssociationStoreTest, RemoveLabelsKeepsTheAssociation) {
   EXPECT_EQ(pairs[0].labels, std::vector<AssociationLabel>{primary});
   // Removing every label still keeps the association; a pair never associated is nullopt.
   EXPECT_EQ(store.RemoveLabels("0-1", "0-2", "01", "2", {primary}), 1);
-  EXPECT_EQ(store.Read("contacts", "companies", "1"), std::vector<std::string>{"2"});
+  const auto read = store.Read("contacts", "companies", "1");
+  ASSERT_THAT(read, ElementsAre(PairIs("1", "2")));
+  EXPECT_THAT(read[0].labels, IsEmpty());
   EXPECT_EQ(store.RemoveLabels("contacts", "companies", "1", "3", {primary}), std::nullopt);
   // Archiving the pair removes it with its labels.
   store.Add("contacts", "companies", "1", {"2"}, {billing});

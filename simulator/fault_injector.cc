@@ -24,6 +24,7 @@ constexpr std::pair<const char*, int64_t FaultSettings::*> kCountFields[] = {
     {"drop_next", &FaultSettings::drop_next},
     {"malformed_next", &FaultSettings::malformed_next},
     {"hang_next", &FaultSettings::hang_next},
+    {"labels_read_fail_next", &FaultSettings::labels_read_fail_next},
 };
 
 constexpr std::pair<const char*, double FaultSettings::*> kRateFields[] = {
@@ -161,6 +162,15 @@ FaultPlan FaultInjector::PlanArchive(absl::Span<const std::string> from_ids) {
   }
   for (const std::string& id : from_ids) {
     if (current_.fail_from_ids.contains(id)) return Plan(Fault::kError);
+  }
+  return PlanFromRates();
+}
+
+FaultPlan FaultInjector::PlanLabelsRead() {
+  absl::MutexLock lock(&mu_);
+  if (current_.labels_read_fail_next > 0) {
+    --current_.labels_read_fail_next;
+    return Plan(Fault::kError);
   }
   return PlanFromRates();
 }

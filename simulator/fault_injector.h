@@ -39,6 +39,9 @@ struct FaultSettings {
   int64_t drop_next = 0;
   int64_t malformed_next = 0;
   int64_t hang_next = 0;
+  // Consumed one per association-labels read (GET .../labels), which the
+  // counters above never touch: the next N reads answer error_status.
+  int64_t labels_read_fail_next = 0;
   std::string retry_after;  // Empty: 429s and 503s carry no Retry-After.
   // Archive requests with any of these from ids (exact strings) always fail
   // with error_status, unless an armed counter takes them first.
@@ -85,6 +88,10 @@ class FaultInjector {
   // Decides the fault for an archive request whose body names `from_ids`:
   // armed counters first, then fail_from_ids, then the rates.
   FaultPlan PlanArchive(absl::Span<const std::string> from_ids);
+
+  // Decides the fault for an association-labels read: labels_read_fail_next,
+  // then the rates.
+  FaultPlan PlanLabelsRead();
 
   // Decides the fault for any other HubSpot route: only the rates apply.
   FaultPlan PlanOther();

@@ -114,6 +114,16 @@ TEST(FaultInjectorTest, CountersAreConsumedInPrecedenceOrder) {
   EXPECT_EQ(injector.ToJson()["fail_next"], 0);
 }
 
+TEST(FaultInjectorTest, LabelsReadFailuresAreTheirOwnCounter) {
+  FaultInjector injector =
+      MakeInjector(json::parse(R"({"labels_read_fail_next":1,"fail_next":1})"));
+  EXPECT_EQ(injector.PlanLabelsRead().fault, Fault::kError);
+  EXPECT_EQ(injector.PlanLabelsRead().fault, Fault::kNone);
+  EXPECT_EQ(injector.ToJson()["fail_next"], 1);  // archive counters untouched
+  EXPECT_EQ(injector.PlanArchive({}).fault, Fault::kError);
+  EXPECT_EQ(injector.PlanArchive({}).fault, Fault::kNone);
+}
+
 TEST(FaultInjectorTest, ConcurrentRequestsEachTakeOneCounter) {
   FaultInjector injector = MakeInjector(json::parse(R"({"fail_next":1000})"));
   std::atomic<int> errors{0};

@@ -79,14 +79,40 @@ json RateLimitErrorBody(RateLimitPolicy policy) {
       message = "You have reached your daily limit.";
       break;
   }
-  return {{"status", "error"},         {"message", message},
-          {"errorType", "RATE_LIMIT"}, {"correlationId", NewCorrelationId()},
-          {"policyName", name},        {"requestId", NewCorrelationId()}};
+  return {{"status", "error"},
+          {"message", message},
+          {"errorType", "RATE_LIMIT"},
+          {"category", "RATE_LIMITS"},
+          {"correlationId", NewCorrelationId()},
+          {"policyName", name},
+          {"requestId", NewCorrelationId()}};
 }
 
-json InternalErrorBody() {
-  return {
-      {"status", "error"}, {"message", "Internal error"}, {"correlationId", NewCorrelationId()}};
+json ErrorBodyForStatus(int status) {
+  const char* category = "VALIDATION_ERROR";
+  const char* message = "The request was rejected";
+  if (status >= 500) {
+    category = "INTERNAL_ERROR";
+    message = "Internal error";
+  } else if (status == 401) {
+    category = "INVALID_AUTHENTICATION";
+    message = "Authentication credentials not found";
+  } else if (status == 404) {
+    category = "OBJECT_NOT_FOUND";
+    message = "Resource not found";
+  } else if (status == 409) {
+    category = "CONFLICT";
+    message = "Conflict";
+  } else if (status == 413) {
+    message = "The request body is too large";
+  } else if (status == 429) {
+    category = "RATE_LIMITS";
+    message = "Too many requests";
+  }
+  return {{"status", "error"},
+          {"message", message},
+          {"correlationId", NewCorrelationId()},
+          {"category", category}};
 }
 
 json BatchResponseBody(json results, absl::Time requested_at, absl::Time started_at,
@@ -106,7 +132,15 @@ json NoAssociationError(absl::string_view from_type, absl::string_view to_type,
            absl::StrCat(from_type, " ", from_id, " is not associated with ", to_type, " ", to_id)},
           {"context",
            {{"fromIds", json::array({std::string(from_id)})},
-            {"toIds", json::array({std::string(to_id)})}}}};
+            {"toIds", json::array({std::string(to_id)})}}},
+          {"errors", json::array()},
+          {"links", json::object()}};
+}
+
+json AssociationTypeJson(const AssociationLabel& type, bool unlabeled) {
+  return {{"category", type.category},
+          {"typeId", type.type_id},
+          {"label", unlabeled ? json(nullptr) : json(absl::StrCat("Label ", type.type_id))}};
 }
 
 json RecordIdJson(absl::string_view id) {

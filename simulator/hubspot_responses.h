@@ -1,6 +1,10 @@
 // Builders for the bodies HubSpot's CRM association endpoints answer with:
-// error envelopes (400, 401, 403, 429, 5xx), BatchResponse success bodies and
-// the broken bodies used for fault injection. Thread-safe (no shared state).
+// error envelopes (400, 401, 403, 429, 5xx), BatchResponse success bodies,
+// association types, and the broken bodies used for fault injection. Every
+// error envelope carries what HubSpot's `Error` schema requires (category,
+// correlationId, message), every per-input error what `StandardError`
+// requires (category, context, errors, links, message, status).
+// Thread-safe (no shared state).
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SIMULATOR_HUBSPOT_RESPONSES_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SIMULATOR_HUBSPOT_RESPONSES_H_
 
@@ -10,6 +14,7 @@
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 #include "simulator/batch_request_parser.h"
+#include "simulator/identifiers.h"
 
 namespace hubspot_simulator {
 
@@ -40,21 +45,29 @@ nlohmann::json MissingScopesErrorBody();
 nlohmann::json ValidationErrorBody(const ValidationError& error);
 
 enum class RateLimitPolicy { kTenSecondlyRolling, kSecondly, kDaily };
-// 429 RATE_LIMIT with the policy's name and message.
+// 429 as HubSpot documents it (errorType RATE_LIMIT, the policy's name and
+// message, requestId), plus the `category` RATE_LIMITS that `Error` requires.
 nlohmann::json RateLimitErrorBody(RateLimitPolicy policy);
 
-// The body of an injected 5xx.
-nlohmann::json InternalErrorBody();
+// An error answer of HTTP `status` (400..599) with nothing more specific to
+// say: an injected error, an unknown route, a body too large. Its category
+// follows the status (404 OBJECT_NOT_FOUND, 5xx INTERNAL_ERROR, ...).
+nlohmann::json ErrorBodyForStatus(int status);
 
 // {"status":"COMPLETE","results":...,"requestedAt":...,"startedAt":...,
 //  "completedAt":...}
 nlohmann::json BatchResponseBody(nlohmann::json results, absl::Time requested_at,
                                  absl::Time started_at, absl::Time completed_at);
 
-// The BatchResponse error for a labels input whose records are not
-// associated: OBJECT_NOT_FOUND, context {"fromIds":[from_id],"toIds":[to_id]}.
+// The BatchResponse error (a StandardError) for a labels input whose records
+// are not associated: OBJECT_NOT_FOUND, context
+// {"fromIds":[from_id],"toIds":[to_id]}, no details, no links.
 nlohmann::json NoAssociationError(absl::string_view from_type, absl::string_view to_type,
                                   absl::string_view from_id, absl::string_view to_id);
+
+// An association type as HubSpot lists it: {"category":..,"typeId":..,
+// "label":..}; `label` is null for the pair's unlabeled type.
+nlohmann::json AssociationTypeJson(const AssociationLabel& type, bool unlabeled);
 
 // A record id as HubSpot writes it in results: a JSON number, or a string for
 // ids beyond 64 bits.

@@ -57,12 +57,43 @@ TEST(HubSpotResponsesTest, ValidationError) {
 TEST(HubSpotResponsesTest, RateLimitErrors) {
   const json rolling = RateLimitErrorBody(RateLimitPolicy::kTenSecondlyRolling);
   EXPECT_EQ(rolling["errorType"], "RATE_LIMIT");
+  EXPECT_EQ(rolling["category"], "RATE_LIMITS");
   EXPECT_EQ(rolling["policyName"], "TEN_SECONDLY_ROLLING");
   EXPECT_EQ(rolling["message"], "You have reached your ten_secondly_rolling limit.");
   EXPECT_TRUE(IsUuidV4(rolling["requestId"]));
   const json daily = RateLimitErrorBody(RateLimitPolicy::kDaily);
   EXPECT_EQ(daily["policyName"], "DAILY");
   EXPECT_EQ(daily["message"], "You have reached your daily limit.");
+}
+
+TEST(HubSpotResponsesTest, ErrorBodyCategoryFollowsTheStatus) {
+  const std::pair<int, const char*> cases[] = {
+      {503, "INTERNAL_ERROR"},         {500, "INTERNAL_ERROR"},
+      {404, "OBJECT_NOT_FOUND"},       {409, "CONFLICT"},
+      {400, "VALIDATION_ERROR"},       {413, "VALIDATION_ERROR"},
+      {401, "INVALID_AUTHENTICATION"}, {429, "RATE_LIMITS"}};
+  for (const auto& [status, category] : cases) {
+    const json body = ErrorBodyForStatus(status);
+    EXPECT_EQ(body["category"], category) << status;
+    EXPECT_EQ(body["status"], "error");
+    EXPECT_FALSE(body["message"].get<std::string>().empty());
+    EXPECT_TRUE(IsUuidV4(body["correlationId"])) << status;
+  }
+  EXPECT_EQ(ErrorBodyForStatus(503)["message"], "Internal error");
+}
+
+TEST(HubSpotResponsesTest, NoAssociationErrorIsAStandardError) {
+  EXPECT_EQ(NoAssociationError("contacts", "companies", "1", "2"), json::parse(R"({
+      "status":"error","category":"OBJECT_NOT_FOUND",
+      "message":"contacts 1 is not associated with companies 2",
+      "context":{"fromIds":["1"],"toIds":["2"]},"errors":[],"links":{}})"));
+}
+
+TEST(HubSpotResponsesTest, AssociationTypes) {
+  EXPECT_EQ(AssociationTypeJson({"HUBSPOT_DEFINED", 279}, /*unlabeled=*/true),
+            json::parse(R"({"category":"HUBSPOT_DEFINED","typeId":279,"label":null})"));
+  EXPECT_EQ(AssociationTypeJson({"USER_DEFINED", 36}, /*unlabeled=*/false),
+            json::parse(R"({"category":"USER_DEFINED","typeId":36,"label":"Label 36"})"));
 }
 
 TEST(HubSpotResponsesTest, BatchResponse) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/btree_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -16,9 +17,10 @@ namespace {
 using json = nlohmann::json;
 using Counter = SimulatorStats::Counter;
 
-// Captures 1 and 2 are the from and to object types; any YYYY-MM version.
-constexpr char kBatchPathPrefix[] =
-    R"(/crm/(?:associations/\d{4}-\d{2}|v4/associations)/([^/]+)/([^/]+)/batch/)";
+// Capture 1 is the YYYY-MM version (unmatched on the v4 path), 2 and 3 the
+// from and to object types.
+constexpr char kPathPrefix[] =
+    R"(/crm/(?:associations/(\d{4}-\d{2})|v4/associations)/([^/]+)/([^/]+)/)";
 
 // HubSpot's association batch/read accepts 1,000 inputs; batch creation is
 // given the same room so tests can seed through it.
@@ -34,12 +36,16 @@ absl::string_view BearerToken(absl::string_view header) {
   return absl::StripAsciiWhitespace(header.substr(kScheme.size()));
 }
 
+// {"from":{"id":from_id}}, the start of each result object.
+json FromJson(const std::string& from_id) { return {{"from", {{"id", from_id}}}}; }
+
 }  // namespace
 
 struct HubSpotRoutes::Call {
   const httplib::Request& request;
   httplib::Response& response;
   absl::Time requested_at;
+  std::string api_version;  // "YYYY-MM" or "v4".
   std::string from_type;
   std::string to_type;
   RateLimiter::Decision limits;
@@ -60,22 +66,26 @@ HubSpotRoutes::HubSpotRoutes(const HubSpotRoutesOptions& options, AssociationSto
       stats_(stats) {}
 
 void HubSpotRoutes::Register(httplib::Server* server) {
-  server->Post(absl::StrCat(kBatchPathPrefix, "archive"),
+  server->Post(absl::StrCat(kPathPrefix, "batch/archive"),
                [this](const httplib::Request& request, httplib::Response& response) {
                  Archive(request, response);
                });
-  server->Post(absl::StrCat(kBatchPathPrefix, "labels/archive"),
+  server->Post(absl::StrCat(kPathPrefix, "batch/labels/archive"),
                [this](const httplib::Request& request, httplib::Response& response) {
                  ArchiveLabels(request, response);
                });
-  server->Post(absl::StrCat(kBatchPathPrefix, "associate/default"),
+  server->Post(absl::StrCat(kPathPrefix, "batch/associate/default"),
                [this](const httplib::Request& request, httplib::Response& response) {
                  Associate(request, response);
                });
-  server->Post(absl::StrCat(kBatchPathPrefix, "read"),
+  server->Post(absl::StrCat(kPathPrefix, "batch/read"),
                [this](const httplib::Request& request, httplib::Response& response) {
                  Read(request, response);
                });
+  server->Get(absl::StrCat(kPathPrefix, "labels"),
+              [this](const httplib::Request& request, httplib::Response& response) {
+                ReadLabels(request, response);
+              });
 }
 
 HubSpotRoutes::Call HubSpotRoutes::Begin(const httplib::Request& request,
@@ -88,8 +98,9 @@ HubSpotRoutes::Call HubSpotRoutes::Begin(const httplib::Request& request,
   return Call{request,
               response,
               absl::Now(),
-              request.matches[1].str(),
+              request.matches[1].matched ? request.matches[1].str() : "v4",
               request.matches[2].str(),
+              request.matches[3].str(),
               RateLimiter::Decision()};
 }
 
@@ -128,7 +139,7 @@ bool HubSpotRoutes::SurviveFault(Call& call, const FaultPlan& plan) {
       gate_->SleepFor(plan.hang);
       return true;
     case Fault::kError:
-      SendJson(call, plan.error_status, InternalErrorBody());
+      SendJson(call, plan.error_status, ErrorBodyForStatus(plan.error_status));
       return false;
     case Fault::kRateLimit:
       call.limits.window_remaining = 0;
@@ -180,7 +191,7 @@ void HubSpotRoutes::Send(Call& call, int status, const std::string& body,
   httplib::Response& response = call.response;
   response.status = status;
   const RateLimiter::Options& limits = limiter_->options();
-  if (limits.window_limit > 0) {
+  if (limits.window_limit > 0 && limits.window_headers) {
     const int64_t advertised =
         limits.advertised_window_limit > 0 ? limits.advertised_window_limit : limits.window_limit;
     const int64_t used = limits.window_limit - call.limits.window_remaining;
@@ -231,20 +242,33 @@ void HubSpotRoutes::Archive(const httplib::Request& request, httplib::Response& 
   }
   const absl::Time started_at = absl::Now();
   int64_t removed = 0;
+  json results = json::array();
   for (const ArchiveInput& input : batch.inputs) {
     removed += store_->Remove(call.from_type, call.to_type, input.from_id, input.to_ids);
+    json result = FromJson(input.from_id);
+    for (const std::string& to_id : input.to_ids) result["to"].push_back({{"id", to_id}});
+    results.push_back(std::move(result));
   }
   stats_->Add(Counter::kArchivedPairs, removed);
-  SendArchived(call, started_at);
+  SendBatchSuccess(call, started_at, std::move(results), json::array());
 }
 
-void HubSpotRoutes::SendArchived(Call& call, absl::Time started_at) {
-  if (success_mode_ == SuccessMode::kNoContent) {
+void HubSpotRoutes::SendBatchSuccess(Call& call, absl::Time started_at, json results, json errors) {
+  const SuccessShape shape = SuccessShapeFor(success_mode_, call.api_version);
+  if (errors.empty() && shape == SuccessShape::kNoContent) {
     Send(call, 204, "", kJsonContentType);
-  } else {
-    SendJson(call, 200,
-             BatchResponseBody(json::array(), call.requested_at, started_at, absl::Now()));
+    return;
   }
+  // A BatchResponseVoid's results carry nothing about the inputs.
+  if (shape == SuccessShape::kBatchResponseVoid) results = json::array();
+  json body = BatchResponseBody(std::move(results), call.requested_at, started_at, absl::Now());
+  if (errors.empty()) {
+    SendJson(call, 200, body);
+    return;
+  }
+  body["numErrors"] = errors.size();
+  body["errors"] = std::move(errors);
+  SendJson(call, 207, body);
 }
 
 void HubSpotRoutes::ArchiveLabels(const httplib::Request& request, httplib::Response& response) {
@@ -261,24 +285,39 @@ void HubSpotRoutes::ArchiveLabels(const httplib::Request& request, httplib::Resp
     return;
   }
   const absl::Time started_at = absl::Now();
-  int64_t removed = 0;
+  const AssociationLabel unlabeled = UnlabeledType(call.from_type, call.to_type);
+  int64_t removed_labels = 0;
+  int64_t removed_pairs = 0;
+  json results = json::array();
   json errors = json::array();
   for (const LabelArchiveInput& input : batch.inputs) {
-    const std::optional<int64_t> labels =
-        store_->RemoveLabels(call.from_type, call.to_type, input.from_id, input.to_id, input.types);
-    if (labels.has_value()) {
-      removed += *labels;
-    } else {
+    // HubSpot: "Deleting an unlabeled association will also delete all
+    // labeled associations between those two objects."
+    const bool whole =
+        std::find(input.types.begin(), input.types.end(), unlabeled) != input.types.end();
+    bool associated = false;
+    if (whole) {
+      const int64_t pairs =
+          store_->Remove(call.from_type, call.to_type, input.from_id, {input.to_id});
+      removed_pairs += pairs;
+      associated = pairs > 0;
+    } else if (const std::optional<int64_t> labels = store_->RemoveLabels(
+                   call.from_type, call.to_type, input.from_id, input.to_id, input.types)) {
+      removed_labels += *labels;
+      associated = true;
+    }
+    if (!associated) {
       errors.push_back(
           NoAssociationError(call.from_type, call.to_type, input.from_id, input.to_id));
+      continue;
     }
+    json result = FromJson(input.from_id);
+    result["to"] = {{"id", input.to_id}};
+    results.push_back(std::move(result));
   }
-  stats_->Add(Counter::kArchivedLabels, removed);
-  if (errors.empty()) return SendArchived(call, started_at);
-  json body = BatchResponseBody(json::array(), call.requested_at, started_at, absl::Now());
-  body["numErrors"] = errors.size();
-  body["errors"] = std::move(errors);
-  SendJson(call, 207, body);
+  stats_->Add(Counter::kArchivedLabels, removed_labels);
+  stats_->Add(Counter::kArchivedPairs, removed_pairs);
+  SendBatchSuccess(call, started_at, std::move(results), std::move(errors));
 }
 
 void HubSpotRoutes::Associate(const httplib::Request& request, httplib::Response& response) {
@@ -289,13 +328,15 @@ void HubSpotRoutes::Associate(const httplib::Request& request, httplib::Response
     return;
   }
   const absl::Time started_at = absl::Now();
+  const AssociationLabel unlabeled = UnlabeledType(call.from_type, call.to_type);
   json results = json::array();
   for (const AssociateInput& input : batch.inputs) {
     store_->Add(call.from_type, call.to_type, input.from_id, {input.to_id});
-    results.push_back({{"from", {{"id", input.from_id}}},
-                       {"to", {{"id", input.to_id}}},
-                       {"associationSpec",
-                        {{"associationCategory", "HUBSPOT_DEFINED"}, {"associationTypeId", 1}}}});
+    json result = FromJson(input.from_id);
+    result["to"] = {{"id", input.to_id}};
+    result["associationSpec"] = {{"associationCategory", unlabeled.category},
+                                 {"associationTypeId", unlabeled.type_id}};
+    results.push_back(std::move(result));
   }
   SendJson(call, 200,
            BatchResponseBody(std::move(results), call.requested_at, started_at, absl::Now()));
@@ -308,21 +349,46 @@ void HubSpotRoutes::Read(const httplib::Request& request, httplib::Response& res
     return;
   }
   const absl::Time started_at = absl::Now();
+  const AssociationLabel unlabeled = UnlabeledType(call.from_type, call.to_type);
   json results = json::array();
   for (const std::string& from_id : batch.inputs) {
-    const std::vector<std::string> to_ids = store_->Read(call.from_type, call.to_type, from_id);
-    if (to_ids.empty()) continue;
+    const std::vector<AssociationStore::Pair> pairs =
+        store_->Read(call.from_type, call.to_type, from_id);
+    if (pairs.empty()) continue;
     json to = json::array();
-    for (const std::string& to_id : to_ids) {
-      to.push_back(
-          {{"toObjectId", RecordIdJson(to_id)},
-           {"associationTypes",
-            json::array({{{"category", "HUBSPOT_DEFINED"}, {"typeId", 1}, {"label", nullptr}}})}});
+    for (const AssociationStore::Pair& pair : pairs) {
+      json types = json::array({AssociationTypeJson(unlabeled, /*unlabeled=*/true)});
+      for (const AssociationLabel& label : pair.labels) {
+        if (label != unlabeled) types.push_back(AssociationTypeJson(label, /*unlabeled=*/false));
+      }
+      to.push_back({{"toObjectId", RecordIdJson(pair.to_id)}, {"associationTypes", types}});
     }
-    results.push_back({{"from", {{"id", from_id}}}, {"to", std::move(to)}});
+    json result = FromJson(from_id);
+    result["to"] = std::move(to);
+    results.push_back(std::move(result));
   }
   SendJson(call, 200,
            BatchResponseBody(std::move(results), call.requested_at, started_at, absl::Now()));
+}
+
+void HubSpotRoutes::ReadLabels(const httplib::Request& request, httplib::Response& response) {
+  Call call = Begin(request, response);
+  stats_->Add(Counter::kLabelsReads);
+  if (!Admit(call) || !SurviveFault(call, faults_->PlanLabelsRead()) ||
+      !Validate(call, std::nullopt)) {
+    return;
+  }
+  const AssociationLabel unlabeled = UnlabeledType(call.from_type, call.to_type);
+  absl::btree_set<AssociationLabel> labels;
+  for (const AssociationStore::Pair& pair : store_->List(call.from_type, call.to_type)) {
+    labels.insert(pair.labels.begin(), pair.labels.end());
+  }
+  labels.erase(unlabeled);
+  json results = json::array({AssociationTypeJson(unlabeled, /*unlabeled=*/true)});
+  for (const AssociationLabel& label : labels) {
+    results.push_back(AssociationTypeJson(label, /*unlabeled=*/false));
+  }
+  SendJson(call, 200, {{"results", std::move(results)}});
 }
 
 }  // namespace hubspot_simulator

@@ -1,6 +1,8 @@
 // HubSpotRoutes serves HubSpot's CRM association batch endpoints (archive,
-// labels/archive, associate/default, read) under the date-versioned and legacy v4 paths, with
-// HubSpot's auth, rate limits and injected faults. Thread-safe: handlers run
+// labels/archive, associate/default, read) and the association-labels read
+// (GET .../labels) under the date-versioned and legacy v4 paths, with HubSpot's
+// auth, rate limits and injected faults; a success is answered as each
+// version's spec says (see success_mode.h). Thread-safe: handlers run
 // concurrently on cpp-httplib's pool and share only thread-safe collaborators.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SIMULATOR_HUBSPOT_ROUTES_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SIMULATOR_HUBSPOT_ROUTES_H_
@@ -20,21 +22,16 @@
 #include "simulator/rate_limiter.h"
 #include "simulator/simulator_stats.h"
 #include "simulator/sleep_gate.h"
+#include "simulator/success_mode.h"
 
 namespace hubspot_simulator {
-
-// How a successful batch/archive is answered.
-enum class SuccessMode {
-  kNoContent,      // 204 without a body (HubSpot's v4 spec).
-  kBatchResponse,  // 200 with a BatchResponse body (the 2026-03 spec).
-};
 
 struct HubSpotRoutesOptions {
   // Bearer tokens with every scope.
   std::vector<std::string> tokens = {"sim-token"};
   // Valid bearer tokens that lack the write scope: answered 403.
   std::vector<std::string> tokens_without_scopes;
-  SuccessMode success_mode = SuccessMode::kNoContent;
+  SuccessMode success_mode = SuccessMode::kPerVersion;
   size_t max_archive_inputs = 100;
 };
 
@@ -53,11 +50,15 @@ class HubSpotRoutes {
   struct Call;
 
   void Archive(const httplib::Request& request, httplib::Response& response);
-  // Removes the listed labels; an input whose records are not associated is
-  // a per-input error of a 207 answer.
+  // Removes the listed labels; an input listing the pair's unlabeled type
+  // loses the association with all its labels. An input whose records are not
+  // associated is a per-input error of a 207 answer.
   void ArchiveLabels(const httplib::Request& request, httplib::Response& response);
   void Associate(const httplib::Request& request, httplib::Response& response);
   void Read(const httplib::Request& request, httplib::Response& response);
+  // GET .../labels: the pair's association types, the unlabeled one first
+  // (label null), then each label some association of the pair carries.
+  void ReadLabels(const httplib::Request& request, httplib::Response& response);
 
   // Counts the request and applies the simulated latency.
   Call Begin(const httplib::Request& request, httplib::Response& response);
@@ -67,8 +68,11 @@ class HubSpotRoutes {
   bool SurviveFault(Call& call, const FaultPlan& plan);
   bool Validate(Call& call, const std::optional<ValidationError>& body_error);
 
-  // 204, or 200 with a BatchResponse (per --success_mode).
-  void SendArchived(Call& call, absl::Time started_at);
+  // A batch success in the shape --success_mode gives the call's version:
+  // 204, or 200 with a BatchResponse (`results`) or BatchResponseVoid; 207
+  // with that body and `errors` when there are per-input errors.
+  void SendBatchSuccess(Call& call, absl::Time started_at, nlohmann::json results,
+                        nlohmann::json errors);
   void SendJson(Call& call, int status, const nlohmann::json& body);
   // Sends `body` (none if empty) with the rate-limit headers, a Retry-After
   // on 429 and 503 when one is configured, and counts the answer.

@@ -15,6 +15,20 @@ constexpr std::pair<absl::string_view, absl::string_view> kStandardObjects[] = {
     {"0-5", "tickets"},  {"0-7", "products"},  {"0-8", "line_items"},
 };
 
+// HubSpot's unlabeled type ids of the standard pairs, by canonical type.
+struct UnlabeledTypeId {
+  absl::string_view from;
+  absl::string_view to;
+  int64_t type_id;
+};
+constexpr UnlabeledTypeId kUnlabeledTypeIds[] = {
+    {"contacts", "companies", 279}, {"companies", "contacts", 280}, {"deals", "contacts", 3},
+    {"contacts", "deals", 4},       {"deals", "companies", 341},    {"companies", "deals", 342},
+    {"contacts", "tickets", 15},    {"tickets", "contacts", 16},    {"tickets", "companies", 339},
+    {"companies", "tickets", 340},  {"deals", "line_items", 19},    {"line_items", "deals", 20},
+};
+constexpr int64_t kOtherPairsUnlabeledTypeId = 1;
+
 }  // namespace
 
 bool IsValidObjectType(absl::string_view type) {
@@ -54,6 +68,15 @@ bool RecordIdLess(absl::string_view a, absl::string_view b) {
 bool IsValidAssociationCategory(absl::string_view category) {
   return category == "HUBSPOT_DEFINED" || category == "INTEGRATOR_DEFINED" ||
          category == "USER_DEFINED" || category == "WORK";
+}
+
+AssociationLabel UnlabeledType(absl::string_view from_type, absl::string_view to_type) {
+  const std::string from = CanonicalObjectType(from_type);
+  const std::string to = CanonicalObjectType(to_type);
+  for (const UnlabeledTypeId& known : kUnlabeledTypeIds) {
+    if (known.from == from && known.to == to) return {"HUBSPOT_DEFINED", known.type_id};
+  }
+  return {"HUBSPOT_DEFINED", kOtherPairsUnlabeledTypeId};
 }
 
 }  // namespace hubspot_simulator

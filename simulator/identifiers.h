@@ -24,10 +24,18 @@ struct AssociationLabel {
   bool operator==(const AssociationLabel& other) const {
     return category == other.category && type_id == other.type_id;
   }
+  bool operator!=(const AssociationLabel& other) const { return !(*this == other); }
 };
 
 // True for HUBSPOT_DEFINED, INTEGRATOR_DEFINED, USER_DEFINED and WORK.
 bool IsValidAssociationCategory(absl::string_view category);
+
+// The unlabeled association type of an object pair (HUBSPOT_DEFINED; its id
+// depends on the pair and direction, e.g. 279 for contacts to companies and
+// 280 back). Every association has it; removing it through
+// batch/labels/archive removes the association with all its labels.
+// Standard pairs use HubSpot's ids; any other pair uses 1.
+AssociationLabel UnlabeledType(absl::string_view from_type, absl::string_view to_type);
 
 // True for 1 to 64 characters from [A-Za-z0-9_-].
 bool IsValidObjectType(absl::string_view type);

@@ -53,5 +53,12 @@ TEST(IdentifiersTest, RecordIdLessIsNumeric) {
   EXPECT_TRUE(RecordIdLess("18446744073709551615", "99999999999999999999"));
 }
 
+TEST(IdentifiersTest, UnlabeledTypeDependsOnThePairAndItsDirection) {
+  EXPECT_EQ(UnlabeledType("contacts", "companies"), (AssociationLabel{"HUBSPOT_DEFINED", 279}));
+  EXPECT_EQ(UnlabeledType("0-2", "0-1"), (AssociationLabel{"HUBSPOT_DEFINED", 280}));
+  EXPECT_EQ(UnlabeledType("deals", "contacts"), (AssociationLabel{"HUBSPOT_DEFINED", 3}));
+  EXPECT_EQ(UnlabeledType("p123_thing", "contacts"), (AssociationLabel{"HUBSPOT_DEFINED", 1}));
+}
+
 }  // namespace
 }  // namespace hubspot_simulator

@@ -32,9 +32,10 @@ ABSL_FLAG(std::vector<std::string>, tokens, {"sim-token"},
 ABSL_FLAG(std::vector<std::string>, tokens_without_scopes, {},
           "Comma-separated valid bearer tokens that lack the write scope "
           "(answered 403).");
-ABSL_FLAG(std::string, success_mode, "204",
-          "How a successful archive is answered: 204 (no body) or 200 (a "
-          "BatchResponse body).");
+ABSL_FLAG(std::string, success_mode, "per_version",
+          "How a successful batch/archive or batch/labels/archive is answered: per_version "
+          "(v4: 204; 2026-03: 200 BatchResponse; 2026-09 and later: 200 BatchResponseVoid), "
+          "or forced for every version: 204, batch_response or batch_response_void.");
 ABSL_FLAG(int64_t, max_inputs, 100,
           "Most inputs one batch/archive request may carry; more is a 400.");
 ABSL_FLAG(int64_t, rate_limit_per_10s, 190,
@@ -42,6 +43,9 @@ ABSL_FLAG(int64_t, rate_limit_per_10s, 190,
 ABSL_FLAG(int64_t, advertised_rate_limit_per_10s, 0,
           "What X-HubSpot-RateLimit-Max (and -Remaining) report, when it should differ "
           "from the limit enforced (0: the enforced one)");
+ABSL_FLAG(bool, rate_limit_headers, true,
+          "Send the X-HubSpot-RateLimit-Max/-Remaining/-Interval-Milliseconds headers of the "
+          "rolling window (false: enforce it without telling)");
 ABSL_FLAG(int64_t, rate_limit_interval_ms, 10000, "Length of the rolling rate-limit window.");
 ABSL_FLAG(int64_t, daily_limit, 0,
           "Requests per token over the process lifetime (HubSpot's daily "
@@ -91,14 +95,9 @@ absl::StatusOr<SimulatorOptions> OptionsFromFlags() {
   options.routes.tokens = NonEmpty(absl::GetFlag(FLAGS_tokens));
   options.routes.tokens_without_scopes = NonEmpty(absl::GetFlag(FLAGS_tokens_without_scopes));
 
-  const std::string success_mode = absl::GetFlag(FLAGS_success_mode);
-  if (success_mode == "204") {
-    options.routes.success_mode = SuccessMode::kNoContent;
-  } else if (success_mode == "200") {
-    options.routes.success_mode = SuccessMode::kBatchResponse;
-  } else {
-    return absl::InvalidArgumentError("--success_mode must be 204 or 200");
-  }
+  absl::StatusOr<SuccessMode> success_mode = ParseSuccessMode(absl::GetFlag(FLAGS_success_mode));
+  if (!success_mode.ok()) return success_mode.status();
+  options.routes.success_mode = *success_mode;
 
   const int64_t max_inputs = absl::GetFlag(FLAGS_max_inputs);
   const int64_t window_limit = absl::GetFlag(FLAGS_rate_limit_per_10s);
@@ -123,6 +122,7 @@ absl::StatusOr<SimulatorOptions> OptionsFromFlags() {
   options.rate_limits.advertised_window_limit =
       std::max<int64_t>(0, absl::GetFlag(FLAGS_advertised_rate_limit_per_10s));
   options.rate_limits.window = absl::Milliseconds(interval_ms);
+  options.rate_limits.window_headers = absl::GetFlag(FLAGS_rate_limit_headers);
   options.rate_limits.daily_limit = daily_limit;
   options.threads = threads;
 

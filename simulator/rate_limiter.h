@@ -24,6 +24,10 @@ class RateLimiter {
     // What the X-HubSpot-RateLimit-Max header says (0: window_limit), for
     // portals whose real limit is below the one advertised.
     int64_t advertised_window_limit = 0;
+    // Whether answers carry the X-HubSpot-RateLimit-* headers of the window
+    // (HubSpot's 2026 specs exempt some APIs from the ten-secondly limit and
+    // its headers).
+    bool window_headers = true;
     absl::Duration window = absl::Seconds(10);
     int64_t daily_limit = 0;  // Requests per token per lifetime; 0 = unlimited.
   };

@@ -4,7 +4,9 @@
 
 #include <csignal>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "simulator/hubspot_responses.h"
 
 namespace hubspot_simulator {
 namespace {
@@ -42,6 +44,20 @@ SimulatorServer::SimulatorServer(const SimulatorOptions& options)
     listen_socket_ = socket;
   });
   server_.set_payload_max_length(kMaxBodyBytes);
+  // cpp-httplib's own errors (no such route, a body too large, a bad request
+  // line) carry no body; on HubSpot's side they get an `Error` body as
+  // HubSpot's would. Other statuses are the routes' own, deliberately bodyless
+  // ones included (an injected bodyless 429).
+  server_.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& request,
+                                                                    httplib::Response& response) {
+    const bool httplib_status = response.status == 400 || response.status == 404 ||
+                                response.status == 413 || response.status == 414;
+    if (!httplib_status || !response.body.empty() || absl::StartsWith(request.path, "/_admin/")) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
+    response.set_content(SerializeJson(ErrorBodyForStatus(response.status)), kJsonContentType);
+    return httplib::Server::HandlerResponse::Handled;
+  }));
   server_.new_task_queue = [this] { return StartServing(); };
 }
 

@@ -94,8 +94,10 @@ TEST_F(SimulatorServerTest, ArchiveRemovesSeededAssociations) {
       {"from":{"id":"101"},"to":[{"id":"201"}]},
       {"from":{"id":"102"},"to":[{"id":"203"},{"id":"999"}]}]})");
   ASSERT_TRUE(archived);
-  EXPECT_EQ(archived->status, 204);
-  EXPECT_EQ(archived->body, "");
+  EXPECT_EQ(archived->status, 200);  // 2026-03's spec: a BatchResponse.
+  EXPECT_EQ(json::parse(archived->body)["results"], json::parse(R"([
+      {"from":{"id":"101"},"to":[{"id":"201"}]},
+      {"from":{"id":"102"},"to":[{"id":"203"},{"id":"999"}]}])"));
   EXPECT_EQ(archived->get_header_value("X-HubSpot-RateLimit-Max"), "190");
   EXPECT_EQ(archived->get_header_value("X-HubSpot-RateLimit-Remaining"), "189");
   EXPECT_EQ(archived->get_header_value("X-HubSpot-RateLimit-Interval-Milliseconds"), "10000");
@@ -110,11 +112,11 @@ TEST_F(SimulatorServerTest, ArchiveRemovesSeededAssociations) {
   EXPECT_EQ(body["status"], "COMPLETE");
   EXPECT_EQ(body["results"], json::parse(R"([{"from":{"id":"101"},"to":[
       {"toObjectId":202,"associationTypes":[
-          {"category":"HUBSPOT_DEFINED","typeId":1,"label":null}]}]}])"));
+          {"category":"HUBSPOT_DEFINED","typeId":279,"label":null}]}]}])"));
 
   // Archiving again is harmless.
   EXPECT_EQ(Post(kArchivePath, R"({"inputs":[{"from":{"id":"101"},"to":[{"id":"201"}]}]})")->status,
-            204);
+            200);
 
   const json stats = AdminGet("/_admin/stats");
   EXPECT_EQ(stats["requests"], 3);
@@ -123,23 +125,48 @@ TEST_F(SimulatorServerTest, ArchiveRemovesSeededAssociations) {
   EXPECT_EQ(stats["archived_pairs"], 2);
   EXPECT_EQ(stats["max_inputs_seen"], 2);
   EXPECT_EQ(stats["authorization_headers_seen"], 3);
-  EXPECT_EQ(stats["responses_by_status"], json::parse(R"({"200":1,"204":2})"));
+  EXPECT_EQ(stats["responses_by_status"], json::parse(R"({"200":3})"));
 }
 
-TEST_F(SimulatorServerTest, SuccessMode200AnswersABatchResponse) {
-  SimulatorOptions options;
-  options.routes.success_mode = SuccessMode::kBatchResponse;
-  Start(options);
-  httplib::Result archived = Post("/crm/v4/associations/0-1/0-2/batch/archive",
-                                  R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})");
-  ASSERT_TRUE(archived);
-  EXPECT_EQ(archived->status, 200);
-  const json body = json::parse(archived->body);
-  EXPECT_EQ(body["status"], "COMPLETE");
-  EXPECT_EQ(body["results"], json::array());
+TEST_F(SimulatorServerTest, EachVersionAnswersAsItsSpecSays) {
+  Start(SimulatorOptions());
+  const std::string body = R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})";
   const std::regex time_format(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
+
+  httplib::Result batch_response = Post(kArchivePath, body);
+  ASSERT_TRUE(batch_response);
+  EXPECT_EQ(batch_response->status, 200);
+  json answer = json::parse(batch_response->body);
+  EXPECT_EQ(answer["status"], "COMPLETE");
+  EXPECT_EQ(answer["results"], json::parse(R"([{"from":{"id":"1"},"to":[{"id":"2"}]}])"));
   for (const char* field : {"requestedAt", "startedAt", "completedAt"}) {
-    EXPECT_TRUE(std::regex_match(body[field].get<std::string>(), time_format)) << body[field];
+    EXPECT_TRUE(std::regex_match(answer[field].get<std::string>(), time_format)) << answer[field];
+  }
+
+  httplib::Result void_response =
+      Post("/crm/associations/2026-09/contacts/companies/batch/archive", body);
+  ASSERT_TRUE(void_response);
+  EXPECT_EQ(void_response->status, 200);
+  answer = json::parse(void_response->body);
+  EXPECT_EQ(answer["status"], "COMPLETE");
+  EXPECT_EQ(answer["results"], json::array());
+
+  httplib::Result no_content = Post("/crm/v4/associations/0-1/0-2/batch/archive", body);
+  ASSERT_TRUE(no_content);
+  EXPECT_EQ(no_content->status, 204);
+  EXPECT_EQ(no_content->body, "");
+}
+
+TEST_F(SimulatorServerTest, AForcedSuccessModeAppliesToEveryVersion) {
+  SimulatorOptions options;
+  options.routes.success_mode = SuccessMode::kBatchResponseVoid;
+  Start(options);
+  const std::string body = R"({"inputs":[{"from":{"id":"1"},"to":[{"id":"2"}]}]})";
+  for (const char* path : {"/crm/v4/associations/0-1/0-2/batch/archive", kArchivePath}) {
+    httplib::Result archived = Post(path, body);
+    ASSERT_TRUE(archived);
+    EXPECT_EQ(archived->status, 200) << path;
+    EXPECT_EQ(json::parse(archived->body)["results"], json::array()) << path;
   }
 }
 
@@ -156,7 +183,7 @@ TEST_F(SimulatorServerTest, AssociateDefaultAddsAndLegacyPathsShareTheStore) {
   EXPECT_EQ(Post("/crm/associations/2026-09/contacts/companies/batch/archive",
                  R"({"inputs":[{"from":{"id":"5"},"to":[{"id":"6"}]}]})")
                 ->status,
-            204);
+            200);
   EXPECT_EQ(Associations(), json::parse(R"([{"from":"5","to":"7"}])"));
 }
 
@@ -190,6 +217,23 @@ TEST_F(SimulatorServerTest, RejectsMissingUnknownAndScopelessTokens) {
   EXPECT_EQ(stats["requests"], 3);
   EXPECT_EQ(stats["authorization_headers_seen"], 2);
   EXPECT_EQ(stats["responses_by_status"], json::parse(R"({"401":2,"403":1})"));
+}
+
+TEST_F(SimulatorServerTest, TheLimitCanBeEnforcedWithoutHeaders) {
+  SimulatorOptions options;
+  options.routes.tokens = {kToken};
+  options.rate_limits.window_limit = 1;
+  options.rate_limits.window_headers = false;
+  Start(options);
+  const std::string body = R"({"inputs":[{"id":"1"}]})";
+  httplib::Result first = Post(kReadPath, body);
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->status, 200);
+  EXPECT_FALSE(first->has_header("X-HubSpot-RateLimit-Max"));
+  httplib::Result limited = Post(kReadPath, body);
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->status, 429);
+  EXPECT_FALSE(limited->has_header("X-HubSpot-RateLimit-Remaining"));
 }
 
 TEST_F(SimulatorServerTest, AdvertisedLimitCanExceedTheEnforcedOne) {
@@ -273,7 +317,7 @@ TEST_F(SimulatorServerTest, FailNextFailsOnceThenArchives) {
   EXPECT_EQ(json::parse(failed->body)["message"], "Internal error");
   EXPECT_EQ(Associations().size(), 1u);
 
-  EXPECT_EQ(Post(kArchivePath, body)->status, 204);
+  EXPECT_EQ(Post(kArchivePath, body)->status, 200);
   EXPECT_EQ(Associations(), json::array());
   EXPECT_EQ(AdminGet("/_admin/faults")["fail_next"], 0);
 }
@@ -334,7 +378,7 @@ TEST_F(SimulatorServerTest, BrokenAnswers) {
   EXPECT_EQ(malformed->status, 200);
   EXPECT_TRUE(json::parse(malformed->body, nullptr, false).is_discarded());
 
-  EXPECT_EQ(Post(kArchivePath, body)->status, 204);
+  EXPECT_EQ(Post(kArchivePath, body)->status, 200);
   const json stats = AdminGet("/_admin/stats");
   EXPECT_EQ(stats["dropped"], 1);
   EXPECT_EQ(stats["malformed"], 1);
@@ -364,7 +408,7 @@ TEST_F(SimulatorServerTest, ResetReleasesAHangingRequest) {
   }
   AdminPost("/_admin/reset", json::object());
   hanging.join();
-  EXPECT_EQ(status, 204);  // Released, then answered normally.
+  EXPECT_EQ(status, 200);  // Released, then answered normally.
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
 }
 
@@ -425,7 +469,7 @@ TEST_F(SimulatorServerTest, LabelsArchiveRemovesOnlyTheListedLabels) {
   httplib::Result archived = Post(kLabelsPath, R"({"inputs":[{"from":{"id":"101"},
       "to":{"id":"201"},"types":[{"associationCategory":"USER_DEFINED","associationTypeId":36}]}]})");
   ASSERT_TRUE(archived);
-  EXPECT_EQ(archived->status, 204);
+  EXPECT_EQ(archived->status, 200);
   EXPECT_EQ(Associations(), json::parse(R"([
       {"from":"101","to":"201","labels":[{"category":"HUBSPOT_DEFINED","type_id":1}]},
       {"from":"102","to":"202","labels":[{"category":"USER_DEFINED","type_id":36}]}])"));
@@ -436,8 +480,83 @@ TEST_F(SimulatorServerTest, LabelsArchiveRemovesOnlyTheListedLabels) {
   httplib::Result whole =
       Post(kArchivePath, R"({"inputs":[{"from":{"id":"102"},"to":[{"id":"202"}]}]})");
   ASSERT_TRUE(whole);
-  EXPECT_EQ(whole->status, 204);
+  EXPECT_EQ(whole->status, 200);
   EXPECT_EQ(Associations().size(), 1u);
+}
+
+TEST_F(SimulatorServerTest, RemovingTheUnlabeledTypeRemovesThePairWithAllItsLabels) {
+  Start(SimulatorOptions());
+  Seed(json::parse(R"([
+      {"from":"101","to":"201","labels":[{"category":"USER_DEFINED","type_id":36}]},
+      {"from":"101","to":"202","labels":[{"category":"USER_DEFINED","type_id":36}]}])"));
+  // 279 is the unlabeled type of contacts to companies.
+  httplib::Result archived = Post(kLabelsPath, R"({"inputs":[{"from":{"id":"101"},
+      "to":{"id":"201"},"types":[{"associationCategory":"HUBSPOT_DEFINED","associationTypeId":279}]}]})");
+  ASSERT_TRUE(archived);
+  EXPECT_EQ(archived->status, 200);
+  EXPECT_EQ(Associations(), json::parse(R"([
+      {"from":"101","to":"202","labels":[{"category":"USER_DEFINED","type_id":36}]}])"));
+  const json stats = AdminGet("/_admin/stats");
+  EXPECT_EQ(stats["archived_pairs"], 1);
+  EXPECT_EQ(stats["archived_labels"], 0);
+
+  // The other direction has its own unlabeled type: 279 there is only a label.
+  AdminPost("/_admin/associations", {{"from_type", "companies"},
+                                     {"to_type", "contacts"},
+                                     {"pairs", json::parse(R"([{"from":"201","to":"101"}])")}});
+  EXPECT_EQ(Post("/crm/associations/2026-03/companies/contacts/batch/labels/archive",
+                 R"({"inputs":[{"from":{"id":"201"},"to":{"id":"101"},
+                     "types":[{"associationCategory":"HUBSPOT_DEFINED","associationTypeId":279}]}]})")
+                ->status,
+            200);
+  EXPECT_EQ(AdminGet("/_admin/associations?from_type=companies&to_type=contacts")["associations"],
+            json::parse(R"([{"from":"201","to":"101"}])"));
+}
+
+TEST_F(SimulatorServerTest, LabelsReadListsTheUnlabeledTypeFirst) {
+  Start(SimulatorOptions());
+  Seed(json::parse(R"([
+      {"from":"101","to":"201","labels":[{"category":"USER_DEFINED","type_id":36}]},
+      {"from":"102","to":"202","labels":[{"category":"WORK","type_id":7},
+                                         {"category":"USER_DEFINED","type_id":36}]}])"));
+  for (const char* path : {"/crm/associations/2026-03/contacts/companies/labels",
+                           "/crm/v4/associations/0-1/0-2/labels"}) {
+    httplib::Result labels = client().Get(path, {{"Authorization", "Bearer sim-token"}});
+    ASSERT_TRUE(labels) << path;
+    EXPECT_EQ(labels->status, 200) << path;
+    EXPECT_EQ(json::parse(labels->body), json::parse(R"({"results":[
+        {"category":"HUBSPOT_DEFINED","typeId":279,"label":null},
+        {"category":"USER_DEFINED","typeId":36,"label":"Label 36"},
+        {"category":"WORK","typeId":7,"label":"Label 7"}]})"))
+        << path;
+  }
+  httplib::Result read = Post(kReadPath, R"({"inputs":[{"id":"101"}]})");
+  ASSERT_TRUE(read);
+  EXPECT_EQ(json::parse(read->body)["results"][0]["to"][0]["associationTypes"],
+            json::parse(R"([{"category":"HUBSPOT_DEFINED","typeId":279,"label":null},
+                            {"category":"USER_DEFINED","typeId":36,"label":"Label 36"}])"));
+
+  // Labels reads have a fault counter of their own, and need a token.
+  AdminPost("/_admin/faults", {{"labels_read_fail_next", 1}});
+  httplib::Result failed = client().Get("/crm/associations/2026-03/contacts/companies/labels",
+                                        {{"Authorization", "Bearer sim-token"}});
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->status, 503);
+  EXPECT_EQ(json::parse(failed->body)["category"], "INTERNAL_ERROR");
+  EXPECT_EQ(client().Get("/crm/associations/2026-03/contacts/companies/labels")->status, 401);
+  EXPECT_EQ(AdminGet("/_admin/stats")["labels_reads"], 4);
+}
+
+TEST_F(SimulatorServerTest, UnknownRoutesGetHubSpotsErrorBody) {
+  Start(SimulatorOptions());
+  httplib::Result missing = Post("/crm/associations/2026-03/contacts/companies/batch/nope", "{}");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404);
+  const json error = json::parse(missing->body);
+  EXPECT_EQ(error["category"], "OBJECT_NOT_FOUND");
+  EXPECT_TRUE(error.contains("correlationId"));
+  // Admin routes keep their own bodies.
+  EXPECT_EQ(client().Get("/_admin/nope")->body, "");
 }
 
 TEST_F(SimulatorServerTest, LabelsArchiveOfUnassociatedRecordsIsAPerInputError) {
@@ -453,6 +572,8 @@ TEST_F(SimulatorServerTest, LabelsArchiveOfUnassociatedRecordsIsAPerInputError) 
   EXPECT_EQ(body["numErrors"], 1);
   EXPECT_EQ(body["errors"][0]["category"], "OBJECT_NOT_FOUND");
   EXPECT_EQ(body["errors"][0]["context"]["fromIds"], json::array({"103"}));
+  EXPECT_EQ(body["errors"][0]["errors"], json::array());
+  EXPECT_EQ(body["errors"][0]["links"], json::object());
   EXPECT_EQ(Associations(), json::parse(R"([{"from":"101","to":"201"}])"));
 }
 

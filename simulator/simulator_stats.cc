@@ -20,6 +20,7 @@ constexpr const char* kCounterNames[] = {
     "authorization_headers_seen",
     "label_archive_requests",
     "archived_labels",
+    "labels_reads",
 };
 
 }  // namespace
@@ -52,7 +53,7 @@ void SimulatorStats::ObserveArchiveRequest(absl::Time at) {
 
 nlohmann::json SimulatorStats::ToJson() const {
   static_assert(std::size(kCounterNames) == kCounterCount &&
-                    static_cast<int>(Counter::kArchivedLabels) + 1 == kCounterCount,
+                    static_cast<int>(Counter::kLabelsReads) + 1 == kCounterCount,
                 "kCounterNames must name every Counter, in order");
   nlohmann::json out = nlohmann::json::object();
   for (int i = 0; i < kCounterCount; ++i) {

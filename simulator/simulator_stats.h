@@ -27,7 +27,8 @@ class SimulatorStats {
     kMalformed,                 // Truncated JSON answers.
     kAuthorizationHeadersSeen,  // Requests carrying an Authorization header.
     kLabelArchiveRequests,      // Every batch/labels/archive request.
-    kArchivedLabels,            // Labels actually removed.
+    kArchivedLabels,            // Labels actually removed (the association stayed).
+    kLabelsReads,               // Every association-labels read (GET .../labels).
   };
 
   SimulatorStats() = default;
@@ -49,7 +50,7 @@ class SimulatorStats {
   void Reset();
 
  private:
-  static constexpr int kCounterCount = 11;
+  static constexpr int kCounterCount = 12;
   static constexpr int kStatusLimit = 600;
 
   std::array<std::atomic<int64_t>, kCounterCount> counters_{};

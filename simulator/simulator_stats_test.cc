@@ -17,7 +17,7 @@ TEST(SimulatorStatsTest, StartsAtZeroWithEveryField) {
   EXPECT_EQ(stats.ToJson(), json::parse(R"({"requests":0,
       "archive_requests":0,"archive_inputs":0,"archived_pairs":0,
       "rate_limited":0,"dropped":0,"hung":0,"malformed":0,
-      "authorization_headers_seen":0,"label_archive_requests":0,"archived_labels":0,
+      "authorization_headers_seen":0,"label_archive_requests":0,"archived_labels":0,"labels_reads":0,
       "max_inputs_seen":0,
       "first_archive_request_unix_us":0,"last_archive_request_unix_us":0,
       "responses_by_status":{}})"));

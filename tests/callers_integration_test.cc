@@ -257,7 +257,7 @@ nlohmann::json Normalized(nlohmann::json output) {
 // UpstreamError has a Retry-After duration.
 TEST(CallersOutputTest, EveryCallerPrintsTheSameJsonForTheSameAnswer) {
   StackOptions options;
-  options.simulator_flags = {"--success_mode=200"};
+  options.simulator_flags = {"--success_mode=batch_response"};
   options.gateway_flags = {"--max_attempts=1"};
   auto stack = Stack::Start(options);
   ASSERT_TRUE(stack.ok()) << stack.status();

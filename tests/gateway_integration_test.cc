@@ -80,16 +80,64 @@ TEST(GatewayIntegrationTest, ArchivesAndTheSimulatorReallyLosesTheAssociations) 
   ExpectTokenNeverPrinted(*stack);
 }
 
-TEST(GatewayIntegrationTest, BatchResponseModeIsMirrored) {
+// Each version answers as its spec says today (2026-03: 200 BatchResponse,
+// 2026-09: 200 BatchResponseVoid, v4: 204); each is COMPLETE, and a
+// BatchResponse's results are mirrored.
+TEST(GatewayIntegrationTest, EachVersionsAnswerIsMirrored) {
+  for (const char* version : {"2026-03", "2026-09", "v4"}) {
+    StackOptions options;
+    options.gateway_flags = {absl::StrCat("--hubspot_api_version=", version)};
+    auto stack = StartStack(options);
+    ASSERT_NE(stack, nullptr);
+    ASSERT_TRUE(stack->Seed("contacts", "companies", {{"1", "2"}}).ok());
+    const ArchiveOutcome call = Archive(*stack, Request({{"1", {"2"}}}));
+    ASSERT_TRUE(call.status.ok()) << version << ": " << call.status.error_message();
+    EXPECT_EQ(call.result.status(), v1::BatchResult::COMPLETE) << version;
+    EXPECT_TRUE(call.result.has_started_at()) << version;
+    EXPECT_TRUE(call.result.has_completed_at()) << version;
+    EXPECT_EQ(call.result.results_size(), std::string(version) == "2026-03" ? 1 : 0) << version;
+    EXPECT_THAT(*stack->Associations("contacts", "companies"), IsEmpty()) << version;
+  }
+}
+
+// HubSpot's spec has flipped between 204 and 200 for the same version: the
+// simulator forced to each answer still gives a COMPLETE call.
+TEST(GatewayIntegrationTest, EverySuccessShapeIsCompleteWhateverTheVersion) {
+  for (const char* mode : {"204", "batch_response", "batch_response_void"}) {
+    StackOptions options;
+    options.simulator_flags = {absl::StrCat("--success_mode=", mode)};
+    auto stack = StartStack(options);
+    ASSERT_NE(stack, nullptr);
+    const ArchiveOutcome call = Archive(*stack, Request({{"1", {"2"}}}));
+    ASSERT_TRUE(call.status.ok()) << mode << ": " << call.status.error_message();
+    EXPECT_EQ(call.result.status(), v1::BatchResult::COMPLETE) << mode;
+    EXPECT_TRUE(call.result.has_completed_at()) << mode;
+  }
+}
+
+// A 2xx whose body is not a BatchResponse fails INTERNAL quoting how it
+// began (never a guessed COMPLETE), and the sample client says what that
+// means and exits 21.
+TEST(GatewayIntegrationTest, MalformedSuccessIsInternalAndTheSampleClientExplainsIt) {
   StackOptions options;
-  options.simulator_flags = {"--success_mode=200"};
+  options.gateway_flags = {"--max_attempts=1"};
   auto stack = StartStack(options);
   ASSERT_NE(stack, nullptr);
+  ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"malformed_next", 2}}).ok());
   const ArchiveOutcome call = Archive(*stack, Request({{"1", {"2"}}}));
-  ASSERT_TRUE(call.status.ok()) << call.status.error_message();
-  EXPECT_EQ(call.result.status(), v1::BatchResult::COMPLETE);
-  EXPECT_TRUE(call.result.has_started_at());
-  EXPECT_TRUE(call.result.has_completed_at());
+  EXPECT_EQ(call.status.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_THAT(call.status.error_message(), HasSubstr("the answer (HTTP 200) began: {\"status\""));
+  ASSERT_TRUE(call.upstream().has_value());
+  EXPECT_EQ(call.upstream()->raw_body(), "{\"status\":\"COMPL");
+
+  auto client = testing::Subprocess::Start(
+      {"client/sample_client", absl::StrCat("--target=127.0.0.1:", stack->gateway_port()),
+       "--pair=1:2"},
+      {}, testing::TempPath("malformed-client-output"));
+  ASSERT_TRUE(client.ok()) << client.status();
+  EXPECT_EQ(client->WaitForExit(absl::Seconds(60)).value_or(-1), 21) << client->Output();
+  EXPECT_THAT(client->Output(), HasSubstr("with a body that is not a BatchResponse"));
+  EXPECT_THAT(client->Output(), HasSubstr("send the call again"));
 }
 
 TEST(GatewayIntegrationTest, LegacyV4PathWorksToo) {
@@ -406,7 +454,7 @@ TEST(GatewayIntegrationTest, PrometheusMetricsCountCallsUpstreamAnswersAndRetrie
   EXPECT_THAT(metrics, HasSubstr("gateway_calls_total{code=\"INVALID_ARGUMENT\","
                                  "method=\"ArchiveAssociations\"} 1"));
   EXPECT_THAT(metrics, HasSubstr("gateway_upstream_requests_total{status=\"503\"} 1"));
-  EXPECT_THAT(metrics, HasSubstr("gateway_upstream_requests_total{status=\"204\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("gateway_upstream_requests_total{status=\"200\"} 1"));
   EXPECT_THAT(metrics, HasSubstr("gateway_upstream_retries_total 1"));
   EXPECT_THAT(metrics, HasSubstr("gateway_inputs_archived_total 2"));
   EXPECT_THAT(metrics, HasSubstr("gateway_inputs_failed_total 1"));

@@ -110,7 +110,7 @@ TEST(LabelsIntegrationTest, ChunkedCallRemovesEveryLabelAndKeepsEveryAssociation
 
 TEST(LabelsIntegrationTest, PerInputErrorsOfA207AreMirrored) {
   StackOptions options;
-  options.simulator_flags = {"--success_mode=200"};
+  options.simulator_flags = {"--success_mode=batch_response"};
   auto stack = StartStack(options);
   ASSERT_NE(stack, nullptr);
   SeedLabeled(*stack, {{101, 201}, {103, 203}});
@@ -128,6 +128,24 @@ TEST(LabelsIntegrationTest, PerInputErrorsOfA207AreMirrored) {
   EXPECT_TRUE(outcome.result.has_started_at());
   EXPECT_THAT(LabeledAssociations(*stack, "contacts", "companies"),
               ElementsAre("101>201 HUBSPOT_DEFINED:1", "103>203 HUBSPOT_DEFINED:1"));
+}
+
+// HubSpot's rule, modelled by the simulator and stated in the README and the
+// proto: listing the pair's unlabeled type (279 for contacts to companies)
+// removes the whole association, labels and all.
+TEST(LabelsIntegrationTest, ListingTheUnlabeledTypeRemovesTheWholeAssociation) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  SeedLabeled(*stack, {{101, 201}, {102, 202}});
+  auto request = RemoveBilling({{101, 201}});
+  request.mutable_inputs(0)->mutable_types(0)->set_category(v1::HUBSPOT_DEFINED);
+  request.mutable_inputs(0)->mutable_types(0)->set_type_id(279);
+  const ArchiveOutcome outcome = Archive(*stack, request);
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
+  EXPECT_EQ(outcome.result.status(), v1::BatchResult::COMPLETE);
+  EXPECT_THAT(LabeledAssociations(*stack, "contacts", "companies"),
+              ElementsAre("102>202 HUBSPOT_DEFINED:1,USER_DEFINED:36"));
+  EXPECT_EQ(Stat(*stack, "archived_pairs"), 1);
 }
 
 TEST(LabelsIntegrationTest, SampleClientRemovesALabelAndTheAssociationStays) {

@@ -25,12 +25,23 @@ function durationJson({ seconds = 0, nanos = 0 }) {
   return `${negative ? '-' : ''}${Math.abs(Number(seconds))}${fraction(Math.abs(nanos))}s`;
 }
 
+// protobufjs's own copy of struct.proto names Value's fields in lowerCamelCase
+// (structValue, ...) even under keepCase; a copy loaded from a .proto file
+// keeps snake_case. Either is read.
+function kindOf(value, name) {
+  const camel = name.replace(/_([a-z])/g, (_, letter) => letter.toUpperCase());
+  return value[camel] !== undefined && value[camel] !== null ? value[camel] : value[name];
+}
+
 function valueJson(value) {
-  if (value.struct_value !== undefined) return structJson(value.struct_value);
-  if (value.list_value !== undefined) return (value.list_value.values || []).map(valueJson);
-  if (value.string_value !== undefined) return value.string_value;
-  if (value.number_value !== undefined) return value.number_value;
-  if (value.bool_value !== undefined) return value.bool_value;
+  const struct = kindOf(value, 'struct_value');
+  if (struct !== undefined && struct !== null) return structJson(struct);
+  const list = kindOf(value, 'list_value');
+  if (list !== undefined && list !== null) return (list.values || []).map(valueJson);
+  for (const name of ['string_value', 'number_value', 'bool_value']) {
+    const scalar = kindOf(value, name);
+    if (scalar !== undefined && scalar !== null) return scalar;
+  }
   return null;
 }
 

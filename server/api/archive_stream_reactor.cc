@@ -230,7 +230,7 @@ void ArchiveStreamReactor::CheckIdle(absl::Time now) {
 
 bool ArchiveStreamReactor::ClaimRead() {
   if (reads_done_ || cancelled_ || finished_ || !stopped_.ok()) return false;
-  return window_.TryStartRead(progress_.unsent_bytes());
+  return window_.TryStartRead(progress_.unsent_bytes(), archiver_.MaxInFlightPerCall(call_.token));
 }
 
 ArchiveStreamReactor::Next ArchiveStreamReactor::Decide() {

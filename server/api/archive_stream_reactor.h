@@ -1,6 +1,7 @@
 // ArchiveStreamReactor serves one ArchiveAssociationsStream: it reads a
 // request, hands it to the AssociationsArchiver, and reads the next only
-// while its flow window allows (StreamFlowWindow), so the stream moves as
+// while its flow window allows (StreamFlowWindow: --max_concurrent_requests_per_call
+// in flight, or the token's adaptive concurrency limit when higher), so the stream moves as
 // fast as HubSpot's rate budget allows and memory stays bounded whatever the
 // total. Progress is written as requests finish (StreamProgress), each
 // request acknowledged by its position on the stream (see the proto), its
@@ -13,7 +14,8 @@
 // ArchiveStreams' calls (Drain on the draining thread, CheckIdle on a
 // scheduler thread) may run at once; each takes mu_ for its state and calls
 // gRPC, the archiver and `on_finished` without it. Lock order: ArchiveStreams'
-// registration lock of this stream, then mu_, then the Scheduler's.
+// registration lock of this stream, then mu_, then the Scheduler's (and the
+// dispatcher's, read by the archiver's MaxInFlightPerCall).
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_ARCHIVE_STREAM_REACTOR_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_ARCHIVE_STREAM_REACTOR_H_
 

@@ -11,6 +11,7 @@
 #include "absl/time/clock.h"
 #include "server/api/archive_stream_reactor.h"
 #include "server/api/call_log.h"
+#include "server/api/caller_flow.h"
 #include "server/api/grpc_status.h"
 #include "server/api/result_fitting.h"
 #include "server/hubspot/batch_merge.h"
@@ -101,6 +102,22 @@ absl::StatusOr<ArchiveCallContext> AssociationsArchiveService::CallContextFor(
   if (!lane.ok()) return lane.status();
   call.lane = *lane;
   call.deadline = absl::FromChrono(context.deadline());
+  CallerIdentity identity;
+  identity.caller = options_.auth.CallerFor(context.client_metadata());
+  identity.peer = context.peer();
+  if (std::shared_ptr<const grpc::AuthContext> auth = context.auth_context();
+      auth != nullptr && auth->IsPeerAuthenticated()) {
+    const std::vector<grpc::string_ref> names = auth->GetPeerIdentity();
+    if (!names.empty()) identity.mtls_identity.assign(names.front().data(), names.front().size());
+  }
+  absl::StatusOr<std::string> flow = CallerFlow(identity, context.client_metadata());
+  if (!flow.ok()) return flow.status();
+  call.flow.name = *std::move(flow);
+  if (identity.caller != nullptr && identity.caller->policy != nullptr) {
+    call.policy = identity.caller->policy;
+    call.flow.weight = call.policy->weight;
+    call.flow.max_share = call.policy->max_share;
+  }
   return call;
 }
 

@@ -209,6 +209,8 @@ class AssociationsArchiveServiceTest : public ::testing::Test {
     DispatchOptions dispatch_options;
     dispatch_options.max_inputs_per_request = 100;
     dispatch_options.budget.max_requests = rate_limit;  // 0: unlimited.
+    // Calls hand max_concurrent_requests_per_call chunks, however fast answers come.
+    dispatch_options.concurrency.max = 0;
     dispatcher_ = std::make_unique<Dispatcher>(dispatch_options, transport_, scheduler_,
                                                archive_observer_, random_);
     archiver_ = std::make_unique<AssociationsArchiver>(archiver_options, *dispatcher_, scheduler_,

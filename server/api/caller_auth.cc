@@ -75,17 +75,20 @@ absl::StatusOr<std::string> CallerAuth::TokenFor(const CallMetadata& metadata) c
     case AuthMode::kCallerKeys:
       break;
   }
-  auto key = metadata.find("x-api-key");
-  const Caller* caller =
-      key == metadata.end()
-          ? nullptr
-          : callers_->Find(absl::string_view(key->second.data(), key->second.size()));
+  const Caller* caller = CallerFor(metadata);
   if (caller == nullptr) {
     return absl::UnauthenticatedError(
         "send a registered API key in the 'x-api-key' metadata (none, or an unknown one, "
         "was sent)");
   }
   return caller->hubspot_token;
+}
+
+const Caller* CallerAuth::CallerFor(const CallMetadata& metadata) const {
+  if (mode_ != AuthMode::kCallerKeys) return nullptr;
+  auto key = metadata.find("x-api-key");
+  if (key == metadata.end()) return nullptr;
+  return callers_->Find(absl::string_view(key->second.data(), key->second.size()));
 }
 
 }  // namespace hubspot_gateway

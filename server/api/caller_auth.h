@@ -51,6 +51,9 @@ class CallerAuth {
   // The token for a call with `metadata`; UNAUTHENTICATED, saying what to
   // send, when the call brings no usable credentials.
   absl::StatusOr<std::string> TokenFor(const CallMetadata& metadata) const;
+  // In caller_keys mode, the registered caller of the call's `x-api-key`;
+  // nullptr otherwise.
+  const Caller* CallerFor(const CallMetadata& metadata) const;
 
  private:
   CallerAuth(AuthMode mode, std::string gateway_token,

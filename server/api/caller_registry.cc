@@ -73,6 +73,11 @@ absl::StatusOr<CallerRegistry> CallerRegistry::Parse(absl::string_view text,
       return absl::InvalidArgumentError(
           named + ": needs a well-formed \"hubspot_token_env\" or \"hubspot_token\"");
     }
+    if (auto policy = entry.find("policy"); policy != entry.end()) {
+      absl::StatusOr<CallerPolicy> parsed = ParseCallerPolicy(*policy, named);
+      if (!parsed.ok()) return parsed.status();
+      caller.policy = std::make_shared<const CallerPolicy>(*std::move(parsed));
+    }
     if (!registry.by_digest_.emplace(absl::AsciiStrToLower(*digest), std::move(caller)).second) {
       return absl::InvalidArgumentError(named + ": the same key is registered twice");
     }

@@ -6,11 +6,13 @@
 // The --callers_file format (JSON):
 //   {"callers": [
 //     {"name": "billing", "api_key_sha256": "<64 hex digits>",
-//      "hubspot_token_env": "BILLING_HUBSPOT_TOKEN"},     // or "hubspot_token": "pat-..."
+//      "hubspot_token_env": "BILLING_HUBSPOT_TOKEN",      // or "hubspot_token": "pat-..."
+//      "policy": {...}},                                 // optional: server/flow/caller_policy.h
 //     ...]}
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_CALLER_REGISTRY_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_CALLER_REGISTRY_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -19,12 +21,15 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "server/common/environment.h"
+#include "server/flow/caller_policy.h"
 
 namespace hubspot_gateway {
 
 struct Caller {
   std::string name;
   std::string hubspot_token;  // A secret: never log it.
+  // What it may do, and its weight or share; null without a "policy".
+  std::shared_ptr<const CallerPolicy> policy;
 };
 
 class CallerRegistry {

@@ -24,6 +24,29 @@ TEST(Sha256HexTest, KnownDigest) {
   EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+TEST(CallerRegistryTest, ReadsEachCallersPolicy) {
+  const std::string text = R"({"callers": [
+      {"name": "billing", "api_key_sha256": ")" +
+                           Sha256Hex("key-billing") +
+                           R"(", "hubspot_token": "pat-billing",
+       "policy": {"max_share": 0.5, "calls": ["archive"]}},
+      {"name": "support", "api_key_sha256": ")" +
+                           Sha256Hex("key-support") + R"(", "hubspot_token": "pat-support"}]})";
+  const auto registry = Parse(text);
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  const Caller* billing = registry->Find("key-billing");
+  ASSERT_NE(billing, nullptr);
+  ASSERT_NE(billing->policy, nullptr);
+  EXPECT_EQ(billing->policy->max_share, 0.5);
+  EXPECT_EQ(billing->policy->Allows("labels", "contacts", "companies").code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(registry->Find("key-support")->policy, nullptr);
+  const auto bad = Parse(R"({"callers": [{"name": "x", "api_key_sha256": ")" + Sha256Hex("k") +
+                         R"(", "hubspot_token": "pat-x", "policy": {"weight": -1}}]})");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(bad.status().message(), HasSubstr("callers[0] (x).policy"));
+}
+
 TEST(CallerRegistryTest, FindsCallersByKeyAndKnowsNoOtherKey) {
   const std::string text = R"({"callers": [
       {"name": "billing", "api_key_sha256": ")" +

@@ -1,9 +1,11 @@
 #include "server/api/stream_flow_window.h"
 
+#include <algorithm>
+
 namespace hubspot_gateway {
 
-bool StreamFlowWindow::TryStartRead(int64_t unsent_bytes) {
-  if (read_pending_ || in_flight_ >= limits_.max_in_flight ||
+bool StreamFlowWindow::TryStartRead(int64_t unsent_bytes, int adaptive_in_flight) {
+  if (read_pending_ || in_flight_ >= std::max(limits_.max_in_flight, adaptive_in_flight) ||
       (write_pending_ && unsent_bytes > limits_.max_unsent_bytes)) {
     return false;
   }

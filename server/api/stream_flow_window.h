@@ -25,8 +25,9 @@ class StreamFlowWindow {
   explicit StreamFlowWindow(FlowLimits limits) : limits_(limits) {}
 
   // Starts a read if the window allows one with `unsent_bytes` of progress
-  // waiting to be written; returns whether it did.
-  bool TryStartRead(int64_t unsent_bytes);
+  // waiting to be written; returns whether it did. `adaptive_in_flight`: the
+  // token's adaptive limit, which lets more be in flight when higher.
+  bool TryStartRead(int64_t unsent_bytes, int adaptive_in_flight = 0);
   // The read under way completed; `archiving` when its request is now being
   // archived (counted in flight until ArchiveDone).
   void ReadDone(bool archiving);

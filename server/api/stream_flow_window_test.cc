@@ -44,5 +44,18 @@ TEST(StreamFlowWindowTest, StopsReadingWhileTooMuchWaitsBehindAPendingWrite) {
   EXPECT_TRUE(window.TryStartRead(101));
 }
 
+TEST(StreamFlowWindowTest, AHigherAdaptiveLimitLetsMoreBeInFlight) {
+  StreamFlowWindow window(FlowLimits{/*max_in_flight=*/1, /*max_unsent_bytes=*/100});
+  EXPECT_TRUE(window.TryStartRead(0, /*adaptive_in_flight=*/3));
+  window.ReadDone(true);
+  EXPECT_FALSE(window.TryStartRead(0));  // One in flight: its own cap.
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_TRUE(window.TryStartRead(0, 3));
+    window.ReadDone(true);
+  }
+  EXPECT_FALSE(window.TryStartRead(0, 3));
+  EXPECT_EQ(window.in_flight(), 3);
+}
+
 }  // namespace
 }  // namespace hubspot_gateway

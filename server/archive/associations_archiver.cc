@@ -1,5 +1,6 @@
 #include "server/archive/associations_archiver.h"
 
+#include <algorithm>
 #include <atomic>
 #include <utility>
 #include <vector>
@@ -19,14 +20,16 @@ namespace v1 = ::hubspot::crm::associations::v1;
 class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this<ArchiveCall> {
  public:
   ArchiveCall(const BatchCall& call, std::string url, std::vector<Chunk> chunks, Lane lane,
-              absl::Time deadline, std::shared_ptr<TokenDispatcher> dispatcher, int max_in_flight,
-              Scheduler& scheduler, ArchiveObserver& observer, AssociationsArchiver::Done done)
+              FlowKey flow, absl::Time deadline, std::shared_ptr<TokenDispatcher> dispatcher,
+              int max_in_flight, Scheduler& scheduler, ArchiveObserver& observer,
+              AssociationsArchiver::Done done)
       : dispatcher_(std::move(dispatcher)),
         scheduler_(scheduler),
         observer_(observer),
         call_(call),
         url_(std::move(url)),
         lane_(lane),
+        flow_(std::move(flow)),
         deadline_(deadline),
         max_in_flight_(max_in_flight),
         chunks_(std::move(chunks)),
@@ -40,7 +43,9 @@ class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this
     {
       absl::MutexLock lock(&mu_);
       stopped = stopped_;
-      while (next_chunk_ < chunks_.size() && (!stopped.ok() || in_flight_ < max_in_flight_)) {
+      // The token's adaptive limit may let a call hand more than its own cap.
+      const int max_in_flight = std::max(max_in_flight_, dispatcher_->concurrency_limit());
+      while (next_chunk_ < chunks_.size() && (!stopped.ok() || in_flight_ < max_in_flight)) {
         (stopped.ok() ? launch : abandon).push_back(next_chunk_++);
         ++in_flight_;
       }
@@ -54,6 +59,7 @@ class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this
       chunk.call = &call_;
       chunk.url = url_;
       chunk.lane = lane_;
+      chunk.flow = flow_;
       chunk.deadline = deadline_;
       dispatcher_->Submit(std::move(chunk));
     }
@@ -129,6 +135,7 @@ class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this
   const BatchCall& call_;
   const std::string url_;
   const Lane lane_;
+  const FlowKey flow_;
   const absl::Time deadline_;
   const int max_in_flight_;
   const std::vector<Chunk> chunks_;
@@ -160,6 +167,11 @@ AssociationsArchiver::AssociationsArchiver(ArchiverOptions options, Dispatcher& 
       scheduler_(scheduler),
       observer_(observer) {}
 
+int AssociationsArchiver::MaxInFlightPerCall(const std::string& token) {
+  return std::max(options_.max_concurrent_requests_per_call,
+                  dispatcher_.For(token)->concurrency_limit());
+}
+
 ArchiveCancellation AssociationsArchiver::Archive(const v1::ArchiveAssociationsRequest& request,
                                                   ArchiveCallContext context, Done done) {
   if (absl::Status valid = ValidateArchiveRequest(request); !valid.ok()) {
@@ -187,14 +199,24 @@ ArchiveCancellation AssociationsArchiver::Start(const BatchCall& batch_call,
                                                 absl::string_view to_object_type,
                                                 std::vector<Chunk> chunks,
                                                 ArchiveCallContext context, Done done) {
+  if (context.policy != nullptr) {
+    absl::Status allowed =
+        context.policy->Allows(batch_call.path == kBatchArchive.path ? "archive" : "labels",
+                               from_object_type, to_object_type);
+    if (!allowed.ok()) {
+      std::move(done)(allowed, UpstreamSummary{});
+      return ArchiveCancellation();
+    }
+  }
   const absl::Time deadline = context.deadline;
   std::shared_ptr<TokenDispatcher> token_dispatcher = dispatcher_.For(context.token);
   // Not make_shared: a pending deadline timer (armed only once a chunk has to
   // wait for the budget) then keeps only the control block.
   std::shared_ptr<ArchiveCall> call(new ArchiveCall(
       batch_call, options_.endpoint.BatchUrl(from_object_type, to_object_type, batch_call.path),
-      std::move(chunks), context.lane, deadline, std::move(token_dispatcher),
-      options_.max_concurrent_requests_per_call, scheduler_, observer_, std::move(done)));
+      std::move(chunks), context.lane, std::move(context.flow), deadline,
+      std::move(token_dispatcher), options_.max_concurrent_requests_per_call, scheduler_, observer_,
+      std::move(done)));
   const absl::Time now = scheduler_.Now();
   if (deadline <= now) {
     call->Stop(UnansweredStatus(absl::StatusCode::kDeadlineExceeded,

@@ -21,6 +21,8 @@
 #include "server/clock/scheduler.h"
 #include "server/dispatch/archive_observer.h"
 #include "server/dispatch/dispatcher.h"
+#include "server/flow/caller_policy.h"
+#include "server/flow/flow_queue.h"
 #include "server/hubspot/batch_call.h"
 #include "server/hubspot/chunking.h"
 #include "server/hubspot/endpoint.h"
@@ -39,7 +41,8 @@ struct UpstreamSummary {
 
 struct ArchiverOptions {
   HubSpotEndpoint endpoint;
-  // Chunks of one call (requests of one stream) handed to the dispatcher at once.
+  // Chunks of one call (requests of one stream) handed to the dispatcher at
+  // once, at least (more while the token's adaptive concurrency limit is higher).
   int max_concurrent_requests_per_call = 4;
 };
 
@@ -48,6 +51,10 @@ struct ArchiveCallContext {
   std::string token;
   absl::Time deadline = absl::InfiniteFuture();
   Lane lane = Lane::kInteractive;
+  // The caller's flow (its name, weight and share) among the token's callers.
+  FlowKey flow;
+  // What the caller may do; null: anything.
+  std::shared_ptr<const CallerPolicy> policy;
 };
 
 class ArchiveCall;
@@ -79,9 +86,15 @@ class AssociationsArchiver {
   // The clock and timer the archiver runs on, for the layers above it.
   Scheduler& scheduler() const { return scheduler_; }
 
+  // How many chunks (stream requests) one call of `token` may have with the
+  // dispatcher at once: max_concurrent_requests_per_call, or the token's
+  // adaptive concurrency limit when higher.
+  int MaxInFlightPerCall(const std::string& token);
+
   // Archives `request` as `context` says; `done` runs once, on any thread,
   // possibly before Archive returns. `request` must stay alive until then.
-  // Invalid requests fail with INVALID_ARGUMENT without any HTTP request.
+  // Invalid requests fail with INVALID_ARGUMENT, and requests the caller's
+  // policy does not allow with PERMISSION_DENIED, without any HTTP request.
   ArchiveCancellation Archive(
       const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
       ArchiveCallContext context, Done done);
@@ -92,7 +105,7 @@ class AssociationsArchiver {
       ArchiveCallContext context, Done done);
 
  private:
-  // Runs the (validated) chunks of one call of `batch_call`.
+  // Checks the caller's policy, then runs the (validated) chunks of one call of `batch_call`.
   ArchiveCancellation Start(const BatchCall& batch_call, absl::string_view from_object_type,
                             absl::string_view to_object_type, std::vector<Chunk> chunks,
                             ArchiveCallContext context, Done done);

@@ -72,6 +72,10 @@ class AssociationsArchiverTest : public testing::Test {
     dispatch_.upstream_timeout = absl::Seconds(30);
     dispatch_.max_inputs_per_request = 100;
     dispatch_.budget.max_requests = 0;  // Unlimited unless a test paces.
+    dispatch_.budget.discover = false;  // A test that paces keeps its limit.
+    // No adaptive limit: each call hands the dispatcher
+    // max_concurrent_requests_per_call chunks at once.
+    dispatch_.concurrency.max = 0;
     // Jitter always takes the ceiling so delays are exact.
     ON_CALL(absl::MockUniform<double>(), Call(absl::IntervalClosed, random_, 0.0, testing::_))
         .WillByDefault(
@@ -93,11 +97,17 @@ class AssociationsArchiverTest : public testing::Test {
   // wake-up it asks for.
   template <typename Request>
   Outcome Archive(HttpTransport& transport, const Request& request,
-                  absl::Duration deadline_in = absl::Minutes(5)) {
+                  absl::Duration deadline_in = absl::Minutes(5),
+                  std::shared_ptr<const CallerPolicy> policy = nullptr) {
     Dispatcher dispatcher(dispatch_, transport, scheduler_, observer_, random_);
     AssociationsArchiver archiver(options_, dispatcher, scheduler_, observer_);
     std::optional<Outcome> outcome;
-    Start(archiver, request, {kToken, scheduler_.Now() + deadline_in, Lane::kInteractive},
+    Start(archiver, request,
+          {kToken,
+           scheduler_.Now() + deadline_in,
+           Lane::kInteractive,
+           {"caller:test"},
+           std::move(policy)},
           [&](absl::StatusOr<v1::BatchResult> result, const UpstreamSummary& s) {
             outcome = Outcome{std::move(result), s};
           });
@@ -324,6 +334,28 @@ TEST_F(AssociationsArchiverTest, LabelsCallPostsToTheLabelsPathWithItsBody) {
   EXPECT_EQ(requests[0].body,
             R"({"inputs":[{"from":{"id":"1000"},"to":{"id":"5000"},"types":[)"
             R"({"associationCategory":"USER_DEFINED","associationTypeId":36}]}]})");
+}
+
+TEST_F(AssociationsArchiverTest, ThePolicyDeniesCallsAndPairsBeforeAnyHttp) {
+  FakeHttpTransport transport([](const HttpRequest&) { return FakeHttpTransport::Answer(204); });
+  auto policy = std::make_shared<CallerPolicy>();
+  policy->calls = {"archive"};
+  policy->object_types = {"contacts/deals"};
+  const auto pair = Archive(transport, Request(1), absl::Minutes(5), policy);
+  EXPECT_EQ(pair.result.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(pair.result.status().message(), HasSubstr("from contacts to companies"));
+  const auto labels = Archive(transport, LabelsRequest(1), absl::Minutes(5), policy);
+  EXPECT_EQ(labels.result.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(labels.result.status().message(), HasSubstr("labels call"));
+  EXPECT_TRUE(transport.requests().empty());
+  // An invalid request is told what is wrong with it first.
+  auto invalid = Request(1);
+  invalid.mutable_inputs(0)->mutable_from_object()->set_id("x");
+  EXPECT_EQ(Archive(transport, invalid, absl::Minutes(5), policy).result.status().code(),
+            absl::StatusCode::kInvalidArgument);
+  policy->object_types = {"contacts/*"};
+  EXPECT_TRUE(Archive(transport, Request(1), absl::Minutes(5), policy).result.ok());
+  EXPECT_EQ(transport.requests().size(), 1u);
 }
 
 TEST_F(AssociationsArchiverTest, InvalidLabelsRequestNeverReachesHubSpot) {

@@ -35,6 +35,12 @@ struct BudgetPolicy {
   double bulk_share = 0.8;
   // The longest pause any Retry-After (or a DAILY 429) can cause.
   absl::Duration max_pause = absl::Seconds(60);
+  // While HubSpot advertises no limit (no X-HubSpot-RateLimit-Max), take the
+  // configured one as a first guess only: raise it by one per success while
+  // the window is at least half used (slow start), until a rolling-limit 429
+  // shows the real one; from there climb by one per raise period (additive
+  // increase, the period doubling while 429s come at the same level).
+  bool discover = true;
   // The share of the token's limit (configured, advertised or learned) this
   // budget may spend: 1 alone, 1/N for one of N replicas that lost their
   // shared budget.

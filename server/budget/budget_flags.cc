@@ -17,8 +17,13 @@ const hubspot_gateway::BudgetStoreOptions kStoreDefaults;
 ABSL_FLAG(int, rate_limit_per_10s, kBudgetDefaults.max_requests,
           "Upstream requests per token per rolling 10 s until HubSpot's X-HubSpot-RateLimit-* "
           "headers say otherwise; 429s lower it, and it climbs back by one per interval. "
-          "Default: HubSpot's documented associations limit (Professional/Enterprise). "
+          "HubSpot's tiers allow 100, 190 or 250 per 10 s (README, \"Rate limits\"). "
           "0: no limit of the gateway's own");
+ABSL_FLAG(bool, discover_rate_limit, kBudgetDefaults.discover,
+          "While HubSpot sends no X-HubSpot-RateLimit-Max header, treat --rate_limit_per_10s as "
+          "a first guess: raise the limit while requests succeed with the window half used or "
+          "more, and after a 429 climb past what it held by one per interval (headers, when "
+          "present, stay authoritative)");
 ABSL_FLAG(double, bulk_budget_share, kBudgetDefaults.bulk_share,
           "Share of each rate window that bulk work (streams, or x-archive-priority: bulk) "
           "may use; the rest stays for interactive calls");
@@ -46,6 +51,7 @@ absl::StatusOr<BudgetPolicy> BudgetPolicyFromFlags() {
     return absl::InvalidArgumentError("--rate_limit_per_10s must not be negative (0: no limit)");
   }
   policy.interval = absl::Seconds(10);
+  policy.discover = absl::GetFlag(FLAGS_discover_rate_limit);
   policy.bulk_share = absl::GetFlag(FLAGS_bulk_budget_share);
   if (!(policy.bulk_share > 0 && policy.bulk_share <= 1)) {
     return absl::InvalidArgumentError("--bulk_budget_share must be in (0, 1]");

@@ -13,6 +13,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
@@ -50,8 +51,10 @@ struct Decision {
   }
 };
 
-BudgetPolicy Policy() {
+// `discover`: raise the limit while HubSpot advertises none (both must do it alike).
+BudgetPolicy Policy(bool discover) {
   BudgetPolicy policy;
+  policy.discover = discover;
   policy.max_requests = 40;
   policy.interval = absl::Seconds(10);
   policy.bulk_share = 0.8;
@@ -63,12 +66,12 @@ BudgetPolicy Policy() {
 // times (the store plans on the test's clock, not on Redis's).
 class Twins {
  public:
-  explicit Twins(const std::string& url) : local_(Policy()) {
+  Twins(const std::string& url, bool discover) : local_(Policy(discover)) {
     BudgetStoreOptions options;
     options.redis = *ParseRedisUrl(url);
     options.redis.command_timeout = absl::Seconds(10);
     options.plan_with_redis_clock = false;
-    store_ = std::make_unique<RedisBudgetStore>(options, Policy(), clock_, observer_,
+    store_ = std::make_unique<RedisBudgetStore>(options, Policy(discover), clock_, observer_,
                                                 [](absl::string_view) {});
   }
 
@@ -174,14 +177,16 @@ UpstreamAnswer RandomAnswer(std::mt19937& random) {
   return answer;
 }
 
-class BudgetParityTest : public ::testing::TestWithParam<int> {};
+// A seed, and whether the limit is discovered.
+class BudgetParityTest : public ::testing::TestWithParam<std::tuple<int, bool>> {};
 
 TEST_P(BudgetParityTest, TokenBudgetAndTheScriptDecideAlike) {
   absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start();
   ASSERT_TRUE(redis.ok()) << redis.status();
-  Twins twins((*redis)->url());
+  const auto [seed, discover] = GetParam();
+  Twins twins((*redis)->url(), discover);
   ASSERT_TRUE(twins.WaitShared());
-  std::mt19937 random(GetParam());
+  std::mt19937 random(seed);
   std::uniform_int_distribution<int> percent(0, 99);
   int granted = 0;
   int refused = 0;
@@ -207,27 +212,43 @@ TEST_P(BudgetParityTest, TokenBudgetAndTheScriptDecideAlike) {
     twins.AdvanceBy(absl::Milliseconds(std::uniform_int_distribution<int>(0, 2000)(random)));
     twins.Observe(RandomAnswer(random));
   }
-  std::cout << "seed " << GetParam() << ": " << granted << " granted, " << refused
-            << " refused, all decided alike\n";
+  std::cout << "seed " << seed << (discover ? " (discovering)" : "") << ": " << granted
+            << " granted, " << refused << " refused, all decided alike\n";
   // The script exercised both paths.
   EXPECT_GT(granted, 100);
   EXPECT_GT(refused, 100);
 }
 
-INSTANTIATE_TEST_SUITE_P(Seeds, BudgetParityTest, ::testing::Values(1, 2, 3, 4, 5));
+INSTANTIATE_TEST_SUITE_P(Seeds, BudgetParityTest,
+                         ::testing::Combine(::testing::Values(1, 2, 3, 4, 5), ::testing::Bool()));
 
 // A scripted story, step by step, with the figures each step must give.
-TEST(BudgetParityStoryTest, FillsTheWindowLearnsA429PausesAndStopsForTheDay) {
-  absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start();
-  ASSERT_TRUE(redis.ok()) << redis.status();
-  Twins twins((*redis)->url());
-  ASSERT_TRUE(twins.WaitShared());
-  auto expect_alike = [&](Lane lane) {
-    const auto [local, shared] = twins.Reserve(lane);
+class BudgetParityStoryTest : public ::testing::Test {
+ protected:
+  void Start(bool discover) {
+    absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start();
+    ASSERT_TRUE(redis.ok()) << redis.status();
+    redis_ = *std::move(redis);
+    twins_ = std::make_unique<Twins>(redis_->url(), discover);
+    ASSERT_TRUE(twins_->WaitShared());
+  }
+
+  // Reserves on both; they must decide alike.
+  Decision ExpectAlike(Lane lane) {
+    const auto [local, shared] = twins_->Reserve(lane);
     EXPECT_EQ(local, shared) << "TokenBudget " << local.ToString() << "; the script "
                              << shared.ToString();
     return local;
-  };
+  }
+
+  std::unique_ptr<RedisServer> redis_;
+  std::unique_ptr<Twins> twins_;
+};
+
+TEST_F(BudgetParityStoryTest, FillsTheWindowLearnsA429PausesAndStopsForTheDay) {
+  ASSERT_NO_FATAL_FAILURE(Start(/*discover=*/false));
+  Twins& twins = *twins_;
+  auto expect_alike = [this](Lane lane) { return ExpectAlike(lane); };
   // Bulk work stops at 80% of 40; interactive work goes on to 40.
   for (int i = 0; i < 32; ++i) {
     ASSERT_TRUE(expect_alike(Lane::kBulk).granted) << i;
@@ -271,6 +292,32 @@ TEST(BudgetParityStoryTest, FillsTheWindowLearnsA429PausesAndStopsForTheDay) {
   const Decision daily = expect_alike(Lane::kInteractive);
   EXPECT_TRUE(daily.daily_exhausted);
   EXPECT_EQ(daily.wait, absl::Seconds(30));
+}
+
+// Without headers: successes raise the limit alike, and a 429 ends it alike.
+TEST_F(BudgetParityStoryTest, DiscoversALimitHubSpotDoesNotAdvertise) {
+  ASSERT_NO_FATAL_FAILURE(Start(/*discover=*/true));
+  Twins& twins = *twins_;
+  auto expect_alike = [this](Lane lane) { return ExpectAlike(lane); };
+  // 40 at first; from the 20th success on (the window half used), each raises it by one.
+  for (int i = 0; i < 40; ++i) {
+    ASSERT_TRUE(expect_alike(Lane::kInteractive).granted) << i;
+    twins.Observe(Success(204));
+  }
+  EXPECT_EQ(expect_alike(Lane::kInteractive).limit, 61);
+  twins.Observe(Success(204));
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(expect_alike(Lane::kInteractive).granted) << i;
+    twins.Observe(i < 9 ? Success(204) : TooManyRequests(AnswerOutcome::kRollingLimit));
+  }
+  // The 429 came with 50 in the window: that is the limit now, and it stays.
+  const Decision after = expect_alike(Lane::kInteractive);
+  EXPECT_EQ(after.limit, 50);
+  EXPECT_FALSE(after.granted);
+  twins.AdvanceBy(absl::Seconds(11));
+  EXPECT_TRUE(expect_alike(Lane::kInteractive).granted);
+  twins.Observe(Success(204));
+  EXPECT_EQ(expect_alike(Lane::kInteractive).limit, 51);  // One interval later: one more.
 }
 
 }  // namespace

@@ -7,7 +7,8 @@
 -- KEYS[1]: the token's key (a hash of the token, never the token).
 -- ARGV: name/value pairs.
 --   Always: op ('reserve' or 'observe'), configured (the configured limit),
---   interval_ms, bulk_share, max_pause_ms; now_ms (optional: the time to plan
+--   interval_ms, bulk_share, max_pause_ms, discover (1: discover the limit
+--   while HubSpot advertises none, as TokenBudget does); now_ms (optional: the time to plan
 --   at; replicas leave it out and share Redis's clock).
 --   reserve: lane ('interactive' or 'bulk').
 --   observe: status (HTTP status, 0: no answer), policy ('ROLLING', 'DAILY'
@@ -23,7 +24,8 @@
 -- last_raise and raise_ms (the climb back: one request per raise_ms, doubling
 -- while 429s come at the level just learned), paused and daily (times until
 -- which Retry-After or the daily limit stop the token), total (every request
--- ever counted, for the sequence numbers).
+-- ever counted, for the sequence numbers), advertised (1 once HubSpot sent
+-- its Max header), discovered (1 once a rolling 429 ended the slow start).
 local key = KEYS[1]
 local arg = {}
 for i = 1, #ARGV, 2 do arg[ARGV[i]] = ARGV[i + 1] end
@@ -34,6 +36,7 @@ local configured = number('configured')
 local interval = number('interval_ms')
 local bulk_share = number('bulk_share')
 local max_pause = number('max_pause_ms')
+local discover = number('discover') == 1
 local now = number('now_ms')
 if now == nil then
   local t = redis.call('TIME')
@@ -73,6 +76,8 @@ local raise_ms = s.raise_ms or interval
 local paused = s.paused or 0
 local daily = s.daily or 0
 local total = s.total or 0
+local advertised = s.advertised or 0
+local discovered = s.discovered or 0
 
 -- Requests in the window ending now.
 local function used_now()
@@ -116,6 +121,10 @@ local function held_before(sequence, sent)
     if b > window_start then since_window = since_window + n end
   end
   return math.max(0, sequence - 1 - (total - since_window))
+end
+-- No limit advertised, and discovery on (with a limit to start from).
+local function discovering()
+  return discover and advertised == 0 and limit > 0
 end
 -- HubSpot's Remaining counts requests others made: count them as made now.
 local function count_others(remaining)
@@ -164,6 +173,7 @@ else
   local sent = number('sent_ms')
   local sequence = number('sequence')
   if max >= 0 then
+    advertised = 1
     ceiling = max
     if lowered == 0 or limit > ceiling then limit = ceiling end
   end
@@ -184,6 +194,11 @@ else
     if sent >= 0 then held = math.max(held, held_before(sequence, sent)) end
     if lowered == 1 and held >= limit - 1 then raise_ms = math.min(2 * raise_ms, 8 * interval) end
     if limit == 0 or held < limit then limit = held end
+    if discovering() then
+      -- The real limit is about what the window held: climb past it slowly.
+      discovered = 1
+      ceiling = 2 * held
+    end
     lowered = 1
     last_raise = now
     if sent >= 0 then uncount(sent) end
@@ -192,11 +207,19 @@ else
   else
     -- HubSpot counted it when it arrived: count it from its answer on.
     if sent >= 0 and status ~= 0 and uncount(sent) then add(bucket, 1) end
+    if status >= 200 and status <= 299 and discovering() and discovered == 0 and lowered == 0
+        and 2 * used_now() >= limit then
+      -- Slow start: every success while the window is half used or more
+      -- raises the limit by one.
+      limit = limit + 1
+      ceiling = limit
+    end
     count_others(remaining)
   end
   reply = {'limit', limit, 'daily_ms', math.max(0, daily - now)}
 end
 redis.call('HSET', key, 'ceiling', ceiling, 'limit', limit, 'lowered', lowered, 'last_raise',
-           last_raise, 'raise_ms', raise_ms, 'paused', paused, 'daily', daily, 'total', total)
+           last_raise, 'raise_ms', raise_ms, 'paused', paused, 'daily', daily, 'total', total,
+           'advertised', advertised, 'discovered', discovered)
 redis.call('PEXPIRE', key, 2 * interval + guard + max_pause)
 return reply

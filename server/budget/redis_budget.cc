@@ -263,7 +263,8 @@ std::vector<std::string> RedisBudgetStore::ScriptArgs(absl::string_view op) cons
                                    "configured",   absl::StrCat(policy_.max_requests),
                                    "interval_ms",  Milliseconds(policy_.interval),
                                    "bulk_share",   absl::StrCat(policy_.bulk_share),
-                                   "max_pause_ms", Milliseconds(policy_.max_pause)};
+                                   "max_pause_ms", Milliseconds(policy_.max_pause),
+                                   "discover",     policy_.discover ? "1" : "0"};
   if (!options_.plan_with_redis_clock) {
     args.insert(args.end(), {"now_ms", absl::StrCat(absl::ToUnixMillis(scheduler_.Now()))});
   }

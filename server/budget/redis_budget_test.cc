@@ -187,6 +187,45 @@ TEST_F(RedisBudgetTest, ARollingLimitOnOneReplicaLowersTheLimitOfAll) {
   EXPECT_EQ(b->budget_->effective_limit(), 4);
 }
 
+TEST_F(RedisBudgetTest, WithoutHeadersSuccessesRaiseTheSharedLimitUntilARollingLimit) {
+  auto a = SharedReplica();
+  auto b = SharedReplica();
+  std::vector<BudgetTicket> tickets;
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_LE(a->Wait(Lane::kInteractive), absl::ZeroDuration());
+    tickets.push_back(a->budget_->Spend(a->scheduler_.Now()));
+  }
+  EXPECT_GT(b->Wait(Lane::kInteractive), absl::ZeroDuration());
+  UpstreamAnswer ok;
+  ok.http_status = 204;
+  for (const BudgetTicket& ticket : tickets) {
+    a->budget_->Observe(ok, a->scheduler_.Now(), ticket);
+  }
+  // Slow start: one more per success while the window was half used.
+  const std::string key = RedisBudgetStore::KeyOf(kToken);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return redis_->Command({"HGET", key, "limit"}).value_or("") == "20";
+      },
+      kWait));
+  // Another replica (b was told to wait, and asks again only then) finds the room.
+  auto c = SharedReplica();
+  BudgetTicket last;
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_LE(c->Wait(Lane::kInteractive), absl::ZeroDuration());
+    last = c->budget_->Spend(c->scheduler_.Now());
+  }
+  EXPECT_GT(c->Wait(Lane::kInteractive), absl::ZeroDuration());
+  // A 429 shows the real limit: what the window held before it; no more slow start.
+  c->budget_->Observe(RateLimited(AnswerOutcome::kRollingLimit), c->scheduler_.Now(), last);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        return redis_->Command({"HGET", key, "discovered"}).value_or("") == "1";
+      },
+      kWait));
+  EXPECT_EQ(redis_->Command({"HGET", key, "limit"}).value_or(""), "19");
+}
+
 TEST_F(RedisBudgetTest, ADailyLimitOnOneReplicaStopsAll) {
   auto a = SharedReplica();
   auto b = SharedReplica();

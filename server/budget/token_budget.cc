@@ -161,6 +161,7 @@ void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now, const Ti
     SetInterval(*headers.interval, now);
   }
   if (headers.max.has_value()) {
+    advertised_ = true;
     ceiling_ = Share(*headers.max);
     if (!lowered_ || effective_limit_ > ceiling_) effective_limit_ = ceiling_;
   }
@@ -184,6 +185,11 @@ void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now, const Ti
                         ? std::min(2 * raise_period_, 8 * interval_)
                         : raise_period_;
     if (effective_limit_ == 0 || held < effective_limit_) effective_limit_ = held;
+    if (Discovering()) {
+      // The real limit is about what the window held: climb past it slowly.
+      discovered_ = true;
+      ceiling_ = 2 * held;
+    }
     known_level_ = std::min(known_level_, held);
     probe_allowance_ = 1;
     lowered_ = true;
@@ -202,12 +208,24 @@ void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now, const Ti
     Advance(now);
     ++ring_[newest_bucket_ % static_cast<int64_t>(ring_.size())];
   }
-  if (ticket.probe && answer.http_status >= 200 && answer.http_status <= 299) {
+  // By status, as budget_script.lua reads it.
+  const bool success = answer.http_status >= 200 && answer.http_status <= 299;
+  if (success && Discovering() && !discovered_ && !lowered_ &&
+      2 * UsedAt(now) >= effective_limit_) {
+    // Slow start: every success while the window is half used or more raises
+    // the limit by one (sends past the known level still probe).
+    ceiling_ = ++effective_limit_;
+  }
+  if (ticket.probe && success) {
     // HubSpot took it: the level it was sent at is known to be accepted.
     known_level_ = std::max(known_level_, HeldBefore(ticket.sequence, ticket.sent, now) + 1);
     probe_allowance_ = std::min(2 * probe_allowance_, 64);
   }
   CountOthers(headers, now);
+}
+
+bool TokenBudget::Discovering() const {
+  return policy_.discover && !advertised_ && effective_limit_ > 0;
 }
 
 void TokenBudget::CountOthers(const RateLimitHeaders& headers, absl::Time now) {

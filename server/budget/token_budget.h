@@ -7,7 +7,8 @@
 // the limit learned from headers and 429s (lowered to what the window held
 // at a 429, never below a tenth of the ceiling, then climbing back by one
 // request per interval), pauses asked
-// by Retry-After (bounded), the daily limit, and the lanes' shares.
+// by Retry-After (bounded), the daily limit, and the lanes' shares. While
+// HubSpot advertises no limit, the limit is discovered (BudgetPolicy::discover).
 // The local Budget: a process's own count, and (limit_share < 1) a replica's
 // fallback while the shared budget is out of reach.
 // Not thread-safe: its TokenDispatcher holds it under its own lock (or a
@@ -66,6 +67,8 @@ class TokenBudget final : public Budget {
   // HubSpot's Remaining header counts requests this gateway did not make
   // (other clients of the app, other replicas): counts them as made now.
   void CountOthers(const RateLimitHeaders& headers, absl::Time now);
+  // No limit advertised, and discovery on (with a limit to start from).
+  bool Discovering() const;
   // Takes the request of `ticket` out of the window (HubSpot rejected it, or
   // it is counted again from its answer); false when it had left already.
   bool Uncount(const Ticket& ticket);
@@ -87,6 +90,10 @@ class TokenBudget final : public Budget {
   int effective_limit_;
   // Set by a 429 until the limit has climbed back to the ceiling.
   bool lowered_ = false;
+  // HubSpot sent X-HubSpot-RateLimit-Max: its limit is the ceiling, nothing is discovered.
+  bool advertised_ = false;
+  // Discovering, a rolling-limit 429 showed the real limit: no more slow start.
+  bool discovered_ = false;
   // Requests per window HubSpot is known to accept; past it, at most
   // probe_allowance_ requests are in flight at once.
   int known_level_;

@@ -1,5 +1,7 @@
 #include "server/budget/token_budget.h"
 
+#include <vector>
+
 #include "gtest/gtest.h"
 
 namespace hubspot_gateway {
@@ -166,6 +168,66 @@ TEST(TokenBudgetTest, PastTheConfiguredLevelRequestsProbeFewAtATimeDoublingOnSuc
   // A 429 on a probe: back to what HubSpot held.
   budget.Observe(RateLimited(AnswerOutcome::kRollingLimit), kStart, third);
   EXPECT_EQ(budget.effective_limit(), 152);
+}
+
+TEST(TokenBudgetTest, WithoutHeadersTheLimitRisesPerSuccessWhileTheWindowIsHalfUsed) {
+  TokenBudget budget(Policy(10));
+  std::vector<TokenBudget::Ticket> sent;
+  for (int i = 0; i < 10; ++i) sent.push_back(budget.Spend(kStart));
+  EXPECT_GT(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
+  for (const TokenBudget::Ticket& ticket : sent) budget.Observe(Answer(204), kStart, ticket);
+  EXPECT_EQ(budget.effective_limit(), 20);
+  // Past the level known to be accepted (10), requests probe one at a time first.
+  EXPECT_EQ(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
+  EXPECT_TRUE(budget.Spend(kStart).probe);
+  EXPECT_GT(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
+  // A success while the window is less than half used raises nothing.
+  TokenBudget quiet(Policy(10));
+  quiet.Observe(Answer(204), kStart, quiet.Spend(kStart));
+  EXPECT_EQ(quiet.effective_limit(), 10);
+}
+
+TEST(TokenBudgetTest, ARollingLimitEndsTheSlowStartThenTheLimitClimbsByOnePerInterval) {
+  TokenBudget budget(Policy(10));
+  std::vector<TokenBudget::Ticket> sent;
+  for (int i = 0; i < 10; ++i) sent.push_back(budget.Spend(kStart));
+  for (const TokenBudget::Ticket& ticket : sent) budget.Observe(Answer(204), kStart, ticket);
+  ASSERT_EQ(budget.effective_limit(), 20);
+  // HubSpot takes 13 and refuses the 14th.
+  TokenBudget::Ticket last;
+  for (int i = 0; i < 4; ++i) {
+    last = budget.Spend(kStart);
+    if (i < 3) budget.Observe(Answer(204), kStart, last);
+  }
+  budget.Observe(RateLimited(AnswerOutcome::kRollingLimit), kStart, last);
+  EXPECT_EQ(budget.effective_limit(), 13);
+  // No more slow start: a success leaves it, and it climbs one per interval.
+  budget.Observe(Answer(204), kStart, budget.Spend(kStart));
+  EXPECT_EQ(budget.effective_limit(), 13);
+  budget.NextSendTime(Lane::kInteractive, kStart + absl::Seconds(10));
+  EXPECT_EQ(budget.effective_limit(), 14);
+  budget.NextSendTime(Lane::kInteractive, kStart + absl::Seconds(30));
+  EXPECT_EQ(budget.effective_limit(), 16);
+}
+
+TEST(TokenBudgetTest, AnAdvertisedLimitIsNeverDiscoveredPast) {
+  RateLimitHeaders advertised;
+  advertised.max = 10;
+  TokenBudget budget(Policy(10));
+  std::vector<TokenBudget::Ticket> sent;
+  for (int i = 0; i < 10; ++i) sent.push_back(budget.Spend(kStart));
+  for (const TokenBudget::Ticket& ticket : sent) {
+    budget.Observe(Answer(204, advertised), kStart, ticket);
+  }
+  EXPECT_EQ(budget.effective_limit(), 10);
+  // Nor without the flag.
+  BudgetPolicy fixed = Policy(10);
+  fixed.discover = false;
+  TokenBudget guessed(fixed);
+  sent.clear();
+  for (int i = 0; i < 10; ++i) sent.push_back(guessed.Spend(kStart));
+  for (const TokenBudget::Ticket& ticket : sent) guessed.Observe(Answer(204), kStart, ticket);
+  EXPECT_EQ(guessed.effective_limit(), 10);
 }
 
 TEST(TokenBudgetTest, RetryAfterPausesAtMostMaxPause) {

@@ -27,9 +27,10 @@ class ArchiveObserver : public BudgetStoreObserver {
   virtual void OnUpstreamAnswer(int /*http_status*/, AnswerOutcome /*outcome*/) {}
   // A failed attempt will be retried.
   virtual void OnRetry() {}
-  // Work of `lane` ("interactive" or "bulk") waited this long in the queue
-  // before its upstream request was sent.
-  virtual void OnQueueWait(absl::string_view /*lane*/, absl::Duration /*wait*/) {}
+  // Work of `lane` ("interactive" or "bulk") for caller `flow` waited this
+  // long in the queue before its upstream request was sent.
+  virtual void OnQueueWait(absl::string_view /*lane*/, absl::string_view /*flow*/,
+                           absl::Duration /*wait*/) {}
   // An upstream request was sent carrying the chunks of `calls` calls and
   // `inputs` inputs in all.
   virtual void OnUpstreamRequest(int /*calls*/, int /*inputs*/) {}

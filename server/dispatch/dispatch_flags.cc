@@ -21,6 +21,12 @@ ABSL_FLAG(absl::Duration, initial_backoff, kDispatchDefaults.backoff.initial_del
           "Ceiling of the first retry's jittered wait; it doubles per retry");
 ABSL_FLAG(absl::Duration, max_backoff, kDispatchDefaults.backoff.max_delay,
           "Largest ceiling of a retry's jittered wait");
+ABSL_FLAG(int, max_requests_in_flight_per_token, kDispatchDefaults.concurrency.max,
+          "Most upstream requests one token may have in flight; below it the number follows "
+          "HubSpot's latency (an adaptive limit, starting at 20, growing while answers come as "
+          "fast as usual). A call may hand the dispatcher as many chunks as this limit allows "
+          "when it exceeds --max_concurrent_requests_per_call. 0 (default): no limit per token, "
+          "each call hands --max_concurrent_requests_per_call at once");
 
 namespace hubspot_gateway {
 
@@ -48,6 +54,11 @@ absl::StatusOr<DispatchOptions> DispatchOptionsFromFlags() {
       options.backoff.max_delay < options.backoff.initial_delay) {
     return absl::InvalidArgumentError(
         "--initial_backoff must be positive and not above --max_backoff");
+  }
+  options.concurrency.max = absl::GetFlag(FLAGS_max_requests_in_flight_per_token);
+  if (options.concurrency.max < 0) {
+    return absl::InvalidArgumentError(
+        "--max_requests_in_flight_per_token must not be negative (0: no limit)");
   }
   absl::StatusOr<BudgetPolicy> budget = BudgetPolicyFromFlags();
   if (!budget.ok()) return budget.status();

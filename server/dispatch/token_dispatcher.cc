@@ -4,6 +4,7 @@
 #include <deque>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "server/hubspot/answer_split.h"
@@ -22,6 +23,10 @@ absl::Status DailyLimitExhausted() {
 }
 
 int InputsOf(const QueuedChunk& chunk) { return static_cast<int>(chunk.chunk->size()); }
+
+// The interactive lane's window keeps this share for callers other than the
+// busiest one.
+constexpr int kReserveDivisor = 10;
 
 // Chunks finished on this thread while it was already telling an owner of
 // one: the outermost Finish tells them in turn. A chain such as OnChunkDone ->
@@ -42,11 +47,18 @@ TokenDispatcher::TokenDispatcher(const std::string& token, const DispatchOptions
       deps_(deps),
       // The budget is destroyed before this object's weak_from_this(), and
       // never wakes it after: the wake-up reaches a live dispatcher or none.
-      budget_(deps.budgets(token, [this] {
-        deps_.scheduler.RunAfter(absl::ZeroDuration(), [weak = weak_from_this()] {
-          if (std::shared_ptr<TokenDispatcher> self = weak.lock()) self->Pump();
-        });
-      })) {}
+      budget_(deps.budgets(token,
+                           [this] {
+                             deps_.scheduler.RunAfter(
+                                 absl::ZeroDuration(), [weak = weak_from_this()] {
+                                   if (std::shared_ptr<TokenDispatcher> self = weak.lock()) {
+                                     self->Pump();
+                                   }
+                                 });
+                           })),
+      window_(options.budget.interval),
+      concurrency_(options.concurrency),
+      concurrency_limit_(concurrency_.limit()) {}
 
 void TokenDispatcher::Finish(QueuedChunk chunk, absl::StatusOr<v1::BatchResult> outcome) {
   FinishedChunks& finished = finished_chunks;
@@ -76,13 +88,14 @@ void TokenDispatcher::Submit(QueuedChunk chunk, bool retry) {
     if (!daily_exhausted) {
       chunk.enqueued = now;
       const Lane lane_of_chunk = chunk.lane;
-      std::list<QueuedChunk>& lane = lanes_[static_cast<int>(lane_of_chunk)];
+      FlowQueue<QueuedChunk>& lane = lanes_[static_cast<int>(lane_of_chunk)];
       waits = !lane.empty() || budget_->NextSendTime(lane_of_chunk, now) > now;
-      if (retry) {
-        lane.push_front(std::move(chunk));
-      } else {
-        lane.push_back(std::move(chunk));
-      }
+      // A chunk costs the share of a request it fills.
+      const double cost =
+          static_cast<double>(InputsOf(chunk)) / std::max(1, options_.max_inputs_per_request);
+      const FlowKey flow = chunk.flow;
+      const ChunkOwner* call = chunk.owner.get();
+      lane.Push(flow, call, std::move(chunk), cost, /*front=*/retry);
     }
   }
   if (daily_exhausted) {
@@ -97,12 +110,11 @@ void TokenDispatcher::Cancel(const ChunkOwner* owner, const absl::Status& why) {
   std::vector<QueuedChunk> cancelled;
   {
     absl::MutexLock lock(&mu_);
-    for (std::list<QueuedChunk>& lane : lanes_) {
-      auto kept = std::stable_partition(lane.begin(), lane.end(), [owner](const QueuedChunk& c) {
-        return c.owner.get() != owner;
-      });
-      std::move(kept, lane.end(), std::back_inserter(cancelled));
-      lane.erase(kept, lane.end());
+    for (FlowQueue<QueuedChunk>& lane : lanes_) {
+      for (QueuedChunk& chunk :
+           lane.RemoveIf([owner](const QueuedChunk& c) { return c.owner.get() == owner; })) {
+        cancelled.push_back(std::move(chunk));
+      }
     }
   }
   for (QueuedChunk& chunk : cancelled) Finish(std::move(chunk), why);
@@ -115,9 +127,10 @@ bool TokenDispatcher::Forgettable(absl::Time now) {
 }
 
 void TokenDispatcher::FailQueued(const absl::Status& status, std::vector<Failure>& failures) {
-  for (std::list<QueuedChunk>& lane : lanes_) {
-    for (QueuedChunk& chunk : lane) failures.push_back({std::move(chunk), status});
-    lane.clear();
+  for (FlowQueue<QueuedChunk>& lane : lanes_) {
+    for (QueuedChunk& chunk : lane.RemoveIf([](const QueuedChunk&) { return true; })) {
+      failures.push_back({std::move(chunk), status});
+    }
   }
 }
 
@@ -155,77 +168,137 @@ void TokenDispatcher::ScheduleWakeup(absl::Time at, absl::Time now) {
   });
 }
 
+int TokenDispatcher::LaneLimit(int lane) const {
+  const int limit = budget_->effective_limit();
+  if (lane == static_cast<int>(Lane::kInteractive)) return limit;
+  return std::max(1, static_cast<int>(limit * options_.budget.bulk_share));
+}
+
+bool TokenDispatcher::Held(const FlowKey& flow, int lane, absl::Time now) {
+  if (budget_->effective_limit() <= 0) return false;
+  const int lane_limit = LaneLimit(lane);
+  if (flow.max_share < 1 &&
+      window_.Count(flow.name, now) >= std::max(1, static_cast<int>(flow.max_share * lane_limit))) {
+    return true;
+  }
+  const int reserve =
+      lane == static_cast<int>(Lane::kInteractive) ? lane_limit / kReserveDivisor : 0;
+  return reserve > 0 && window_.Total(now) >= lane_limit - reserve &&
+         window_.IsBusiest(flow.name, now);
+}
+
 std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
                                                                std::vector<Failure>& failures) {
   // Work whose caller left never goes out.
-  for (std::list<QueuedChunk>& lane : lanes_) {
-    while (!lane.empty()) {
-      absl::Status stopped = lane.front().owner->Stopped();
+  for (FlowQueue<QueuedChunk>& lane : lanes_) {
+    while (const QueuedChunk* front = lane.Front()) {
+      absl::Status stopped = front->owner->Stopped();
       if (stopped.ok()) break;
-      failures.push_back({std::move(lane.front()), std::move(stopped)});
-      lane.pop_front();
+      failures.push_back({lane.DropFront(), std::move(stopped)});
     }
   }
-  const int head_lane = !lanes_[0].empty() ? 0 : !lanes_[1].empty() ? 1 : -1;
-  if (head_lane < 0) return std::nullopt;
+  if (lanes_[0].empty() && lanes_[1].empty()) return std::nullopt;
   // A shared budget may learn of the daily limit from another replica.
   if (budget_->DailyExhausted(now)) {
     FailQueued(DailyLimitExhausted(), failures);
     return std::nullopt;
   }
-  const absl::Time allowed = budget_->NextSendTime(lanes_[head_lane].front().lane, now);
-  if (allowed > now) {
-    // Work whose deadline comes before the earliest send fails now, saying
-    // how long HubSpot's limit holds the token, instead of waiting into a
-    // bare DEADLINE_EXCEEDED. (InfiniteFuture: a shared budget is still
-    // asking; nothing is known yet.)
-    if (allowed != absl::InfiniteFuture()) FailPastDeadline(allowed, now, failures);
-    if (!lanes_[0].empty() || !lanes_[1].empty()) ScheduleWakeup(allowed, now);
-    return std::nullopt;
-  }
-  const QueuedChunk& head = lanes_[head_lane].front();
-  // The chunks the request would carry: same call and URL, interactive first, then
-  // bulk, up to max_inputs_per_request.
+  // An answer makes room (and pumps again).
+  if (concurrency_.limit() > 0 && in_flight_ >= concurrency_.limit()) return std::nullopt;
+  window_.set_interval(budget_->interval());
   const int max_inputs = options_.max_inputs_per_request;
-  int inputs = 0;
-  std::vector<std::pair<int, std::list<QueuedChunk>::iterator>> picked;
-  for (int lane = head_lane; lane < 2 && inputs < max_inputs; ++lane) {
-    for (auto it = lanes_[lane].begin(); it != lanes_[lane].end() && inputs < max_inputs; ++it) {
-      if (it->call == head.call && it->url == head.url && inputs + InputsOf(*it) <= max_inputs) {
-        inputs += InputsOf(*it);
-        picked.emplace_back(lane, it);
-      }
-    }
-  }
-  if (inputs < max_inputs) {
-    // A partial request spends a whole slot: unless the lane has been quiet
-    // for interval/limit, let more work join it until then.
-    absl::Time ready = head.enqueued + options_.coalesce_window;
-    if (budget_->effective_limit() > 0) {
-      ready = std::max(
-          ready, last_send_by_lane_[head_lane] + budget_->interval() / budget_->effective_limit());
-    }
-    if (ready > now) {
-      ScheduleWakeup(ready, now);
+  for (int head_lane = 0; head_lane < 2; ++head_lane) {
+    if (lanes_[head_lane].empty()) continue;
+    const absl::Time allowed = budget_->NextSendTime(static_cast<Lane>(head_lane), now);
+    if (allowed > now) {
+      // Work whose deadline comes before the earliest send fails now, saying
+      // how long HubSpot's limit holds the token, instead of waiting into a
+      // bare DEADLINE_EXCEEDED. (InfiniteFuture: a shared budget is still
+      // asking; nothing is known yet.)
+      if (allowed != absl::InfiniteFuture()) FailPastDeadline(allowed, now, failures);
+      if (!lanes_[0].empty() || !lanes_[1].empty()) ScheduleWakeup(allowed, now);
       return std::nullopt;
     }
+    // The chunks the request would carry: the first one served whose flow is
+    // not held, then those of the same call and URL in the order they would
+    // be served, interactive first, then bulk, up to max_inputs_per_request.
+    // Walked twice, the same way: to look, then to take.
+    struct Head {
+      const BatchCall* call;
+      std::string url;
+      absl::Time enqueued;
+    };
+    std::optional<Head> head;
+    int inputs = 0;
+    absl::flat_hash_map<std::string, bool> held;
+    auto pick = [&](const QueuedChunk& chunk, const std::string& flow) {
+      if (inputs >= max_inputs) return Pick::kStop;
+      auto [it, inserted] = held.try_emplace(flow, false);
+      if (inserted) it->second = Held(chunk.flow, head_lane, now);
+      if (it->second) return Pick::kSkip;
+      if (!head.has_value()) {
+        head = Head{chunk.call, chunk.url, chunk.enqueued};
+      } else if (chunk.call != head->call || chunk.url != head->url ||
+                 inputs + InputsOf(chunk) > max_inputs) {
+        return Pick::kSkip;
+      }
+      inputs += InputsOf(chunk);
+      return Pick::kTake;
+    };
+    for (int lane = head_lane; lane < 2 && inputs < max_inputs; ++lane) {
+      lanes_[lane].Take([&](const QueuedChunk& chunk, const std::string& flow) {
+        return pick(chunk, flow) == Pick::kStop ? Pick::kStop : Pick::kSkip;
+      });
+    }
+    if (!head.has_value()) continue;  // Every flow waiting here is held.
+    const bool partial = inputs < max_inputs;
+    if (partial) {
+      // A partial request spends a whole slot: unless the lane has sent no
+      // partial request for interval/limit, let more work join it until then.
+      absl::Time ready = head->enqueued + options_.coalesce_window;
+      if (budget_->effective_limit() > 0) {
+        ready = std::max(ready, last_partial_by_lane_[head_lane] +
+                                    budget_->interval() / budget_->effective_limit());
+      }
+      if (ready > now) {
+        ScheduleWakeup(ready, now);
+        return std::nullopt;
+      }
+      last_partial_by_lane_[head_lane] = now;
+    }
+    const std::string url = head->url;
+    const BatchCall& call = *head->call;
+    head.reset();
+    inputs = 0;
+    std::vector<QueuedChunk> picked;
+    for (int lane = head_lane; lane < 2 && inputs < max_inputs; ++lane) {
+      for (QueuedChunk& chunk : lanes_[lane].Take(pick)) picked.push_back(std::move(chunk));
+    }
+    return Build(std::move(picked), url, call, inputs, now);
   }
-  last_send_by_lane_[head_lane] = now;
+  // Only held flows wait: until a request leaves the window.
+  ScheduleWakeup(window_.NextLeave(), now);
+  return std::nullopt;
+}
+
+TokenDispatcher::Send TokenDispatcher::Build(std::vector<QueuedChunk> picked,
+                                             const std::string& url, const BatchCall& call,
+                                             int inputs, absl::Time now) {
   ++in_flight_;
   Send send;
-  send.request.url = head.url;
-  const BatchCall& call = *head.call;
+  send.request.url = url;
   absl::Time latest_deadline = absl::InfinitePast();
   std::vector<ArchiveSlice> slices;
   slices.reserve(inputs);
   absl::flat_hash_set<const ChunkOwner*> owners;
-  for (auto& [lane, it] : picked) {
-    deps_.observer.OnQueueWait(LaneName(it->lane), now - it->enqueued);
-    slices.insert(slices.end(), it->chunk->begin(), it->chunk->end());
-    latest_deadline = std::max(latest_deadline, it->deadline);
-    owners.insert(it->owner.get());
-    send.chunks.push_back(std::move(*it));
-    lanes_[lane].erase(it);
+  absl::flat_hash_set<std::string> flows;
+  for (QueuedChunk& chunk : picked) {
+    deps_.observer.OnQueueWait(LaneName(chunk.lane), chunk.flow.name, now - chunk.enqueued);
+    slices.insert(slices.end(), chunk.chunk->begin(), chunk.chunk->end());
+    latest_deadline = std::max(latest_deadline, chunk.deadline);
+    owners.insert(chunk.owner.get());
+    if (flows.insert(chunk.flow.name).second) window_.Record(chunk.flow.name, now);
+    send.chunks.push_back(std::move(chunk));
   }
   send.ticket = budget_->Spend(now);
   deps_.observer.OnUpstreamRequest(static_cast<int>(owners.size()), inputs);
@@ -283,6 +356,14 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
   int limit_after = 0;
   {
     absl::MutexLock lock(&mu_);
+    // Rate limits are the budget's to learn; the rest tells of latency.
+    if (answer.outcome == AnswerOutcome::kTransient) {
+      concurrency_.OnFailure();
+    } else if (answer.outcome != AnswerOutcome::kRollingLimit &&
+               answer.outcome != AnswerOutcome::kDailyLimit) {
+      concurrency_.OnAnswer(received - ticket.sent, in_flight_);
+    }
+    concurrency_limit_.store(concurrency_.limit(), std::memory_order_relaxed);
     --in_flight_;
     limit_before = budget_->effective_limit();
     budget_->Observe(answer, received, ticket);

@@ -1,10 +1,17 @@
 // TokenDispatcher spends one HubSpot token's rate budget. Work waits in two
-// lanes (interactive first); each time the budget has room it sends the
-// highest-priority chunk, filled up with compatible waiting chunks (same
+// lanes (interactive first); within a lane, in flows (one per caller) served
+// by start-time fair queuing, and within a flow round-robin among its calls
+// (server/flow/flow_queue.h), so a caller with a deep queue cannot hold back
+// one with a single chunk. Each time the budget has room it sends the chunk
+// served next, filled up with compatible waiting chunks of any flow (same
 // batch call and URL, so same operation, version and object types; archive
 // and labels chunks never share a request) to `max_inputs_per_request`.
+// The flow that took part in most requests of the rolling window may not take
+// the last tenth of the interactive lane's window: it stays for any other
+// caller that arrives. A flow's policy may cap its share of a lane's window.
+// At most an adaptive number of requests (ConcurrencyLimit) are in flight.
 // A full request goes as soon as the budget allows; a partial one goes once
-// its lane has sent nothing for interval/limit, so a burst of small calls
+// its lane has sent no partial request for interval/limit, so a burst of small calls
 // packs into few requests while a lone caller does not wait. Each answer is read
 // once, re-plans the budget (headers, 429s), and is split back to the chunks
 // it carried; failures are retried or reported per chunk.
@@ -28,7 +35,7 @@
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TOKEN_DISPATCHER_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_TOKEN_DISPATCHER_H_
 
-#include <list>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -43,7 +50,10 @@
 #include "server/budget/budget.h"
 #include "server/clock/scheduler.h"
 #include "server/dispatch/archive_observer.h"
+#include "server/dispatch/concurrency_limit.h"
 #include "server/dispatch/retry_policy.h"
+#include "server/flow/flow_queue.h"
+#include "server/flow/flow_window.h"
 #include "server/http/http_transport.h"
 #include "server/hubspot/archive_response.h"
 #include "server/hubspot/batch_call.h"
@@ -80,6 +90,8 @@ struct QueuedChunk {
   const BatchCall* call = &kBatchArchive;
   std::string url;
   Lane lane = Lane::kInteractive;
+  // The caller it is served for, among the other callers of its lane.
+  FlowKey flow;
   absl::Time deadline = absl::InfiniteFuture();
   // The attempt this send will be (1 for the first).
   int attempt = 1;
@@ -96,6 +108,8 @@ struct DispatchOptions {
   RetryPolicy retry;
   BackoffPolicy backoff;
   BudgetPolicy budget;
+  // Requests in flight per token, adapted to latency.
+  ConcurrencyLimitOptions concurrency;
 };
 
 // Shared by every dispatcher; all must outlive them. `random` is used under
@@ -124,6 +138,10 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   // No work queued or in flight, and nothing sent for two intervals.
   bool Forgettable(absl::Time now);
 
+  // Requests this token may have in flight now (the adaptive limit): a call
+  // may hand the dispatcher this many chunks at once.
+  int concurrency_limit() const { return concurrency_limit_.load(std::memory_order_relaxed); }
+
  private:
   struct Send {
     std::vector<QueuedChunk> chunks;
@@ -144,12 +162,21 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   // (a wake-up is scheduled if work waits).
   std::optional<Send> NextSend(absl::Time now, std::vector<Failure>& failures)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The request carrying `picked` (`inputs` in all) to `url`, counted as sent at `now`.
+  Send Build(std::vector<QueuedChunk> picked, const std::string& url, const BatchCall& call,
+             int inputs, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ScheduleWakeup(absl::Time at, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Moves every queued chunk whose deadline is not after `allowed` (the
   // earliest send) into `failures`: RESOURCE_EXHAUSTED saying how long the
   // rate limit holds the token (RateLimitWaitStatus).
   void FailPastDeadline(absl::Time allowed, absl::Time now, std::vector<Failure>& failures)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Whether `flow` must let others go first in a request led by `lane`:
+  // it holds its share (policy) of the lane's window, or it is the busiest
+  // flow and the window reached the interactive lane's reserve.
+  bool Held(const FlowKey& flow, int lane, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The requests a lane may hold in a window now.
+  int LaneLimit(int lane) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Moves every queued chunk into `failures` with `status`.
   void FailQueued(const absl::Status& status, std::vector<Failure>& failures)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -169,12 +196,16 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
 
   absl::Mutex mu_;
   const std::unique_ptr<Budget> budget_ ABSL_PT_GUARDED_BY(mu_);
-  // Lists, not deques: an empty list allocates nothing, and a token is often idle.
-  std::list<QueuedChunk> lanes_[2] ABSL_GUARDED_BY(mu_);
+  FlowQueue<QueuedChunk> lanes_[2] ABSL_GUARDED_BY(mu_);
+  // The requests each flow took part in over the last interval.
+  FlowWindow window_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
-  // When each lane last sent a request (its highest-priority chunk's lane).
-  absl::Time last_send_by_lane_[2] ABSL_GUARDED_BY(mu_) = {absl::InfinitePast(),
-                                                           absl::InfinitePast()};
+  ConcurrencyLimit concurrency_ ABSL_GUARDED_BY(mu_);
+  // concurrency_.limit(), readable without the lock.
+  std::atomic<int> concurrency_limit_;
+  // When each lane last sent a partial request (its highest-priority chunk's lane).
+  absl::Time last_partial_by_lane_[2] ABSL_GUARDED_BY(mu_) = {absl::InfinitePast(),
+                                                              absl::InfinitePast()};
   // Chunks waiting out a retry backoff on the scheduler.
   int backing_off_ ABSL_GUARDED_BY(mu_) = 0;
   bool pumping_ ABSL_GUARDED_BY(mu_) = false;

@@ -113,6 +113,11 @@ class TokenDispatcherTest : public testing::Test {
     options_.budget.max_requests = 150;
     options_.budget.interval = absl::Seconds(10);
     options_.budget.bulk_share = 0.8;
+    // The fake answers carry no rate-limit headers: plan with the configured
+    // limit, not one discovered past it (token_budget_test covers discovery).
+    options_.budget.discover = false;
+    // Nor does latency cap what is in flight, unless a test says so.
+    options_.concurrency.max = 0;
     options_.retry.max_attempts = 3;
   }
 
@@ -140,8 +145,9 @@ class TokenDispatcherTest : public testing::Test {
 
   void Submit(TokenDispatcher& dispatcher, std::shared_ptr<RecordingOwner> owner,
               const Chunk* chunk, Lane lane = Lane::kInteractive, std::string url = kUrl,
-              size_t index = 0) {
+              size_t index = 0, FlowKey flow = {}) {
     QueuedChunk queued;
+    queued.flow = std::move(flow);
     queued.owner = std::move(owner);
     queued.index = index;
     queued.chunk = chunk;
@@ -300,21 +306,159 @@ TEST_F(TokenDispatcherTest, InteractiveFirstAndBulkKeepsOutOfTheReservedShare) {
   auto dispatcher = Dispatcher(transport);
   auto bulk = std::make_shared<RecordingOwner>();
   for (int i = 0; i < 10; ++i) {
-    Submit(*dispatcher, bulk, MakeChunk(100, 1000 * (i + 1)), Lane::kBulk, kUrl, i);
+    Submit(*dispatcher, bulk, MakeChunk(100, 1000 * (i + 1)), Lane::kBulk, kUrl, i,
+           {"caller:bulk"});
   }
   EXPECT_EQ(transport.pending_count(), 8);  // 80% of 10.
   auto interactive = std::make_shared<RecordingOwner>();
-  Submit(*dispatcher, interactive, MakeChunk(100, 50000));
+  Submit(*dispatcher, interactive, MakeChunk(100, 50000), Lane::kInteractive, kUrl, 0,
+         {"caller:ui"});
   EXPECT_EQ(transport.pending_count(), 9);  // Found room at once.
-  Submit(*dispatcher, interactive, MakeChunk(100, 60000), Lane::kInteractive, kUrl, 1);
+  Submit(*dispatcher, interactive, MakeChunk(100, 60000), Lane::kInteractive, kUrl, 1,
+         {"caller:ui"});
   EXPECT_EQ(transport.pending_count(), 10);
-  Submit(*dispatcher, interactive, MakeChunk(100, 70000), Lane::kInteractive, kUrl, 2);
+  Submit(*dispatcher, interactive, MakeChunk(100, 70000), Lane::kInteractive, kUrl, 2,
+         {"caller:ui"});
   EXPECT_EQ(transport.pending_count(), 10);
   // When the window moves on, the waiting interactive chunk goes before the bulk ones.
   scheduler_.AdvanceBy(absl::Seconds(11));
   const std::vector<HttpRequest> sent = transport.pending();
   ASSERT_GT(sent.size(), 10u);
   EXPECT_NE(sent[10].body.find("\"70000\""), std::string::npos);
+}
+
+// The first from-id each pending request carries.
+std::vector<std::string> FirstIds(const std::vector<HttpRequest>& requests) {
+  std::vector<std::string> ids;
+  for (const HttpRequest& request : requests) {
+    const size_t at = request.body.find("\"id\":\"") + 6;
+    ids.push_back(request.body.substr(at, request.body.find('"', at) - at));
+  }
+  return ids;
+}
+
+TEST_F(TokenDispatcherTest, ALightFlowGoesBeforeAHeavyFlowsQueueAndFindsTheReserve) {
+  options_.budget.max_requests = 50;
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  // A heavy caller's 20 calls of 10 chunks each: 200 requests, 4 s of budget.
+  std::vector<std::shared_ptr<RecordingOwner>> heavy;
+  for (int call = 0; call < 20; ++call) {
+    heavy.push_back(std::make_shared<RecordingOwner>());
+    for (int i = 0; i < 10; ++i) {
+      Submit(*dispatcher, heavy.back(), MakeChunk(100, 100000 * (call + 1) + 100 * i),
+             Lane::kInteractive, kUrl, i, {"caller:heavy"});
+    }
+  }
+  // Alone, it may take the window but its last tenth.
+  EXPECT_EQ(transport.pending_count(), 45);
+  scheduler_.AdvanceBy(absl::Seconds(1));
+  auto light = std::make_shared<RecordingOwner>();
+  Submit(*dispatcher, light, MakeChunk(1, 7), Lane::kInteractive, kUrl, 0, {"caller:light"});
+  ASSERT_EQ(transport.pending_count(), 46);  // At once, from the reserve.
+  EXPECT_EQ(FirstIds(transport.pending()).back(), "7");
+  transport.AnswerAll(FakeHttpTransport::Answer(204));
+  EXPECT_THAT(light->outcomes(), SizeIs(1));
+  // When the window moves on, the heavy flow's requests go again, 45 at most,
+  // its calls taking turns: the 45 sent at first were the 10 chunks of calls
+  // 0 to 3 and 5 of call 4, so the next are call 4's, then call 5's, ... call 19's first.
+  scheduler_.AdvanceBy(absl::Seconds(11));
+  ASSERT_EQ(transport.pending_count(), 45);
+  const std::vector<std::string> next = FirstIds(transport.pending());
+  for (int call = 4; call < 20; ++call) {
+    EXPECT_EQ(next[call - 4], absl::StrCat(100000 * (call + 1) + (call == 4 ? 500 : 0)));
+  }
+  EXPECT_EQ(next[16], "500600");  // Call 4 again.
+  // A second light call while the heavy flow fills the window goes ahead of it.
+  auto light2 = std::make_shared<RecordingOwner>();
+  Submit(*dispatcher, light2, MakeChunk(1, 9), Lane::kInteractive, kUrl, 0, {"caller:light"});
+  ASSERT_EQ(transport.pending_count(), 46);
+  EXPECT_EQ(FirstIds(transport.pending()).back(), "9");
+}
+
+TEST_F(TokenDispatcherTest, BackloggedFlowsShareTheLaneByWeight) {
+  options_.budget.max_requests = 10;
+  options_.budget.bulk_share = 1.0;
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto a = std::make_shared<RecordingOwner>();
+  auto b = std::make_shared<RecordingOwner>();
+  auto c = std::make_shared<RecordingOwner>();
+  for (int i = 0; i < 40; ++i) {
+    Submit(*dispatcher, a, MakeChunk(100, 100000 + 100 * i), Lane::kBulk, kUrl, i, {"a", 2.0});
+    Submit(*dispatcher, b, MakeChunk(100, 200000 + 100 * i), Lane::kBulk, kUrl, i, {"b", 1.0});
+    Submit(*dispatcher, c, MakeChunk(100, 300000 + 100 * i), Lane::kBulk, kUrl, i, {"c", 1.0});
+  }
+  // The first window's 10 went as they came; the next three windows' 30 were
+  // shared: a (weight 2) half of them, b and c a quarter each.
+  scheduler_.AdvanceBy(absl::Seconds(31));
+  const std::vector<std::string> ids = FirstIds(transport.pending());
+  ASSERT_EQ(ids.size(), 40u);
+  std::map<char, int> sent;
+  for (size_t i = 10; i < ids.size(); ++i) ++sent[ids[i][0]];
+  EXPECT_NEAR(sent['1'], 15, 1);
+  EXPECT_NEAR(sent['2'], 7.5, 1);
+  EXPECT_NEAR(sent['3'], 7.5, 1);
+}
+
+TEST_F(TokenDispatcherTest, AFlowsMaxShareCapsItsPartOfTheWindow) {
+  options_.budget.max_requests = 10;
+  options_.budget.bulk_share = 1.0;
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto capped = std::make_shared<RecordingOwner>();
+  for (int i = 0; i < 10; ++i) {
+    Submit(*dispatcher, capped, MakeChunk(100, 100000 + 100 * i), Lane::kBulk, kUrl, i,
+           {"capped", 1.0, 0.3});
+  }
+  EXPECT_EQ(transport.pending_count(), 3);  // 30% of 10, though the rest is free.
+  auto other = std::make_shared<RecordingOwner>();
+  for (int i = 0; i < 20; ++i) {
+    Submit(*dispatcher, other, MakeChunk(100, 200000 + 100 * i), Lane::kBulk, kUrl, i, {"other"});
+  }
+  EXPECT_EQ(transport.pending_count(), 10);
+  scheduler_.AdvanceBy(absl::Seconds(11));
+  EXPECT_EQ(transport.pending_count(), 20);
+  std::map<char, int> sent;
+  for (const std::string& id : FirstIds(transport.pending())) ++sent[id[0]];
+  EXPECT_EQ(sent['1'], 6);
+  EXPECT_EQ(sent['2'], 14);
+}
+
+TEST_F(TokenDispatcherTest, SmallCallsOfDifferentFlowsShareARequest) {
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  std::vector<std::shared_ptr<RecordingOwner>> owners;
+  for (int i = 0; i < 30; ++i) {
+    owners.push_back(std::make_shared<RecordingOwner>());
+    Submit(*dispatcher, owners.back(), MakeChunk(1, 1000 + i), Lane::kInteractive, kUrl, 0,
+           {absl::StrCat("caller:", i % 3)});
+  }
+  // The first went alone; the other 29, of three callers, wait together for the next slot.
+  EXPECT_EQ(transport.pending_count(), 1);
+  scheduler_.AdvanceBy(absl::Milliseconds(67));
+  ASSERT_EQ(transport.pending_count(), 2);
+  EXPECT_EQ(InputsIn(transport.pending()[1]), 29);
+  EXPECT_EQ(observer_.calls_per_request().back(), 29);
+}
+
+TEST_F(TokenDispatcherTest, RequestsInFlightStayWithinTheAdaptiveLimit) {
+  options_.concurrency.initial = 3;
+  options_.concurrency.max = 4;
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto owner = std::make_shared<RecordingOwner>();
+  for (int i = 0; i < 10; ++i) Submit(*dispatcher, owner, MakeChunk(100, 1000 * (i + 1)));
+  EXPECT_EQ(transport.pending_count(), 3);
+  EXPECT_EQ(dispatcher->concurrency_limit(), 3);
+  // Answers as fast as ever, with the limit in use: it grows (to its max).
+  scheduler_.AdvanceBy(absl::Milliseconds(50));
+  for (int i = 0; i < 3; ++i) transport.AnswerNext(FakeHttpTransport::Answer(204));
+  EXPECT_EQ(dispatcher->concurrency_limit(), 4);
+  EXPECT_EQ(transport.pending_count(), 4);
+  // A 503 shrinks it.
+  transport.AnswerNext(FakeHttpTransport::Answer(503));
+  EXPECT_EQ(dispatcher->concurrency_limit(), 3);
 }
 
 TEST_F(TokenDispatcherTest, HeadersReplanWorkAlreadyQueued) {

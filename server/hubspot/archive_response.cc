@@ -6,6 +6,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 #include "server/hubspot/hubspot_json.h"
 #include "server/hubspot/upstream_error_status.h"
@@ -25,9 +26,13 @@ v1::BatchResult CompletedWithoutBody(absl::Time sent, absl::Time received) {
   return result;
 }
 
+// A 2xx whose body is not a BatchResponse: INTERNAL quoting how it began,
+// never a guessed COMPLETE (README, "Malformed success answers").
 absl::Status UndecodableSuccess(const HttpResponse& response, const absl::Status& decode) {
   v1::UpstreamError error = DecodeUpstreamError(response.status_code, response.body);
-  error.set_message(std::string(decode.message()));
+  error.set_raw_body(RawBodyExcerpt(response.body));
+  error.set_message(absl::StrCat(decode.message(), "; the answer (HTTP ", response.status_code,
+                                 ") began: ", RawBodyExcerpt(response.body.substr(0, 120))));
   return UpstreamErrorStatus(absl::StatusCode::kInternal, error);
 }
 

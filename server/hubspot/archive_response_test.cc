@@ -51,6 +51,19 @@ TEST(ReadUpstreamAnswerTest, UnparseableSuccessBodyIsInternalWithTheRawBody) {
   EXPECT_EQ(error->raw_body(), R"({"status":"COMPL)");
 }
 
+TEST(ReadUpstreamAnswerTest, EmptyObjectSuccessIsInternalQuotingTheBody) {
+  const auto result =
+      ReadUpstreamAnswer(FakeHttpTransport::Answer(200, "{}"), kSent, kReceived).result;
+  ASSERT_EQ(result.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(result.status().message()),
+              ::testing::HasSubstr("not a BatchResponse: it has no \"status\"; the answer (HTTP "
+                                   "200) began: {}"));
+  const auto error = GetUpstreamError(result.status());
+  ASSERT_TRUE(error.has_value());
+  EXPECT_EQ(error->http_status(), 200);
+  EXPECT_EQ(error->raw_body(), "{}");
+}
+
 TEST(ReadUpstreamAnswerTest, RejectionCarriesHubSpotsErrorAndRetryAfter) {
   const auto result =
       ReadUpstreamAnswer(

@@ -220,16 +220,6 @@ v1::BatchResult::Status ParseBatchStatus(absl::string_view text) {
   return status;
 }
 
-// Keeps a printable, valid-UTF-8 prefix of a body that is not JSON.
-std::string RawBodyExcerpt(absl::string_view body) {
-  std::string excerpt;
-  for (char c : body.substr(0, kMaxRawBodyBytes)) {
-    const auto byte = static_cast<unsigned char>(c);
-    excerpt.push_back(byte >= 0x20 && byte < 0x7f ? c : (c == '\n' ? ' ' : '?'));
-  }
-  return excerpt;
-}
-
 // Appends `text` as a JSON string literal (quotes included).
 void AppendJsonString(absl::string_view text, std::string* out) {
   out->push_back('"');
@@ -248,6 +238,15 @@ void AppendJsonString(absl::string_view text, std::string* out) {
 }
 
 }  // namespace
+
+std::string RawBodyExcerpt(absl::string_view body) {
+  std::string excerpt;
+  for (char c : body.substr(0, kMaxRawBodyBytes)) {
+    const auto byte = static_cast<unsigned char>(c);
+    excerpt.push_back(byte >= 0x20 && byte < 0x7f ? c : (c == '\n' ? ' ' : '?'));
+  }
+  return excerpt;
+}
 
 std::string EncodeArchiveBody(absl::Span<const ArchiveSlice> slices) {
   // Written directly rather than through a json value: this runs for every
@@ -334,6 +333,16 @@ absl::StatusOr<v1::BatchResult> DecodeBatchResponse(absl::string_view body) {
     result.set_num_errors(result.errors_size());
   }
   GATEWAY_RETURN_IF_ERROR(ReadStringMap(root, "links", "", result.mutable_links()));
+  // Without one of HubSpot's four statuses the answer says nothing about what
+  // happened: reporting it COMPLETE (or STATUS_UNSPECIFIED) would be a guess.
+  if (result.status() == v1::BatchResult::STATUS_UNSPECIFIED) {
+    return absl::InternalError(
+        status.empty()
+            ? "HubSpot's success answer is not a BatchResponse: it has no \"status\""
+            : absl::StrCat("HubSpot's success answer is not a BatchResponse: its \"status\" \"",
+                           RawBodyExcerpt(status),
+                           "\" is not PENDING, PROCESSING, CANCELED or COMPLETE"));
+  }
   return result;
 }
 

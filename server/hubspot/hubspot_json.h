@@ -27,8 +27,9 @@ std::string EncodeArchiveBody(absl::Span<const ArchiveSlice> slices);
 std::string EncodeLabelsArchiveBody(absl::Span<const ArchiveSlice> slices);
 
 // Decodes a 200/207 BatchResponse. Unknown fields are ignored and absent ones
-// stay unset; a field of the wrong type, an unparseable date-time or a body
-// that is not a JSON object is INTERNAL naming the field.
+// stay unset; a field of the wrong type, an unparseable date-time, a body
+// that is not a JSON object, or a `status` that is absent or not one of
+// HubSpot's four (so `{}` too) is INTERNAL naming the field.
 absl::StatusOr<hubspot::crm::associations::v1::BatchResult> DecodeBatchResponse(
     absl::string_view body);
 
@@ -36,6 +37,10 @@ absl::StatusOr<hubspot::crm::associations::v1::BatchResult> DecodeBatchResponse(
 // optional; a body that is not JSON is kept (truncated) in `raw_body`.
 hubspot::crm::associations::v1::UpstreamError DecodeUpstreamError(int http_status,
                                                                   absl::string_view body);
+
+// A printable prefix of `body` (at most 512 bytes; control and non-ASCII bytes
+// become '?'), for quoting an answer that could not be read.
+std::string RawBodyExcerpt(absl::string_view body);
 
 // Parses an ISO-8601 date-time with or without fractional seconds, with `Z`
 // or a numeric offset ("2026-03-01T12:00:00Z", "2026-03-01T12:00:00.123+01:00").

@@ -181,10 +181,16 @@ TEST(DecodeBatchResponseTest, MissingOptionalFieldsStayUnsetAndNumErrorsIsCounte
   EXPECT_TRUE(result->links().empty());
 }
 
-TEST(DecodeBatchResponseTest, UnknownStatusIsUnspecifiedNotAnError) {
-  const auto result = DecodeBatchResponse(R"({"status":"SOMETHING_NEW","results":[]})");
-  ASSERT_TRUE(result.ok());
-  EXPECT_EQ(result->status(), v1::BatchResult::STATUS_UNSPECIFIED);
+// A 2xx body without one of HubSpot's four statuses is not a BatchResponse:
+// INTERNAL, never a guessed COMPLETE or STATUS_UNSPECIFIED.
+TEST(DecodeBatchResponseTest, AbsentOrUnknownStatusIsInternal) {
+  const auto empty = DecodeBatchResponse("{}");
+  EXPECT_EQ(empty.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(empty.status().message()), HasSubstr("has no \"status\""));
+  const auto unknown = DecodeBatchResponse(R"({"status":"SOMETHING_NEW","results":[]})");
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(unknown.status().message()),
+              HasSubstr("\"SOMETHING_NEW\" is not PENDING, PROCESSING, CANCELED or COMPLETE"));
 }
 
 TEST(DecodeBatchResponseTest, ErrorContextRenderedAsTextIsParsed) {

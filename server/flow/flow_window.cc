@@ -1,0 +1,44 @@
+#include "server/flow/flow_window.h"
+
+#include <algorithm>
+
+namespace hubspot_gateway {
+
+void FlowWindow::Record(absl::string_view flow, absl::Time now) {
+  Expire(now);
+  sends_.emplace_back(now, std::string(flow));
+  ++counts_[flow];
+}
+
+int FlowWindow::Total(absl::Time now) {
+  Expire(now);
+  return static_cast<int>(sends_.size());
+}
+
+int FlowWindow::Count(absl::string_view flow, absl::Time now) {
+  Expire(now);
+  auto it = counts_.find(flow);
+  return it == counts_.end() ? 0 : it->second;
+}
+
+bool FlowWindow::IsBusiest(absl::string_view flow, absl::Time now) {
+  Expire(now);
+  auto it = counts_.find(flow);
+  if (it == counts_.end()) return false;
+  return std::all_of(counts_.begin(), counts_.end(),
+                     [&](const auto& other) { return other.second <= it->second; });
+}
+
+absl::Time FlowWindow::NextLeave() const {
+  return sends_.empty() ? absl::InfiniteFuture() : sends_.front().first + interval_;
+}
+
+void FlowWindow::Expire(absl::Time now) {
+  while (!sends_.empty() && sends_.front().first + interval_ <= now) {
+    auto it = counts_.find(sends_.front().second);
+    if (--it->second == 0) counts_.erase(it);
+    sends_.pop_front();
+  }
+}
+
+}  // namespace hubspot_gateway
