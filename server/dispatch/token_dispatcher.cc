@@ -140,16 +140,13 @@ void TokenDispatcher::FailPastDeadline(absl::Time allowed, absl::Time now,
   if (last_rate_limited_.has_value() && now - last_rate_limited_at_ < budget_->interval()) {
     rate_limited = last_rate_limited_;
   }
-  for (std::list<QueuedChunk>& lane : lanes_) {
-    for (auto it = lane.begin(); it != lane.end();) {
-      if (it->deadline > allowed) {
-        ++it;
-        continue;
-      }
-      absl::Status status = WithAttempts(
-          RateLimitWaitStatus(allowed - now, it->deadline - now, rate_limited), it->attempt - 1);
-      failures.push_back({std::move(*it), std::move(status)});
-      it = lane.erase(it);
+  for (FlowQueue<QueuedChunk>& lane : lanes_) {
+    for (QueuedChunk& chunk :
+         lane.RemoveIf([allowed](const QueuedChunk& c) { return c.deadline <= allowed; })) {
+      absl::Status status =
+          WithAttempts(RateLimitWaitStatus(allowed - now, chunk.deadline - now, rate_limited),
+                       chunk.attempt - 1);
+      failures.push_back({std::move(chunk), std::move(status)});
     }
   }
 }
