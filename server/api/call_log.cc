@@ -82,12 +82,20 @@ void WriteLogLine(absl::string_view line) {
   (void)!write(STDERR_FILENO, text.data(), text.size());
 }
 
+CallLogger::CallLogger(LogFormat format, size_t max_queued_lines)
+    : format_(format), writer_(max_queued_lines, WriteLogLine, [format](int64_t dropped) {
+        return FormatEventLine(absl::StrCat(dropped,
+                                            " log lines dropped: stderr was too slow and the "
+                                            "log queue was full"),
+                               format);
+      }) {}
+
 void CallLogger::LogCall(const CallLogEntry& entry) const {
-  WriteLogLine(FormatCallLogLine(entry, format_));
+  writer_.Write(FormatCallLogLine(entry, format_));
 }
 
 void CallLogger::LogEvent(absl::string_view message) const {
-  WriteLogLine(FormatEventLine(message, format_));
+  writer_.Write(FormatEventLine(message, format_));
 }
 
 }  // namespace hubspot_gateway

@@ -1,7 +1,10 @@
 // The gateway's log: one line per finished call and one per lifecycle event,
 // as text (key=value) or JSON (one object per line), each written to stderr
 // in a single write so lines never interleave. Never pass a token in.
-// Thread-safe.
+// CallLogger formats on the caller's thread and writes on a thread of its
+// own (QueuedLineWriter), so calls finishing on curl's event loop never wait
+// for stderr; lines beyond its queue are dropped and counted in a line of
+// their own. Thread-safe.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_CALL_LOG_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_CALL_LOG_H_
 
@@ -10,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "server/common/queued_line_writer.h"
 
 namespace hubspot_gateway {
 
@@ -45,13 +49,21 @@ std::string FormatEventLine(absl::string_view message, LogFormat format);
 
 class CallLogger {
  public:
-  explicit CallLogger(LogFormat format) : format_(format) {}
+  // Lines waiting for stderr, at most, by default: minutes of calls at the
+  // gateway's rates, a few MiB.
+  static constexpr size_t kDefaultMaxQueuedLines = 10000;
 
+  // Destroying the logger writes every line still queued.
+  explicit CallLogger(LogFormat format, size_t max_queued_lines = kDefaultMaxQueuedLines);
+
+  // Queue the line; never block.
   void LogCall(const CallLogEntry& entry) const;
   void LogEvent(absl::string_view message) const;
 
  private:
   const LogFormat format_;
+  // Mutable: logging does not change what the logger is.
+  mutable QueuedLineWriter writer_;
 };
 
 // Writes `line` and a newline to stderr in one write (for messages before a

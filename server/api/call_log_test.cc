@@ -1,5 +1,6 @@
 #include "server/api/call_log.h"
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 
@@ -67,6 +68,19 @@ TEST(FormatEventLineTest, TextAndJson) {
   EXPECT_EQ(FormatEventLine("stopped", LogFormat::kText), "gateway: stopped");
   EXPECT_EQ(FormatEventLine("stopped", LogFormat::kJson),
             R"({"event":"gateway","message":"stopped"})");
+}
+
+TEST(CallLoggerTest, LinesQueuedAtShutdownAreWrittenToStderr) {
+  ::testing::internal::CaptureStderr();
+  {
+    const CallLogger logger(LogFormat::kText);
+    logger.LogEvent("listening");
+    logger.LogCall(FullEntry());
+    logger.LogEvent("stopped");
+  }
+  EXPECT_EQ(::testing::internal::GetCapturedStderr(),
+            absl::StrCat("gateway: listening\n", FormatCallLogLine(FullEntry(), LogFormat::kText),
+                         "\ngateway: stopped\n"));
 }
 
 }  // namespace
