@@ -13,6 +13,7 @@
 
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -30,6 +31,7 @@
 #include "server/gateway_config.h"
 #include "server/gateway_metrics.h"
 #include "server/http/curl_multi_transport.h"
+#include "server/this_build.h"
 
 namespace hubspot_gateway {
 namespace {
@@ -73,7 +75,7 @@ int Run() {
   }
   TimerThreadScheduler scheduler;
   absl::BitGen random;
-  GatewayMetrics metrics;
+  GatewayMetrics metrics(ThisBuild());
   std::unique_ptr<RedisBudgetStore> budget_store;
   BudgetFactory budgets;
   if (config->budget_store.has_value()) {
@@ -126,7 +128,9 @@ int Run() {
                                AbslUnparseFlag(config->service.auth.mode()),
                                !config->server.tls.has_value()         ? ", plaintext"
                                : config->server.tls->client_ca.empty() ? ", TLS"
-                                                                       : ", mutual TLS"));
+                                                                       : ", mutual TLS",
+                               "; version ", ThisBuild().version, " (commit ", ThisBuild().commit,
+                               ", ", BuildKind(ThisBuild()), " build)"));
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
@@ -166,6 +170,9 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "gRPC gateway to HubSpot's associations batch/archive API.\n"
       "  HUBSPOT_ACCESS_TOKEN=... gateway --listen=127.0.0.1:50051");
+  absl::FlagsUsageConfig usage;
+  usage.version_string = [] { return VersionText(hubspot_gateway::ThisBuild()); };
+  absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
   // Debian's abseil is built with mutex deadlock detection on, which tracks
   // every lock in a graph: measurable on the per-call path (callgrind).

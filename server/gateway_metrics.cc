@@ -17,7 +17,7 @@ const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
 
 }  // namespace
 
-GatewayMetrics::GatewayMetrics()
+GatewayMetrics::GatewayMetrics(const BuildInfo& build)
     : registry_(std::make_shared<prometheus::Registry>()),
       calls_(BuildCounter()
                  .Name("gateway_calls_total")
@@ -116,7 +116,16 @@ GatewayMetrics::GatewayMetrics()
                                  .Help("1 while budgets plan locally (the budget store is out "
                                        "of reach), 0 while they share it")
                                  .Register(*registry_)
-                                 .Add({})) {}
+                                 .Add({})) {
+  BuildGauge()
+      .Name("gateway_build_info")
+      .Help(
+          "1, labelled with the binary's version, git commit and build (release or "
+          "development)")
+      .Register(*registry_)
+      .Add({{"version", build.version}, {"commit", build.commit}, {"build", BuildKind(build)}})
+      .Set(1);
+}
 
 void GatewayMetrics::OnCallStarted() { in_flight_.Increment(); }
 

@@ -3,7 +3,8 @@
 // requests by HTTP status, retries, 429s received, queue waits by lane, calls
 // and inputs per upstream request, the learned limit, cancellations,
 // in-flight calls, inputs archived and failed, and the shared budget store's
-// reservation latency, errors and fallbacks. No label ever carries a token,
+// reservation latency, errors and fallbacks; gateway_build_info names the
+// binary's version, commit and kind. No label ever carries a token,
 // key or id. Thread-safe.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_GATEWAY_METRICS_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_GATEWAY_METRICS_H_
@@ -20,13 +21,15 @@
 #include "prometheus/histogram.h"
 #include "prometheus/registry.h"
 #include "server/api/call_observer.h"
+#include "server/build_info.h"
 #include "server/dispatch/archive_observer.h"
 
 namespace hubspot_gateway {
 
 class GatewayMetrics final : public ArchiveObserver, public CallObserver {
  public:
-  GatewayMetrics();
+  // `build` is exported as gateway_build_info{version,commit,build} 1.
+  explicit GatewayMetrics(const BuildInfo& build);
 
   // The registry to expose (or to read in tests).
   std::shared_ptr<prometheus::Registry> registry() const { return registry_; }

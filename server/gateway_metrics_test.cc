@@ -9,12 +9,14 @@ namespace {
 
 using ::testing::HasSubstr;
 
+const BuildInfo kBuild{"1.2.3", "0123456789abcdef0123456789abcdef01234567", true};
+
 std::string Exposition(const GatewayMetrics& metrics) {
   return prometheus::TextSerializer().Serialize(metrics.registry()->Collect());
 }
 
 TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
-  GatewayMetrics metrics;
+  GatewayMetrics metrics(kBuild);
   metrics.OnCallStarted();
   metrics.OnCallStarted();
   metrics.OnUpstreamAnswer(503, "");
@@ -59,6 +61,13 @@ TEST(GatewayMetricsTest, CountsCallsUpstreamAnswersRetriesAndWaits) {
   EXPECT_THAT(text, HasSubstr("gateway_inputs_failed_total 1"));
   EXPECT_THAT(text,
               HasSubstr("gateway_call_duration_seconds_count{method=\"ArchiveAssociations\"} 1"));
+}
+
+TEST(GatewayMetricsTest, NamesTheBuild) {
+  GatewayMetrics metrics(kBuild);
+  EXPECT_THAT(Exposition(metrics),
+              HasSubstr("gateway_build_info{build=\"release\",commit=\"0123456789abcdef0123456789"
+                        "abcdef01234567\",version=\"1.2.3\"} 1"));
 }
 
 }  // namespace

@@ -6,10 +6,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <regex>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/descriptor.pb.h"
@@ -275,6 +278,25 @@ TEST(GatewayIntegrationTest, PassthroughForwardsTheCallersToken) {
   EXPECT_TRUE(
       Archive(*stack, Request({{"1", {"2"}}}), absl::Seconds(20), kSimulatorToken).status.ok());
   ExpectTokenNeverPrinted(*stack);
+}
+
+TEST(GatewayIntegrationTest, VersionNamesTheReleaseTheCommitAndTheKindOfBuild) {
+  auto run = testing::Subprocess::Start({"server/gateway", "--version"}, {},
+                                        testing::TempPath("gateway-version"));
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->WaitForExit(absl::Seconds(20)).value_or(-1), 0);
+  const std::string version(absl::StripAsciiWhitespace(testing::ReadFile("VERSION")));
+  ASSERT_FALSE(version.empty());
+#ifdef NDEBUG
+  const std::string kind = "release build \\(optimized, NDEBUG\\)";
+#else
+  const std::string kind = "development build \\(NDEBUG not defined.*";
+#endif
+  EXPECT_TRUE(std::regex_match(
+      run->Output(), std::regex(absl::StrCat(
+                         "hubspot-archive-gateway ", absl::StrReplaceAll(version, {{".", "\\."}}),
+                         "\ncommit ([0-9a-f]{40}(-dirty)?|unknown)\n", kind, "\n"))))
+      << run->Output();
 }
 
 TEST(GatewayIntegrationTest, RefusesToStartWithoutAToken) {

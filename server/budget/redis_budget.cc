@@ -260,16 +260,11 @@ bool RedisBudgetStore::Eval(const std::string& key, std::vector<std::string> arg
 }
 
 std::vector<std::string> RedisBudgetStore::ScriptArgs(absl::string_view op) const {
-  std::vector<std::string> args = {"op",
-                                   std::string(op),
-                                   "configured",
-                                   absl::StrCat(policy_.max_requests),
-                                   "interval_ms",
-                                   Milliseconds(policy_.interval),
-                                   "bulk_share",
-                                   absl::StrCat(policy_.bulk_share),
-                                   "max_pause_ms",
-                                   Milliseconds(policy_.max_pause)};
+  std::vector<std::string> args = {"op",           std::string(op),
+                                   "configured",   absl::StrCat(policy_.max_requests),
+                                   "interval_ms",  Milliseconds(policy_.interval),
+                                   "bulk_share",   absl::StrCat(policy_.bulk_share),
+                                   "max_pause_ms", Milliseconds(policy_.max_pause)};
   if (!options_.plan_with_redis_clock) {
     args.insert(args.end(), {"now_ms", absl::StrCat(absl::ToUnixMillis(scheduler_.Now()))});
   }
@@ -285,8 +280,8 @@ bool RedisBudgetStore::Reserve(const std::string& key, Lane lane,
               [this, start, done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
                 observer_.OnBudgetStoreReservation(absl::Now() - start);
                 absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> fields =
-                    FieldsOf(std::move(reply), {"granted", "wait_ms", "limit", "sequence",
-                                                "sent_ms", "daily_ms"});
+                    FieldsOf(std::move(reply),
+                             {"granted", "wait_ms", "limit", "sequence", "sent_ms", "daily_ms"});
                 if (!fields.ok()) {
                   observer_.OnBudgetStoreError();
                   std::move(done)(fields.status());
