@@ -361,8 +361,7 @@ class BulkJob {
       outcome_.pairs_archived += request->second.pairs.size() - failed.size();
       WriteFailed(failed);
       if (journal_.has_value()) {
-        if (absl::Status recorded =
-                journal_->Record(request->first, request->second.pairs, failed);
+        if (absl::Status recorded = journal_->Record(request->first, request->second.pairs, failed);
             !recorded.ok()) {
           std::cerr << "\n" << recorded.message() << "\n";
         }

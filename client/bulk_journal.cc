@@ -76,10 +76,11 @@ absl::StatusOr<BulkJournal> BulkJournal::Open(const std::string& path, const Job
   }
   std::vector<absl::string_view> lines = absl::StrSplit(*contents, '\n');
   if (lines[0] != header) {
-    return Failed(path, absl::StrCat("it was written for another job or is damaged: its header is \"",
-                                     lines[0].substr(0, 300), "\", this job's is \"", header,
-                                     "\". Rerun with a journal only the input and settings it was "
-                                     "written for; give any other input a new journal"));
+    return Failed(path,
+                  absl::StrCat("it was written for another job or is damaged: its header is \"",
+                               lines[0].substr(0, 300), "\", this job's is \"", header,
+                               "\". Rerun with a journal only the input and settings it was "
+                               "written for; give any other input a new journal"));
   }
   // The last element is what follows the final newline: empty, or a line a
   // crash cut short.

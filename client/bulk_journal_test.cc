@@ -136,12 +136,11 @@ TEST(BulkJournalTest, AJournalOfAnotherJobIsRefused) {
 }
 
 TEST(BulkJournalTest, AJournalWithADamagedHeaderOrOfTheOldFormatIsRefused) {
-  for (const std::string text : {"# sample_client bulk journal: pairs_per_message=100\n0 .\n",
-                                 "garbage\n", "\n"}) {
+  for (const std::string text :
+       {"# sample_client bulk journal: pairs_per_message=100\n0 .\n", "garbage\n", "\n"}) {
     const std::string path = TempFile();
     std::ofstream(path) << text;
-    EXPECT_EQ(BulkJournal::Open(path, Job()).status().code(),
-              absl::StatusCode::kFailedPrecondition)
+    EXPECT_EQ(BulkJournal::Open(path, Job()).status().code(), absl::StatusCode::kFailedPrecondition)
         << text;
   }
 }

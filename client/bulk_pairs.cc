@@ -92,8 +92,8 @@ absl::StatusOr<std::optional<IdPair>> ParsePairLine(absl::string_view line, Pair
   if (format == PairFormat::kJsonLines) {
     const absl::StatusOr<nlohmann::json> json = ParseStrictJson(line);
     if (!json.ok()) {
-      return Malformed(line,
-                       absl::StrCat(R"({"from":"<id>","to":"<id>"} ()", json.status().message(), ")"));
+      return Malformed(
+          line, absl::StrCat(R"({"from":"<id>","to":"<id>"} ()", json.status().message(), ")"));
     }
     if (!json->is_object() || !json->contains("from") || !json->contains("to")) {
       return Malformed(line, R"({"from":"<id>","to":"<id>"})");

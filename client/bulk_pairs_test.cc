@@ -41,9 +41,19 @@ TEST(BulkPairsTest, IdsMustBeDigitsAndLinesValidUtf8) {
 
 // Issue 21: Excel's "CSV UTF-8" starts the file with a byte order mark.
 TEST(BulkPairsTest, AByteOrderMarkIsSkipped) {
-  EXPECT_FALSE(ParsePairLine("\xEF\xBB\xBF" "from,to", PairFormat::kCsv)->has_value());
-  EXPECT_EQ(ParsePairLine("\xEF\xBB\xBF" "101,201", PairFormat::kCsv)->value().from, "101");
-  EXPECT_EQ(ParsePairLine("\xEF\xBB\xBF" R"({"from":"1","to":"2"})", PairFormat::kJsonLines)
+  EXPECT_FALSE(ParsePairLine("\xEF\xBB\xBF"
+                             "from,to",
+                             PairFormat::kCsv)
+                   ->has_value());
+  EXPECT_EQ(ParsePairLine("\xEF\xBB\xBF"
+                          "101,201",
+                          PairFormat::kCsv)
+                ->value()
+                .from,
+            "101");
+  EXPECT_EQ(ParsePairLine("\xEF\xBB\xBF"
+                          R"({"from":"1","to":"2"})",
+                          PairFormat::kJsonLines)
                 ->value()
                 .to,
             "2");

@@ -673,12 +673,11 @@ TEST(BulkJournalIntegrationTest, TheReadmeRetryRecipeFinishesTheJob) {
 // from `stdin_path` when given.
 ClientRun RunBulkClientInShell(Stack& stack, const std::string& setup, const std::string& input,
                                const std::string& failed, const std::string& stdin_path = "") {
-  std::string command = absl::StrCat(
-      setup, "; exec client/sample_client --target=127.0.0.1:", stack.gateway_port(),
-      " --bulk_file=", input, " --failed_out=", failed, " --deadline=300s");
+  std::string command =
+      absl::StrCat(setup, "; exec client/sample_client --target=127.0.0.1:", stack.gateway_port(),
+                   " --bulk_file=", input, " --failed_out=", failed, " --deadline=300s");
   if (!stdin_path.empty()) absl::StrAppend(&command, " < ", stdin_path);
-  auto client =
-      Subprocess::Start({"/bin/bash", "-c", command}, {}, TempPath("bulk-client-output"));
+  auto client = Subprocess::Start({"/bin/bash", "-c", command}, {}, TempPath("bulk-client-output"));
   return WaitForClient(client);
 }
 
@@ -691,12 +690,12 @@ TEST(BulkFailedFileIntegrationTest, AFailedFileThatCannotBeWrittenFailsTheRunNam
   pairs.resize(1000);
   ASSERT_TRUE(stack->Seed("contacts", "companies", pairs).ok());
   // 500 pairs fail: 5 requests of 100.
-  ASSERT_TRUE(stack
-                  ->AdminPost("/_admin/faults",
-                              {{"fail_from_ids", nlohmann::json::array({"1000000", "1000100",
-                                                                        "1000200", "1000300",
-                                                                        "1000400"})}})
-                  .ok());
+  ASSERT_TRUE(
+      stack
+          ->AdminPost("/_admin/faults",
+                      {{"fail_from_ids", nlohmann::json::array({"1000000", "1000100", "1000200",
+                                                                "1000300", "1000400"})}})
+          .ok());
   const std::string input = WriteCsv(pairs);
 
   const std::string missing = TempPath("no-such-dir") + "/failed.csv";
@@ -754,7 +753,8 @@ TEST(BulkInputIntegrationTest, ACsvWithAByteOrderMarkIsArchived) {
   ASSERT_NE(stack, nullptr);
   ASSERT_TRUE(stack->Seed("contacts", "companies", {{"11", "21"}, {"12", "22"}}).ok());
   const std::string input = TempPath("excel") + ".csv";
-  std::ofstream(input) << "\xEF\xBB\xBF" "from,to\r\n11,21\r\n12,22\r\n";
+  std::ofstream(input) << "\xEF\xBB\xBF"
+                          "from,to\r\n11,21\r\n12,22\r\n";
   const ClientRun run = RunBulkClient(*stack, input, TempPath("failed") + ".csv");
   EXPECT_EQ(run.exit_status, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("job of 2 pairs: 2 archived"));
