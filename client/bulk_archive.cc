@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -21,6 +22,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "client/bulk_journal.h"
+#include "client/failed_file.h"
+#include "server/common/digest.h"
 
 namespace hubspot_gateway {
 namespace {
@@ -70,10 +73,12 @@ grpc::Status InvalidLine(const BulkOptions& options, int64_t number, const absl:
                       absl::StrCat(options.input_path, " line ", number, ": ", error.message()));
 }
 
-// Checks every line of a file and counts its pairs, before anything is sent:
-// -1 for stdin (checked as it is read).
-grpc::Status CheckInput(const BulkOptions& options, int64_t& pairs) {
+// Checks every line of a file before anything is sent, counting its pairs
+// and digesting its lines; for stdin (checked as it is read) the pairs are
+// unknown (-1) and the digest is "stdin".
+grpc::Status CheckInput(const BulkOptions& options, int64_t& pairs, std::string& sha256) {
   pairs = -1;
+  sha256 = "stdin";
   if (options.input_path == "-") return grpc::Status::OK;
   std::ifstream file(options.input_path);
   if (!file) {
@@ -81,12 +86,16 @@ grpc::Status CheckInput(const BulkOptions& options, int64_t& pairs) {
                         absl::StrCat("cannot read ", options.input_path));
   }
   pairs = 0;
+  Sha256 digest;
   std::string line;
   for (int64_t number = 1; std::getline(file, line); ++number) {
     auto pair = ParsePairLine(line, options.format);
     if (!pair.ok()) return InvalidLine(options, number, pair.status());
     pairs += pair->has_value();
+    digest.Update(line);
+    digest.Update("\n");
   }
+  sha256 = digest.HexDigest();
   return grpc::Status::OK;
 }
 
@@ -107,8 +116,10 @@ class RequestSource {
   }
 
   // The next request; std::nullopt at the end; INVALID_ARGUMENT (once) for a
-  // malformed line, after which the source is at its end.
+  // malformed line, after which the source is at its end. The pairs read
+  // before a malformed line still come first, as a request of their own.
   absl::StatusOr<std::optional<JobRequest>> Next() {
+    if (!malformed_.ok()) return std::exchange(malformed_, absl::OkStatus());
     JobRequest request;
     request.index = next_index_;
     std::string line;
@@ -121,12 +132,16 @@ class RequestSource {
       absl::StatusOr<std::optional<IdPair>> pair = ParsePairLine(line, options_.format);
       if (!pair.ok()) {
         ended_ = true;
-        return absl::InvalidArgumentError(
+        malformed_ = absl::InvalidArgumentError(
             InvalidLine(options_, line_number_, pair.status()).error_message());
+        break;
       }
       if (pair->has_value()) request.pairs.push_back(**std::move(pair));
     }
-    if (request.pairs.empty()) return std::nullopt;
+    if (request.pairs.empty()) {
+      if (!malformed_.ok()) return std::exchange(malformed_, absl::OkStatus());
+      return std::nullopt;
+    }
     ++next_index_;
     return std::optional<JobRequest>(std::move(request));
   }
@@ -138,6 +153,8 @@ class RequestSource {
   int64_t line_number_ = 0;
   int64_t next_index_ = 0;
   bool ended_ = false;
+  // A malformed line met after pairs that have yet to be returned.
+  absl::Status malformed_;
 };
 
 // The pairs of `request` that its acknowledged errors name as failed: those
@@ -184,12 +201,13 @@ using Stream = grpc::ClientReaderWriter<v1::ArchiveAssociationsRequest, v1::Arch
 // and the reading thread share it under mu_.
 class BulkJob {
  public:
-  BulkJob(const BulkOptions& options, std::optional<BulkJournal> journal, int64_t total_pairs)
-      : options_(options), journal_(std::move(journal)), source_(options), display_(total_pairs) {
-    if (!options.failed_path.empty()) {
-      failed_file_ = std::make_unique<std::ofstream>(options.failed_path);
-    }
-  }
+  BulkJob(const BulkOptions& options, std::optional<BulkJournal> journal,
+          std::optional<FailedFile> failed_file, int64_t total_pairs)
+      : options_(options),
+        journal_(std::move(journal)),
+        source_(options),
+        failed_file_(std::move(failed_file)),
+        display_(total_pairs) {}
 
   BulkOutcome Run(v1::AssociationsArchive::Stub& stub,
                   const std::function<bool(grpc::ClientContext&)>& prepare) {
@@ -306,7 +324,8 @@ class BulkJob {
       }
       JobRequest& request = **next;
       if (journal_.has_value()) {
-        if (const std::vector<IdPair>* failed = journal_->Acknowledged(request.index)) {
+        if (const std::vector<IdPair>* failed =
+                journal_->Acknowledged(request.index, request.pairs)) {
           outcome_.pairs_skipped += request.pairs.size();
           outcome_.skipped_failed += failed->size();
           WriteFailed(*failed);
@@ -342,7 +361,8 @@ class BulkJob {
       outcome_.pairs_archived += request->second.pairs.size() - failed.size();
       WriteFailed(failed);
       if (journal_.has_value()) {
-        if (absl::Status recorded = journal_->Record(request->first, failed); !recorded.ok()) {
+        if (absl::Status recorded = journal_->Record(request->first, request->second.pairs, failed);
+            !recorded.ok()) {
           std::cerr << "\n" << recorded.message() << "\n";
         }
       }
@@ -364,12 +384,12 @@ class BulkJob {
       WriteFailed(request.pairs);
     }
     unacknowledged_.clear();
-    if (failed_file_ != nullptr) failed_file_->flush();
+    if (failed_file_.has_value()) outcome_.failed_file_status = failed_file_->Commit();
   }
 
   void WriteFailed(const std::vector<IdPair>& pairs) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (failed_file_ == nullptr) return;
-    for (const IdPair& pair : pairs) *failed_file_ << FormatPairLine(pair, options_.format) << "\n";
+    if (!failed_file_.has_value()) return;
+    for (const IdPair& pair : pairs) failed_file_->WriteLine(FormatPairLine(pair, options_.format));
   }
 
   const BulkOptions& options_;
@@ -388,7 +408,7 @@ class BulkJob {
   absl::flat_hash_map<int64_t, std::vector<v1::StandardError>> errors_ ABSL_GUARDED_BY(mu_);
   int64_t requests_read_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t requests_sent_ ABSL_GUARDED_BY(mu_) = 0;
-  std::unique_ptr<std::ofstream> failed_file_ ABSL_GUARDED_BY(mu_);
+  std::optional<FailedFile> failed_file_ ABSL_GUARDED_BY(mu_);
   ProgressDisplay display_ ABSL_GUARDED_BY(mu_);
   BulkOutcome outcome_ ABSL_GUARDED_BY(mu_);
 };
@@ -400,20 +420,39 @@ BulkOutcome RunBulkArchive(v1::AssociationsArchive::Stub& stub,
                            const BulkOptions& options) {
   BulkOutcome outcome;
   int64_t total_pairs = -1;
-  outcome.status = CheckInput(options, total_pairs);
+  JobIdentity identity;
+  outcome.status = CheckInput(options, total_pairs, identity.input_sha256);
   if (!outcome.status.ok()) return outcome;
   std::optional<BulkJournal> journal;
   if (!options.journal_path.empty()) {
-    absl::StatusOr<BulkJournal> opened =
-        BulkJournal::Open(options.journal_path, options.pairs_per_message);
+    identity.format = options.format;
+    identity.pairs_per_message = options.pairs_per_message;
+    identity.from_object_type = options.from_object_type;
+    identity.to_object_type = options.to_object_type;
+    absl::StatusOr<BulkJournal> opened = BulkJournal::Open(options.journal_path, identity);
     if (!opened.ok()) {
       outcome.status = grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                                     std::string(opened.status().message()));
       return outcome;
     }
+    if (opened->damaged_count() > 0) {
+      std::cerr << "--journal " << options.journal_path << ": " << opened->damaged_count()
+                << " damaged or cut lines ignored: their requests are sent again\n";
+    }
     journal.emplace(*std::move(opened));
   }
-  BulkJob job(options, std::move(journal), total_pairs);
+  // Opened before anything is sent: pairs that could be listed nowhere are
+  // never put at risk.
+  std::optional<FailedFile> failed_file;
+  if (!options.failed_path.empty()) {
+    absl::StatusOr<FailedFile> created = FailedFile::Create(options.failed_path);
+    if (!created.ok()) {
+      outcome.failed_file_status = created.status();
+      return outcome;
+    }
+    failed_file.emplace(*std::move(created));
+  }
+  BulkJob job(options, std::move(journal), std::move(failed_file), total_pairs);
   return job.Run(stub, prepare);
 }
 

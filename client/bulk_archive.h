@@ -16,6 +16,7 @@
 #include <functional>
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "client/bulk_pairs.h"
 #include "hubspot/crm/associations/v1/associations_archive.grpc.pb.h"
@@ -58,6 +59,9 @@ struct BulkOutcome {
   int64_t pairs_skipped = 0;
   int64_t skipped_failed = 0;
   int reconnects = 0;
+  // UNAVAILABLE naming --failed_out when it could not be written whole (or
+  // created, then nothing was sent).
+  absl::Status failed_file_status;
 
   // Whether archived + failed + unconfirmed == pairs.
   bool CountsAddUp() const { return pairs_archived + pairs_failed + pairs_unconfirmed == pairs; }

@@ -1,87 +1,161 @@
 #include "client/bulk_journal.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <utility>
 
+#include "absl/algorithm/container.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "server/common/digest.h"
 
 namespace hubspot_gateway {
 namespace {
 
-// Lines: the header, then "<index> [<from>,<to> ...] ." per acknowledged
-// request. The final " ." tells a whole line from one cut by a crash.
-constexpr char kHeaderPrefix[] = "# sample_client bulk journal: pairs_per_message=";
-constexpr char kLineEnd[] = " .";
+// Lines: the header, then per acknowledged request
+//   "<index> <SHA-256 of its pairs> [<from>,<to> ...] <checksum>"
+// where the checksum is the SHA-256 of everything before " <checksum>".
+constexpr char kHeaderPrefix[] = "# sample_client bulk journal v2:";
+
+std::string Header(const JobIdentity& job) {
+  return absl::StrCat(kHeaderPrefix, " input_sha256=", job.input_sha256,
+                      " format=", job.format == PairFormat::kJsonLines ? "jsonl" : "csv",
+                      " pairs_per_message=", job.pairs_per_message,
+                      " from_type=", job.from_object_type, " to_type=", job.to_object_type);
+}
+
+std::string PairsSha256(const std::vector<IdPair>& pairs) {
+  Sha256 digest;
+  for (const IdPair& pair : pairs) digest.Update(absl::StrCat(pair.from, ",", pair.to, "\n"));
+  return digest.HexDigest();
+}
+
+absl::Status Failed(absl::string_view path, absl::string_view what) {
+  return absl::FailedPreconditionError(absl::StrCat("--journal ", path, ": ", what));
+}
+
+// Reads the whole file at `fd` from its start.
+absl::StatusOr<std::string> ReadAll(int fd) {
+  std::string contents;
+  char buffer[65536];
+  for (off_t offset = 0;;) {
+    const ssize_t n = pread(fd, buffer, sizeof(buffer), offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return absl::UnavailableError(std::strerror(errno));
+    if (n == 0) return contents;
+    contents.append(buffer, n);
+    offset += n;
+  }
+}
 
 }  // namespace
 
-absl::StatusOr<BulkJournal> BulkJournal::Open(const std::string& path, int pairs_per_message) {
-  const std::string header = absl::StrCat(kHeaderPrefix, pairs_per_message);
-  absl::flat_hash_map<int64_t, std::vector<IdPair>> acknowledged;
-  bool has_header = false;
-  bool cut_short = false;
-  {
-    std::ifstream in(path);
-    std::string line;
-    if (std::getline(in, line)) {
-      if (line != header) {
-        return absl::FailedPreconditionError(
-            absl::StrCat("--journal ", path, " is not a journal of this job (its first line is \"",
-                         line.substr(0, 80), "\", expected \"", header, "\")"));
-      }
-      has_header = true;
-    }
-    while (std::getline(in, line)) {
-      // A last line without its newline: the next record starts on a line of its own.
-      cut_short = in.eof();
-      absl::string_view rest = line;
-      if (!absl::ConsumeSuffix(&rest, kLineEnd)) continue;  // Cut short by a crash.
-      std::vector<absl::string_view> fields = absl::StrSplit(rest, ' ', absl::SkipEmpty());
-      int64_t index = 0;
-      if (fields.empty() || !absl::SimpleAtoi(fields[0], &index)) continue;
-      std::vector<IdPair> failed;
-      for (size_t i = 1; i < fields.size(); ++i) {
-        std::pair<std::string, std::string> sides = absl::StrSplit(fields[i], ',');
-        failed.push_back({sides.first, sides.second});
-      }
-      acknowledged[index] = std::move(failed);
-    }
+absl::StatusOr<BulkJournal> BulkJournal::Open(const std::string& path, const JobIdentity& job) {
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return Failed(path, absl::StrCat("cannot open: ", std::strerror(errno)));
+  BulkJournal journal(fd, path);
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    return Failed(path, errno == EWOULDBLOCK
+                            ? "another client is using this journal (a journal belongs to one "
+                              "run at a time)"
+                            : absl::StrCat("cannot lock: ", std::strerror(errno)));
   }
-  std::FILE* file = std::fopen(path.c_str(), "a");
-  if (file == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot write --journal ", path, ": ", std::strerror(errno)));
+  absl::StatusOr<std::string> contents = ReadAll(fd);
+  if (!contents.ok()) return Failed(path, contents.status().message());
+  const std::string header = Header(job);
+  if (contents->empty()) {
+    if (absl::Status written = journal.Append(header + "\n"); !written.ok()) return written;
+    return journal;
   }
-  BulkJournal journal(file, std::move(acknowledged));
-  if (!has_header) std::fprintf(file, "%s\n", header.c_str());
-  if (cut_short) std::fputc('\n', file);
-  std::fflush(file);
+  std::vector<absl::string_view> lines = absl::StrSplit(*contents, '\n');
+  if (lines[0] != header) {
+    return Failed(path,
+                  absl::StrCat("it was written for another job or is damaged: its header is \"",
+                               lines[0].substr(0, 300), "\", this job's is \"", header,
+                               "\". Rerun with a journal only the input and settings it was "
+                               "written for; give any other input a new journal"));
+  }
+  // The last element is what follows the final newline: empty, or a line a
+  // crash cut short.
+  const bool cut_short = !lines.back().empty();
+  for (size_t i = 1; i < lines.size(); ++i) {
+    if (lines[i].empty()) continue;
+    std::vector<absl::string_view> fields = absl::StrSplit(lines[i], ' ');
+    int64_t index = 0;
+    const size_t checksum_at = lines[i].rfind(' ');
+    if (i + 1 == lines.size() || fields.size() < 3 || checksum_at == absl::string_view::npos ||
+        Sha256Hex(lines[i].substr(0, checksum_at)) != fields.back() ||
+        !absl::SimpleAtoi(fields[0], &index) || index < 0) {
+      ++journal.damaged_;
+      continue;
+    }
+    Entry entry;
+    entry.pairs_sha256 = std::string(fields[1]);
+    bool whole = true;
+    for (size_t f = 2; f + 1 < fields.size(); ++f) {
+      std::vector<std::string> sides = absl::StrSplit(fields[f], ',');
+      whole &= sides.size() == 2;
+      if (whole) entry.failed.push_back({sides[0], sides[1]});
+    }
+    if (!whole) {
+      ++journal.damaged_;
+      continue;
+    }
+    journal.acknowledged_[index] = std::move(entry);
+  }
+  if (cut_short) {
+    // The next record starts on a line of its own.
+    if (absl::Status written = journal.Append("\n"); !written.ok()) return written;
+  }
   return journal;
 }
 
 BulkJournal::BulkJournal(BulkJournal&& other) noexcept
-    : file_(std::exchange(other.file_, nullptr)), acknowledged_(std::move(other.acknowledged_)) {}
+    : fd_(std::exchange(other.fd_, -1)),
+      path_(std::move(other.path_)),
+      acknowledged_(std::move(other.acknowledged_)),
+      damaged_(other.damaged_) {}
 
 BulkJournal::~BulkJournal() {
-  if (file_ != nullptr) std::fclose(file_);
+  if (fd_ >= 0) close(fd_);  // Releases the lock.
 }
 
-const std::vector<IdPair>* BulkJournal::Acknowledged(int64_t index) const {
+const std::vector<IdPair>* BulkJournal::Acknowledged(int64_t index,
+                                                     const std::vector<IdPair>& pairs) const {
   auto it = acknowledged_.find(index);
-  return it == acknowledged_.end() ? nullptr : &it->second;
+  if (it == acknowledged_.end() || it->second.pairs_sha256 != PairsSha256(pairs)) return nullptr;
+  absl::flat_hash_set<std::string> sent;
+  for (const IdPair& pair : pairs) sent.insert(absl::StrCat(pair.from, ",", pair.to));
+  const bool failed_were_sent = absl::c_all_of(it->second.failed, [&](const IdPair& pair) {
+    return sent.contains(absl::StrCat(pair.from, ",", pair.to));
+  });
+  return failed_were_sent ? &it->second.failed : nullptr;
 }
 
-absl::Status BulkJournal::Record(int64_t index, const std::vector<IdPair>& failed) {
-  std::string line = absl::StrCat(index);
+absl::Status BulkJournal::Record(int64_t index, const std::vector<IdPair>& pairs,
+                                 const std::vector<IdPair>& failed) {
+  std::string line = absl::StrCat(index, " ", PairsSha256(pairs));
   for (const IdPair& pair : failed) absl::StrAppend(&line, " ", pair.from, ",", pair.to);
-  absl::StrAppend(&line, kLineEnd, "\n");
-  if (std::fputs(line.c_str(), file_) < 0 || std::fflush(file_) != 0) {
-    return absl::UnavailableError(absl::StrCat("cannot write the journal: ", std::strerror(errno)));
+  absl::StrAppend(&line, " ", Sha256Hex(line), "\n");
+  return Append(line);
+}
+
+absl::Status BulkJournal::Append(const std::string& text) {
+  // One write per record: O_APPEND keeps it whole at the end.
+  for (size_t done = 0; done < text.size();) {
+    const ssize_t n = write(fd_, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      return Failed(path_, absl::StrCat("cannot write: ", std::strerror(errno)));
+    }
+    done += n;
   }
   return absl::OkStatus();
 }

@@ -8,7 +8,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "nlohmann/json.hpp"
+#include "server/common/strict_json.h"
 
 namespace hubspot_gateway {
 namespace {
@@ -84,16 +86,20 @@ PairFormat FormatForPath(absl::string_view path) {
 
 absl::StatusOr<std::optional<IdPair>> ParsePairLine(absl::string_view line, PairFormat format) {
   if (!IsValidUtf8(line)) return Malformed(line, "valid UTF-8");
+  absl::ConsumePrefix(&line, "\xEF\xBB\xBF");  // A byte order mark.
   line = absl::StripAsciiWhitespace(line);
   if (line.empty() || absl::StartsWith(line, "#")) return std::optional<IdPair>();
   if (format == PairFormat::kJsonLines) {
-    const auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (json.is_discarded() || !json.is_object() || !json.contains("from") ||
-        !json.contains("to")) {
+    const absl::StatusOr<nlohmann::json> json = ParseStrictJson(line);
+    if (!json.ok()) {
+      return Malformed(
+          line, absl::StrCat(R"({"from":"<id>","to":"<id>"} ()", json.status().message(), ")"));
+    }
+    if (!json->is_object() || !json->contains("from") || !json->contains("to")) {
       return Malformed(line, R"({"from":"<id>","to":"<id>"})");
     }
-    std::optional<std::string> from = JsonId(json["from"]);
-    std::optional<std::string> to = JsonId(json["to"]);
+    std::optional<std::string> from = JsonId((*json)["from"]);
+    std::optional<std::string> to = JsonId((*json)["to"]);
     if (!from.has_value() || !to.has_value()) {
       return Malformed(line, "string or whole-number ids");
     }

@@ -1,6 +1,8 @@
 // The sample client's bulk file format: one (from, to) pair per line, as CSV
 // ("101,201"; a "from,to" header, blank lines and "#" comments are skipped)
-// or JSON Lines ({"from":"101","to":"201"}). Pure functions: thread-safe.
+// or JSON Lines ({"from":"101","to":"201"}). A UTF-8 byte order mark
+// starting a line (Excel's "CSV UTF-8" writes one) is skipped. Pure
+// functions: thread-safe.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_CLIENT_BULK_PAIRS_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_CLIENT_BULK_PAIRS_H_
 
@@ -24,7 +26,8 @@ struct IdPair {
 PairFormat FormatForPath(absl::string_view path);
 
 // The pair on `line`; std::nullopt for a line to skip; INVALID_ARGUMENT for
-// a malformed one: not valid UTF-8, or an id that is not 1 to 20 digits.
+// a malformed one: not valid UTF-8, an id that is not 1 to 20 digits, or a
+// JSON object naming a key twice.
 absl::StatusOr<std::optional<IdPair>> ParsePairLine(absl::string_view line, PairFormat format);
 
 // `pair` as a line of `format` (no newline), as ParsePairLine reads it back.

@@ -39,6 +39,36 @@ TEST(BulkPairsTest, IdsMustBeDigitsAndLinesValidUtf8) {
   EXPECT_NE(bad.status().message().find("\\xff\\xfe"), std::string::npos) << bad.status().message();
 }
 
+// Issue 21: Excel's "CSV UTF-8" starts the file with a byte order mark.
+TEST(BulkPairsTest, AByteOrderMarkIsSkipped) {
+  EXPECT_FALSE(ParsePairLine("\xEF\xBB\xBF"
+                             "from,to",
+                             PairFormat::kCsv)
+                   ->has_value());
+  EXPECT_EQ(ParsePairLine("\xEF\xBB\xBF"
+                          "101,201",
+                          PairFormat::kCsv)
+                ->value()
+                .from,
+            "101");
+  EXPECT_EQ(ParsePairLine("\xEF\xBB\xBF"
+                          R"({"from":"1","to":"2"})",
+                          PairFormat::kJsonLines)
+                ->value()
+                .to,
+            "2");
+  EXPECT_FALSE(ParsePairLine("1\xEF\xBB\xBF,2", PairFormat::kCsv).ok());  // Only at the start.
+}
+
+// Issue 21: {"from":"1","to":"2","to":"3"} archived 1:3 silently.
+TEST(BulkPairsTest, AJsonKeyGivenTwiceIsRefused) {
+  const auto twice = ParsePairLine(R"({"from":"1","to":"2","to":"3"})", PairFormat::kJsonLines);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.status().message().find("\"to\" appears twice"), std::string::npos)
+      << twice.status().message();
+  EXPECT_FALSE(ParsePairLine(R"({"from":"1","from":"1","to":"3"})", PairFormat::kJsonLines).ok());
+}
+
 TEST(BulkPairsTest, FormattedLinesReadBack) {
   for (PairFormat format : {PairFormat::kCsv, PairFormat::kJsonLines}) {
     const auto back = ParsePairLine(FormatPairLine({"7", "8"}, format), format);

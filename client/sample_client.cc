@@ -5,12 +5,14 @@
 // fails; 20 when it succeeded with errors or not COMPLETE; 21 when HubSpot
 // answered 2xx with a body that is not a BatchResponse; 64 on bad usage.
 // Bulk mode (--bulk_file) exits 0 only when every pair is acknowledged
-// archived; 70 if its counts ever failed to add up.
+// archived; 70 if its counts ever failed to add up; 74 when --failed_out
+// could not be written.
 //   sample_client --target=127.0.0.1:50051 --from_type=contacts
 //     --to_type=companies --pair=101:201,202 --pair=102:203
 //   sample_client ... --pair=101:201 --label=USER_DEFINED:36 --label=WORK:7
 #include <grpcpp/grpcpp.h>
 
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -138,6 +140,7 @@ bool AddCallMetadata(grpc::ClientContext& context) {
 
 int RunBulk() {
   constexpr int kExitCountsDoNotAddUp = 70;
+  constexpr int kExitCannotWrite = 74;  // EX_IOERR
   BulkOptions options;
   options.input_path = absl::GetFlag(FLAGS_bulk_file);
   options.format = FormatForPath(options.input_path);
@@ -158,10 +161,11 @@ int RunBulk() {
       *stub, [&](grpc::ClientContext& context) { return metadata_ok = AddCallMetadata(context); },
       options);
   if (!metadata_ok) return kExitUsage;
+  const bool failed_file_ok = outcome.failed_file_status.ok();
   std::cout << "job of " << outcome.pairs << " pairs: " << outcome.pairs_archived << " archived, "
             << outcome.pairs_failed << " failed, " << outcome.pairs_unconfirmed << " unconfirmed";
   if (outcome.pairs_failed + outcome.pairs_unconfirmed + outcome.skipped_failed > 0 &&
-      !options.failed_path.empty()) {
+      !options.failed_path.empty() && failed_file_ok) {
     std::cout << " (written to " << options.failed_path << ")";
   }
   if (outcome.reconnects > 0) std::cout << "; " << outcome.reconnects << " reconnects";
@@ -173,6 +177,14 @@ int RunBulk() {
   if (!outcome.CountsAddUp()) {
     std::cerr << "the counts do not add up: some pairs are unaccounted for\n";
     return kExitCountsDoNotAddUp;
+  }
+  if (!failed_file_ok) {
+    std::cerr << outcome.failed_file_status.message() << "\n"
+              << (outcome.pairs == 0 ? "nothing was sent"
+                                     : "the pairs not confirmed archived are listed nowhere"
+                                       " (with --journal, a rerun lists the failed ones again)")
+              << "\n";
+    return kExitCannotWrite;
   }
   if (!outcome.status.ok()) {
     return PrintFailure(outcome.status, /*json=*/false);
@@ -264,5 +276,8 @@ int main(int argc, char** argv) {
   const std::vector<std::string> pairs = hubspot_gateway::ExtractRepeatedArgs("pair", argc, argv);
   const std::vector<std::string> labels = hubspot_gateway::ExtractRepeatedArgs("label", argc, argv);
   absl::ParseCommandLine(argc, argv);
+  // Past a file-size limit a write then fails (and is reported) instead of
+  // killing the client.
+  std::signal(SIGXFSZ, SIG_IGN);
   return hubspot_gateway::Run(pairs, labels);
 }

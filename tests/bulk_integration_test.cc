@@ -35,6 +35,7 @@ using ::hubspot_gateway::testing::TempPath;
 using ::hubspot_gateway::testing::WaitUntil;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 constexpr int kPairs = 100000;
 
@@ -259,8 +260,11 @@ std::set<std::string> Held(Stack& stack) {
 std::set<int> Journaled(const std::string& journal) {
   std::set<int> indexes;
   for (absl::string_view line : absl::StrSplit(ReadFile(journal), '\n', absl::SkipEmpty())) {
+    // "<index> <SHA-256 of its pairs> [failed pairs] <checksum>" (a line the
+    // kill cut short has no checksum yet).
     int index = 0;
-    if (absl::EndsWith(line, " .") && absl::SimpleAtoi(line.substr(0, line.find(' ')), &index)) {
+    const std::vector<absl::string_view> fields = absl::StrSplit(line, ' ');
+    if (fields.size() >= 3 && fields.back().size() == 64 && absl::SimpleAtoi(fields[0], &index)) {
       indexes.insert(index);
     }
   }
@@ -616,6 +620,145 @@ TEST(BulkRecoveryTest, ClientKilledMidJobResumesFromItsJournalWithoutRedoingWork
   std::cout << "client killed after " << journaled << " acknowledged requests; "
             << in_flight_at_kill << " in flight; upstream requests " << first_run << " + "
             << second_run << "\n";
+}
+
+// ---- Nothing lost (issue 21): the journal belongs to one job, the failed
+// file is written whole or the run fails naming it, every pair read is sent
+// or listed. ----
+
+// The README's recipe: a job with a journal, then its failed pairs fed back
+// in. Rerunning failed.csv with the job's journal used to skip the requests
+// the journal recorded for the first input (500 pairs left associated, 100
+// listed); now that journal is refused, and a new one finishes the job.
+TEST(BulkJournalIntegrationTest, TheReadmeRetryRecipeFinishesTheJob) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  std::vector<std::pair<std::string, std::string>> pairs = Pairs();
+  pairs.resize(2000);
+  ASSERT_TRUE(stack->Seed("contacts", "companies", pairs).ok());
+  ASSERT_TRUE(stack
+                  ->AdminPost("/_admin/faults",
+                              {{"fail_from_ids", nlohmann::json::array({"1000150", "1001750"})}})
+                  .ok());
+  const std::string journal = TempPath("pairs") + ".journal";
+  const std::string failed = TempPath("failed") + ".csv";
+  ClientRun run =
+      RunBulkClient(*stack, WriteCsv(pairs), failed, {absl::StrCat("--journal=", journal)});
+  EXPECT_EQ(run.exit_status, 20) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("1800 archived, 200 failed, 0 unconfirmed"));
+  ASSERT_EQ(Lines(ReadFile(failed)).size(), 200u);
+  ASSERT_TRUE(
+      stack->AdminPost("/_admin/faults", {{"fail_from_ids", nlohmann::json::array()}}).ok());
+  const int requests_before = Stat(*stack, "archive_requests");
+
+  // The wrong way: the first job's journal with the failed file.
+  const std::string still_failed = TempPath("still-failed") + ".csv";
+  run = RunBulkClient(*stack, failed, still_failed, {absl::StrCat("--journal=", journal)});
+  EXPECT_EQ(run.exit_status, 9) << run.output;  // FAILED_PRECONDITION
+  EXPECT_THAT(run.output, HasSubstr("written for another job"));
+  EXPECT_THAT(run.output, HasSubstr("give any other input a new journal"));
+  EXPECT_EQ(Stat(*stack, "archive_requests"), requests_before);  // Nothing sent.
+  EXPECT_EQ(Held(*stack).size(), 200u);
+
+  // The recipe: the failed file with a journal of its own.
+  run = RunBulkClient(*stack, failed, still_failed,
+                      {absl::StrCat("--journal=", TempPath("failed") + ".journal")});
+  EXPECT_EQ(run.exit_status, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("job of 200 pairs: 200 archived, 0 failed, 0 unconfirmed"));
+  EXPECT_THAT(Held(*stack), IsEmpty());
+  EXPECT_EQ(ReadFile(still_failed), "");
+}
+
+// Runs the client under bash: `setup` (e.g. "ulimit -f 4") first, stdin
+// from `stdin_path` when given.
+ClientRun RunBulkClientInShell(Stack& stack, const std::string& setup, const std::string& input,
+                               const std::string& failed, const std::string& stdin_path = "") {
+  std::string command =
+      absl::StrCat(setup, "; exec client/sample_client --target=127.0.0.1:", stack.gateway_port(),
+                   " --bulk_file=", input, " --failed_out=", failed, " --deadline=300s");
+  if (!stdin_path.empty()) absl::StrAppend(&command, " < ", stdin_path);
+  auto client = Subprocess::Start({"/bin/bash", "-c", command}, {}, TempPath("bulk-client-output"));
+  return WaitForClient(client);
+}
+
+// Issue 21: with a missing directory, /dev/full or a 4 KiB file-size limit
+// the client said "(written to ...)" and wrote 0, 0 and 273 of 500 pairs.
+TEST(BulkFailedFileIntegrationTest, AFailedFileThatCannotBeWrittenFailsTheRunNamingIt) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  std::vector<std::pair<std::string, std::string>> pairs = Pairs();
+  pairs.resize(1000);
+  ASSERT_TRUE(stack->Seed("contacts", "companies", pairs).ok());
+  // 500 pairs fail: 5 requests of 100.
+  ASSERT_TRUE(
+      stack
+          ->AdminPost("/_admin/faults",
+                      {{"fail_from_ids", nlohmann::json::array({"1000000", "1000100", "1000200",
+                                                                "1000300", "1000400"})}})
+          .ok());
+  const std::string input = WriteCsv(pairs);
+
+  const std::string missing = TempPath("no-such-dir") + "/failed.csv";
+  ClientRun run = RunBulkClient(*stack, input, missing);
+  EXPECT_EQ(run.exit_status, 74) << run.output;
+  EXPECT_THAT(run.output, HasSubstr(absl::StrCat("--failed_out ", missing)));
+  EXPECT_THAT(run.output, HasSubstr("nothing was sent"));
+  EXPECT_EQ(Stat(*stack, "archive_requests"), 0);
+
+  run = RunBulkClient(*stack, input, "/dev/full");
+  EXPECT_EQ(run.exit_status, 74) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("--failed_out /dev/full"));
+  EXPECT_THAT(run.output, HasSubstr("No space left on device"));
+  EXPECT_THAT(run.output, Not(HasSubstr("written to")));
+
+  const std::string limited = TempPath("limited") + ".csv";
+  run = RunBulkClientInShell(*stack, "ulimit -f 4", input, limited);
+  EXPECT_EQ(run.exit_status, 74) << run.output;
+  EXPECT_THAT(run.output, HasSubstr(absl::StrCat("--failed_out ", limited)));
+  EXPECT_THAT(run.output, HasSubstr("File too large"));
+  EXPECT_THAT(run.output, Not(HasSubstr("written to")));
+  EXPECT_EQ(ReadFile(limited), "");  // No partial list passing for a whole one.
+}
+
+// Issue 21: with a bad line at 551 of 1,000 on stdin, lines 501-550 were
+// never sent, counted or listed.
+TEST(BulkInputIntegrationTest, PairsReadFromStdinBeforeABadLineAreSent) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  std::vector<std::pair<std::string, std::string>> pairs = Pairs();
+  pairs.resize(1000);
+  ASSERT_TRUE(stack->Seed("contacts", "companies", pairs).ok());
+  const std::string input = TempPath("stdin") + ".csv";
+  {
+    std::ofstream out(input);
+    for (int i = 0; i < 1000; ++i) {
+      out << (i == 550 ? "oops" : absl::StrCat(pairs[i].first, ",", pairs[i].second)) << "\n";
+    }
+  }
+  const std::string failed = TempPath("failed") + ".csv";
+  const ClientRun run = RunBulkClientInShell(*stack, "true", "-", failed, input);
+  EXPECT_EQ(run.exit_status, 3) << run.output;  // INVALID_ARGUMENT
+  EXPECT_THAT(run.output, HasSubstr("- line 551"));
+  EXPECT_THAT(run.output, HasSubstr("job of 550 pairs: 550 archived, 0 failed, 0 unconfirmed"));
+  // Lines 1-550 archived; the rest never read.
+  const std::set<std::string> held = Held(*stack);
+  EXPECT_EQ(held.size(), 450u);
+  EXPECT_FALSE(held.count(absl::StrCat(pairs[549].first, ",", pairs[549].second)));
+  EXPECT_TRUE(held.count(absl::StrCat(pairs[551].first, ",", pairs[551].second)));
+}
+
+// Issue 21: Excel's "CSV UTF-8" (a byte order mark first) was refused.
+TEST(BulkInputIntegrationTest, ACsvWithAByteOrderMarkIsArchived) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  ASSERT_TRUE(stack->Seed("contacts", "companies", {{"11", "21"}, {"12", "22"}}).ok());
+  const std::string input = TempPath("excel") + ".csv";
+  std::ofstream(input) << "\xEF\xBB\xBF"
+                          "from,to\r\n11,21\r\n12,22\r\n";
+  const ClientRun run = RunBulkClient(*stack, input, TempPath("failed") + ".csv");
+  EXPECT_EQ(run.exit_status, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("job of 2 pairs: 2 archived"));
+  EXPECT_THAT(Held(*stack), IsEmpty());
 }
 
 }  // namespace
