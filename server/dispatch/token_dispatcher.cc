@@ -136,10 +136,8 @@ void TokenDispatcher::FailQueued(const absl::Status& status, std::vector<Failure
 
 void TokenDispatcher::FailPastDeadline(absl::Time allowed, absl::Time now,
                                        std::vector<Failure>& failures) {
-  std::optional<v1::UpstreamError> rate_limited;
-  if (last_rate_limited_.has_value() && now - last_rate_limited_at_ < budget_->interval()) {
-    rate_limited = last_rate_limited_;
-  }
+  const absl::Status rate_limited =
+      now - last_rate_limited_at_ < budget_->interval() ? last_rate_limited_ : absl::OkStatus();
   for (FlowQueue<QueuedChunk>& lane : lanes_) {
     for (QueuedChunk& chunk :
          lane.RemoveIf([allowed](const QueuedChunk& c) { return c.deadline <= allowed; })) {
@@ -367,7 +365,7 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
     limit_after = budget_->effective_limit();
     if (budget_->DailyExhausted(received)) FailQueued(DailyLimitExhausted(), failures);
     if (answer.outcome == AnswerOutcome::kRollingLimit) {
-      last_rate_limited_ = GetUpstreamError(answer.result.status());
+      last_rate_limited_ = answer.result.status();
       last_rate_limited_at_ = received;
     }
   }

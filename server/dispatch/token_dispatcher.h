@@ -213,8 +213,7 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   absl::Time wakeup_at_ ABSL_GUARDED_BY(mu_) = absl::InfiniteFuture();
   // HubSpot's last rolling-limit 429 for this token and when it came: what a
   // chunk failed for its deadline is told (within one interval of it).
-  std::optional<hubspot::crm::associations::v1::UpstreamError> last_rate_limited_
-      ABSL_GUARDED_BY(mu_);
+  absl::Status last_rate_limited_ ABSL_GUARDED_BY(mu_);
   absl::Time last_rate_limited_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 

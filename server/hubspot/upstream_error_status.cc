@@ -83,7 +83,7 @@ absl::Status DailyLimitStatus(absl::string_view why) {
 }
 
 absl::Status RateLimitWaitStatus(absl::Duration wait, absl::Duration time_left,
-                                 const std::optional<v1::UpstreamError>& rate_limited) {
+                                 const absl::Status& rate_limited) {
   const absl::Duration shown_wait = absl::Ceil(wait, absl::Milliseconds(1));
   std::string message =
       absl::StrCat("not sent: HubSpot's rate limit lets this token's next request go in ",
@@ -91,8 +91,8 @@ absl::Status RateLimitWaitStatus(absl::Duration wait, absl::Duration time_left,
                    absl::FormatDuration(absl::Trunc(time_left, absl::Milliseconds(1))),
                    " left), so it fails now instead of waiting; retry after the wait");
   v1::UpstreamError error;
-  if (rate_limited.has_value()) {
-    error = *rate_limited;
+  if (std::optional<v1::UpstreamError> cause = GetUpstreamError(rate_limited); cause.has_value()) {
+    error = *std::move(cause);
     absl::StrAppend(&message, ". The pause follows: ", Describe(error));
   } else {
     error.set_message(message);

@@ -47,12 +47,12 @@ absl::Status DailyLimitStatus(absl::string_view why);
 // token's rate budget lets its next request go only after `wait`, while the
 // call has `time_left`. RESOURCE_EXHAUSTED at once instead of a wait that
 // would end in DEADLINE_EXCEEDED, with an UpstreamError whose retry_after is
-// `wait`: the rate-limit 429 that caused the pause (`rate_limited`: HubSpot's
-// category, policy, message and correlationId) when there was one, else one
-// with only that wait and the reason.
-absl::Status RateLimitWaitStatus(
-    absl::Duration wait, absl::Duration time_left,
-    const std::optional<hubspot::crm::associations::v1::UpstreamError>& rate_limited);
+// `wait`: that of the rate-limit 429 that caused the pause (`rate_limited`,
+// the failure ReadUpstreamAnswer made of it: HubSpot's category, policy,
+// message and correlationId) when there was one (not OK), else one with only
+// that wait and the reason.
+absl::Status RateLimitWaitStatus(absl::Duration wait, absl::Duration time_left,
+                                 const absl::Status& rate_limited);
 
 // `status` with the UpstreamError's `attempts` set (a no-op without one).
 absl::Status WithAttempts(absl::Status status, int attempts);
