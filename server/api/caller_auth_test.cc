@@ -6,6 +6,7 @@
 #include "absl/flags/marshalling.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/common/digest.h"
 
 namespace hubspot_gateway {
 namespace {

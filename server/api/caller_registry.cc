@@ -1,11 +1,10 @@
 #include "server/api/caller_registry.h"
 
-#include <openssl/evp.h>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
+#include "server/common/digest.h"
 #include "server/hubspot/bearer_token.h"
 
 namespace hubspot_gateway {
@@ -25,13 +24,6 @@ const std::string* StringMember(const json& object, const char* key) {
 }
 
 }  // namespace
-
-std::string Sha256Hex(absl::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), length));
-}
 
 absl::StatusOr<CallerRegistry> CallerRegistry::Parse(absl::string_view text,
                                                      EnvironmentLookup environment) {

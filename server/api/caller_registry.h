@@ -47,9 +47,6 @@ class CallerRegistry {
   absl::flat_hash_map<std::string, Caller> by_digest_;
 };
 
-// Lower-case hex SHA-256 of `text`.
-std::string Sha256Hex(absl::string_view text);
-
 }  // namespace hubspot_gateway
 
 #endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_CALLER_REGISTRY_H_

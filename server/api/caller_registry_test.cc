@@ -4,6 +4,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/common/digest.h"
 
 namespace hubspot_gateway {
 namespace {

@@ -1,7 +1,5 @@
 #include "server/budget/redis_budget.h"
 
-#include <openssl/sha.h>
-
 #include <algorithm>
 #include <cstdint>
 #include <utility>
@@ -15,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "server/budget/token_budget.h"
+#include "server/common/digest.h"
 
 namespace hubspot_gateway {
 namespace {
@@ -23,16 +22,6 @@ namespace {
 constexpr char kScript[] =
 #include "server/budget/budget_script.inc"
     ;
-
-std::string Hex(const unsigned char* digest, size_t size) {
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<const char*>(digest), size));
-}
-
-std::string Sha1Hex(absl::string_view text) {
-  unsigned char digest[SHA_DIGEST_LENGTH];
-  SHA1(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  return Hex(digest, sizeof(digest));
-}
 
 // The script answers name/value pairs; `names` must all be there.
 absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> FieldsOf(
@@ -215,9 +204,7 @@ BudgetFactory RedisBudgetStore::Budgets() {
 }
 
 std::string RedisBudgetStore::KeyOf(absl::string_view token) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(), digest);
-  return absl::StrCat("hubspot-gateway:budget:", Hex(digest, sizeof(digest)));
+  return absl::StrCat("hubspot-gateway:budget:", Sha256Hex(token));
 }
 
 void RedisBudgetStore::OnUp() {
