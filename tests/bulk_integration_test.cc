@@ -182,7 +182,9 @@ TEST(BulkIntegrationTest, StreamReadsOnlyAsFastAsItArchivesAndSurvivesCancellati
   namespace v1 = ::hubspot::crm::associations::v1;
   StackOptions options;
   options.simulator_flags = {"--rate_limit_per_10s=0", "--latency_ms=100"};
-  options.gateway_flags = {"--rate_limit_per_10s=0", "--max_concurrent_requests_per_call=2"};
+  // Two requests per call at most (no adaptive limit per token to raise it).
+  options.gateway_flags = {"--rate_limit_per_10s=0", "--max_concurrent_requests_per_call=2",
+                           "--max_requests_in_flight_per_token=0"};
   auto started = Stack::Start(options);
   ASSERT_TRUE(started.ok()) << started.status();
   Stack& stack = **started;

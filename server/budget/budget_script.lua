@@ -8,7 +8,9 @@
 -- ARGV: name/value pairs.
 --   Always: op ('reserve' or 'observe'), configured (the configured limit),
 --   interval_ms, bulk_share, max_pause_ms, discover (1: discover the limit
---   while HubSpot advertises none, as TokenBudget does); now_ms (optional: the time to plan
+--   while HubSpot advertises none, as TokenBudget does), above_tiers (a
+--   window that held more accepted requests than every HubSpot tier allows:
+--   AboveEveryTier in budget.h); now_ms (optional: the time to plan
 --   at; replicas leave it out and share Redis's clock).
 --   reserve: lane ('interactive' or 'bulk').
 --   observe: status (HTTP status, 0: no answer), policy ('ROLLING', 'DAILY'
@@ -25,7 +27,9 @@
 -- while 429s come at the level just learned), paused and daily (times until
 -- which Retry-After or the daily limit stop the token), total (every request
 -- ever counted, for the sequence numbers), advertised (1 once HubSpot sent
--- its Max header), discovered (1 once a rolling 429 ended the slow start).
+-- its Max header), discovered (1 once a rolling 429 ended the slow start),
+-- confirmed (the most requests the window held before one HubSpot accepted,
+-- or what it held at a 429: a discovered limit climbs past it by one at most).
 local key = KEYS[1]
 local arg = {}
 for i = 1, #ARGV, 2 do arg[ARGV[i]] = ARGV[i + 1] end
@@ -37,6 +41,7 @@ local interval = number('interval_ms')
 local bulk_share = number('bulk_share')
 local max_pause = number('max_pause_ms')
 local discover = number('discover') == 1
+local above_tiers = number('above_tiers')
 local now = number('now_ms')
 if now == nil then
   local t = redis.call('TIME')
@@ -78,6 +83,7 @@ local daily = s.daily or 0
 local total = s.total or 0
 local advertised = s.advertised or 0
 local discovered = s.discovered or 0
+local confirmed = s.confirmed or 0
 
 -- Requests in the window ending now.
 local function used_now()
@@ -108,7 +114,12 @@ local function recover()
   if lowered ~= 1 then return end
   local raises = math.floor((now - last_raise) / raise_ms)
   if raises <= 0 then return end
-  limit = math.min(ceiling, limit + raises)
+  local raised = math.min(ceiling, limit + raises)
+  -- A discovered limit climbs only past a window HubSpot accepted whole.
+  if discovered == 1 and advertised == 0 then
+    raised = math.max(limit, math.min(raised, confirmed + 1))
+  end
+  limit = raised
   last_raise = last_raise + raises * raise_ms
   if limit >= ceiling then lowered = 0 end
 end
@@ -194,6 +205,7 @@ else
     if sent >= 0 then held = math.max(held, held_before(sequence, sent)) end
     if lowered == 1 and held >= limit - 1 then raise_ms = math.min(2 * raise_ms, 8 * interval) end
     if limit == 0 or held < limit then limit = held end
+    confirmed = held
     if discovering() then
       -- The real limit is about what the window held: climb past it slowly.
       discovered = 1
@@ -207,12 +219,23 @@ else
   else
     -- HubSpot counted it when it arrived: count it from its answer on.
     if sent >= 0 and status ~= 0 and uncount(sent) then add(bucket, 1) end
-    if status >= 200 and status <= 299 and discovering() and discovered == 0 and lowered == 0
-        and 2 * used_now() >= limit then
-      -- Slow start: every success while the window is half used or more
-      -- raises the limit by one.
-      limit = limit + 1
-      ceiling = limit
+    local success = status >= 200 and status <= 299
+    -- HubSpot took it: the window held this many when it was sent.
+    if success and sent >= 0 then
+      confirmed = math.max(confirmed, held_before(sequence, sent) + 1)
+    end
+    if success and discovering() and discovered == 0 and lowered == 0 then
+      if confirmed > above_tiers then
+        -- More than any HubSpot tier allows: no burst limit to find. Pace
+        -- no more (a 429 sets a limit again).
+        limit = 0
+        ceiling = 0
+      elseif 2 * used_now() >= limit then
+        -- Slow start: every success while the window is half used or more
+        -- raises the limit by one.
+        limit = limit + 1
+        ceiling = limit
+      end
     end
     count_others(remaining)
   end
@@ -220,6 +243,6 @@ else
 end
 redis.call('HSET', key, 'ceiling', ceiling, 'limit', limit, 'lowered', lowered, 'last_raise',
            last_raise, 'raise_ms', raise_ms, 'paused', paused, 'daily', daily, 'total', total,
-           'advertised', advertised, 'discovered', discovered)
+           'advertised', advertised, 'discovered', discovered, 'confirmed', confirmed)
 redis.call('PEXPIRE', key, 2 * interval + guard + max_pause)
 return reply

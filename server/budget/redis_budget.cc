@@ -251,7 +251,8 @@ std::vector<std::string> RedisBudgetStore::ScriptArgs(absl::string_view op) cons
                                    "interval_ms",  Milliseconds(policy_.interval),
                                    "bulk_share",   absl::StrCat(policy_.bulk_share),
                                    "max_pause_ms", Milliseconds(policy_.max_pause),
-                                   "discover",     policy_.discover ? "1" : "0"};
+                                   "discover",     policy_.discover ? "1" : "0",
+                                   "above_tiers",  absl::StrCat(AboveEveryTier(policy_.interval))};
   if (!options_.plan_with_redis_clock) {
     args.insert(args.end(), {"now_ms", absl::StrCat(absl::ToUnixMillis(scheduler_.Now()))});
   }

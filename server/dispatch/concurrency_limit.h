@@ -17,9 +17,10 @@ namespace hubspot_gateway {
 struct ConcurrencyLimitOptions {
   // Where the limit starts (at most `max`).
   int initial = 20;
-  // --max_requests_in_flight_per_token (0: none, the default for now: with
-  // it, calls hand the dispatcher more than --max_concurrent_requests_per_call).
-  int max = 0;
+  // --max_requests_in_flight_per_token (0: none; then each call hands the
+  // dispatcher --max_concurrent_requests_per_call chunks at most). The
+  // default matches --max_upstream_connections: more would only wait for one.
+  int max = 100;
   // How much of each new estimate is taken.
   double smoothing = 0.2;
   // Latency may grow this much over the long-run average before the limit shrinks.
