@@ -49,10 +49,12 @@ if now == nil then
 end
 
 -- The window (TokenBudget's ring): buckets of 1% of the interval, kept for
--- the interval plus a guard (HubSpot counts a request when it arrives).
+-- the interval plus a guard (HubSpot counts a request when it arrives), and
+-- half an interval more, so a late answer still tells what the window held
+-- when its request was sent.
 local width = math.max(1, math.floor(interval / 100))
 local guard = math.floor(interval / 50) + 10
-local size = math.ceil((interval + guard) / width) + 2
+local size = math.ceil((interval + guard + interval / 2) / width) + 2
 local bucket = math.floor(now / width)
 local kept = bucket - size + 1
 local oldest = math.floor((now - interval - guard) / width)

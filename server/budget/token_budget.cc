@@ -14,6 +14,11 @@ constexpr int kBucketsPerInterval = 100;
 
 absl::Duration GuardFor(absl::Duration interval) { return interval / 50 + absl::Milliseconds(10); }
 
+// The ring keeps buckets this much longer than the window, so an answer that
+// comes this late (a loaded machine, a slow upstream) still tells exactly
+// what the window held when its request was sent.
+absl::Duration LateAnswersFor(absl::Duration interval) { return interval / 2; }
+
 // Past the known level, while it is within HubSpot's tiers, at most a
 // twenty-fifth of it probes at once, and never more than 4: a limit found
 // there costs at most 4 429s, once. Past every tier, 64.
@@ -54,7 +59,9 @@ void TokenBudget::SetInterval(absl::Duration interval, absl::Time now) {
   guard_ = GuardFor(interval);
   bucket_width_ = interval / kBucketsPerInterval;
   const int buckets =
-      static_cast<int>(absl::Ceil(interval + guard_, bucket_width_) / bucket_width_) + 2;
+      static_cast<int>(absl::Ceil(interval + guard_ + LateAnswersFor(interval), bucket_width_) /
+                       bucket_width_) +
+      2;
   ring_.assign(buckets, 0);
   newest_bucket_ = BucketOf(now);
   ring_[newest_bucket_ % buckets] = counted;
