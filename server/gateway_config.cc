@@ -5,8 +5,8 @@
 #include <utility>
 #include <vector>
 
-#include "absl/flags/flag.h"
 #include "absl/algorithm/container.h"
+#include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -27,9 +27,10 @@ ABSL_FLAG(std::string, listen, kServerDefaults.listen,
           "gRPC listen address, host:port with a port from 1 to 65535 (0 picks a free one)");
 ABSL_FLAG(std::string, port_file, "",
           "If set, the bound port is written to this file once serving");
-ABSL_FLAG(absl::Duration, drain_delay, kServerDefaults.drain_delay,
-          "On SIGTERM/SIGINT/SIGHUP, how long health reports NOT_SERVING while the port stays open and "
-          "calls are still served, before new calls are refused (a second signal cuts it short)");
+ABSL_FLAG(
+    absl::Duration, drain_delay, kServerDefaults.drain_delay,
+    "On SIGTERM/SIGINT/SIGHUP, how long health reports NOT_SERVING while the port stays open and "
+    "calls are still served, before new calls are refused (a second signal cuts it short)");
 ABSL_FLAG(absl::Duration, shutdown_grace, kServerDefaults.shutdown_grace,
           "After --drain_delay, how long in-flight calls may finish before being cancelled");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain: serve gRPC over TLS");

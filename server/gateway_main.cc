@@ -76,9 +76,8 @@ absl::StatusOr<std::unique_ptr<prometheus::Exposer>> ServeMetrics(const std::str
   try {
     // Enough threads that idle or slow scrapers cannot starve the others, and a
     // request timeout so a connection that sends nothing lets go of its thread.
-    auto exposer = std::make_unique<prometheus::Exposer>(
-        std::vector<std::string>{"listening_ports", address, "num_threads", "8",
-                                 "request_timeout_ms", "2000"});
+    auto exposer = std::make_unique<prometheus::Exposer>(std::vector<std::string>{
+        "listening_ports", address, "num_threads", "8", "request_timeout_ms", "2000"});
     exposer->RegisterCollectable(metrics.registry());
     return exposer;
   } catch (const std::exception& error) {

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -368,6 +369,10 @@ struct StartupRefusal {
   std::string message;
 };
 
+void PrintTo(const StartupRefusal& refusal, std::ostream* out) {
+  *out << absl::StrJoin(refusal.flags, " ");
+}
+
 class StartupRefusalTest : public ::testing::TestWithParam<StartupRefusal> {};
 
 TEST_P(StartupRefusalTest, ExitsTwoNamingTheFlag) {
@@ -595,7 +600,8 @@ TEST_P(DrainSignalTest, AProberSeesNotServingBeforeRefusalWhileCallsAreStillServ
   });
   signalled = true;
   stack->gateway().Signal(GetParam());
-  ASSERT_TRUE(watch->Read(&update));
+  // EXPECT, not ASSERT: the prober thread must be joined however this goes.
+  EXPECT_TRUE(watch->Read(&update));
   EXPECT_EQ(update.status(), HealthCheckResponse::NOT_SERVING);
   // Still serving: a call on the open connection and one on a new connection.
   EXPECT_TRUE(Archive(*stack, Request({{"1", {"2"}}})).status.ok());
@@ -627,8 +633,8 @@ TEST_P(DrainSignalTest, AProberSeesNotServingBeforeRefusalWhileCallsAreStillServ
   EXPECT_LT(first_not_serving, first_refused);
   EXPECT_EQ(std::find(first_not_serving, probes.end(), Probe::kServing), probes.end());
   const std::string log = stack->gateway().Output();
-  EXPECT_THAT(log, HasSubstr(SignalName() +
-                             ": health NOT_SERVING; still serving for --drain_delay 3s"));
+  EXPECT_THAT(log,
+              HasSubstr(SignalName() + ": health NOT_SERVING; still serving for --drain_delay 3s"));
   EXPECT_THAT(log, HasSubstr("draining: no new calls"));
 }
 

@@ -81,7 +81,8 @@ CallerAuth KeyOneForBilling() {
                            Sha256Hex("key-1") + "\",\"hubspot_token\":\"" + kToken + "\"}]}";
   auto registry = CallerRegistry::Parse(
       file, [](const char*) -> std::optional<std::string> { return std::nullopt; });
-  return CallerAuth::CallerKeys(std::make_shared<const CallerRegistry>(std::move(registry).value()));
+  return CallerAuth::CallerKeys(
+      std::make_shared<const CallerRegistry>(std::move(registry).value()));
 }
 
 TEST(CallerAuthTest, CallerKeysMapKnownKeysOnly) {

@@ -32,7 +32,9 @@ absl::StatusOr<CallerRegistry> CallerRegistry::Parse(absl::string_view text,
       "--callers_file must be JSON: {\"callers\": [{\"name\", \"api_key_sha256\", "
       "\"hubspot_token_env\" or \"hubspot_token\"}, ...]}";
   absl::StatusOr<json> root = ParseStrictJson(text);
-  if (!root.ok()) return absl::InvalidArgumentError(absl::StrCat(kFormat, ": ", root.status().message()));
+  if (!root.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(kFormat, ": ", root.status().message()));
+  }
   if (!root->is_object() || !root->contains("callers") || !(*root)["callers"].is_array()) {
     return absl::InvalidArgumentError(kFormat);
   }

@@ -69,10 +69,10 @@ TEST(CallerRegistryTest, FindsCallersByKeyAndKnowsNoOtherKey) {
 }
 
 TEST(CallerRegistryTest, AFileNamingOnlyVariablesHoldsNoToken) {
-  const auto registry = Parse(R"({"callers": [{"name": "billing", "api_key_sha256": ")" +
-                                  Sha256Hex("key-billing") +
-                                  R"(", "hubspot_token_env": "BILLING_TOKEN"}]})",
-                              {{"BILLING_TOKEN", "pat-billing"}});
+  const auto registry =
+      Parse(R"({"callers": [{"name": "billing", "api_key_sha256": ")" + Sha256Hex("key-billing") +
+                R"(", "hubspot_token_env": "BILLING_TOKEN"}]})",
+            {{"BILLING_TOKEN", "pat-billing"}});
   ASSERT_TRUE(registry.ok()) << registry.status();
   EXPECT_FALSE(registry->holds_tokens());
 }

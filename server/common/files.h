@@ -23,8 +23,7 @@ absl::StatusOr<std::string> ReadFileToString(absl::string_view what, const std::
 // and group may, or when it cannot be examined (reading it reports that).
 // Group read is allowed: it is how a secret is shared with a service's group
 // (a Kubernetes secret mounted with an fsGroup is 0440).
-std::optional<std::string> ReadableByOthersWarning(absl::string_view what,
-                                                   const std::string& path);
+std::optional<std::string> ReadableByOthersWarning(absl::string_view what, const std::string& path);
 
 // Writes "<port>\n" to `path` through a temporary file and a rename, so a
 // reader polling for the file never sees a partial number.
