@@ -161,19 +161,18 @@ TEST(DeployIntegrationTest, FromenvTakesFlagsFromFlagsVariables) {
 
 TEST(DeployIntegrationTest, TryfromenvSkipsUnsetVariablesWhereFromenvRefusesToStart) {
   const std::string port_file = TempPath("gateway-port");
-  Gateway gateway = StartGateway({"--tryfromenv=listen,port_file,drain_delay"},
-                                 {"FLAGS_listen=127.0.0.1:0",
-                                  absl::StrCat("FLAGS_port_file=", port_file),
-                                  absl::StrCat("HUBSPOT_ACCESS_TOKEN=", kSimulatorToken)},
-                                 port_file);
+  Gateway gateway =
+      StartGateway({"--tryfromenv=listen,port_file,drain_delay"},
+                   {"FLAGS_listen=127.0.0.1:0", absl::StrCat("FLAGS_port_file=", port_file),
+                    absl::StrCat("HUBSPOT_ACCESS_TOKEN=", kSimulatorToken)},
+                   port_file);
   ASSERT_NE(gateway.process, nullptr);
   EXPECT_EQ(ProbeHealth(gateway.port, kService), Probe::kServing);
 
-  absl::StatusOr<Subprocess> refused =
-      Subprocess::Start({kGatewayBinary, "--fromenv=listen,drain_delay"},
-                        {"FLAGS_listen=127.0.0.1:0",
-                         absl::StrCat("HUBSPOT_ACCESS_TOKEN=", kSimulatorToken)},
-                        TempPath("refused-output"));
+  absl::StatusOr<Subprocess> refused = Subprocess::Start(
+      {kGatewayBinary, "--fromenv=listen,drain_delay"},
+      {"FLAGS_listen=127.0.0.1:0", absl::StrCat("HUBSPOT_ACCESS_TOKEN=", kSimulatorToken)},
+      TempPath("refused-output"));
   ASSERT_TRUE(refused.ok()) << refused.status();
   EXPECT_EQ(refused->WaitForExit(kWait).value_or(-1), 1);
   EXPECT_THAT(refused->Output(), HasSubstr("FLAGS_drain_delay not found in environment"));
