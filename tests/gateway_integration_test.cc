@@ -25,6 +25,7 @@
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/testing/archive_calls.h"
+#include "tests/testing/health_probe.h"
 #include "tests/testing/polling.h"
 #include "tests/testing/stack.h"
 
@@ -35,6 +36,8 @@ namespace v1 = ::hubspot::crm::associations::v1;
 using ::hubspot_gateway::testing::Archive;
 using ::hubspot_gateway::testing::ArchiveOutcome;
 using ::hubspot_gateway::testing::kSimulatorToken;
+using ::hubspot_gateway::testing::Probe;
+using ::hubspot_gateway::testing::ProbeHealth;
 using ::hubspot_gateway::testing::ScrapeMetrics;
 using ::hubspot_gateway::testing::Stack;
 using ::hubspot_gateway::testing::StackOptions;
@@ -538,24 +541,6 @@ TEST(GatewayIntegrationTest, PrometheusMetricsCountCallsUpstreamAnswersAndRetrie
   EXPECT_THAT(metrics,
               HasSubstr("gateway_call_duration_seconds_count{method=\"ArchiveAssociations\"} 2"));
   EXPECT_THAT(metrics, Not(HasSubstr(kSimulatorToken)));
-}
-
-// What a load balancer's prober saw: one Check per fresh connection.
-enum class Probe { kServing, kNotServing, kRefused };
-
-Probe ProbeHealth(int port, const std::string& service) {
-  grpc::ChannelArguments fresh_connection;
-  fresh_connection.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  auto health = grpc::health::v1::Health::NewStub(grpc::CreateCustomChannel(
-      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials(), fresh_connection));
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
-  grpc::health::v1::HealthCheckRequest request;
-  request.set_service(service);
-  grpc::health::v1::HealthCheckResponse response;
-  if (!health->Check(&context, request, &response).ok()) return Probe::kRefused;
-  return response.status() == grpc::health::v1::HealthCheckResponse::SERVING ? Probe::kServing
-                                                                             : Probe::kNotServing;
 }
 
 TEST_P(DrainSignalTest, AProberSeesNotServingBeforeRefusalWhileCallsAreStillServed) {
