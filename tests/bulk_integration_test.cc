@@ -311,8 +311,11 @@ void RestartGatewayOnSamePort(Stack& stack, std::vector<std::string> flags) {
   ASSERT_TRUE(stack.StartGateway(flags, kSimulatorToken).ok());
 }
 
+// No rate limit, and 4 requests in flight per stream (no adaptive limit per
+// token): a 100,000-pair job outlasts the 5 s drain, so a signal lands mid-job.
 const std::vector<std::string> kFastGateway = {"--rate_limit_per_10s=0", "--max_attempts=2",
-                                               "--initial_backoff=10ms"};
+                                               "--initial_backoff=10ms",
+                                               "--max_requests_in_flight_per_token=0"};
 
 // A stack whose simulator answers after `latency_ms`, seeded with Pairs().
 std::unique_ptr<Stack> StartSeededSlowStack(int latency_ms) {
