@@ -377,9 +377,9 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
   // Each call hears of the request once, however many of its chunks it carried.
   absl::flat_hash_set<const ChunkOwner*> told;
   if (answer.result.ok()) {
-    std::vector<const Chunk*> parts;
+    std::vector<AnswerPart> parts;
     parts.reserve(chunks.size());
-    for (const QueuedChunk& chunk : chunks) parts.push_back(chunk.chunk);
+    for (const QueuedChunk& chunk : chunks) parts.push_back({chunk.chunk, chunk.owner.get()});
     std::vector<v1::BatchResult> results = SplitBatchResult(*std::move(answer.result), parts);
     for (size_t i = 0; i < chunks.size(); ++i) {
       if (told.insert(chunks[i].owner.get()).second) chunks[i].owner->OnAttempt(answer, false);
