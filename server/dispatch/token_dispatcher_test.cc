@@ -232,6 +232,56 @@ TEST_F(TokenDispatcherTest, ABudgetThatAnswersLaterWakesTheDispatcher) {
   EXPECT_TRUE(owner->outcomes().at(0).ok());
 }
 
+// A budget a shared store plans (as RedisBudget while Redis answers): its
+// next send is 30 s away, or (`daily`) the store holds it stopped for the day.
+class StoreHeldBudget final : public Budget {
+ public:
+  explicit StoreHeldBudget(bool daily) : daily_(daily) {}
+  absl::Time NextSendTime(Lane, absl::Time now) override { return now + absl::Seconds(30); }
+  Ticket Spend(absl::Time now) override {
+    Ticket ticket;
+    ticket.sent = now;
+    return ticket;
+  }
+  void Observe(const UpstreamAnswer&, absl::Time, const Ticket&) override {}
+  bool DailyExhausted(absl::Time) const override { return daily_; }
+  bool HeldByStore(absl::Time) const override { return true; }
+  int effective_limit() const override { return 10; }
+  absl::Duration interval() const override { return absl::Seconds(10); }
+  bool IsIdle(absl::Time) const override { return true; }
+
+ private:
+  const bool daily_;
+};
+
+// Issue 21, defect 8: a call held by what the budget store says is told so,
+// never that HubSpot held it.
+TEST_F(TokenDispatcherTest, WhatTheBudgetStoreHoldsIsNeverBlamedOnHubSpot) {
+  for (const bool daily : {false, true}) {
+    SCOPED_TRACE(daily ? "daily stop" : "wait past the deadline");
+    QueuedHttpTransport transport;
+    const BudgetFactory budgets = [daily](const std::string&, absl::AnyInvocable<void()>) {
+      return std::make_unique<StoreHeldBudget>(daily);
+    };
+    auto dispatcher = std::make_shared<TokenDispatcher>(
+        "pat-test", options_,
+        DispatchDeps{budgets, transport, scheduler_, observer_, random_mu_, random_});
+    auto owner = std::make_shared<RecordingOwner>();
+    QueuedChunk queued;
+    queued.owner = owner;
+    queued.chunk = MakeChunk(1, 1);
+    queued.url = kUrl;
+    queued.deadline = scheduler_.Now() + absl::Seconds(5);
+    dispatcher->Submit(std::move(queued));
+    ASSERT_THAT(owner->outcomes(), SizeIs(1));
+    const absl::Status failure = owner->outcomes().at(0).status();
+    EXPECT_EQ(failure.code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_THAT(std::string(failure.message()), HasSubstr("budget store"));
+    EXPECT_THAT(std::string(failure.message()), Not(HasSubstr("HubSpot")));
+    EXPECT_EQ(transport.sent(), 0);
+  }
+}
+
 TEST_F(TokenDispatcherTest, BurstOfSmallCallsPacksIntoFullRequests) {
   QueuedHttpTransport transport;
   auto dispatcher = Dispatcher(transport);
