@@ -159,6 +159,21 @@ class TokenDispatcherTest : public testing::Test {
     dispatcher.Submit(std::move(queued));
   }
 
+  // Submits `owner`'s `chunk` with `time_left` before its deadline; what the
+  // owner was told at once (OK when nothing yet).
+  absl::Status SubmitUntold(TokenDispatcher& dispatcher, std::shared_ptr<RecordingOwner> owner,
+                            const Chunk* chunk, absl::Duration time_left) {
+    QueuedChunk queued;
+    queued.owner = owner;
+    queued.chunk = chunk;
+    queued.url = kUrl;
+    queued.deadline = scheduler_.Now() + time_left;
+    dispatcher.Submit(std::move(queued));
+    const auto outcomes = owner->outcomes();
+    EXPECT_THAT(outcomes, SizeIs(1));
+    return outcomes.empty() ? absl::OkStatus() : outcomes.begin()->second.status();
+  }
+
   DispatchOptions options_;
   BudgetFactory budgets_;
   ManualScheduler scheduler_;
@@ -266,15 +281,8 @@ TEST_F(TokenDispatcherTest, WhatTheBudgetStoreHoldsIsNeverBlamedOnHubSpot) {
     auto dispatcher = std::make_shared<TokenDispatcher>(
         "pat-test", options_,
         DispatchDeps{budgets, transport, scheduler_, observer_, random_mu_, random_});
-    auto owner = std::make_shared<RecordingOwner>();
-    QueuedChunk queued;
-    queued.owner = owner;
-    queued.chunk = MakeChunk(1, 1);
-    queued.url = kUrl;
-    queued.deadline = scheduler_.Now() + absl::Seconds(5);
-    dispatcher->Submit(std::move(queued));
-    ASSERT_THAT(owner->outcomes(), SizeIs(1));
-    const absl::Status failure = owner->outcomes().at(0).status();
+    const absl::Status failure = SubmitUntold(*dispatcher, std::make_shared<RecordingOwner>(),
+                                              MakeChunk(1, 1), absl::Seconds(5));
     EXPECT_EQ(failure.code(), absl::StatusCode::kResourceExhausted);
     EXPECT_THAT(std::string(failure.message()), HasSubstr("budget store"));
     EXPECT_THAT(std::string(failure.message()), Not(HasSubstr("HubSpot")));
@@ -620,15 +628,8 @@ TEST_F(TokenDispatcherTest, ASpentBudgetFailsACallThatCannotWaitForIt) {
   auto first = std::make_shared<RecordingOwner>();
   Submit(*dispatcher, first, MakeChunk(100, 1));
   ASSERT_EQ(transport.sent(), 1);
-  auto second = std::make_shared<RecordingOwner>();
-  QueuedChunk queued;
-  queued.owner = second;
-  queued.chunk = MakeChunk(100, 1000);
-  queued.url = kUrl;
-  queued.deadline = scheduler_.Now() + absl::Seconds(2);
-  dispatcher->Submit(std::move(queued));
-  ASSERT_THAT(second->outcomes(), SizeIs(1));
-  const absl::Status failure = second->outcomes().at(0).status();
+  const absl::Status failure = SubmitUntold(*dispatcher, std::make_shared<RecordingOwner>(),
+                                            MakeChunk(100, 1000), absl::Seconds(2));
   EXPECT_EQ(failure.code(), absl::StatusCode::kResourceExhausted);
   const std::optional<v1::UpstreamError> error = GetUpstreamError(failure);
   ASSERT_TRUE(error.has_value());
