@@ -1,11 +1,14 @@
 // The gateway process: flags -> config, then the gRPC server on the callback
-// API in front of the AssociationsArchiver, until SIGTERM or SIGINT drains it.
+// API in front of the AssociationsArchiver, until SIGTERM, SIGINT or SIGHUP
+// drains it.
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <pthread.h>
 #include <signal.h>
 
 #include <cerrno>
+#include <cstring>
+#include <exception>
 #include <memory>
 #include <string>
 #include <thread>
@@ -33,6 +36,8 @@
 #include "server/gateway_config.h"
 #include "server/gateway_metrics.h"
 #include "server/http/curl_multi_transport.h"
+#include "server/labels/dispatched_labels_reader.h"
+#include "server/labels/unlabeled_type_cache.h"
 #include "server/this_build.h"
 
 namespace hubspot_gateway {
@@ -65,6 +70,24 @@ bool WaitForSignal(const sigset_t& signals, absl::Duration timeout) {
   }
 }
 
+// Serves `metrics` at http://`address`/metrics. prometheus-cpp throws when
+// it cannot listen (a busy port, an address not of this machine); that is a
+// startup error here, not an abort.
+absl::StatusOr<std::unique_ptr<prometheus::Exposer>> ServeMetrics(const std::string& address,
+                                                                  GatewayMetrics& metrics) {
+  try {
+    // Enough threads that idle or slow scrapers cannot starve the others, and a
+    // request timeout so a connection that sends nothing lets go of its thread.
+    auto exposer = std::make_unique<prometheus::Exposer>(std::vector<std::string>{
+        "listening_ports", address, "num_threads", "8", "request_timeout_ms", "2000"});
+    exposer->RegisterCollectable(metrics.registry());
+    return exposer;
+  } catch (const std::exception& error) {
+    return absl::UnavailableError(
+        absl::StrCat("--metrics_listen: cannot listen on ", address, " (", error.what(), ")"));
+  }
+}
+
 int Run() {
   absl::StatusOr<GatewayConfig> config = GatewayConfigFromFlags(ProcessEnvironment);
   if (!config.ok()) {
@@ -73,6 +96,7 @@ int Run() {
   }
 
   const CallLogger logger(config->log_format);
+  for (const std::string& warning : config->warnings) logger.LogEvent(warning);
 
   // Every thread started from here on inherits the blocked signals; the main
   // thread alone receives them, in sigwait below.
@@ -80,6 +104,9 @@ int Run() {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  // SIGHUP (a closed terminal or session, a supervisor's "reload") drains too:
+  // the gateway has nothing to reload, and dying at once would drop calls.
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   absl::StatusOr<std::unique_ptr<CurlMultiTransport>> transport =
@@ -100,16 +127,20 @@ int Run() {
     budgets = budget_store->Budgets();
   }
   Dispatcher dispatcher(config->dispatch, **transport, scheduler, metrics, random, budgets);
-  AssociationsArchiver archiver(config->archiver, dispatcher, scheduler, metrics);
+  DispatchedLabelsReader labels_reader(config->archiver.endpoint, dispatcher, scheduler);
+  UnlabeledTypeCache unlabeled_types(config->labels_cache, labels_reader, scheduler,
+                                     [&logger](absl::string_view line) { logger.LogEvent(line); });
+  AssociationsArchiver archiver(config->archiver, dispatcher, scheduler, metrics, unlabeled_types);
   AssociationsArchiveService service(config->service, archiver, logger, metrics);
   std::unique_ptr<prometheus::Exposer> exposer;
   if (!config->server.metrics_listen.empty()) {
-    // Enough threads that idle or slow scrapers cannot starve the others, and a
-    // request timeout so a connection that sends nothing lets go of its thread.
-    exposer = std::make_unique<prometheus::Exposer>(
-        std::vector<std::string>{"listening_ports", config->server.metrics_listen, "num_threads",
-                                 "8", "request_timeout_ms", "2000"});
-    exposer->RegisterCollectable(metrics.registry());
+    absl::StatusOr<std::unique_ptr<prometheus::Exposer>> serving =
+        ServeMetrics(config->server.metrics_listen, metrics);
+    if (!serving.ok()) {
+      logger.LogEvent(absl::StrCat("cannot start: ", serving.status().message()));
+      return 2;
+    }
+    exposer = *std::move(serving);
     const auto ports = exposer->GetListeningPorts();
     logger.LogEvent(absl::StrCat("metrics on port ", ports.empty() ? 0 : ports.front()));
   }
@@ -161,7 +192,7 @@ int Run() {
   sigwait(&stop_signals, &signal_number);
   // First, only health changes: load balancers and probers see NOT_SERVING
   // and move traffic away while the port stays open and calls are served.
-  logger.LogEvent(absl::StrCat(signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
+  logger.LogEvent(absl::StrCat("SIG", sigabbrev_np(signal_number),
                                ": health NOT_SERVING; still serving for --drain_delay ",
                                absl::FormatDuration(config->server.drain_delay)));
   health.SetServing(false);

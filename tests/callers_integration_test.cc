@@ -1,7 +1,8 @@
 // Callers in other languages against the real gateway and simulator, each as
 // a user installs it: the Python wheel (client/python, on Debian's
 // python3-grpcio), the Go command (client/go) and the Node package's tarball
-// (client/node, on @grpc/grpc-js), each archiving, removing labels, reading a failure's
+// (client/node, on @grpc/grpc-js), each archiving, removing labels (the pair's
+// unlabeled type only with --remove_association_if_unlabeled), reading a failure's
 // UpstreamError, and printing the same JSON for the same answer.
 #include <signal.h>
 
@@ -143,6 +144,22 @@ TEST_P(CallersIntegrationTest, RemovesOnlyTheListedLabelsAndTheAssociationsStay)
               ::testing::ElementsAre("11>21 WORK:7", "11>22"));
 }
 
+TEST_P(CallersIntegrationTest, TheUnlabeledTypeGoesOnlyWithTheOptInFlag) {
+  ASSERT_TRUE(stack_->Seed("contacts", "companies", {{"11", "21"}, {"12", "22"}}).ok());
+  // 279: contacts to companies' unlabeled type; HubSpot would delete the association.
+  const CallerRun refused = Archive({"--label=HUBSPOT_DEFINED:279", "11:21"});
+  EXPECT_EQ(refused.exit_status, 3) << refused.output.dump();  // INVALID_ARGUMENT
+  EXPECT_EQ(refused.output["code"], "INVALID_ARGUMENT");
+  EXPECT_THAT(refused.output["message"].get<std::string>(),
+              ::testing::HasSubstr("inputs[0] (from 11 to 21) lists HUBSPOT_DEFINED 279"));
+  EXPECT_EQ(Stat(*stack_, "label_archive_requests"), 0);
+
+  const CallerRun removed =
+      Archive({"--label=HUBSPOT_DEFINED:279", "--remove_association_if_unlabeled", "11:21"});
+  EXPECT_EQ(removed.exit_status, 0) << removed.output.dump();
+  EXPECT_EQ(*stack_->Associations("contacts", "companies"), std::vector<std::string>{"12>22"});
+}
+
 TEST_P(CallersIntegrationTest, ReadsTheUpstreamErrorOfAFailedCall) {
   ASSERT_TRUE(stack_->AdminPost("/_admin/faults", {{"fail_next", 1}, {"error_status", 403}}).ok());
   const CallerRun run = Archive({"11:21"});
@@ -153,6 +170,13 @@ TEST_P(CallersIntegrationTest, ReadsTheUpstreamErrorOfAFailedCall) {
   EXPECT_EQ(upstream["httpStatus"], 403);
   EXPECT_FALSE(upstream["correlationId"].get<std::string>().empty());
   EXPECT_EQ(upstream["attempts"], 1);
+}
+
+TEST_P(CallersIntegrationTest, TakesTheSameDeadlineFlagInSeconds) {
+  ASSERT_TRUE(stack_->AdminPost("/_admin/faults", {{"latency_ms", 3000}}).ok());
+  const CallerRun run = Archive({"--deadline=0.5", "11:21"});
+  EXPECT_EQ(run.exit_status, 4) << run.output.dump();  // DEADLINE_EXCEEDED
+  EXPECT_EQ(run.output["code"], "DEADLINE_EXCEEDED");
 }
 
 // `count` pairs, from ids 100000..., to ids 900000....

@@ -4,6 +4,7 @@
 #include <deque>
 #include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -15,7 +16,14 @@ namespace {
 
 namespace v1 = ::hubspot::crm::associations::v1;
 
-absl::Status DailyLimitExhausted() {
+// Why `budget` stops its token for the day at `now`, naming who said so.
+absl::Status DailyLimitExhausted(const Budget& budget, absl::Time now) {
+  if (budget.DailyStopFromStore(now)) {
+    return StoreDailyStopStatus(
+        "the shared budget store (--budget_store) holds this token's daily request limit as "
+        "exhausted; the gateway sends nothing for it until the store clears it (at most "
+        "--max_retry_after), then tries again");
+  }
   return DailyLimitStatus(
       "HubSpot's daily request limit for this token is exhausted; the gateway sends nothing "
       "for it until HubSpot reports requests left (or a pause of up to --max_retry_after "
@@ -79,13 +87,14 @@ void TokenDispatcher::Submit(QueuedChunk chunk, bool retry) {
     return;
   }
   const absl::Time now = deps_.scheduler.Now();
-  bool daily_exhausted = false;
+  absl::Status daily_exhausted;
   bool waits = false;
   std::shared_ptr<ChunkOwner> owner = chunk.owner;
   {
     absl::MutexLock lock(&mu_);
-    daily_exhausted = budget_->DailyExhausted(now);
-    if (!daily_exhausted) {
+    if (budget_->DailyExhausted(now)) {
+      daily_exhausted = DailyLimitExhausted(*budget_, now);
+    } else {
       chunk.enqueued = now;
       const Lane lane_of_chunk = chunk.lane;
       FlowQueue<QueuedChunk>& lane = lanes_[static_cast<int>(lane_of_chunk)];
@@ -98,8 +107,8 @@ void TokenDispatcher::Submit(QueuedChunk chunk, bool retry) {
       lane.Push(flow, call, std::move(chunk), cost, /*front=*/retry);
     }
   }
-  if (daily_exhausted) {
-    Finish(std::move(chunk), DailyLimitExhausted());
+  if (!daily_exhausted.ok()) {
+    Finish(std::move(chunk), std::move(daily_exhausted));
     return;
   }
   if (waits) owner->OnWaiting();
@@ -195,7 +204,7 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
   if (lanes_[0].empty() && lanes_[1].empty()) return std::nullopt;
   // A shared budget may learn of the daily limit from another replica.
   if (budget_->DailyExhausted(now)) {
-    FailQueued(DailyLimitExhausted(), failures);
+    FailQueued(DailyLimitExhausted(*budget_, now), failures);
     return std::nullopt;
   }
   // An answer makes room (and pumps again).
@@ -222,6 +231,11 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
       const BatchCall* call;
       std::string url;
       absl::Time enqueued;
+      // The call of the first chunk; whether another call's chunk or a chunk
+      // that goes alone (of that call only) was taken too.
+      const ChunkOwner* owner;
+      bool several_calls;
+      bool alone;
     };
     std::optional<Head> head;
     int inputs = 0;
@@ -232,10 +246,16 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
       if (inserted) it->second = Held(chunk.flow, head_lane, now);
       if (it->second) return Pick::kSkip;
       if (!head.has_value()) {
-        head = Head{chunk.call, chunk.url, chunk.enqueued};
-      } else if (chunk.call != head->call || chunk.url != head->url ||
-                 inputs + InputsOf(chunk) > max_inputs) {
-        return Pick::kSkip;
+        head = Head{chunk.call, chunk.url, chunk.enqueued, chunk.owner.get(), false, chunk.alone};
+      } else {
+        const bool other_call = chunk.owner.get() != head->owner;
+        if (chunk.call != head->call || chunk.url != head->url ||
+            inputs + InputsOf(chunk) > max_inputs || (other_call && head->alone) ||
+            (chunk.alone && (other_call || head->several_calls))) {
+          return Pick::kSkip;
+        }
+        head->several_calls = head->several_calls || other_call;
+        head->alone = head->alone || chunk.alone;
       }
       inputs += InputsOf(chunk);
       return Pick::kTake;
@@ -297,10 +317,12 @@ TokenDispatcher::Send TokenDispatcher::Build(std::vector<QueuedChunk> picked,
   }
   send.ticket = budget_->Spend(now);
   deps_.observer.OnUpstreamRequest(static_cast<int>(owners.size()), inputs);
-  send.request.headers = {{"Authorization", authorization_},
-                          {"Content-Type", "application/json"},
-                          {"Accept", "application/json"}};
-  send.request.body = call.encode_body(slices);
+  send.request.method = std::string(call.method);
+  send.request.headers = {{"Authorization", authorization_}, {"Accept", "application/json"}};
+  if (call.encode_body != nullptr) {
+    send.request.headers.emplace_back("Content-Type", "application/json");
+    send.request.body = call.encode_body(slices);
+  }
   send.request.timeout = std::min(options_.upstream_timeout, latest_deadline - now);
   return send;
 }
@@ -345,7 +367,9 @@ void TokenDispatcher::Pump() {
 void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTicket& ticket,
                                  const absl::StatusOr<HttpResponse>& exchange) {
   const absl::Time received = deps_.scheduler.Now();
-  UpstreamAnswer answer = ReadUpstreamAnswer(exchange, ticket.sent, received);
+  // The chunks of one request share its call.
+  UpstreamAnswer answer =
+      ReadUpstreamAnswer(exchange, ticket.sent, received, chunks.front().call->decode_body);
   std::vector<Failure> failures;
   int limit_before = 0;
   int limit_after = 0;
@@ -363,7 +387,9 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
     limit_before = budget_->effective_limit();
     budget_->Observe(answer, received, ticket);
     limit_after = budget_->effective_limit();
-    if (budget_->DailyExhausted(received)) FailQueued(DailyLimitExhausted(), failures);
+    if (budget_->DailyExhausted(received)) {
+      FailQueued(DailyLimitExhausted(*budget_, received), failures);
+    }
     if (answer.outcome == AnswerOutcome::kRollingLimit) {
       last_rate_limited_ = answer.result.status();
       last_rate_limited_at_ = received;
@@ -377,13 +403,23 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
   // Each call hears of the request once, however many of its chunks it carried.
   absl::flat_hash_set<const ChunkOwner*> told;
   if (answer.result.ok()) {
-    std::vector<const Chunk*> parts;
+    std::vector<AnswerPart> parts;
     parts.reserve(chunks.size());
-    for (const QueuedChunk& chunk : chunks) parts.push_back(chunk.chunk);
+    for (const QueuedChunk& chunk : chunks) parts.push_back({chunk.chunk, chunk.owner.get()});
     std::vector<v1::BatchResult> results = SplitBatchResult(*std::move(answer.result), parts);
     for (size_t i = 0; i < chunks.size(); ++i) {
       if (told.insert(chunks[i].owner.get()).second) chunks[i].owner->OnAttempt(answer, false);
       Finish(std::move(chunks[i]), std::move(results[i]));
+    }
+  } else if (SendApart(chunks, answer)) {
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      if (told.insert(chunks[i].owner.get()).second) chunks[i].owner->OnAttempt(answer, true);
+    }
+    for (QueuedChunk& chunk : chunks) {
+      chunk.alone = true;
+      deps_.observer.OnRetry();
+      ++chunk.attempt;
+      Submit(std::move(chunk), /*retry=*/true);
     }
   } else {
     std::vector<std::optional<absl::Duration>> retry_after(chunks.size());
@@ -405,6 +441,19 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
   }
   for (Failure& failure : failures) Finish(std::move(failure.chunk), failure.status);
   Pump();
+}
+
+bool TokenDispatcher::SendApart(const std::vector<QueuedChunk>& chunks,
+                                const UpstreamAnswer& answer) {
+  const int status = answer.http_status;
+  if (answer.outcome != AnswerOutcome::kPermanent || status < 400 || status > 499 ||
+      status == 401 || status == 403 || status == 408 || status == 429) {
+    return false;
+  }
+  // Chunks already sent apart have had HubSpot's verdict on their call alone.
+  return absl::c_any_of(chunks, [&chunks](const QueuedChunk& chunk) {
+    return !chunk.alone && chunk.owner != chunks.front().owner;
+  });
 }
 
 std::optional<absl::Duration> TokenDispatcher::RetryDelay(const QueuedChunk& chunk,
