@@ -36,6 +36,8 @@
 #include "server/gateway_config.h"
 #include "server/gateway_metrics.h"
 #include "server/http/curl_multi_transport.h"
+#include "server/labels/dispatched_labels_reader.h"
+#include "server/labels/unlabeled_type_cache.h"
 #include "server/this_build.h"
 
 namespace hubspot_gateway {
@@ -125,7 +127,10 @@ int Run() {
     budgets = budget_store->Budgets();
   }
   Dispatcher dispatcher(config->dispatch, **transport, scheduler, metrics, random, budgets);
-  AssociationsArchiver archiver(config->archiver, dispatcher, scheduler, metrics);
+  DispatchedLabelsReader labels_reader(config->archiver.endpoint, dispatcher, scheduler);
+  UnlabeledTypeCache unlabeled_types(config->labels_cache, labels_reader, scheduler,
+                                     [&logger](absl::string_view line) { logger.LogEvent(line); });
+  AssociationsArchiver archiver(config->archiver, dispatcher, scheduler, metrics, unlabeled_types);
   AssociationsArchiveService service(config->service, archiver, logger, metrics);
   std::unique_ptr<prometheus::Exposer> exposer;
   if (!config->server.metrics_listen.empty()) {
