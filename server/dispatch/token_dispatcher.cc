@@ -18,7 +18,7 @@ namespace v1 = ::hubspot::crm::associations::v1;
 
 // Why `budget` stops its token for the day at `now`, naming who said so.
 absl::Status DailyLimitExhausted(const Budget& budget, absl::Time now) {
-  if (budget.DailyStopFromStore(now)) {
+  if (budget.HeldByStore(now)) {
     return StoreDailyStopStatus(
         "the shared budget store (--budget_store) holds this token's daily request limit as "
         "exhausted; the gateway sends nothing for it until the store clears it (at most "
@@ -148,12 +148,17 @@ void TokenDispatcher::FailPastDeadline(absl::Time allowed, absl::Time now,
                                        std::vector<Failure>& failures) {
   const absl::Status rate_limited =
       now - last_rate_limited_at_ < budget_->interval() ? last_rate_limited_ : absl::OkStatus();
+  // Who holds the token, as the call is told.
+  const absl::string_view held_by =
+      budget_->HeldByStore(now)
+          ? "the rate budget the replicas share in the budget store (--budget_store)"
+          : "HubSpot's rate limit";
   for (FlowQueue<QueuedChunk>& lane : lanes_) {
     for (QueuedChunk& chunk :
          lane.RemoveIf([allowed](const QueuedChunk& c) { return c.deadline <= allowed; })) {
-      absl::Status status =
-          WithAttempts(RateLimitWaitStatus(allowed - now, chunk.deadline - now, rate_limited),
-                       chunk.attempt - 1);
+      absl::Status status = WithAttempts(
+          RateLimitWaitStatus(held_by, allowed - now, chunk.deadline - now, rate_limited),
+          chunk.attempt - 1);
       failures.push_back({std::move(chunk), std::move(status)});
     }
   }
