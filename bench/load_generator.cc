@@ -41,6 +41,9 @@ ABSL_FLAG(absl::Duration, pause, absl::ZeroDuration(),
 ABSL_FLAG(bool, distinct_tokens, false,
           "grpc mode: each call sends its own 'authorization: Bearer bench-<call>' metadata, "
           "as passthrough callers with many tokens would");
+ABSL_FLAG(std::string, caller, "",
+          "grpc mode: sent as the x-archive-caller metadata, the flow the gateway queues the "
+          "calls in (empty: none, the gateway names the flow by the peer address)");
 ABSL_FLAG(int, measure_pid, 0, "Process whose CPU, RSS and threads are reported (0: self)");
 ABSL_FLAG(std::string, label, "", "Label printed with the results");
 
@@ -160,12 +163,14 @@ int Run(const std::string& command_line) {
     stub = v1::AssociationsArchive::NewStub(grpc::CreateCustomChannel(
         absl::GetFlag(FLAGS_target), grpc::InsecureChannelCredentials(), arguments));
     const bool distinct_tokens = absl::GetFlag(FLAGS_distinct_tokens);
-    start = [&, distinct_tokens](int call, std::function<void(bool)> done) {
+    const std::string caller = absl::GetFlag(FLAGS_caller);
+    start = [&, distinct_tokens, caller](int call, std::function<void(bool)> done) {
       auto* context = new grpc::ClientContext;
       auto* result = new v1::BatchResult;
       context->set_deadline(absl::ToChronoTime(absl::Now() + deadline));
       if (distinct_tokens)
         context->AddMetadata("authorization", absl::StrCat("Bearer bench-", call));
+      if (!caller.empty()) context->AddMetadata("x-archive-caller", caller);
       stub->async()->ArchiveAssociations(
           context, &requests[call], result,
           [context, result, done = std::move(done)](grpc::Status status) {

@@ -32,8 +32,8 @@ absl::Status DailyLimitExhausted(const Budget& budget, absl::Time now) {
 
 int InputsOf(const QueuedChunk& chunk) { return static_cast<int>(chunk.chunk->size()); }
 
-// The interactive lane's window keeps this share for callers other than the
-// busiest one.
+// The interactive lane's window keeps this share for callers that hold no
+// more than that share of it (however many heavy callers there are).
 constexpr int kReserveDivisor = 10;
 
 // Chunks finished on this thread while it was already telling an owner of
@@ -194,7 +194,7 @@ bool TokenDispatcher::Held(const FlowKey& flow, int lane, absl::Time now) {
   const int reserve =
       lane == static_cast<int>(Lane::kInteractive) ? lane_limit / kReserveDivisor : 0;
   return reserve > 0 && window_.Total(now) >= lane_limit - reserve &&
-         window_.IsBusiest(flow.name, now);
+         window_.Count(flow.name, now) > reserve;
 }
 
 std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,

@@ -6,15 +6,14 @@
 // served next, filled up with compatible waiting chunks of any flow (same
 // batch call and URL, so same operation, version and object types; archive
 // and labels chunks never share a request) to `max_inputs_per_request`.
-// The flow that took part in most requests of the rolling window may not take
-// the last tenth of the interactive lane's window: it stays for any other
-// caller that arrives. A flow's policy may cap its share of a lane's window.
-// At most an adaptive number of requests (ConcurrencyLimit) are in flight.
-// A full request goes as soon as the budget allows; a partial one goes once
-// its lane has sent no partial request for interval/limit, so a burst of small calls
-// packs into few requests while a lone caller does not wait. Each answer is read
-// once, re-plans the budget (headers, 429s), and is split back to the chunks
-// it carried, each call seeing only what names its own inputs
+// A flow that took part in more than a tenth of the rolling window's requests
+// may not take the last tenth of the interactive lane's window: it stays for
+// the light callers that arrive, however many heavy ones there are. A flow's policy may cap its
+// share of a lane's window. At most an adaptive number of requests (ConcurrencyLimit) are in
+// flight. A full request goes as soon as the budget allows; a partial one goes once its lane has
+// sent no partial request for interval/limit, so a burst of small calls packs into few requests
+// while a lone caller does not wait. Each answer is read once, re-plans the budget (headers, 429s),
+// and is split back to the chunks it carried, each call seeing only what names its own inputs
 // (server/hubspot/answer_split.h); failures are retried or reported per chunk.
 // A request of several calls that HubSpot rejects as a whole for what it
 // carried (a 4xx other than 401, 403, 408 and 429: one call's input may be
@@ -182,8 +181,8 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   void FailPastDeadline(absl::Time allowed, absl::Time now, std::vector<Failure>& failures)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Whether `flow` must let others go first in a request led by `lane`:
-  // it holds its share (policy) of the lane's window, or it is the busiest
-  // flow and the window reached the interactive lane's reserve.
+  // it holds its share (policy) of the lane's window, or the window reached
+  // the interactive lane's reserve and the flow holds more than a reserve's worth.
   bool Held(const FlowKey& flow, int lane, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The requests a lane may hold in a window now.
   int LaneLimit(int lane) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

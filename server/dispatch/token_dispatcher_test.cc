@@ -437,6 +437,25 @@ TEST_F(TokenDispatcherTest, ALightFlowGoesBeforeAHeavyFlowsQueueAndFindsTheReser
   EXPECT_EQ(FirstIds(transport.pending()).back(), "9");
 }
 
+TEST_F(TokenDispatcherTest, TwoHeavyFlowsLeaveTheReserveToALightOne) {
+  options_.budget.max_requests = 50;
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto heavy = std::make_shared<RecordingOwner>();
+  // Two heavy callers, 40 chunks each: together they fill all but the reserve.
+  for (int i = 0; i < 40; ++i) {
+    Submit(*dispatcher, heavy, MakeChunk(100, 100000 + 100 * i), Lane::kInteractive, kUrl, i,
+           {"caller:heavy"});
+    Submit(*dispatcher, heavy, MakeChunk(100, 900000 + 100 * i), Lane::kInteractive, kUrl, i,
+           {"caller:other-heavy"});
+  }
+  EXPECT_EQ(transport.pending_count(), 45);
+  auto light = std::make_shared<RecordingOwner>();
+  Submit(*dispatcher, light, MakeChunk(1, 7), Lane::kInteractive, kUrl, 0, {"caller:light"});
+  ASSERT_EQ(transport.pending_count(), 46);  // At once, from the reserve.
+  EXPECT_EQ(FirstIds(transport.pending()).back(), "7");
+}
+
 TEST_F(TokenDispatcherTest, BackloggedFlowsShareTheLaneByWeight) {
   options_.budget.max_requests = 10;
   options_.budget.bulk_share = 1.0;

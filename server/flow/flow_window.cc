@@ -1,7 +1,5 @@
 #include "server/flow/flow_window.h"
 
-#include <algorithm>
-
 namespace hubspot_gateway {
 
 void FlowWindow::Record(absl::string_view flow, absl::Time now) {
@@ -19,14 +17,6 @@ int FlowWindow::Count(absl::string_view flow, absl::Time now) {
   Expire(now);
   auto it = counts_.find(flow);
   return it == counts_.end() ? 0 : it->second;
-}
-
-bool FlowWindow::IsBusiest(absl::string_view flow, absl::Time now) {
-  Expire(now);
-  auto it = counts_.find(flow);
-  if (it == counts_.end()) return false;
-  return std::all_of(counts_.begin(), counts_.end(),
-                     [&](const auto& other) { return other.second <= it->second; });
 }
 
 absl::Time FlowWindow::NextLeave() const {

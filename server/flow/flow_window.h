@@ -1,7 +1,7 @@
 // FlowWindow counts the upstream requests each flow (caller) took part in
-// over the last rolling interval, so the dispatcher can tell the busiest
-// flow: the one that may not take the last slots of a lane's window, which
-// stay for any other caller that arrives (the way APF keeps seats free for
+// over the last rolling interval, so the dispatcher can tell the heavy
+// flows: those that may not take the last slots of a lane's window, which
+// stay for light callers that arrive (the way APF keeps seats free for
 // flows that have none). Memory is bounded by the requests of one interval.
 // Not thread-safe: its owner holds it under its own lock.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_FLOW_FLOW_WINDOW_H_
@@ -29,9 +29,6 @@ class FlowWindow {
   int Total(absl::Time now);
   // Requests of the window `flow` took part in.
   int Count(absl::string_view flow, absl::Time now);
-  // Whether `flow` took part in at least as many requests of the window as
-  // any other flow (and in one at least).
-  bool IsBusiest(absl::string_view flow, absl::Time now);
   // When the oldest request leaves the window (InfiniteFuture when empty).
   absl::Time NextLeave() const;
 
