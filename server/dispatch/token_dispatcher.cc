@@ -32,8 +32,8 @@ absl::Status DailyLimitExhausted(const Budget& budget, absl::Time now) {
 
 int InputsOf(const QueuedChunk& chunk) { return static_cast<int>(chunk.chunk->size()); }
 
-// The interactive lane's window keeps this share for callers that hold no
-// more than that share of it (however many heavy callers there are).
+// The interactive lane's window keeps this share for callers that are not
+// heavy (however many heavy callers there are).
 constexpr int kReserveDivisor = 10;
 
 // Chunks finished on this thread while it was already telling an owner of
@@ -193,8 +193,12 @@ bool TokenDispatcher::Held(const FlowKey& flow, int lane, absl::Time now) {
   }
   const int reserve =
       lane == static_cast<int>(Lane::kInteractive) ? lane_limit / kReserveDivisor : 0;
+  // A flow is heavy when it holds more than the interactive lane's own share
+  // (what bulk work may not use): a caller of one call at a time beside a
+  // saturating stream is not, twenty 1,000-pair calls are.
+  const int interactive_share = lane_limit - LaneLimit(static_cast<int>(Lane::kBulk));
   return reserve > 0 && window_.Total(now) >= lane_limit - reserve &&
-         window_.Count(flow.name, now) > reserve;
+         window_.Count(flow.name, now) > interactive_share;
 }
 
 std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,

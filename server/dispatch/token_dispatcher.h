@@ -6,7 +6,8 @@
 // served next, filled up with compatible waiting chunks of any flow (same
 // batch call and URL, so same operation, version and object types; archive
 // and labels chunks never share a request) to `max_inputs_per_request`.
-// A flow that took part in more than a tenth of the rolling window's requests
+// A heavy flow, one that took part in more of the rolling window's requests
+// than the interactive lane's own share (20%: what bulk work may not use),
 // may not take the last tenth of the interactive lane's window: it stays for
 // the light callers that arrive, however many heavy ones there are. A flow's policy may cap its
 // share of a lane's window. At most an adaptive number of requests (ConcurrencyLimit) are in
@@ -182,7 +183,7 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Whether `flow` must let others go first in a request led by `lane`:
   // it holds its share (policy) of the lane's window, or the window reached
-  // the interactive lane's reserve and the flow holds more than a reserve's worth.
+  // the interactive lane's reserve and the flow is heavy.
   bool Held(const FlowKey& flow, int lane, absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The requests a lane may hold in a window now.
   int LaneLimit(int lane) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

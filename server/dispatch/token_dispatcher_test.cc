@@ -437,6 +437,26 @@ TEST_F(TokenDispatcherTest, ALightFlowGoesBeforeAHeavyFlowsQueueAndFindsTheReser
   EXPECT_EQ(FirstIds(transport.pending()).back(), "9");
 }
 
+// A caller without a backlog (one call at a time) next to a saturating
+// stream is never held out of the reserve: it may fill the window.
+TEST_F(TokenDispatcherTest, AnInteractiveCallerWithoutABacklogTakesTheLastTenth) {
+  options_.budget.max_requests = 50;
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto bulk = std::make_shared<RecordingOwner>();
+  for (int i = 0; i < 60; ++i) {
+    Submit(*dispatcher, bulk, MakeChunk(100, 100000 + 100 * i), Lane::kBulk, kUrl, i,
+           {"caller:bulk"});
+  }
+  ASSERT_EQ(transport.pending_count(), 40);  // 80% of 50.
+  auto ui = std::make_shared<RecordingOwner>();
+  for (int i = 0; i < 10; ++i) {
+    Submit(*dispatcher, ui, MakeChunk(100, 900000 + 100 * i), Lane::kInteractive, kUrl, i,
+           {"caller:ui"});
+    EXPECT_EQ(transport.pending_count(), 41u + i) << i;  // At once, each.
+  }
+}
+
 TEST_F(TokenDispatcherTest, TwoHeavyFlowsLeaveTheReserveToALightOne) {
   options_.budget.max_requests = 50;
   QueuedHttpTransport transport;
