@@ -11,7 +11,6 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/api/associations_archive_service.h"
-#include "server/api/call_log.h"
 #include "server/archive/associations_archiver.h"
 #include "server/budget/redis_budget.h"
 #include "server/common/environment.h"
@@ -50,7 +49,6 @@ struct ServerOptions {
 
 struct GatewayConfig {
   ServerOptions server;
-  LogFormat log_format = LogFormat::kText;
   ServiceOptions service;
   ArchiverOptions archiver;
   DispatchOptions dispatch;

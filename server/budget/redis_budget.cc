@@ -186,7 +186,7 @@ class RedisBudget final : public Budget {
 
 RedisBudgetStore::RedisBudgetStore(BudgetStoreOptions options, BudgetPolicy policy,
                                    Scheduler& scheduler, BudgetStoreObserver& observer,
-                                   std::function<void(absl::string_view)> log)
+                                   std::function<void(LogLevel, absl::string_view)> log)
     : options_(std::move(options)),
       policy_(policy),
       scheduler_(scheduler),
@@ -209,15 +209,17 @@ std::string RedisBudgetStore::KeyOf(absl::string_view token) {
 
 void RedisBudgetStore::OnUp() {
   observer_.OnBudgetStoreFallback(false);
-  log_(absl::StrCat("budget store: Redis at ", options_.redis.host, ":", options_.redis.port,
+  log_(LogLevel::kInfo,
+       absl::StrCat("budget store: Redis at ", options_.redis.host, ":", options_.redis.port,
                     " answers; replicas share each token's budget"));
 }
 
 void RedisBudgetStore::OnDown(const absl::Status& why) {
   observer_.OnBudgetStoreFallback(true);
-  log_(absl::StrCat("budget store: ", why.message(),
-                    "; each token falls back to a local budget of ", "its limit / ",
-                    options_.replicas, " until Redis answers again"));
+  log_(
+      LogLevel::kWarning,
+      absl::StrCat("budget store: ", why.message(), "; each token falls back to a local budget of ",
+                   "its limit / ", options_.replicas, " until Redis answers again"));
 }
 
 void RedisBudgetStore::OnError() { observer_.OnBudgetStoreError(); }

@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "server/common/digest.h"
 #include "server/hubspot/answer_split.h"
 #include "server/hubspot/upstream_error_status.h"
 
@@ -43,6 +44,7 @@ thread_local FinishedChunks finished_chunks;
 TokenDispatcher::TokenDispatcher(const std::string& token, const DispatchOptions& options,
                                  DispatchDeps deps)
     : authorization_(absl::StrCat("Bearer ", token)),
+      fingerprint_(Fingerprint(token)),
       options_(options),
       deps_(deps),
       // The budget is destroyed before this object's weak_from_this(), and
@@ -349,6 +351,7 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
   std::vector<Failure> failures;
   int limit_before = 0;
   int limit_after = 0;
+  absl::Duration interval;
   {
     absl::MutexLock lock(&mu_);
     // Rate limits are the budget's to learn; the rest tells of latency.
@@ -363,14 +366,18 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
     limit_before = budget_->effective_limit();
     budget_->Observe(answer, received, ticket);
     limit_after = budget_->effective_limit();
+    interval = budget_->interval();
     if (budget_->DailyExhausted(received)) FailQueued(DailyLimitExhausted(), failures);
     if (answer.outcome == AnswerOutcome::kRollingLimit) {
       last_rate_limited_ = answer.result.status();
       last_rate_limited_at_ = received;
     }
   }
-  if (limit_after != limit_before) deps_.observer.OnLearnedLimit(limit_after);
-  deps_.observer.OnUpstreamAnswer(answer.http_status, answer.outcome);
+  if (limit_after != limit_before) {
+    deps_.observer.OnLearnedLimit(fingerprint_, limit_after, interval);
+  }
+  deps_.observer.OnUpstreamAnswer(chunks.front().call->path, answer.http_status, answer.outcome,
+                                  received - ticket.sent);
   if (answer.retry_after.has_value() && *answer.retry_after > options_.budget.max_pause) {
     deps_.observer.OnPauseCapped();
   }

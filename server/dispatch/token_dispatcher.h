@@ -138,6 +138,9 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   // No work queued or in flight, and nothing sent for two intervals.
   bool Forgettable(absl::Time now);
 
+  // The token's fingerprint (server/common/digest.h), as the observer hears it.
+  const std::string& fingerprint() const { return fingerprint_; }
+
   // Requests this token may have in flight now (the adaptive limit): a call
   // may hand the dispatcher this many chunks at once.
   int concurrency_limit() const { return concurrency_limit_.load(std::memory_order_relaxed); }
@@ -191,6 +194,8 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
                      absl::StatusOr<hubspot::crm::associations::v1::BatchResult> outcome);
 
   const std::string authorization_;  // A secret: never log it.
+  // Names the token to the observer (server/common/digest.h).
+  const std::string fingerprint_;
   const DispatchOptions& options_;
   DispatchDeps deps_;
 

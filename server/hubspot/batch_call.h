@@ -26,6 +26,9 @@ inline constexpr BatchCall kBatchArchive = {"batch/archive", &EncodeArchiveBody}
 // Removes the listed labels of each pair and keeps the association.
 inline constexpr BatchCall kBatchLabelsArchive = {"batch/labels/archive", &EncodeLabelsArchiveBody};
 
+// Every batch call (to export each one's metric series at 0).
+inline constexpr const BatchCall* kBatchCalls[] = {&kBatchArchive, &kBatchLabelsArchive};
+
 }  // namespace hubspot_gateway
 
 #endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_BATCH_CALL_H_
