@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -32,7 +33,7 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:50051";
   // Where to write the bound port once serving; empty for nowhere.
   std::string port_file;
-  // On SIGTERM/SIGINT, how long health reports NOT_SERVING while the port
+  // On SIGTERM/SIGINT/SIGHUP, how long health reports NOT_SERVING while the port
   // stays open and calls are still served, so that load balancers and
   // probers see it before new connections are refused.
   absl::Duration drain_delay = absl::Seconds(5);
@@ -55,10 +56,14 @@ struct GatewayConfig {
   // Replicas share each token's budget through it; absent: local budgets.
   std::optional<BudgetStoreOptions> budget_store;
   CurlMultiTransport::Options transport;
+  // What the operator should fix but need not (a secret file every user may
+  // read), to log once at startup. No token or password in them.
+  std::vector<std::string> warnings;
 };
 
 // Reads every flag and resolves the token or callers file. INVALID_ARGUMENT
 // or FAILED_PRECONDITION explains what to fix; no message contains a token.
+// Listen addresses are host:port with a port from 0 (a free one) to 65535.
 absl::StatusOr<GatewayConfig> GatewayConfigFromFlags(EnvironmentLookup environment);
 
 }  // namespace hubspot_gateway

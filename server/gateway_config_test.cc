@@ -1,5 +1,7 @@
 #include "server/gateway_config.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -8,6 +10,7 @@
 #include <vector>
 
 #include "absl/flags/reflection.h"
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/api/api_flags.h"
@@ -16,6 +19,7 @@ namespace hubspot_gateway {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::Not;
 
 constexpr char kToken[] = "pat-na1-11111111-2222-3333-4444-555555555555";
@@ -225,7 +229,78 @@ INSTANTIATE_TEST_SUITE_P(
                 "--budget_store_replicas"},
         BadFlag{{{"budget_store", "redis://h:1"}, {"budget_store_timeout", "0s"}},
                 "--budget_store_timeout"},
-        BadFlag{{{"listen", ""}}, "--listen"}));
+        BadFlag{{{"listen", ""}}, "--listen"},
+        BadFlag{{{"listen", "127.0.0.1:99999"}},
+                "--listen must be host:port with a port from 1 to 65535"},
+        BadFlag{{{"listen", "127.0.0.1:65536"}}, "--listen"},
+        BadFlag{{{"listen", "127.0.0.1:-1"}}, "--listen"},
+        BadFlag{{{"listen", "127.0.0.1"}}, "--listen"}, BadFlag{{{"listen", ":50051"}}, "--listen"},
+        BadFlag{{{"listen", "::1:50051"}}, "--listen"},
+        BadFlag{{{"listen", "127.0.0.1:0000000050051"}}, "--listen"},
+        BadFlag{{{"metrics_listen", "127.0.0.1:99999"}},
+                "--metrics_listen must be host:port with a port from 1 to 65535"},
+        BadFlag{{{"metrics_listen", "not an address"}}, "--metrics_listen"},
+        BadFlag{{{"hubspot_api_version", "2026-13"}}, "a month from 01 to 12"},
+        BadFlag{{{"max_inputs_per_request", "101"}},
+                "Add --allow_max_inputs_per_request_above_100"}));
+
+TEST_F(GatewayConfigTest, ListenAddressesTakeAnyPortAnIpv6HostOrAFreePort) {
+  env_["HUBSPOT_ACCESS_TOKEN"] = kToken;
+  for (const char* address : {"127.0.0.1:1", "0.0.0.0:65535", "[::1]:50051", "localhost:0"}) {
+    const auto config = Build({{"listen", address}, {"metrics_listen", address}});
+    ASSERT_TRUE(config.ok()) << address << ": " << config.status();
+    EXPECT_EQ(config->server.listen, address);
+    EXPECT_EQ(config->server.metrics_listen, address);
+  }
+}
+
+TEST_F(GatewayConfigTest, MaxInputsPerRequestAbove100OnlyWithItsOverride) {
+  env_["HUBSPOT_ACCESS_TOKEN"] = kToken;
+  const auto config = Build(
+      {{"max_inputs_per_request", "500"}, {"allow_max_inputs_per_request_above_100", "true"}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->dispatch.max_inputs_per_request, 500);
+  // The override allows no nonsense.
+  EXPECT_EQ(Build({{"max_inputs_per_request", "0"}}).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(GatewayConfigTest, SecretFilesEveryUserMayReadAreWarnedOfWithoutTheSecret) {
+  const std::string token_file = WriteTokenFile(kToken);
+  ASSERT_EQ(chmod(token_file.c_str(), 0644), 0);
+  auto config = Build({{"hubspot_token_file", token_file}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->warnings.size(), 1u);
+  EXPECT_THAT(config->warnings[0], HasSubstr("--hubspot_token_file " + token_file));
+  EXPECT_THAT(config->warnings[0], HasSubstr("mode 0644"));
+  EXPECT_THAT(config->warnings[0], Not(HasSubstr(kToken)));
+
+  ASSERT_EQ(chmod(token_file.c_str(), 0640), 0);
+  config = Build();
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_THAT(config->warnings, IsEmpty());
+}
+
+TEST_F(GatewayConfigTest, ACallersFileIsASecretOnlyWhenItHoldsATokenItself) {
+  const std::string callers_file = std::string(std::getenv("TEST_TMPDIR")) + "/callers.json";
+  const auto write_callers = [&](const std::string& token_member) {
+    std::ofstream(callers_file) << R"({"callers": [{"name": "billing", "api_key_sha256": ")"
+                                << std::string(64, 'a') << R"(", )" << token_member << "}]}";
+    EXPECT_EQ(chmod(callers_file.c_str(), 0644), 0);
+  };
+  env_["BILLING_TOKEN"] = kToken;
+  write_callers(R"("hubspot_token_env": "BILLING_TOKEN")");
+  auto config = Build({{"auth_mode", "caller_keys"}, {"callers_file", callers_file}});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_THAT(config->warnings, IsEmpty());
+
+  write_callers(absl::StrCat(R"("hubspot_token": ")", kToken, R"(")"));
+  config = Build();
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->warnings.size(), 1u);
+  EXPECT_THAT(config->warnings[0], HasSubstr("--callers_file " + callers_file));
+  EXPECT_THAT(config->warnings[0], Not(HasSubstr(kToken)));
+}
 
 }  // namespace
 }  // namespace hubspot_gateway

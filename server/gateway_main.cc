@@ -1,11 +1,14 @@
 // The gateway process: flags -> config, then the gRPC server on the callback
-// API in front of the AssociationsArchiver, until SIGTERM or SIGINT drains it.
+// API in front of the AssociationsArchiver, until SIGTERM, SIGINT or SIGHUP
+// drains it.
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <pthread.h>
 #include <signal.h>
 
 #include <cerrno>
+#include <cstring>
+#include <exception>
 #include <memory>
 #include <string>
 #include <thread>
@@ -69,6 +72,24 @@ bool WaitForSignal(const sigset_t& signals, absl::Duration timeout) {
   }
 }
 
+// Serves `metrics` at http://`address`/metrics. prometheus-cpp throws when
+// it cannot listen (a busy port, an address not of this machine); that is a
+// startup error here, not an abort.
+absl::StatusOr<std::unique_ptr<prometheus::Exposer>> ServeMetrics(const std::string& address,
+                                                                  GatewayMetrics& metrics) {
+  try {
+    // Enough threads that idle or slow scrapers cannot starve the others, and a
+    // request timeout so a connection that sends nothing lets go of its thread.
+    auto exposer = std::make_unique<prometheus::Exposer>(std::vector<std::string>{
+        "listening_ports", address, "num_threads", "8", "request_timeout_ms", "2000"});
+    exposer->RegisterCollectable(metrics.registry());
+    return exposer;
+  } catch (const std::exception& error) {
+    return absl::UnavailableError(
+        absl::StrCat("--metrics_listen: cannot listen on ", address, " (", error.what(), ")"));
+  }
+}
+
 int Run() {
   // Before any thread starts (the log's is the first): every thread inherits
   // the blocked signals, and the main thread alone receives them, in sigwait
@@ -78,6 +99,9 @@ int Run() {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  // SIGHUP (a closed terminal or session, a supervisor's "reload") drains too:
+  // the gateway has nothing to reload, and dying at once would drop calls.
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   // Next, so that every line on stderr, gRPC's too, is in the log's format.
@@ -88,6 +112,7 @@ int Run() {
     logger.Log(LogLevel::kError, absl::StrCat("cannot start: ", config.status().message()));
     return 2;
   }
+  for (const std::string& warning : config->warnings) logger.Log(LogLevel::kWarning, warning);
 
   absl::StatusOr<std::unique_ptr<CurlMultiTransport>> transport =
       CurlMultiTransport::Create(config->transport);
@@ -118,12 +143,13 @@ int Run() {
   const auto process_metrics = std::make_shared<ProcessMetrics>();
   std::unique_ptr<prometheus::Exposer> exposer;
   if (!config->server.metrics_listen.empty()) {
-    // Enough threads that idle or slow scrapers cannot starve the others, and a
-    // request timeout so a connection that sends nothing lets go of its thread.
-    exposer = std::make_unique<prometheus::Exposer>(
-        std::vector<std::string>{"listening_ports", config->server.metrics_listen, "num_threads",
-                                 "8", "request_timeout_ms", "2000"});
-    exposer->RegisterCollectable(metrics.registry());
+    absl::StatusOr<std::unique_ptr<prometheus::Exposer>> serving =
+        ServeMetrics(config->server.metrics_listen, metrics);
+    if (!serving.ok()) {
+      logger.Log(LogLevel::kError, absl::StrCat("cannot start: ", serving.status().message()));
+      return 2;
+    }
+    exposer = *std::move(serving);
     exposer->RegisterCollectable(process_metrics);
     const auto ports = exposer->GetListeningPorts();
     logger.Log(LogLevel::kInfo,
@@ -176,7 +202,7 @@ int Run() {
   sigwait(&stop_signals, &signal_number);
   // First, only health changes: load balancers and probers see NOT_SERVING
   // and move traffic away while the port stays open and calls are served.
-  logger.Log(LogLevel::kInfo, absl::StrCat(signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
+  logger.Log(LogLevel::kInfo, absl::StrCat("SIG", sigabbrev_np(signal_number),
                                            ": health NOT_SERVING; still serving for --drain_delay ",
                                            absl::FormatDuration(config->server.drain_delay)));
   health.SetServing(false);

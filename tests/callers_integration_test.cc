@@ -155,6 +155,13 @@ TEST_P(CallersIntegrationTest, ReadsTheUpstreamErrorOfAFailedCall) {
   EXPECT_EQ(upstream["attempts"], 1);
 }
 
+TEST_P(CallersIntegrationTest, TakesTheSameDeadlineFlagInSeconds) {
+  ASSERT_TRUE(stack_->AdminPost("/_admin/faults", {{"latency_ms", 3000}}).ok());
+  const CallerRun run = Archive({"--deadline=0.5", "11:21"});
+  EXPECT_EQ(run.exit_status, 4) << run.output.dump();  // DEADLINE_EXCEEDED
+  EXPECT_EQ(run.output["code"], "DEADLINE_EXCEEDED");
+}
+
 // `count` pairs, from ids 100000..., to ids 900000....
 std::vector<std::pair<std::string, std::string>> Job(int count) {
   std::vector<std::pair<std::string, std::string>> job;

@@ -8,10 +8,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <regex>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -23,6 +25,7 @@
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "tests/testing/archive_calls.h"
+#include "tests/testing/health_probe.h"
 #include "tests/testing/polling.h"
 #include "tests/testing/stack.h"
 
@@ -33,6 +36,8 @@ namespace v1 = ::hubspot::crm::associations::v1;
 using ::hubspot_gateway::testing::Archive;
 using ::hubspot_gateway::testing::ArchiveOutcome;
 using ::hubspot_gateway::testing::kSimulatorToken;
+using ::hubspot_gateway::testing::Probe;
+using ::hubspot_gateway::testing::ProbeHealth;
 using ::hubspot_gateway::testing::ScrapeMetrics;
 using ::hubspot_gateway::testing::Stack;
 using ::hubspot_gateway::testing::StackOptions;
@@ -360,7 +365,80 @@ TEST(GatewayIntegrationTest, RefusesToStartWithoutAToken) {
   EXPECT_THAT(std::string(started.message()), HasSubstr("no HubSpot token"));
 }
 
-TEST(GatewayIntegrationTest, SigtermLetsInFlightCallsFinishThenExitsZero) {
+// A flag the gateway cannot honour stops it at startup with exit 2 and a line
+// naming the flag: never a port other than the one asked for, never an abort.
+struct StartupRefusal {
+  std::vector<std::string> flags;
+  std::string message;
+};
+
+void PrintTo(const StartupRefusal& refusal, std::ostream* out) {
+  *out << absl::StrJoin(refusal.flags, " ");
+}
+
+class StartupRefusalTest : public ::testing::TestWithParam<StartupRefusal> {};
+
+TEST_P(StartupRefusalTest, ExitsTwoNamingTheFlag) {
+  StackOptions options;
+  options.start_gateway = false;
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  const absl::Status started = stack->StartGateway(GetParam().flags, kSimulatorToken);
+  ASSERT_FALSE(started.ok());
+  EXPECT_THAT(std::string(started.message()), HasSubstr("process exited with 2 before listening"));
+  EXPECT_THAT(std::string(started.message()), HasSubstr(GetParam().message));
+  ExpectTokenNeverPrinted(*stack);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Flags, StartupRefusalTest,
+    ::testing::Values(
+        StartupRefusal{{"--listen=127.0.0.1:99999"},
+                       "--listen must be host:port with a port from 1 to 65535"},
+        StartupRefusal{{"--metrics_listen=127.0.0.1:99999"},
+                       "--metrics_listen must be host:port with a port from 1 to 65535"},
+        StartupRefusal{{"--hubspot_api_version=2026-13"},
+                       "--hubspot_api_version must be YYYY-MM with a month from 01 to 12"},
+        StartupRefusal{{"--max_inputs_per_request=101"},
+                       "Add --allow_max_inputs_per_request_above_100"}));
+
+TEST(GatewayIntegrationTest, ABusyMetricsPortIsAStartupErrorNotAnAbort) {
+  StackOptions options;
+  options.start_gateway = false;
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  // Another process's listener holds the port.
+  const int taken = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(taken, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  ASSERT_EQ(listen(taken, 1), 0);
+  socklen_t length = sizeof(address);
+  ASSERT_EQ(getsockname(taken, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string busy = absl::StrCat("127.0.0.1:", ntohs(address.sin_port));
+  const absl::Status started =
+      stack->StartGateway({absl::StrCat("--metrics_listen=", busy)}, kSimulatorToken);
+  close(taken);
+  ASSERT_FALSE(started.ok());
+  EXPECT_THAT(std::string(started.message()), HasSubstr("process exited with 2 before listening"));
+  EXPECT_THAT(std::string(started.message()),
+              HasSubstr(absl::StrCat("cannot start: --metrics_listen: cannot listen on ", busy)));
+}
+
+// SIGTERM (an orchestrator) and SIGHUP (a closed terminal or session, a
+// supervisor's "reload") both drain: nothing in flight is lost.
+class DrainSignalTest : public ::testing::TestWithParam<int> {
+ protected:
+  std::string SignalName() const { return absl::StrCat("SIG", sigabbrev_np(GetParam())); }
+};
+
+INSTANTIATE_TEST_SUITE_P(Signals, DrainSignalTest, ::testing::Values(SIGTERM, SIGHUP),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return absl::StrCat("SIG", sigabbrev_np(info.param));
+                         });
+
+TEST_P(DrainSignalTest, InFlightCallsFinishThenTheGatewayExitsZero) {
   auto stack = StartStack();
   ASSERT_NE(stack, nullptr);
   ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"latency_ms", 700}}).ok());
@@ -369,12 +447,13 @@ TEST(GatewayIntegrationTest, SigtermLetsInFlightCallsFinishThenExitsZero) {
   // The simulator counts the request before its 700 ms latency: the call is in flight.
   EXPECT_TRUE(WaitUntil([&] { return Stat(*stack, "requests") >= 1; }, absl::Seconds(20)))
       << "the call never reached the simulator";
-  stack->gateway().Signal(SIGTERM);
+  stack->gateway().Signal(GetParam());
   caller.join();
   EXPECT_TRUE(in_flight.status.ok()) << in_flight.status.error_message();
   const auto exit_status = stack->gateway().WaitForExit(absl::Seconds(20));
   ASSERT_TRUE(exit_status.ok());
   EXPECT_EQ(*exit_status, 0);
+  EXPECT_THAT(stack->gateway().Output(), HasSubstr(SignalName() + ": health NOT_SERVING"));
   EXPECT_THAT(stack->gateway().Output(), HasSubstr("gateway: stopped"));
   ExpectTokenNeverPrinted(*stack);
 }
@@ -464,25 +543,7 @@ TEST(GatewayIntegrationTest, PrometheusMetricsCountCallsUpstreamAnswersAndRetrie
   EXPECT_THAT(metrics, Not(HasSubstr(kSimulatorToken)));
 }
 
-// What a load balancer's prober saw: one Check per fresh connection.
-enum class Probe { kServing, kNotServing, kRefused };
-
-Probe ProbeHealth(int port, const std::string& service) {
-  grpc::ChannelArguments fresh_connection;
-  fresh_connection.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  auto health = grpc::health::v1::Health::NewStub(grpc::CreateCustomChannel(
-      absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials(), fresh_connection));
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(2)));
-  grpc::health::v1::HealthCheckRequest request;
-  request.set_service(service);
-  grpc::health::v1::HealthCheckResponse response;
-  if (!health->Check(&context, request, &response).ok()) return Probe::kRefused;
-  return response.status() == grpc::health::v1::HealthCheckResponse::SERVING ? Probe::kServing
-                                                                             : Probe::kNotServing;
-}
-
-TEST(GatewayIntegrationTest, AProberSeesNotServingBeforeRefusalWhileCallsAreStillServed) {
+TEST_P(DrainSignalTest, AProberSeesNotServingBeforeRefusalWhileCallsAreStillServed) {
   using ::grpc::health::v1::Health;
   using ::grpc::health::v1::HealthCheckRequest;
   using ::grpc::health::v1::HealthCheckResponse;
@@ -516,15 +577,16 @@ TEST(GatewayIntegrationTest, AProberSeesNotServingBeforeRefusalWhileCallsAreStil
     for (int i = 0; absl::Now() < give_up; ++i) {
       const bool before = !signalled.load();
       const Probe probe = ProbeHealth(port, i % 2 == 0 ? "" : kService);
-      if (before) continue;  // Only what it saw once SIGTERM was sent counts.
+      if (before) continue;  // Only what it saw once the signal was sent counts.
       probes.push_back(probe);
       if (probe == Probe::kRefused) return;
       absl::SleepFor(absl::Milliseconds(20));
     }
   });
   signalled = true;
-  stack->gateway().Signal(SIGTERM);
-  ASSERT_TRUE(watch->Read(&update));
+  stack->gateway().Signal(GetParam());
+  // EXPECT, not ASSERT: the prober thread must be joined however this goes.
+  EXPECT_TRUE(watch->Read(&update));
   EXPECT_EQ(update.status(), HealthCheckResponse::NOT_SERVING);
   // Still serving: a call on the open connection and one on a new connection.
   EXPECT_TRUE(Archive(*stack, Request({{"1", {"2"}}})).status.ok());
@@ -546,7 +608,7 @@ TEST(GatewayIntegrationTest, AProberSeesNotServingBeforeRefusalWhileCallsAreStil
   prober.join();
   EXPECT_EQ(*stack->gateway().WaitForExit(absl::Seconds(60)), 0);
 
-  // Seen after SIGTERM: perhaps SERVING (probes sent before the signal
+  // Seen after the signal: perhaps SERVING (probes sent before the signal
   // landed), then NOT_SERVING, then refusal; never SERVING again.
   ASSERT_FALSE(probes.empty());
   EXPECT_EQ(probes.back(), Probe::kRefused);
@@ -556,7 +618,8 @@ TEST(GatewayIntegrationTest, AProberSeesNotServingBeforeRefusalWhileCallsAreStil
   EXPECT_LT(first_not_serving, first_refused);
   EXPECT_EQ(std::find(first_not_serving, probes.end(), Probe::kServing), probes.end());
   const std::string log = stack->gateway().Output();
-  EXPECT_THAT(log, HasSubstr("SIGTERM: health NOT_SERVING; still serving for --drain_delay 3s"));
+  EXPECT_THAT(log,
+              HasSubstr(SignalName() + ": health NOT_SERVING; still serving for --drain_delay 3s"));
   EXPECT_THAT(log, HasSubstr("draining: no new calls"));
 }
 

@@ -1,13 +1,17 @@
 // Security end to end: TLS and mutual TLS on the gateway's listener, with
 // throwaway certificates made by openssl for each run.
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/archive_calls.h"
 #include "tests/testing/stack.h"
 
 namespace hubspot_gateway {
@@ -120,10 +124,11 @@ std::string Sha256HexForTest(const std::string& text) {
   return std::string(absl::StripAsciiWhitespace(ReadFile(digest_file)));
 }
 
-grpc::Status CallWithKey(Stack& stack, const std::string& api_key) {
+// A call carrying `api_key` in 'x-api-key' (none when nullopt).
+grpc::Status CallWithKey(Stack& stack, const std::optional<std::string>& api_key) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-  if (!api_key.empty()) context.AddMetadata("x-api-key", api_key);
+  if (api_key.has_value()) context.AddMetadata("x-api-key", *api_key);
   v1::BatchResult result;
   return stack.stub().ArchiveAssociations(&context, Request(), &result);
 }
@@ -140,6 +145,8 @@ TEST(SecurityIntegrationTest, CallerKeysSelectEachTeamsHubSpotToken) {
       {"name": "support", "api_key_sha256": ")"
                               << Sha256HexForTest("key-support-456") << R"(",
        "hubspot_token": "pat-support-token"}]})";
+  // It holds tokens, and every user may read it: allowed, but warned of.
+  ASSERT_EQ(chmod(callers_file.c_str(), 0644), 0);
   StackOptions options;
   options.simulator_flags = {"--tokens_without_scopes=pat-support-token"};
   options.gateway_flags = {"--auth_mode=caller_keys",
@@ -149,16 +156,56 @@ TEST(SecurityIntegrationTest, CallerKeysSelectEachTeamsHubSpotToken) {
   ASSERT_TRUE(started.ok()) << started.status();
   Stack& stack = **started;
 
-  EXPECT_EQ(CallWithKey(stack, "").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(CallWithKey(stack, std::nullopt).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(CallWithKey(stack, "key-nobody").error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_TRUE(CallWithKey(stack, "key-billing-123").ok());
   EXPECT_EQ(CallWithKey(stack, "key-support-456").error_code(),
             grpc::StatusCode::PERMISSION_DENIED);  // support's own token was used
   const std::string output = stack.AllOutput();
+  EXPECT_THAT(output, ::testing::HasSubstr(absl::StrCat(
+                          "--callers_file ", callers_file,
+                          " holds a secret but every user of this machine may read it")));
   for (const char* secret : {"key-billing-123", "key-support-456", "key-nobody",
                              "pat-support-token", testing::kSimulatorToken}) {
     EXPECT_THAT(output, ::testing::Not(::testing::HasSubstr(secret))) << secret;
   }
+}
+
+// What the README's recipe gives when the key's variable is unset: the
+// SHA-256 of "". Such a file is refused; an empty key reaches no HubSpot.
+TEST(SecurityIntegrationTest, AnEmptyApiKeyNeverAuthenticates) {
+  const std::string callers_file = TempPath("callers.json");
+  const auto write_callers = [&](const std::string& key) {
+    std::ofstream(callers_file) << R"({"callers": [{"name": "ops", "api_key_sha256": ")"
+                                << Sha256HexForTest(key) << R"(", "hubspot_token": ")"
+                                << testing::kSimulatorToken << R"("}]})";
+    EXPECT_EQ(chmod(callers_file.c_str(), 0600), 0);
+  };
+  write_callers("");
+  StackOptions options;
+  options.gateway_flags = {"--auth_mode=caller_keys",
+                           absl::StrCat("--callers_file=", callers_file)};
+  options.gateway_token = "";
+  auto refused = Stack::Start(options);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.status().message()),
+              ::testing::HasSubstr("process exited with 2 before listening"));
+  EXPECT_THAT(std::string(refused.status().message()),
+              ::testing::HasSubstr("--callers_file: callers[0] (ops): \"api_key_sha256\" is the "
+                                   "SHA-256 of an empty key"));
+
+  write_callers("key-ops-789");
+  auto started = Stack::Start(options);
+  ASSERT_TRUE(started.ok()) << started.status();
+  Stack& stack = **started;
+  const grpc::Status empty = CallWithKey(stack, "");
+  EXPECT_EQ(empty.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(empty.error_message(), ::testing::HasSubstr("'x-api-key' metadata is empty"));
+  EXPECT_TRUE(CallWithKey(stack, "key-ops-789").ok());
+  // Only the authenticated call reached the simulator.
+  EXPECT_EQ(testing::Stat(stack, "requests"), 1);
+  // A file only its owner may read is not warned of.
+  EXPECT_THAT(stack.AllOutput(), ::testing::Not(::testing::HasSubstr("holds a secret")));
 }
 
 }  // namespace

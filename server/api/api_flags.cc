@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/str_cat.h"
@@ -38,7 +39,8 @@ ABSL_FLAG(hubspot_gateway::LogFormat, log_format, hubspot_gateway::LogFormat::kT
 namespace hubspot_gateway {
 namespace {
 
-absl::StatusOr<std::string> ResolveGatewayToken(EnvironmentLookup environment) {
+absl::StatusOr<std::string> ResolveGatewayToken(EnvironmentLookup environment,
+                                                std::vector<std::string>* warnings) {
   std::string token;
   std::string source;
   const std::string token_file = absl::GetFlag(FLAGS_hubspot_token_file);
@@ -51,6 +53,9 @@ absl::StatusOr<std::string> ResolveGatewayToken(EnvironmentLookup environment) {
     if (!from_file.ok()) return from_file.status();
     token = std::string(absl::StripAsciiWhitespace(*from_file));
     source = absl::StrCat("--hubspot_token_file ", token_file);
+    if (auto warning = ReadableByOthersWarning("--hubspot_token_file", token_file)) {
+      warnings->push_back(*std::move(warning));
+    }
   } else {
     return absl::FailedPreconditionError(
         "no HubSpot token: set HUBSPOT_ACCESS_TOKEN or --hubspot_token_file, "
@@ -64,12 +69,13 @@ absl::StatusOr<std::string> ResolveGatewayToken(EnvironmentLookup environment) {
   return token;
 }
 
-absl::StatusOr<CallerAuth> CallerAuthFromFlags(EnvironmentLookup environment) {
+absl::StatusOr<CallerAuth> CallerAuthFromFlags(EnvironmentLookup environment,
+                                               std::vector<std::string>* warnings) {
   switch (absl::GetFlag(FLAGS_auth_mode)) {
     case AuthMode::kPassthrough:
       return CallerAuth::Passthrough();
     case AuthMode::kGatewayToken: {
-      absl::StatusOr<std::string> token = ResolveGatewayToken(environment);
+      absl::StatusOr<std::string> token = ResolveGatewayToken(environment, warnings);
       if (!token.ok()) return token.status();
       return CallerAuth::GatewayToken(*std::move(token));
     }
@@ -84,14 +90,20 @@ absl::StatusOr<CallerAuth> CallerAuthFromFlags(EnvironmentLookup environment) {
   if (!text.ok()) return text.status();
   absl::StatusOr<CallerRegistry> callers = CallerRegistry::Parse(*text, environment);
   if (!callers.ok()) return callers.status();
+  if (callers->holds_tokens()) {
+    if (auto warning = ReadableByOthersWarning("--callers_file", callers_file)) {
+      warnings->push_back(*std::move(warning));
+    }
+  }
   return CallerAuth::CallerKeys(std::make_shared<const CallerRegistry>(*std::move(callers)));
 }
 
 }  // namespace
 
-absl::StatusOr<ServiceOptions> ServiceOptionsFromFlags(EnvironmentLookup environment) {
+absl::StatusOr<ServiceOptions> ServiceOptionsFromFlags(EnvironmentLookup environment,
+                                                       std::vector<std::string>* warnings) {
   ServiceOptions options;
-  absl::StatusOr<CallerAuth> auth = CallerAuthFromFlags(environment);
+  absl::StatusOr<CallerAuth> auth = CallerAuthFromFlags(environment, warnings);
   if (!auth.ok()) return auth.status();
   options.auth = *std::move(auth);
   options.max_in_flight_calls = absl::GetFlag(FLAGS_max_in_flight_calls);

@@ -4,6 +4,9 @@
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_API_FLAGS_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_API_FLAGS_H_
 
+#include <string>
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "server/api/associations_archive_service.h"
 #include "server/common/environment.h"
@@ -14,7 +17,10 @@ namespace hubspot_gateway {
 // The service's options; resolves the gateway's token (HUBSPOT_ACCESS_TOKEN,
 // then --hubspot_token_file) or loads --callers_file. INVALID_ARGUMENT or
 // FAILED_PRECONDITION says what to fix; no message ever contains a token.
-absl::StatusOr<ServiceOptions> ServiceOptionsFromFlags(EnvironmentLookup environment);
+// Appends to `warnings` what the operator should fix but need not (a file
+// holding a token that every user may read).
+absl::StatusOr<ServiceOptions> ServiceOptionsFromFlags(EnvironmentLookup environment,
+                                                       std::vector<std::string>* warnings);
 
 // --log_format.
 LogFormat LogFormatFromFlags();

@@ -75,13 +75,15 @@ absl::StatusOr<std::string> CallerAuth::TokenFor(const CallMetadata& metadata) c
     case AuthMode::kCallerKeys:
       break;
   }
-  const Caller* caller = CallerFor(metadata);
-  if (caller == nullptr) {
+  if (const Caller* caller = CallerFor(metadata); caller != nullptr) return caller->hubspot_token;
+  if (auto key = metadata.find("x-api-key"); key != metadata.end() && key->second.empty()) {
     return absl::UnauthenticatedError(
-        "send a registered API key in the 'x-api-key' metadata (none, or an unknown one, "
-        "was sent)");
+        "the 'x-api-key' metadata is empty (is the variable meant to hold the key unset?); an "
+        "empty key never authenticates");
   }
-  return caller->hubspot_token;
+  return absl::UnauthenticatedError(
+      "send a registered API key in the 'x-api-key' metadata (none, or an unknown one, "
+      "was sent)");
 }
 
 const Caller* CallerAuth::CallerFor(const CallMetadata& metadata) const {

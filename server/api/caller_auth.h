@@ -49,7 +49,8 @@ class CallerAuth {
   AuthMode mode() const { return mode_; }
 
   // The token for a call with `metadata`; UNAUTHENTICATED, saying what to
-  // send, when the call brings no usable credentials.
+  // send, when the call brings no usable credentials (an empty `x-api-key`
+  // never authenticates, and is named as such).
   absl::StatusOr<std::string> TokenFor(const CallMetadata& metadata) const;
   // In caller_keys mode, the registered caller of the call's `x-api-key`;
   // nullptr otherwise.

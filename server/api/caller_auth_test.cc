@@ -75,14 +75,18 @@ TEST(CallerAuthTest, PassthroughForwardsTheBearerToken) {
   EXPECT_EQ(auth.TokenFor(Metadata().map()).status().code(), absl::StatusCode::kUnauthenticated);
 }
 
-TEST(CallerAuthTest, CallerKeysMapKnownKeysOnly) {
+// caller_keys auth with one caller, "billing", whose key is "key-1".
+CallerAuth KeyOneForBilling() {
   const std::string file = "{\"callers\":[{\"name\":\"billing\",\"api_key_sha256\":\"" +
                            Sha256Hex("key-1") + "\",\"hubspot_token\":\"" + kToken + "\"}]}";
   auto registry = CallerRegistry::Parse(
       file, [](const char*) -> std::optional<std::string> { return std::nullopt; });
-  ASSERT_TRUE(registry.ok()) << registry.status();
-  const CallerAuth auth =
-      CallerAuth::CallerKeys(std::make_shared<const CallerRegistry>(*std::move(registry)));
+  return CallerAuth::CallerKeys(
+      std::make_shared<const CallerRegistry>(std::move(registry).value()));
+}
+
+TEST(CallerAuthTest, CallerKeysMapKnownKeysOnly) {
+  const CallerAuth auth = KeyOneForBilling();
   Metadata known;
   known.Add("x-api-key", "key-1");
   EXPECT_EQ(auth.TokenFor(known.map()).value(), kToken);
@@ -92,6 +96,16 @@ TEST(CallerAuthTest, CallerKeysMapKnownKeysOnly) {
   ASSERT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_THAT(refused.status().message(), Not(HasSubstr("key-2")));
   EXPECT_EQ(auth.TokenFor(Metadata().map()).status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST(CallerAuthTest, AnEmptyKeyNeverAuthenticatesAndIsNamedAsEmpty) {
+  const CallerAuth auth = KeyOneForBilling();
+  Metadata empty;
+  empty.Add("x-api-key", "");
+  EXPECT_EQ(auth.CallerFor(empty.map()), nullptr);
+  const auto refused = auth.TokenFor(empty.map());
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_THAT(refused.status().message(), HasSubstr("'x-api-key' metadata is empty"));
 }
 
 TEST(AuthModeFlagTest, ParsesAndUnparsesEveryMode) {

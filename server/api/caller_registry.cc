@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "nlohmann/json.hpp"
 #include "server/common/digest.h"
+#include "server/common/strict_json.h"
 #include "server/hubspot/bearer_token.h"
 
 namespace hubspot_gateway {
@@ -27,16 +28,21 @@ const std::string* StringMember(const json& object, const char* key) {
 
 absl::StatusOr<CallerRegistry> CallerRegistry::Parse(absl::string_view text,
                                                      EnvironmentLookup environment) {
-  const json root = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (root.is_discarded() || !root.is_object() || !root.contains("callers") ||
-      !root["callers"].is_array()) {
-    return absl::InvalidArgumentError(
-        "--callers_file must be JSON: {\"callers\": [{\"name\", \"api_key_sha256\", "
-        "\"hubspot_token_env\" or \"hubspot_token\"}, ...]}");
+  constexpr absl::string_view kFormat =
+      "--callers_file must be JSON: {\"callers\": [{\"name\", \"api_key_sha256\", "
+      "\"hubspot_token_env\" or \"hubspot_token\"}, ...]}";
+  absl::StatusOr<json> root = ParseStrictJson(text);
+  if (!root.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(kFormat, ": ", root.status().message()));
   }
+  if (!root->is_object() || !root->contains("callers") || !(*root)["callers"].is_array()) {
+    return absl::InvalidArgumentError(kFormat);
+  }
+  const json& callers = (*root)["callers"];
+  const std::string empty_key_digest = Sha256Hex("");
   CallerRegistry registry;
-  for (size_t i = 0; i < root["callers"].size(); ++i) {
-    const json& entry = root["callers"][i];
+  for (size_t i = 0; i < callers.size(); ++i) {
+    const json& entry = callers[i];
     const std::string where = absl::StrCat("--callers_file: callers[", i, "]");
     if (!entry.is_object()) return absl::InvalidArgumentError(where + " is not an object");
     const std::string* name = StringMember(entry, "name");
@@ -49,6 +55,12 @@ absl::StatusOr<CallerRegistry> CallerRegistry::Parse(absl::string_view text,
       return absl::InvalidArgumentError(
           named + ": \"api_key_sha256\" must be 64 hex digits (printf %s KEY | sha256sum)");
     }
+    if (absl::AsciiStrToLower(*digest) == empty_key_digest) {
+      return absl::InvalidArgumentError(
+          named +
+          ": \"api_key_sha256\" is the SHA-256 of an empty key (was the key's variable unset "
+          "when it was hashed?); an empty x-api-key never authenticates");
+    }
     Caller caller;
     caller.name = *name;
     if (const std::string* variable = StringMember(entry, "hubspot_token_env")) {
@@ -60,6 +72,7 @@ absl::StatusOr<CallerRegistry> CallerRegistry::Parse(absl::string_view text,
       caller.hubspot_token = std::string(absl::StripAsciiWhitespace(*value));
     } else if (const std::string* token = StringMember(entry, "hubspot_token")) {
       caller.hubspot_token = *token;
+      registry.holds_tokens_ = true;
     }
     if (!IsWellFormedToken(caller.hubspot_token)) {
       return absl::InvalidArgumentError(
@@ -81,6 +94,7 @@ absl::StatusOr<CallerRegistry> CallerRegistry::Parse(absl::string_view text,
 }
 
 const Caller* CallerRegistry::Find(absl::string_view api_key) const {
+  if (api_key.empty()) return nullptr;
   auto it = by_digest_.find(Sha256Hex(api_key));
   return it == by_digest_.end() ? nullptr : &it->second;
 }

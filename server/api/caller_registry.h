@@ -1,7 +1,9 @@
 // CallerRegistry maps internal callers' API keys to the HubSpot token each
 // one's calls use, so several teams or portals can share one gateway. Keys
 // are stored and compared only as SHA-256 digests; neither keys nor tokens
-// ever appear in messages. Immutable after loading: thread-safe.
+// ever appear in messages. No caller may have an empty key: a file that
+// registers the digest of "" (what hashing an unset variable gives) is
+// refused. Immutable after loading: thread-safe.
 //
 // The --callers_file format (JSON):
 //   {"callers": [
@@ -9,6 +11,7 @@
 //      "hubspot_token_env": "BILLING_HUBSPOT_TOKEN",      // or "hubspot_token": "pat-..."
 //      "policy": {...}},                                 // optional: server/flow/caller_policy.h
 //     ...]}
+// A key given twice in one object is refused (server/common/strict_json.h).
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_CALLER_REGISTRY_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_API_CALLER_REGISTRY_H_
 
@@ -38,13 +41,18 @@ class CallerRegistry {
   static absl::StatusOr<CallerRegistry> Parse(absl::string_view json,
                                               EnvironmentLookup environment);
 
-  // The caller whose key hashes to a registered digest; nullptr otherwise.
+  // The caller whose key hashes to a registered digest; nullptr otherwise
+  // (always for an empty key).
   const Caller* Find(absl::string_view api_key) const;
 
   size_t size() const { return by_digest_.size(); }
+  // Whether the file itself holds a token ("hubspot_token"), so that it is a
+  // secret to keep from other users.
+  bool holds_tokens() const { return holds_tokens_; }
 
  private:
   absl::flat_hash_map<std::string, Caller> by_digest_;
+  bool holds_tokens_ = false;
 };
 
 }  // namespace hubspot_gateway

@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "absl/strings/ascii.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/common/digest.h"
@@ -64,6 +65,16 @@ TEST(CallerRegistryTest, FindsCallersByKeyAndKnowsNoOtherKey) {
   EXPECT_EQ(registry->Find("key-support")->hubspot_token, "pat-support");
   EXPECT_EQ(registry->Find("key-unknown"), nullptr);
   EXPECT_EQ(registry->Find(""), nullptr);
+  EXPECT_TRUE(registry->holds_tokens());  // support's token is in the file itself
+}
+
+TEST(CallerRegistryTest, AFileNamingOnlyVariablesHoldsNoToken) {
+  const auto registry =
+      Parse(R"({"callers": [{"name": "billing", "api_key_sha256": ")" + Sha256Hex("key-billing") +
+                R"(", "hubspot_token_env": "BILLING_TOKEN"}]})",
+            {{"BILLING_TOKEN", "pat-billing"}});
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  EXPECT_FALSE(registry->holds_tokens());
 }
 
 struct Bad {
@@ -98,7 +109,21 @@ INSTANTIATE_TEST_SUITE_P(
         Bad{R"({"callers": [{"name": "a", "api_key_sha256": ")" + kDigest +
                 R"(", "hubspot_token": "pat-secret"}, {"name": "b", "api_key_sha256": ")" +
                 kDigest + R"(", "hubspot_token": "pat-secret"}]})",
-            "registered twice"}));
+            "registered twice"},
+        // What `printf %s "$KEY" | sha256sum` gives when KEY is unset.
+        Bad{R"({"callers": [{"name": "ops", "api_key_sha256": ")" + Sha256Hex("") +
+                R"(", "hubspot_token": "pat-secret"}]})",
+            "callers[0] (ops): \"api_key_sha256\" is the SHA-256 of an empty key"},
+        Bad{R"({"callers": [{"name": "ops", "api_key_sha256": ")" +
+                absl::AsciiStrToUpper(Sha256Hex("")) + R"(", "hubspot_token": "pat-secret"}]})",
+            "SHA-256 of an empty key"},
+        // The second "hubspot_token" would silently win.
+        Bad{R"({"callers": [{"name": "a", "api_key_sha256": ")" + kDigest +
+                R"(", "hubspot_token": "pat-secret", "hubspot_token": "pat-other"}]})",
+            "the key \"hubspot_token\" appears twice"},
+        Bad{R"({"callers": [], "callers": [{"name": "a", "api_key_sha256": ")" + kDigest +
+                R"(", "hubspot_token": "pat-secret"}]})",
+            "the key \"callers\" appears twice"}));
 
 }  // namespace
 }  // namespace hubspot_gateway

@@ -2,6 +2,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/strings/ascii.h"
@@ -64,7 +65,7 @@ absl::StatusOr<BudgetPolicy> BudgetPolicyFromFlags() {
 }
 
 absl::StatusOr<std::optional<BudgetStoreOptions>> BudgetStoreOptionsFromFlags(
-    EnvironmentLookup environment) {
+    EnvironmentLookup environment, std::vector<std::string>* warnings) {
   const std::string url = absl::GetFlag(FLAGS_budget_store);
   if (url.empty()) return std::nullopt;
   BudgetStoreOptions options;
@@ -77,6 +78,9 @@ absl::StatusOr<std::optional<BudgetStoreOptions>> BudgetStoreOptionsFromFlags(
     absl::StatusOr<std::string> password = ReadFileToString("--budget_store_password_file", file);
     if (!password.ok()) return password.status();
     options.redis.password = std::string(absl::StripTrailingAsciiWhitespace(*password));
+    if (auto warning = ReadableByOthersWarning("--budget_store_password_file", file)) {
+      warnings->push_back(*std::move(warning));
+    }
   } else if (std::optional<std::string> password = environment("REDIS_PASSWORD")) {
     options.redis.password = *std::move(password);
   }

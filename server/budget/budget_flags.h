@@ -7,6 +7,8 @@
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_BUDGET_BUDGET_FLAGS_H_
 
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "server/budget/budget.h"
@@ -19,9 +21,10 @@ namespace hubspot_gateway {
 absl::StatusOr<BudgetPolicy> BudgetPolicyFromFlags();
 
 // The shared budget store (--budget_store and its password), or nullopt
-// without one. No message holds the password.
+// without one. No message holds the password. Appends to `warnings` what
+// the operator should fix but need not (a password file every user may read).
 absl::StatusOr<std::optional<BudgetStoreOptions>> BudgetStoreOptionsFromFlags(
-    EnvironmentLookup environment);
+    EnvironmentLookup environment, std::vector<std::string>* warnings);
 
 }  // namespace hubspot_gateway
 

@@ -1,10 +1,13 @@
 #include "server/common/files.h"
 
+#include <sys/stat.h>
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 
 namespace hubspot_gateway {
 
@@ -16,6 +19,16 @@ absl::StatusOr<std::string> ReadFileToString(absl::string_view what, const std::
     return absl::FailedPreconditionError(absl::StrCat("cannot read ", what, " ", path));
   }
   return contents.str();
+}
+
+std::optional<std::string> ReadableByOthersWarning(absl::string_view what,
+                                                   const std::string& path) {
+  struct stat status {};
+  if (stat(path.c_str(), &status) != 0 || (status.st_mode & S_IROTH) == 0) return std::nullopt;
+  return absl::StrFormat(
+      "%s %s holds a secret but every user of this machine may read it (mode %04o): "
+      "chmod o-r it",
+      what, path, status.st_mode & 07777);
 }
 
 absl::Status WritePortFile(const std::string& path, int port) {

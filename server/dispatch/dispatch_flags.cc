@@ -1,15 +1,25 @@
 #include "server/dispatch/dispatch_flags.h"
 
 #include "absl/flags/flag.h"
+#include "absl/strings/str_cat.h"
 #include "server/budget/budget_flags.h"
 
 namespace {
 const hubspot_gateway::DispatchOptions kDispatchDefaults;
+// The largest request the gateway sends unless told otherwise: HubSpot
+// documents no larger batch for archive (HUBSPOT_API.md), and a request it
+// refuses fails every input in it.
+constexpr int kUsualMaxInputsPerRequest = 100;
 }  // namespace
 
 ABSL_FLAG(int, max_inputs_per_request, kDispatchDefaults.max_inputs_per_request,
           "Inputs (and to-ids per input) per upstream request: larger calls are chunked, "
-          "smaller ones coalesced up to it");
+          "smaller ones coalesced up to it. Above 100 needs "
+          "--allow_max_inputs_per_request_above_100");
+ABSL_FLAG(bool, allow_max_inputs_per_request_above_100, false,
+          "Let --max_inputs_per_request exceed 100, the largest batch HubSpot is known to "
+          "accept for archive: only for an account known to take more, since a request "
+          "HubSpot refuses fails every input in it");
 ABSL_FLAG(absl::Duration, coalesce_window, kDispatchDefaults.coalesce_window,
           "How long a partial upstream request may wait for other calls to join it (0: it "
           "goes as soon as the budget's pacing allows)");
@@ -35,6 +45,15 @@ absl::StatusOr<DispatchOptions> DispatchOptionsFromFlags() {
   options.max_inputs_per_request = absl::GetFlag(FLAGS_max_inputs_per_request);
   if (options.max_inputs_per_request < 1) {
     return absl::InvalidArgumentError("--max_inputs_per_request must be at least 1");
+  }
+  if (options.max_inputs_per_request > kUsualMaxInputsPerRequest &&
+      !absl::GetFlag(FLAGS_allow_max_inputs_per_request_above_100)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--max_inputs_per_request=", options.max_inputs_per_request, " is above ",
+        kUsualMaxInputsPerRequest,
+        ", the largest batch HubSpot is known to accept for archive; a request it refuses "
+        "fails every input in it. Add --allow_max_inputs_per_request_above_100 if your "
+        "account takes more"));
   }
   options.coalesce_window = absl::GetFlag(FLAGS_coalesce_window);
   if (options.coalesce_window < absl::ZeroDuration()) {

@@ -4,11 +4,25 @@
 
 #include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 
 namespace hubspot_gateway {
+namespace {
+
+// "YYYY-MM" naming a real month: HubSpot's date versions.
+bool IsYearMonth(absl::string_view text) {
+  int month = 0;
+  return text.size() == 7 && text[4] == '-' &&
+         absl::c_all_of(text.substr(0, 4), absl::ascii_isdigit) &&
+         absl::c_all_of(text.substr(5), absl::ascii_isdigit) &&
+         absl::SimpleAtoi(text.substr(5), &month) && month >= 1 && month <= 12;
+}
+
+}  // namespace
 
 HubSpotEndpoint::HubSpotEndpoint()
     : HubSpotEndpoint(std::string(kDefaultBaseUrl), std::string(kDefaultApiVersion)) {}
@@ -25,12 +39,11 @@ absl::StatusOr<HubSpotEndpoint> HubSpotEndpoint::Create(absl::string_view base_u
   if (!absl::c_all_of(base_url, absl::ascii_isgraph)) {
     return absl::InvalidArgumentError("--hubspot_base_url contains spaces or control bytes");
   }
-  const bool date_versioned = api_version.size() == 7 && api_version[4] == '-' &&
-                              absl::c_all_of(api_version.substr(0, 4), absl::ascii_isdigit) &&
-                              absl::c_all_of(api_version.substr(5), absl::ascii_isdigit);
-  if (api_version != "v4" && !date_versioned) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--hubspot_api_version must be YYYY-MM (e.g. 2026-03) or v4, got \"", api_version, "\""));
+  if (api_version != "v4" && !IsYearMonth(api_version)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--hubspot_api_version must be YYYY-MM with a month from 01 to 12 (e.g. "
+                     "2026-03) or v4, got \"",
+                     absl::CHexEscape(api_version), "\""));
   }
   return HubSpotEndpoint(std::string(absl::StripSuffix(base_url, "/")), std::string(api_version));
 }

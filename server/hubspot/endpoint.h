@@ -17,8 +17,8 @@ class HubSpotEndpoint {
   static constexpr absl::string_view kDefaultApiVersion = "2026-03";
 
   // `base_url` must start with https:// or http:// and hold only visible
-  // characters (a trailing slash is dropped); `api_version` is "YYYY-MM" for
-  // the date-versioned API or "v4" for the legacy /crm/v4 path.
+  // characters (a trailing slash is dropped); `api_version` is "YYYY-MM" (a
+  // month from 01 to 12) for the date-versioned API or "v4" for the legacy /crm/v4 path.
   // INVALID_ARGUMENT naming the flag otherwise.
   static absl::StatusOr<HubSpotEndpoint> Create(absl::string_view base_url,
                                                 absl::string_view api_version);

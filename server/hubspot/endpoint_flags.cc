@@ -9,7 +9,7 @@ ABSL_FLAG(std::string, hubspot_base_url,
           "HubSpot API base URL (TLS verification is always on for https)");
 ABSL_FLAG(std::string, hubspot_api_version,
           std::string(hubspot_gateway::HubSpotEndpoint::kDefaultApiVersion),
-          "Date-versioned API (YYYY-MM), or v4 for the legacy /crm/v4 path");
+          "Date-versioned API (YYYY-MM, a month from 01 to 12), or v4 for the legacy /crm/v4 path");
 
 namespace hubspot_gateway {
 

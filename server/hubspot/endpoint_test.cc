@@ -21,6 +21,14 @@ TEST(HubSpotEndpointTest, LegacyV4PathAndTrailingSlashDropped) {
             "http://127.0.0.1:8080/crm/v4/associations/deals/companies/batch/labels/archive");
 }
 
+TEST(HubSpotEndpointTest, AcceptsEveryMonthOfADateVersion) {
+  for (const char* version : {"2026-01", "2026-03", "2026-09", "2027-12"}) {
+    const auto endpoint = HubSpotEndpoint::Create("https://x", version);
+    ASSERT_TRUE(endpoint.ok()) << version << ": " << endpoint.status();
+    EXPECT_EQ(endpoint->api_version(), version);
+  }
+}
+
 TEST(HubSpotEndpointTest, RefusesBadBaseUrlsAndVersions) {
   struct Case {
     const char* base_url;
@@ -31,6 +39,9 @@ TEST(HubSpotEndpointTest, RefusesBadBaseUrlsAndVersions) {
                         Case{"https://a b", "2026-03", "--hubspot_base_url"},
                         Case{"https://x", "2026-3", "--hubspot_api_version"},
                         Case{"https://x", "v3", "--hubspot_api_version"},
+                        Case{"https://x", "2026-13", "a month from 01 to 12"},
+                        Case{"https://x", "2026-00", "a month from 01 to 12"},
+                        Case{"https://x", "2026-1a", "--hubspot_api_version"},
                         Case{"https://x", "", "--hubspot_api_version"}}) {
     const auto endpoint = HubSpotEndpoint::Create(c.base_url, c.version);
     ASSERT_EQ(endpoint.status().code(), absl::StatusCode::kInvalidArgument) << c.base_url;

@@ -8,7 +8,7 @@
 // --bulk_file it streams a file of from,to lines instead (archiveBulk:
 // acknowledgements, unacknowledged requests resent on a new stream) and
 // prints the job's counts.
-//   hubspot-archive-client --target=127.0.0.1:50051 [--from_type=contacts]
+//   hubspot-archive-client --target=127.0.0.1:50051 [--deadline=30] [--from_type=contacts]
 //       [--to_type=companies] [--label=USER_DEFINED:36 ...] 101:201,202 102:203
 //   hubspot-archive-client --bulk_file=pairs.csv
 'use strict';
@@ -19,7 +19,7 @@ const CATEGORIES = ['HUBSPOT_DEFINED', 'INTEGRATOR_DEFINED', 'USER_DEFINED', 'WO
 
 function parseArgs(argv) {
   const args = { target: '127.0.0.1:50051', from_type: 'contacts', to_type: 'companies',
-                 deadline_s: 30, bulk_file: '', pairs_per_message: 100, pairs: [], labels: [] };
+                 deadline: 30, bulk_file: '', pairs_per_message: 100, pairs: [], labels: [] };
   for (const arg of argv) {
     const flag = /^--([a-z_]+)=(.*)$/.exec(arg);
     if (flag && flag[1] === 'label') {
@@ -79,7 +79,7 @@ async function runBulk(args) {
   }
   const client = gateway.createClient(args.target);
   const outcome = await gateway.archiveBulk(client, requests,
-                                    { deadline: Date.now() + args.deadline_s * 1000 });
+                                    { deadline: Date.now() + args.deadline * 1000 });
   client.close();
   let failed = 0;
   for (const [index, errors] of outcome.errors) failed += failedInputs(requests[index], errors);
@@ -99,7 +99,7 @@ async function main() {
   if (args.bulk_file) return runBulk(args);
 
   const client = gateway.createClient(args.target);
-  const deadline = Date.now() + args.deadline_s * 1000;
+  const deadline = Date.now() + args.deadline * 1000;
   try {
     let result;
     if (args.labels.length > 0) {
