@@ -59,8 +59,9 @@ nlohmann::json ErrorBodyForStatus(int status);
 nlohmann::json BatchResponseBody(nlohmann::json results, absl::Time requested_at,
                                  absl::Time started_at, absl::Time completed_at);
 
-// The BatchResponse error (a StandardError) for a labels input whose records
-// are not associated: OBJECT_NOT_FOUND, context
+// The BatchResponse error (a StandardError) for a pair (of a labels input, or
+// of an archive input with --archive_missing_as_errors) that is not associated: OBJECT_NOT_FOUND,
+// context
 // {"fromIds":[from_id],"toIds":[to_id]}, no details, no links.
 nlohmann::json NoAssociationError(absl::string_view from_type, absl::string_view to_type,
                                   absl::string_view from_id, absl::string_view to_id);

@@ -56,6 +56,7 @@ HubSpotRoutes::HubSpotRoutes(const HubSpotRoutesOptions& options, AssociationSto
                              SimulatorStats* stats)
     : success_mode_(options.success_mode),
       max_archive_inputs_(options.max_archive_inputs),
+      archive_missing_as_errors_(options.archive_missing_as_errors),
       tokens_(options.tokens.begin(), options.tokens.end()),
       tokens_without_scopes_(options.tokens_without_scopes.begin(),
                              options.tokens_without_scopes.end()),
@@ -243,14 +244,27 @@ void HubSpotRoutes::Archive(const httplib::Request& request, httplib::Response& 
   const absl::Time started_at = absl::Now();
   int64_t removed = 0;
   json results = json::array();
+  json errors = json::array();
   for (const ArchiveInput& input : batch.inputs) {
-    removed += store_->Remove(call.from_type, call.to_type, input.from_id, input.to_ids);
     json result = FromJson(input.from_id);
-    for (const std::string& to_id : input.to_ids) result["to"].push_back({{"id", to_id}});
+    if (!archive_missing_as_errors_) {
+      removed += store_->Remove(call.from_type, call.to_type, input.from_id, input.to_ids);
+      for (const std::string& to_id : input.to_ids) result["to"].push_back({{"id", to_id}});
+    } else {
+      for (const std::string& to_id : input.to_ids) {
+        if (store_->Remove(call.from_type, call.to_type, input.from_id, {to_id}) == 0) {
+          errors.push_back(NoAssociationError(call.from_type, call.to_type, input.from_id, to_id));
+          continue;
+        }
+        ++removed;
+        result["to"].push_back({{"id", to_id}});
+      }
+      if (!result.contains("to")) continue;
+    }
     results.push_back(std::move(result));
   }
   stats_->Add(Counter::kArchivedPairs, removed);
-  SendBatchSuccess(call, started_at, std::move(results), json::array());
+  SendBatchSuccess(call, started_at, std::move(results), std::move(errors));
 }
 
 void HubSpotRoutes::SendBatchSuccess(Call& call, absl::Time started_at, json results, json errors) {

@@ -33,6 +33,10 @@ struct HubSpotRoutesOptions {
   std::vector<std::string> tokens_without_scopes;
   SuccessMode success_mode = SuccessMode::kPerVersion;
   size_t max_archive_inputs = 100;
+  // batch/archive answers each pair that is not associated with a per-input
+  // error of a 207, as labels/archive does (whether HubSpot does is
+  // unconfirmed; by default a missing pair is fine).
+  bool archive_missing_as_errors = false;
 };
 
 class HubSpotRoutes {
@@ -49,6 +53,8 @@ class HubSpotRoutes {
  private:
   struct Call;
 
+  // Removes the pairs; with archive_missing_as_errors, a pair that is not
+  // associated is a per-input error of a 207 answer.
   void Archive(const httplib::Request& request, httplib::Response& response);
   // Removes the listed labels; an input listing the pair's unlabeled type
   // loses the association with all its labels. An input whose records are not
@@ -82,6 +88,7 @@ class HubSpotRoutes {
 
   const SuccessMode success_mode_;
   const size_t max_archive_inputs_;
+  const bool archive_missing_as_errors_;
   const absl::flat_hash_set<std::string> tokens_;
   const absl::flat_hash_set<std::string> tokens_without_scopes_;
   AssociationStore* const store_;

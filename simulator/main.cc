@@ -36,6 +36,10 @@ ABSL_FLAG(std::string, success_mode, "per_version",
           "How a successful batch/archive or batch/labels/archive is answered: per_version "
           "(v4: 204; 2026-03: 200 BatchResponse; 2026-09 and later: 200 BatchResponseVoid), "
           "or forced for every version: 204, batch_response or batch_response_void.");
+ABSL_FLAG(bool, archive_missing_as_errors, false,
+          "batch/archive answers a pair that is not associated with a per-input error of a 207 "
+          "(OBJECT_NOT_FOUND, as labels/archive does) instead of accepting it; whether HubSpot "
+          "does is unconfirmed");
 ABSL_FLAG(int64_t, max_inputs, 100,
           "Most inputs one batch/archive request may carry; more is a 400.");
 ABSL_FLAG(int64_t, rate_limit_per_10s, 190,
@@ -98,6 +102,7 @@ absl::StatusOr<SimulatorOptions> OptionsFromFlags() {
   absl::StatusOr<SuccessMode> success_mode = ParseSuccessMode(absl::GetFlag(FLAGS_success_mode));
   if (!success_mode.ok()) return success_mode.status();
   options.routes.success_mode = *success_mode;
+  options.routes.archive_missing_as_errors = absl::GetFlag(FLAGS_archive_missing_as_errors);
 
   const int64_t max_inputs = absl::GetFlag(FLAGS_max_inputs);
   const int64_t window_limit = absl::GetFlag(FLAGS_rate_limit_per_10s);

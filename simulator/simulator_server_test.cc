@@ -577,6 +577,25 @@ TEST_F(SimulatorServerTest, LabelsArchiveOfUnassociatedRecordsIsAPerInputError) 
   EXPECT_EQ(Associations(), json::parse(R"([{"from":"101","to":"201"}])"));
 }
 
+TEST_F(SimulatorServerTest, ArchiveCanAnswerMissingPairsAsPerInputErrors) {
+  SimulatorOptions options;
+  options.routes.archive_missing_as_errors = true;
+  Start(options);
+  Seed(json::parse(R"([{"from":"101","to":"201"},{"from":"101","to":"202"}])"));
+  httplib::Result answer = Post(kArchivePath, R"({"inputs":[
+      {"from":{"id":"101"},"to":[{"id":"201"},{"id":"203"}]},
+      {"from":{"id":"104"},"to":[{"id":"204"}]}]})");
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->status, 207);
+  const json body = json::parse(answer->body);
+  EXPECT_EQ(body["results"], json::parse(R"([{"from":{"id":"101"},"to":[{"id":"201"}]}])"));
+  EXPECT_EQ(body["numErrors"], 2);
+  EXPECT_EQ(body["errors"][0]["context"], json::parse(R"({"fromIds":["101"],"toIds":["203"]})"));
+  EXPECT_EQ(body["errors"][1]["context"], json::parse(R"({"fromIds":["104"],"toIds":["204"]})"));
+  EXPECT_EQ(Associations(), json::parse(R"([{"from":"101","to":"202"}])"));
+  EXPECT_EQ(AdminGet("/_admin/stats")["archived_pairs"], 1);
+}
+
 TEST_F(SimulatorServerTest, LabelsArchiveValidationErrors) {
   Start(SimulatorOptions());
   httplib::Result unknown = Post(kLabelsPath, R"({"inputs":[{"from":{"id":"1"},"to":{"id":"2"},

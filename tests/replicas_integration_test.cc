@@ -15,6 +15,13 @@
 //   another replica is served.
 // - RedisKilledMidRunAndRestarted: every pair archived; each replica's
 //   metrics show the fallback and the return; 429s bounded.
+// - RedisErrorRepliesAreTheStoreFailing: Redis out of memory (maxmemory 1,
+//   noeviction) answers the budget script with OOM: the replica plans
+//   locally (gauge 1), logs one line however many calls, fails no call, and
+//   shares again once Redis has memory.
+// - AStoredDailyStopADayAheadHoldsAtMostMaxRetryAfter: a `daily` value a day
+//   ahead in Redis stops the token for --max_retry_after at most, and the
+//   call is told the budget store holds it, not HubSpot.
 //
 // Redis runs with a password (given by file); every test checks that neither
 // it nor the HubSpot token appears in any process's output.
@@ -26,9 +33,13 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/budget/redis_budget.h"
 #include "tests/testing/archive_calls.h"
 #include "tests/testing/bulk_stream.h"
 #include "tests/testing/polling.h"
@@ -41,6 +52,7 @@ namespace {
 
 namespace v1 = ::hubspot::crm::associations::v1;
 using ::hubspot_gateway::testing::Archive;
+using ::hubspot_gateway::testing::ArchiveOutcome;
 using ::hubspot_gateway::testing::BulkStream;
 using ::hubspot_gateway::testing::CallConcurrently;
 using ::hubspot_gateway::testing::ExpectAllSucceeded;
@@ -65,7 +77,7 @@ const absl::Duration kWait = absl::Seconds(60);
 // gateways sharing their budget in that Redis.
 class ReplicasTest : public ::testing::Test {
  protected:
-  void StartReplicas(int replicas) {
+  void StartReplicas(int replicas, const std::vector<std::string>& extra_flags = {}) {
     absl::StatusOr<std::unique_ptr<RedisServer>> redis = RedisServer::Start(kRedisPassword);
     ASSERT_TRUE(redis.ok()) << redis.status();
     redis_ = *std::move(redis);
@@ -80,11 +92,13 @@ class ReplicasTest : public ::testing::Test {
     stack_ = StartStack(options);
     ASSERT_NE(stack_, nullptr);
     for (int i = 0; i < replicas; ++i) {
-      absl::StatusOr<size_t> replica =
-          stack_->StartReplica({"--rate_limit_per_10s=190", "--metrics_listen=127.0.0.1:0",
-                                absl::StrCat("--budget_store=", redis_->url()),
-                                absl::StrCat("--budget_store_password_file=", password_file),
-                                absl::StrCat("--budget_store_replicas=", replicas)});
+      std::vector<std::string> flags = {
+          "--rate_limit_per_10s=190", "--metrics_listen=127.0.0.1:0",
+          absl::StrCat("--budget_store=", redis_->url()),
+          absl::StrCat("--budget_store_password_file=", password_file),
+          absl::StrCat("--budget_store_replicas=", replicas)};
+      flags.insert(flags.end(), extra_flags.begin(), extra_flags.end());
+      absl::StatusOr<size_t> replica = stack_->StartReplica(flags);
       ASSERT_TRUE(replica.ok()) << replica.status();
     }
     for (int i = 0; i < replicas; ++i) {
@@ -205,6 +219,69 @@ TEST_F(ReplicasTest, RedisKilledMidRunAndRestarted) {
   std::cout << "Redis killed and restarted: " << rate_limited << " 429s" << std::endl;
   EXPECT_LE(rate_limited, 20);
   EXPECT_THAT(stack_->AllOutput(), HasSubstr("falls back to a local budget"));
+}
+
+// How many lines of `output` contain `text`.
+int LinesWith(const std::string& output, absl::string_view text) {
+  int lines = 0;
+  for (absl::string_view line : absl::StrSplit(output, '\n')) {
+    lines += absl::StrContains(line, text);
+  }
+  return lines;
+}
+
+TEST_F(ReplicasTest, RedisErrorRepliesAreTheStoreFailing) {
+  StartReplicas(1);
+  const auto requests = SeededStreams(1, 30)[0];
+  ASSERT_TRUE(redis_->Command({"CONFIG", "SET", "maxmemory-policy", "noeviction"}).ok());
+  ASSERT_TRUE(redis_->Command({"CONFIG", "SET", "maxmemory", "1"}).ok());
+  const std::vector<v1::ArchiveAssociationsRequest> first(requests.begin(), requests.begin() + 20);
+  ExpectAllSucceeded(CallConcurrently(stack_->replica_stub(0), first, 4));
+  ASSERT_TRUE(WaitUntil([&] { return Metric(0, "gateway_budget_store_fallback") == 1; }, kWait));
+  EXPECT_GE(Metric(0, "gateway_budget_store_errors_total"), 1);
+  EXPECT_EQ(LinesWith(stack_->replica(0).Output(), "answered the budget script with an error"), 1)
+      << stack_->replica(0).Output();
+  EXPECT_THAT(stack_->replica(0).Output(), HasSubstr("OOM"));
+
+  ASSERT_TRUE(redis_->Command({"CONFIG", "SET", "maxmemory", "0"}).ok());
+  size_t next = 20;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        // Archiving a pair again is harmless; each call asks the budget.
+        EXPECT_TRUE(
+            Archive(stack_->replica_stub(0), requests[next++ % requests.size()]).status.ok());
+        return Metric(0, "gateway_budget_store_fallback") == 0;
+      },
+      kWait));
+  EXPECT_THAT(stack_->replica(0).Output(), HasSubstr("runs the budget script again"));
+  EXPECT_EQ(Metric(0, "gateway_budget_store_fallbacks_total"), 1);
+  for (size_t i = 20; i < requests.size(); ++i) {
+    EXPECT_TRUE(Archive(stack_->replica_stub(0), requests[i]).status.ok());
+  }
+  ExpectEveryPairArchived();
+}
+
+TEST_F(ReplicasTest, AStoredDailyStopADayAheadHoldsAtMostMaxRetryAfter) {
+  StartReplicas(1, {"--max_retry_after=2s"});
+  const auto requests = SeededStreams(1, 2)[0];
+  absl::StatusOr<std::string> time = redis_->Command({"TIME"});
+  ASSERT_TRUE(time.ok()) << time.status();
+  int64_t seconds = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(std::vector<std::string>(absl::StrSplit(*time, '\n'))[0], &seconds));
+  ASSERT_TRUE(redis_
+                  ->Command({"HSET", RedisBudgetStore::KeyOf(kSimulatorToken), "daily",
+                             absl::StrCat((seconds + 86400) * 1000)})
+                  .ok());
+  const ArchiveOutcome stopped = Archive(stack_->replica_stub(0), requests[0]);
+  EXPECT_EQ(stopped.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(stopped.status.error_message(), HasSubstr("budget store"));
+  EXPECT_THAT(stopped.status.error_message(), Not(HasSubstr("HubSpot")));
+  // Within --max_retry_after (2 s), not a day, the token is served again.
+  ASSERT_TRUE(WaitUntil([&] { return Archive(stack_->replica_stub(0), requests[0]).status.ok(); },
+                        absl::Seconds(30), absl::Milliseconds(500)));
+  EXPECT_TRUE(Archive(stack_->replica_stub(0), requests[1]).status.ok());
+  ExpectEveryPairArchived();
+  EXPECT_EQ(Stat(*stack_, "rate_limited"), 0);
 }
 
 }  // namespace

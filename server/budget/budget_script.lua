@@ -8,8 +8,9 @@
 -- ARGV: name/value pairs.
 --   Always: op ('reserve' or 'observe'), configured (the configured limit),
 --   interval_ms, bulk_share, max_pause_ms, discover (1: discover the limit
---   while HubSpot advertises none, as TokenBudget does); now_ms (optional: the time to plan
---   at; replicas leave it out and share Redis's clock).
+--   while HubSpot advertises none, as TokenBudget does), max_requests (the
+--   most requests per interval a header may advertise); now_ms (optional: the
+--   time to plan at; replicas leave it out and share Redis's clock).
 --   reserve: lane ('interactive' or 'bulk').
 --   observe: status (HTTP status, 0: no answer), policy ('ROLLING', 'DAILY'
 --   or ''), retry_after_ms, max, remaining, daily_remaining (-1: absent),
@@ -26,6 +27,14 @@
 -- which Retry-After or the daily limit stop the token), total (every request
 -- ever counted, for the sequence numbers), advertised (1 once HubSpot sent
 -- its Max header), discovered (1 once a rolling 429 ended the slow start).
+--
+-- What is read back is untrusted (a hand edit, another version, a clock gone
+-- wrong) and bounded as HubSpot's headers are: counts and limits to
+-- [0, max_requests], pauses and the daily stop to at most max_pause from now,
+-- the last raise to now at most, the raise period to [1 ms, 8 intervals];
+-- garbage reads as absent, and a bucket that is garbage or more than a window
+-- ahead is dropped. This script never writes a value outside those bounds, so
+-- they change nothing TokenBudget would decide.
 local key = KEYS[1]
 local arg = {}
 for i = 1, #ARGV, 2 do arg[ARGV[i]] = ARGV[i + 1] end
@@ -37,6 +46,7 @@ local interval = number('interval_ms')
 local bulk_share = number('bulk_share')
 local max_pause = number('max_pause_ms')
 local discover = number('discover') == 1
+local max_requests = number('max_requests')
 local now = number('now_ms')
 if now == nil then
   local t = redis.call('TIME')
@@ -52,6 +62,13 @@ local bucket = math.floor(now / width)
 local kept = bucket - size + 1
 local oldest = math.floor((now - interval - guard) / width)
 
+-- `v` within [low, high] as an integer; `default` when absent or not a number.
+local function bounded(v, low, high, default)
+  if v == nil or v ~= v then return default end
+  return math.floor(math.max(low, math.min(high, v)))
+end
+local function flag(v) if v == 1 then return 1 end return 0 end
+
 local s = {}
 local counts = {}
 local fields = redis.call('HGETALL', key)
@@ -59,25 +76,31 @@ for i = 1, #fields, 2 do
   local name = fields[i]
   if string.sub(name, 1, 1) == 'b' then
     local b = tonumber(string.sub(name, 2))
-    if b < kept then
+    if b == nil or b ~= math.floor(b) or b < kept or b > bucket + size then
       redis.call('HDEL', key, name)
     else
-      counts[b] = tonumber(fields[i + 1])
+      local n = bounded(tonumber(fields[i + 1]), 0, max_requests, 0)
+      -- HINCRBY needs an integer there.
+      if tostring(n) ~= fields[i + 1] then redis.call('HSET', key, name, n) end
+      counts[b] = n
     end
   else
     s[name] = tonumber(fields[i + 1])
   end
 end
-local ceiling = s.ceiling or configured
-local limit = s.limit or ceiling
-local lowered = s.lowered or 0
-local last_raise = s.last_raise or 0
-local raise_ms = s.raise_ms or interval
-local paused = s.paused or 0
-local daily = s.daily or 0
-local total = s.total or 0
-local advertised = s.advertised or 0
-local discovered = s.discovered or 0
+local advertised = flag(s.advertised)
+-- A configured or advertised limit is never read back as none.
+local least = 0
+if configured > 0 or advertised == 1 then least = 1 end
+local ceiling = bounded(s.ceiling, least, max_requests, configured)
+local limit = bounded(s.limit, least, max_requests, ceiling)
+local lowered = flag(s.lowered)
+local last_raise = bounded(s.last_raise, 0, now, 0)
+local raise_ms = bounded(s.raise_ms, 1, 8 * interval, interval)
+local paused = bounded(s.paused, 0, now + max_pause, 0)
+local daily = bounded(s.daily, 0, now + max_pause, 0)
+local total = bounded(s.total, 0, 2 ^ 53, 0)
+local discovered = flag(s.discovered)
 
 -- Requests in the window ending now.
 local function used_now()

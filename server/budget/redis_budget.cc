@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
+#include <string>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
@@ -43,6 +45,14 @@ absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> FieldsOf(
 std::string Milliseconds(absl::Duration duration) {
   return absl::StrCat(absl::ToInt64Milliseconds(duration));
 }
+
+// `ms` milliseconds from a reply, bounded to [0, max].
+absl::Duration BoundedMillis(int64_t ms, absl::Duration max) {
+  return std::clamp(absl::Milliseconds(ms), absl::ZeroDuration(), max);
+}
+
+// Error replies that go on are logged at most this often.
+constexpr absl::Duration kFailureLogPeriod = absl::Minutes(1);
 
 // One token's budget in Redis, with its local fallback. Its dispatcher calls
 // it under its own lock; replies arrive on the connection's thread.
@@ -102,6 +112,11 @@ class RedisBudget final : public Budget {
   bool DailyExhausted(absl::Time now) const override {
     absl::MutexLock lock(&state_->mu);
     return now < state_->daily_until || fallback_.DailyExhausted(now);
+  }
+
+  bool DailyStopFromStore(absl::Time now) const override {
+    absl::MutexLock lock(&state_->mu);
+    return now < state_->daily_until && !fallback_.DailyExhausted(now);
   }
 
   int effective_limit() const override {
@@ -197,6 +212,13 @@ RedisBudgetStore::RedisBudgetStore(BudgetStoreOptions options, BudgetPolicy poli
 
 RedisBudgetStore::~RedisBudgetStore() { connection_.reset(); }
 
+bool RedisBudgetStore::shared() const {
+  if (!connection_->up()) return false;
+  const absl::Time now = scheduler_.Now();
+  absl::MutexLock lock(&health_mu_);
+  return !failing_ || now >= failing_until_;
+}
+
 BudgetFactory RedisBudgetStore::Budgets() {
   return [this](const std::string& token, absl::AnyInvocable<void()> wake) {
     return std::make_unique<RedisBudget>(*this, KeyOf(token), std::move(wake));
@@ -215,7 +237,13 @@ void RedisBudgetStore::OnUp() {
 }
 
 void RedisBudgetStore::OnDown(const absl::Status& why) {
-  observer_.OnBudgetStoreFallback(true);
+  bool was_failing = false;
+  {
+    // A spell of error replies ends here: the lost connection now says why.
+    absl::MutexLock lock(&health_mu_);
+    was_failing = std::exchange(failing_, false);
+  }
+  if (!was_failing) observer_.OnBudgetStoreFallback(true);
   log_(
       LogLevel::kWarning,
       absl::StrCat("budget store: ", why.message(), "; each token falls back to a local budget of ",
@@ -223,6 +251,50 @@ void RedisBudgetStore::OnDown(const absl::Status& why) {
 }
 
 void RedisBudgetStore::OnError() { observer_.OnBudgetStoreError(); }
+
+void RedisBudgetStore::OnScriptReply(const absl::Status& status) {
+  if (!status.ok()) observer_.OnBudgetStoreError();
+  if (!status.ok() && !IsErrorReply(status)) return;  // The connection's: OnDown says it.
+  const absl::Time now = scheduler_.Now();
+  std::string line;
+  // Back to sharing is news; failing is a warning.
+  LogLevel level = LogLevel::kWarning;
+  std::optional<bool> fallback;
+  {
+    absl::MutexLock lock(&health_mu_);
+    if (status.ok()) {
+      if (!failing_) return;
+      failing_ = false;
+      fallback = false;
+      level = LogLevel::kInfo;
+      line = absl::StrCat("budget store: Redis runs the budget script again after ", failures_,
+                          " error replies; replicas share each token's budget");
+    } else {
+      failing_until_ = now + policy_.interval / 10;
+      ++failures_;
+      ++failures_unlogged_;
+      if (!failing_) {
+        failing_ = true;
+        failures_ = 1;
+        failures_unlogged_ = 0;
+        failure_logged_at_ = now;
+        fallback = true;
+        line = absl::StrCat("budget store: Redis answered the budget script with an error (",
+                            status.message(), "); each token falls back to a local budget of ",
+                            "its limit / ", options_.replicas,
+                            " until the store runs the script again");
+      } else if (now - failure_logged_at_ >= kFailureLogPeriod) {
+        line = absl::StrCat("budget store: Redis still answers the budget script with errors (",
+                            failures_unlogged_,
+                            " since the last line; the latest: ", status.message(), ")");
+        failures_unlogged_ = 0;
+        failure_logged_at_ = now;
+      }
+    }
+  }
+  if (fallback.has_value()) observer_.OnBudgetStoreFallback(*fallback);
+  if (!line.empty()) log_(level, line);
+}
 
 bool RedisBudgetStore::Eval(const std::string& key, std::vector<std::string> args,
                             RedisConnection::Callback done) {
@@ -248,12 +320,14 @@ bool RedisBudgetStore::Eval(const std::string& key, std::vector<std::string> arg
 }
 
 std::vector<std::string> RedisBudgetStore::ScriptArgs(absl::string_view op) const {
-  std::vector<std::string> args = {"op",           std::string(op),
-                                   "configured",   absl::StrCat(policy_.max_requests),
-                                   "interval_ms",  Milliseconds(policy_.interval),
-                                   "bulk_share",   absl::StrCat(policy_.bulk_share),
-                                   "max_pause_ms", Milliseconds(policy_.max_pause),
-                                   "discover",     policy_.discover ? "1" : "0"};
+  std::vector<std::string> args = {
+      "op",           std::string(op),
+      "configured",   absl::StrCat(policy_.max_requests),
+      "interval_ms",  Milliseconds(policy_.interval),
+      "bulk_share",   absl::StrCat(policy_.bulk_share),
+      "max_pause_ms", Milliseconds(policy_.max_pause),
+      "discover",     policy_.discover ? "1" : "0",
+      "max_requests", absl::StrCat(RateLimitHeaders::kMaxAdvertisedRequests)};
   if (!options_.plan_with_redis_clock) {
     args.insert(args.end(), {"now_ms", absl::StrCat(absl::ToUnixMillis(scheduler_.Now()))});
   }
@@ -271,24 +345,30 @@ bool RedisBudgetStore::Reserve(const std::string& key, Lane lane,
                 absl::StatusOr<absl::flat_hash_map<std::string, int64_t>> fields =
                     FieldsOf(std::move(reply),
                              {"granted", "wait_ms", "limit", "sequence", "sent_ms", "daily_ms"});
+                // Planning locally starts before the budget hears of the failure.
+                OnScriptReply(fields.status());
                 if (!fields.ok()) {
-                  observer_.OnBudgetStoreError();
                   std::move(done)(fields.status());
                   return;
                 }
+                // Bounded as the script bounds what it reads: a wait is at
+                // most a pause or a window, a daily stop at most a pause.
                 StoreReservation reservation;
                 reservation.granted = (*fields)["granted"] == 1;
-                reservation.wait = absl::Milliseconds((*fields)["wait_ms"]);
-                reservation.limit = static_cast<int>((*fields)["limit"]);
+                reservation.wait =
+                    BoundedMillis((*fields)["wait_ms"], policy_.max_pause + 2 * policy_.interval);
+                reservation.limit = static_cast<int>(std::clamp<int64_t>(
+                    (*fields)["limit"], 0, RateLimitHeaders::kMaxAdvertisedRequests));
                 reservation.sequence = (*fields)["sequence"];
                 reservation.sent_ms = (*fields)["sent_ms"];
-                reservation.daily = absl::Milliseconds((*fields)["daily_ms"]);
+                reservation.daily = BoundedMillis((*fields)["daily_ms"], policy_.max_pause);
                 std::move(done)(reservation);
               });
 }
 
 void RedisBudgetStore::Observe(const std::string& key, const UpstreamAnswer& answer,
                                const BudgetTicket& ticket) {
+  if (!shared()) return;
   const RateLimitHeaders& headers = answer.rate_limit;
   std::vector<std::string> args = ScriptArgs("observe");
   args.insert(
@@ -303,7 +383,7 @@ void RedisBudgetStore::Observe(const std::string& key, const UpstreamAnswer& ans
        absl::StrCat(headers.daily_remaining.value_or(-1)), "sent_ms",
        absl::StrCat(ticket.store_sent_ms), "sequence", absl::StrCat(ticket.store_sequence)});
   Eval(key, std::move(args), [this](absl::StatusOr<RedisReply> reply) {
-    if (!FieldsOf(std::move(reply), {"limit", "daily_ms"}).ok()) observer_.OnBudgetStoreError();
+    OnScriptReply(FieldsOf(std::move(reply), {"limit", "daily_ms"}).status());
   });
 }
 

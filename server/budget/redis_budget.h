@@ -11,14 +11,21 @@
 // NextSendTime answers InfiniteFuture while the reservation is out and wakes
 // its dispatcher when Redis grants it (or says how long to wait), so no
 // thread ever blocks on Redis. While Redis is down or slower than
-// --budget_store_timeout, every budget falls back to a local TokenBudget of
-// limit / --budget_store_replicas (the store logs one line and counts it),
-// and returns to the shared budget once Redis answers again. Two decisions
+// --budget_store_timeout, or answers the script with an error (OOM under
+// maxmemory, READONLY from a replica, any -ERR; a NOSCRIPT is cured by
+// sending the script itself once), every budget falls back to a local
+// TokenBudget of limit / --budget_store_replicas (the store logs one line and
+// counts it; errors that go on are logged at most once a minute), and
+// returns to the shared budget once Redis answers again. What Redis answers
+// is bounded as HubSpot's headers are (the script bounds what it reads; the
+// reply is bounded again here): no stored value pauses a token past
+// --max_retry_after. Two decisions
 // stay per replica: the shared budget trusts the advertised limit without
 // probing past it a few requests at a time (probing is about one process's
 // requests in flight), and keeps the configured interval.
 // Thread-safe. Lock order: the dispatcher's lock, then a RedisBudget's
-// state lock, then the connection's queue lock (RedisConnection::Command);
+// state lock, then the store's health lock (a leaf) or the connection's
+// queue lock (RedisConnection::Command);
 // replies run on the connection's thread and take the state lock (and,
 // under it, the Scheduler's to post the dispatcher's wake-up: the dispatcher
 // runs later on the Scheduler's thread, never inside a reply). The log
@@ -32,9 +39,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/budget/budget.h"
 #include "server/budget/budget_store_observer.h"
@@ -82,8 +91,10 @@ class RedisBudgetStore final : public RedisConnection::Listener {
   // Makes RedisBudgets (the Dispatcher's factory).
   BudgetFactory Budgets();
 
-  // Whether reservations go to Redis now (not the local fallback).
-  bool shared() const { return connection_->up(); }
+  // Whether reservations go to Redis now (not the local fallback): it is
+  // connected, and has not answered the budget script with an error within
+  // the last tenth of an interval.
+  bool shared() const;
 
   // Reserves a request slot of `lane` for the token of `key`; `done` gets
   // the script's answer on the connection's thread. False when Redis is not
@@ -111,6 +122,12 @@ class RedisBudgetStore final : public RedisConnection::Listener {
   std::vector<std::string> ScriptArgs(absl::string_view op) const;
   // EVALSHA of the script with `args`; EVAL once when Redis lacks it.
   bool Eval(const std::string& key, std::vector<std::string> args, RedisConnection::Callback done);
+  // Learns from the script's reply (`status`: OK, or why it failed). An
+  // error reply, or a reply of the wrong shape, starts (or extends) a spell
+  // of planning locally: logged when it starts, then at most once per
+  // kFailureLogPeriod, and when Redis runs the script again. A lost
+  // connection is OnDown's.
+  void OnScriptReply(const absl::Status& status);
 
   const BudgetStoreOptions options_;
   const BudgetPolicy policy_;
@@ -118,6 +135,17 @@ class RedisBudgetStore final : public RedisConnection::Listener {
   BudgetStoreObserver& observer_;
   const std::function<void(LogLevel, absl::string_view)> log_;
   const std::string script_sha_;
+
+  mutable absl::Mutex health_mu_;
+  // Redis answered the script with an error; until failing_until_ budgets
+  // plan locally, then the next reservation tries Redis again.
+  bool failing_ ABSL_GUARDED_BY(health_mu_) = false;
+  absl::Time failing_until_ ABSL_GUARDED_BY(health_mu_) = absl::InfinitePast();
+  // Error replies since the spell began, and since its last log line.
+  int64_t failures_ ABSL_GUARDED_BY(health_mu_) = 0;
+  int64_t failures_unlogged_ ABSL_GUARDED_BY(health_mu_) = 0;
+  absl::Time failure_logged_at_ ABSL_GUARDED_BY(health_mu_) = absl::InfinitePast();
+
   std::unique_ptr<RedisConnection> connection_;
 };
 

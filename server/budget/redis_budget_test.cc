@@ -6,8 +6,10 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -277,6 +279,142 @@ TEST_F(RedisBudgetTest, SlowRedisCountsAsDown) {
   ASSERT_TRUE(WaitUntil([&] { return a->observer_.fallbacks.load() == 1; }, kWait));
   EXPECT_THAT(a->Log(), HasSubstr("did not answer within 100ms"));
   ASSERT_TRUE(WaitUntil([&] { return a->observer_.returns.load() == 2; }, kWait));
+}
+
+// How many lines of `log` contain `text`.
+int LinesWith(const std::string& log, absl::string_view text) {
+  int lines = 0;
+  for (absl::string_view line : absl::StrSplit(log, '\n')) lines += absl::StrContains(line, text);
+  return lines;
+}
+
+// Issue 21, defect 7: Redis answering the script with an error is the store
+// failing, as much as Redis being down: the budget plans locally, the gauge
+// says so, one line is logged however many reservations fail, and the shared
+// budget returns once Redis runs the script again.
+TEST_F(RedisBudgetTest, OutOfMemoryRepliesFallBackLogOnceAndReturn) {
+  auto a = SharedReplica();
+  ASSERT_LE(a->Wait(Lane::kInteractive), absl::ZeroDuration());
+  ASSERT_TRUE(redis_->Command({"CONFIG", "SET", "maxmemory-policy", "noeviction"}).ok());
+  ASSERT_TRUE(redis_->Command({"CONFIG", "SET", "maxmemory", "1"}).ok());
+  // The reservation fails (OOM): locally, 10 / 2 replicas.
+  EXPECT_EQ(a->SpendAll(Lane::kInteractive), 5);
+  ASSERT_TRUE(WaitUntil([&] { return a->observer_.fallbacks.load() == 1; }, kWait));
+  EXPECT_FALSE(a->store_->shared());
+  // Reservations keep failing while it lasts; the log has one line of them.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        a->Wait(Lane::kInteractive);
+        return a->observer_.errors.load() >= 3;
+      },
+      kWait));
+  EXPECT_EQ(
+      LinesWith(a->Log(), "WARNING budget store: Redis answered the budget script with an error"),
+      1)
+      << a->Log();
+  EXPECT_THAT(a->Log(), HasSubstr("OOM"));
+  EXPECT_EQ(LinesWith(a->Log(), "budget store:"), 2) << a->Log();  // Up, then the error.
+  EXPECT_EQ(a->observer_.fallbacks.load(), 1);
+
+  ASSERT_TRUE(redis_->Command({"CONFIG", "SET", "maxmemory", "0"}).ok());
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        a->Wait(Lane::kInteractive);
+        return a->observer_.returns.load() == 2;
+      },
+      kWait));
+  EXPECT_TRUE(a->store_->shared());
+  EXPECT_THAT(a->Log(), HasSubstr("INFO budget store: Redis runs the budget script again"));
+}
+
+TEST_F(RedisBudgetTest, ReadOnlyRepliesFallBack) {
+  auto a = SharedReplica();
+  ASSERT_LE(a->Wait(Lane::kInteractive), absl::ZeroDuration());
+  // A replica of a master that is not there: every write is refused.
+  absl::StatusOr<std::unique_ptr<RedisServer>> gone = RedisServer::Start();
+  ASSERT_TRUE(gone.ok()) << gone.status();
+  const int gone_port = (*gone)->port();
+  (*gone)->Kill();
+  ASSERT_TRUE(redis_->Command({"REPLICAOF", "127.0.0.1", absl::StrCat(gone_port)}).ok());
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        a->Wait(Lane::kInteractive);
+        return absl::StrContains(a->Log(), "READONLY");
+      },
+      kWait));
+  EXPECT_EQ(LinesWith(a->Log(), "READONLY"), 1) << a->Log();
+  EXPECT_FALSE(a->store_->shared());
+  EXPECT_GE(a->observer_.fallbacks.load(), 1);
+  // Locally: 10 / 2 replicas.
+  EXPECT_EQ(a->SpendAll(Lane::kInteractive), 5);
+  ASSERT_TRUE(redis_->Command({"REPLICAOF", "NO", "ONE"}).ok());
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        a->Wait(Lane::kInteractive);
+        return a->store_->shared() && absl::StrContains(a->Log(), "runs the budget script again");
+      },
+      kWait));
+}
+
+TEST_F(RedisBudgetTest, AFlushedScriptIsSentAgainWithoutFallingBack) {
+  auto a = SharedReplica();
+  ASSERT_LE(a->Wait(Lane::kInteractive), absl::ZeroDuration());
+  a->budget_->Spend(a->scheduler_.Now());
+  ASSERT_TRUE(redis_->Command({"SCRIPT", "FLUSH"}).ok());
+  // EVALSHA answers NOSCRIPT; the script itself goes once, and is cached again.
+  EXPECT_EQ(a->SpendAll(Lane::kInteractive), 9);
+  EXPECT_EQ(a->observer_.errors.load(), 0);
+  EXPECT_EQ(a->observer_.fallbacks.load(), 0);
+  EXPECT_TRUE(a->store_->shared());
+  EXPECT_THAT(a->Log(), Not(HasSubstr("NOSCRIPT")));
+}
+
+// Redis's clock, in Unix seconds.
+int64_t RedisSeconds(RedisServer& redis) {
+  absl::StatusOr<std::string> time = redis.Command({"TIME"});
+  int64_t seconds = 0;
+  EXPECT_TRUE(time.ok() &&
+              absl::SimpleAtoi(std::vector<std::string>(absl::StrSplit(*time, '\n'))[0], &seconds));
+  return seconds;
+}
+
+// Issue 21, defect 8: a daily stop (and a pause) a day ahead in the store
+// holds the token at most --max_retry_after, and the budget says the store
+// holds it.
+TEST_F(RedisBudgetTest, AStoredStopADayAheadHoldsAtMostMaxRetryAfter) {
+  const std::string key = RedisBudgetStore::KeyOf(kToken);
+  const int64_t seconds = RedisSeconds(*redis_);
+  const std::string day_ahead = absl::StrCat((seconds + 86400) * 1000);
+  ASSERT_TRUE(redis_->Command({"HSET", key, "daily", day_ahead, "paused", day_ahead}).ok());
+  auto b = SharedReplica();
+  const absl::Duration wait = b->Wait(Lane::kInteractive);
+  EXPECT_GT(wait, absl::ZeroDuration());
+  EXPECT_LE(wait, Policy().max_pause);
+  EXPECT_TRUE(b->budget_->DailyExhausted(b->scheduler_.Now()));
+  EXPECT_TRUE(b->budget_->DailyStopFromStore(b->scheduler_.Now()));
+  // Written back bounded too.
+  int64_t daily = 0;
+  ASSERT_TRUE(absl::SimpleAtoi(redis_->Command({"HGET", key, "daily"}).value_or(""), &daily));
+  EXPECT_LE(daily, (seconds + 61) * 1000);
+}
+
+// Values that are not numbers read as absent; a bucket that is not a number
+// goes; none of them makes the script fail.
+TEST_F(RedisBudgetTest, GarbageInTheStoreReadsAsAbsent) {
+  const std::string key = RedisBudgetStore::KeyOf(kToken);
+  const int64_t seconds = RedisSeconds(*redis_);
+  ASSERT_TRUE(redis_
+                  ->Command({"HSET", key, "limit", "abc", "ceiling", "nan", "total", "-5",
+                             "last_raise", absl::StrCat((seconds + 86400) * 1000), "raise_ms", "0",
+                             "bxyz", "1", absl::StrCat("b", seconds * 10), "2.5"})
+                  .ok());
+  auto b = SharedReplica();
+  // The configured 10, 2 of them used in the bucket that said 2.5.
+  EXPECT_EQ(b->SpendAll(Lane::kInteractive), 8);
+  EXPECT_EQ(b->budget_->effective_limit(), 10);
+  EXPECT_EQ(b->observer_.errors.load(), 0);
+  EXPECT_EQ(b->observer_.fallbacks.load(), 0);
+  EXPECT_EQ(redis_->Command({"HEXISTS", key, "bxyz"}).value_or(""), "0");
 }
 
 TEST(RedisBudgetAuthTest, ThePasswordIsSentAndNeverLogged) {

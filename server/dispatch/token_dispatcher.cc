@@ -16,7 +16,14 @@ namespace {
 
 namespace v1 = ::hubspot::crm::associations::v1;
 
-absl::Status DailyLimitExhausted() {
+// Why `budget` stops its token for the day at `now`, naming who said so.
+absl::Status DailyLimitExhausted(const Budget& budget, absl::Time now) {
+  if (budget.DailyStopFromStore(now)) {
+    return StoreDailyStopStatus(
+        "the shared budget store (--budget_store) holds this token's daily request limit as "
+        "exhausted; the gateway sends nothing for it until the store clears it (at most "
+        "--max_retry_after), then tries again");
+  }
   return DailyLimitStatus(
       "HubSpot's daily request limit for this token is exhausted; the gateway sends nothing "
       "for it until HubSpot reports requests left (or a pause of up to --max_retry_after "
@@ -81,13 +88,14 @@ void TokenDispatcher::Submit(QueuedChunk chunk, bool retry) {
     return;
   }
   const absl::Time now = deps_.scheduler.Now();
-  bool daily_exhausted = false;
+  absl::Status daily_exhausted;
   bool waits = false;
   std::shared_ptr<ChunkOwner> owner = chunk.owner;
   {
     absl::MutexLock lock(&mu_);
-    daily_exhausted = budget_->DailyExhausted(now);
-    if (!daily_exhausted) {
+    if (budget_->DailyExhausted(now)) {
+      daily_exhausted = DailyLimitExhausted(*budget_, now);
+    } else {
       chunk.enqueued = now;
       const Lane lane_of_chunk = chunk.lane;
       FlowQueue<QueuedChunk>& lane = lanes_[static_cast<int>(lane_of_chunk)];
@@ -100,8 +108,8 @@ void TokenDispatcher::Submit(QueuedChunk chunk, bool retry) {
       lane.Push(flow, call, std::move(chunk), cost, /*front=*/retry);
     }
   }
-  if (daily_exhausted) {
-    Finish(std::move(chunk), DailyLimitExhausted());
+  if (!daily_exhausted.ok()) {
+    Finish(std::move(chunk), std::move(daily_exhausted));
     return;
   }
   if (waits) owner->OnWaiting();
@@ -197,7 +205,7 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
   if (lanes_[0].empty() && lanes_[1].empty()) return std::nullopt;
   // A shared budget may learn of the daily limit from another replica.
   if (budget_->DailyExhausted(now)) {
-    FailQueued(DailyLimitExhausted(), failures);
+    FailQueued(DailyLimitExhausted(*budget_, now), failures);
     return std::nullopt;
   }
   // An answer makes room (and pumps again).
@@ -367,7 +375,9 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
     budget_->Observe(answer, received, ticket);
     limit_after = budget_->effective_limit();
     interval = budget_->interval();
-    if (budget_->DailyExhausted(received)) FailQueued(DailyLimitExhausted(), failures);
+    if (budget_->DailyExhausted(received)) {
+      FailQueued(DailyLimitExhausted(*budget_, received), failures);
+    }
     if (answer.outcome == AnswerOutcome::kRollingLimit) {
       last_rate_limited_ = answer.result.status();
       last_rate_limited_at_ = received;
@@ -384,9 +394,9 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
   // Each call hears of the request once, however many of its chunks it carried.
   absl::flat_hash_set<const ChunkOwner*> told;
   if (answer.result.ok()) {
-    std::vector<const Chunk*> parts;
+    std::vector<AnswerPart> parts;
     parts.reserve(chunks.size());
-    for (const QueuedChunk& chunk : chunks) parts.push_back(chunk.chunk);
+    for (const QueuedChunk& chunk : chunks) parts.push_back({chunk.chunk, chunk.owner.get()});
     std::vector<v1::BatchResult> results = SplitBatchResult(*std::move(answer.result), parts);
     for (size_t i = 0; i < chunks.size(); ++i) {
       if (told.insert(chunks[i].owner.get()).second) chunks[i].owner->OnAttempt(answer, false);

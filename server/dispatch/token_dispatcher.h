@@ -14,7 +14,8 @@
 // its lane has sent no partial request for interval/limit, so a burst of small calls
 // packs into few requests while a lone caller does not wait. Each answer is read
 // once, re-plans the budget (headers, 429s), and is split back to the chunks
-// it carried; failures are retried or reported per chunk.
+// it carried, each call seeing only what names its own inputs
+// (server/hubspot/answer_split.h); failures are retried or reported per chunk.
 //
 // Thread-safety. Every method may be called from any thread.
 // - Lock order: mu_, then its Budget (called only under mu_; a RedisBudget

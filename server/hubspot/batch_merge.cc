@@ -75,6 +75,16 @@ void BatchMerger::AddFailed(const Chunk& chunk, const absl::Status& failure) {
   merged_.set_num_errors(merged_.num_errors() + 1);
 }
 
+void AddInputsContext(const Chunk& chunk, v1::StandardError& error) {
+  absl::flat_hash_set<std::string> from_ids;
+  auto& context = *error.mutable_context();
+  for (const ArchiveSlice& slice : chunk) {
+    const std::string& from = slice.from_id();
+    if (from_ids.insert(from).second) context["fromIds"].add_values(from);
+    context["inputs"].add_values(slice.Describe());
+  }
+}
+
 v1::StandardError ChunkFailureError(const Chunk& chunk, const absl::Status& failure) {
   v1::StandardError error;
   error.set_status("error");
@@ -84,13 +94,7 @@ v1::StandardError ChunkFailureError(const Chunk& chunk, const absl::Status& fail
                          ? upstream->category()
                          : absl::StatusCodeToString(failure.code()));
 
-  absl::flat_hash_set<std::string> from_ids;
-  auto& context = *error.mutable_context();
-  for (const ArchiveSlice& slice : chunk) {
-    const std::string& from = slice.from_id();
-    if (from_ids.insert(from).second) context["fromIds"].add_values(from);
-    context["inputs"].add_values(slice.Describe());
-  }
+  AddInputsContext(chunk, error);
   AddContext(error, "grpcCode", absl::StatusCodeToString(failure.code()));
   if (upstream.has_value()) {
     AddContext(error, "httpStatus",

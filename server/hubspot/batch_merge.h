@@ -12,8 +12,13 @@
 
 namespace hubspot_gateway {
 
+// Adds to `error`'s context the inputs of `chunk`, so they can be sent
+// again: "fromIds" (each from id once) and "inputs" (ArchiveSlice::Describe
+// per input).
+void AddInputsContext(const Chunk& chunk, hubspot::crm::associations::v1::StandardError& error);
+
 // The StandardError for a chunk that failed for good with `failure`: the
-// context keys fromIds, inputs (ArchiveSlice::Describe per input), httpStatus, grpcCode,
+// context keys fromIds and inputs (AddInputsContext), httpStatus, grpcCode,
 // and category/correlationId/policyName/attempts when known.
 hubspot::crm::associations::v1::StandardError ChunkFailureError(const Chunk& chunk,
                                                                 const absl::Status& failure);

@@ -58,10 +58,20 @@ absl::StatusCode HttpStatusToCode(int http_status) {
   return absl::StatusCode::kInternal;
 }
 
-absl::Status UpstreamErrorStatus(absl::StatusCode code, const v1::UpstreamError& error) {
-  absl::Status status(code, Describe(error));
+namespace {
+
+// A status of `code` saying `message`, carrying `error`.
+absl::Status WithUpstreamError(absl::StatusCode code, absl::string_view message,
+                               const v1::UpstreamError& error) {
+  absl::Status status(code, message);
   status.SetPayload(kUpstreamErrorTypeUrl, absl::Cord(error.SerializeAsString()));
   return status;
+}
+
+}  // namespace
+
+absl::Status UpstreamErrorStatus(absl::StatusCode code, const v1::UpstreamError& error) {
+  return WithUpstreamError(code, Describe(error), error);
 }
 
 absl::Status RejectedRequestStatus(const v1::UpstreamError& error) {
@@ -80,6 +90,13 @@ absl::Status DailyLimitStatus(absl::string_view why) {
   error.set_policy_name("DAILY");
   error.set_message(std::string(why));
   return UpstreamErrorStatus(absl::StatusCode::kResourceExhausted, error);
+}
+
+absl::Status StoreDailyStopStatus(absl::string_view why) {
+  v1::UpstreamError error;
+  error.set_policy_name("DAILY");
+  error.set_message(std::string(why));
+  return WithUpstreamError(absl::StatusCode::kResourceExhausted, why, error);
 }
 
 absl::Status RateLimitWaitStatus(absl::Duration wait, absl::Duration time_left,

@@ -43,6 +43,12 @@ absl::Status UnansweredStatus(absl::StatusCode code, absl::string_view why);
 // status 429, policy DAILY and `why`.
 absl::Status DailyLimitStatus(absl::string_view why);
 
+// The same when the shared budget store (not HubSpot's answer to this
+// process) holds the token as stopped for the day: RESOURCE_EXHAUSTED saying
+// `why`, and an UpstreamError with policy DAILY, no HTTP status (HubSpot was
+// not asked) and `why`.
+absl::Status StoreDailyStopStatus(absl::string_view why);
+
 // The failure of work that cannot be sent before its caller's deadline: the
 // token's rate budget lets its next request go only after `wait`, while the
 // call has `time_left`. RESOURCE_EXHAUSTED at once instead of a wait that

@@ -28,12 +28,20 @@ struct redisAsyncContext;
 namespace hubspot_gateway {
 
 // A Redis reply: an integer, a string (bulk or status) or an array of them.
-// An error reply arrives as a non-OK status instead.
+// An error reply (-ERR, -OOM, -READONLY, -NOSCRIPT, ...) arrives as a non-OK
+// status instead (IsErrorReply).
 struct RedisReply {
   int64_t integer = 0;
   std::string text;
   std::vector<RedisReply> elements;
 };
+
+// Whether `status` is Redis's error reply (INTERNAL, Redis's own message),
+// not a lost connection, a timeout or shutdown (UNAVAILABLE,
+// DEADLINE_EXCEEDED, CANCELLED).
+inline bool IsErrorReply(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kInternal;
+}
 
 struct RedisConnectionOptions {
   std::string host = "127.0.0.1";
