@@ -6,7 +6,7 @@
 // and no record of B's; B must get exactly its own "not associated" errors.
 // Once for batch/labels/archive, once for batch/archive (the simulator's
 // --archive_missing_as_errors answers missing pairs the way labels/archive
-// does).
+// does), and once for a request rejected as a whole for one caller's input.
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
@@ -155,6 +155,32 @@ void ExpectIsolated(const std::vector<std::unique_ptr<Call>>& calls) {
   }
 }
 
+// Both callers' ArchiveAssociations calls, all at once: call i of A removes
+// (kFrom + i -> kTo + i), call i of B (kFrom + i + b_from -> kTo + i + b_to).
+std::vector<std::unique_ptr<Call>> ArchiveBoth(Stack& stack, int b_from, int b_to) {
+  std::vector<v1::ArchiveAssociationsRequest> requests(2 * kCallsEach);
+  return CallBoth([&](Call& call, std::function<void(grpc::Status)> done) {
+    const bool b = call.caller == 'B';
+    v1::ArchiveAssociationsRequest& request = requests[2 * call.index + b];
+    request.set_from_object_type("contacts");
+    request.set_to_object_type("companies");
+    v1::ArchiveInput* input = request.add_inputs();
+    input->mutable_from_object()->set_id(absl::StrCat(kFrom + call.index + (b ? b_from : 0)));
+    input->add_to_objects()->set_id(absl::StrCat(kTo + call.index + (b ? b_to : 0)));
+    stack.stub().async()->ArchiveAssociations(&call.context, &request, &call.result,
+                                              std::move(done));
+  });
+}
+
+// Seeds caller A's pairs, (kFrom + i -> kTo + i).
+void SeedCallerAPairs(Stack& stack) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  for (int i = 0; i < kCallsEach; ++i) {
+    pairs.push_back({absl::StrCat(kFrom + i), absl::StrCat(kTo + i)});
+  }
+  ASSERT_TRUE(stack.Seed("contacts", "companies", pairs).ok());
+}
+
 std::unique_ptr<Stack> StartCoalescingStack(std::vector<std::string> simulator_flags) {
   StackOptions options;
   options.simulator_flags = std::move(simulator_flags);
@@ -206,25 +232,46 @@ TEST(CallerIsolationIntegrationTest, LabelErrorsOfOneCallerNeverReachAnother) {
 TEST(CallerIsolationIntegrationTest, ArchiveErrorsOfOneCallerNeverReachAnother) {
   auto stack = StartCoalescingStack({"--archive_missing_as_errors"});
   ASSERT_NE(stack, nullptr);
-  std::vector<std::pair<std::string, std::string>> pairs;
-  for (int i = 0; i < kCallsEach; ++i) {
-    pairs.push_back({absl::StrCat(kFrom + i), absl::StrCat(kTo + i)});
-  }
-  ASSERT_TRUE(stack->Seed("contacts", "companies", pairs).ok());
-  std::vector<v1::ArchiveAssociationsRequest> requests(2 * kCallsEach);
-  auto calls = CallBoth([&](Call& call, std::function<void(grpc::Status)> done) {
-    v1::ArchiveAssociationsRequest& request = requests[2 * call.index + (call.caller == 'B')];
-    request.set_from_object_type("contacts");
-    request.set_to_object_type("companies");
-    v1::ArchiveInput* input = request.add_inputs();
-    input->mutable_from_object()->set_id(absl::StrCat(kFrom + call.index));
-    input->add_to_objects()->set_id(absl::StrCat(kTo + call.index + (call.caller == 'B' ? 1 : 0)));
-    stack->stub().async()->ArchiveAssociations(&call.context, &request, &call.result,
-                                               std::move(done));
-  });
+  SeedCallerAPairs(*stack);
+  auto calls = ArchiveBoth(*stack, 0, 1);
   ExpectIsolated(calls);
   EXPECT_LT(Stat(*stack, "archive_requests"), kCallsEach);
   EXPECT_EQ(Stat(*stack, "archived_pairs"), kCallsEach);
+  const auto held = stack->Associations("contacts", "companies");
+  ASSERT_TRUE(held.ok());
+  EXPECT_THAT(*held, IsEmpty());
+  EXPECT_THAT(stack->AllOutput(), Not(HasSubstr(kSimulatorToken)));
+}
+
+// A request HubSpot rejects as a whole because of one caller's input (the
+// simulator's fail_from_ids answering 400) is sent again one call per
+// request: the other caller's calls succeed, and only the one whose input it
+// was hears the 400.
+TEST(CallerIsolationIntegrationTest, ARequestRejectedForOneCallersInputFailsOnlyThatCaller) {
+  auto stack = StartCoalescingStack({});
+  ASSERT_NE(stack, nullptr);
+  SeedCallerAPairs(*stack);
+  // Caller B's from ids, kFrom + 500 + i, make any request carrying them a 400.
+  nlohmann::json rejected = nlohmann::json::array();
+  for (int i = 0; i < kCallsEach; ++i) rejected.push_back(absl::StrCat(kFrom + 500 + i));
+  ASSERT_TRUE(
+      stack->AdminPost("/_admin/faults", {{"fail_from_ids", rejected}, {"error_status", 400}})
+          .ok());
+  auto calls = ArchiveBoth(*stack, 500, 0);
+  for (const auto& call : calls) {
+    absl::MutexLock lock(&call->mu);
+    if (call->caller == 'A') {
+      EXPECT_TRUE(call->status.ok()) << call->index << ": " << call->status.error_message();
+      EXPECT_THAT(call->result.errors(), IsEmpty());
+    } else {
+      EXPECT_EQ(call->status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << call->index;
+    }
+  }
+  // B's calls were each answered 400 alone, after at least one request they
+  // shared with A's calls was.
+  absl::StatusOr<nlohmann::json> stats = stack->AdminGet("/_admin/stats");
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_GT((*stats)["responses_by_status"].value("400", 0), kCallsEach);
   const auto held = stack->Associations("contacts", "companies");
   ASSERT_TRUE(held.ok());
   EXPECT_THAT(*held, IsEmpty());

@@ -4,6 +4,7 @@
 #include <deque>
 #include <utility>
 
+#include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -232,6 +233,11 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
       const BatchCall* call;
       std::string url;
       absl::Time enqueued;
+      // The call of the first chunk; whether another call's chunk or a chunk
+      // that goes alone (of that call only) was taken too.
+      const ChunkOwner* owner;
+      bool several_calls;
+      bool alone;
     };
     std::optional<Head> head;
     int inputs = 0;
@@ -242,10 +248,16 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
       if (inserted) it->second = Held(chunk.flow, head_lane, now);
       if (it->second) return Pick::kSkip;
       if (!head.has_value()) {
-        head = Head{chunk.call, chunk.url, chunk.enqueued};
-      } else if (chunk.call != head->call || chunk.url != head->url ||
-                 inputs + InputsOf(chunk) > max_inputs) {
-        return Pick::kSkip;
+        head = Head{chunk.call, chunk.url, chunk.enqueued, chunk.owner.get(), false, chunk.alone};
+      } else {
+        const bool other_call = chunk.owner.get() != head->owner;
+        if (chunk.call != head->call || chunk.url != head->url ||
+            inputs + InputsOf(chunk) > max_inputs || (other_call && head->alone) ||
+            (chunk.alone && (other_call || head->several_calls))) {
+          return Pick::kSkip;
+        }
+        head->several_calls = head->several_calls || other_call;
+        head->alone = head->alone || chunk.alone;
       }
       inputs += InputsOf(chunk);
       return Pick::kTake;
@@ -402,6 +414,16 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
       if (told.insert(chunks[i].owner.get()).second) chunks[i].owner->OnAttempt(answer, false);
       Finish(std::move(chunks[i]), std::move(results[i]));
     }
+  } else if (SendApart(chunks, answer)) {
+    for (size_t i = 0; i < chunks.size(); ++i) {
+      if (told.insert(chunks[i].owner.get()).second) chunks[i].owner->OnAttempt(answer, true);
+    }
+    for (QueuedChunk& chunk : chunks) {
+      chunk.alone = true;
+      deps_.observer.OnRetry();
+      ++chunk.attempt;
+      Submit(std::move(chunk), /*retry=*/true);
+    }
   } else {
     std::vector<std::optional<absl::Duration>> retry_after(chunks.size());
     for (size_t i = 0; i < chunks.size(); ++i)
@@ -422,6 +444,19 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
   }
   for (Failure& failure : failures) Finish(std::move(failure.chunk), failure.status);
   Pump();
+}
+
+bool TokenDispatcher::SendApart(const std::vector<QueuedChunk>& chunks,
+                                const UpstreamAnswer& answer) {
+  const int status = answer.http_status;
+  if (answer.outcome != AnswerOutcome::kPermanent || status < 400 || status > 499 ||
+      status == 401 || status == 403 || status == 408 || status == 429) {
+    return false;
+  }
+  // Chunks already sent apart have had HubSpot's verdict on their call alone.
+  return absl::c_any_of(chunks, [&chunks](const QueuedChunk& chunk) {
+    return !chunk.alone && chunk.owner != chunks.front().owner;
+  });
 }
 
 std::optional<absl::Duration> TokenDispatcher::RetryDelay(const QueuedChunk& chunk,

@@ -16,6 +16,11 @@
 // once, re-plans the budget (headers, 429s), and is split back to the chunks
 // it carried, each call seeing only what names its own inputs
 // (server/hubspot/answer_split.h); failures are retried or reported per chunk.
+// A request of several calls that HubSpot rejects as a whole for what it
+// carried (a 4xx other than 401, 403, 408 and 429: one call's input may be
+// the cause) is not failed for all: each call's chunks go again once, in
+// requests of that call alone, so each caller hears HubSpot's verdict on its
+// own inputs (and never another caller's ids in the message).
 //
 // Thread-safety. Every method may be called from any thread.
 // - Lock order: mu_, then its Budget (called only under mu_; a RedisBudget
@@ -98,6 +103,10 @@ struct QueuedChunk {
   int attempt = 1;
   // When it (re-)entered the queue.
   absl::Time enqueued;
+  // Sent only with chunks of its own call: a request it shared with other
+  // calls was rejected as a whole, and HubSpot's verdict on this call's
+  // inputs alone is what its caller must hear.
+  bool alone = false;
 };
 
 // What a dispatcher needs from the rest of the gateway.
@@ -191,6 +200,9 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   std::optional<absl::Duration> RetryDelay(const QueuedChunk& chunk, const UpstreamAnswer& answer,
                                            absl::Time now);
   void Retry(QueuedChunk chunk, absl::Duration delay);
+  // Whether `chunks`, rejected together by `answer`, go again one call per
+  // request instead of failing (see the class comment).
+  static bool SendApart(const std::vector<QueuedChunk>& chunks, const UpstreamAnswer& answer);
   static void Finish(QueuedChunk chunk,
                      absl::StatusOr<hubspot::crm::associations::v1::BatchResult> outcome);
 

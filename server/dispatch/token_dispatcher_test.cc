@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/random/random.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
@@ -24,7 +25,9 @@ namespace {
 
 namespace v1 = ::hubspot::crm::associations::v1;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 constexpr char kUrl[] =
@@ -759,14 +762,61 @@ TEST_F(TokenDispatcherTest, SharedAnswerIsSplitAndFailuresReachEveryCall) {
   Submit(*dispatcher, c, c_chunk);
   Submit(*dispatcher, d, d_chunk);
   scheduler_.AdvanceBy(absl::Seconds(1));
-  transport.AnswerAll(FakeHttpTransport::Answer(400, R"({"message":"bad","correlationId":"c-1"})"));
+  // A 401 is about the token, not the inputs: every call fails with it.
+  transport.AnswerAll(FakeHttpTransport::Answer(401, R"({"message":"bad","correlationId":"c-1"})"));
   for (const auto& [owner, chunk] : {std::pair{c, c_chunk}, std::pair{d, d_chunk}}) {
     const absl::Status failure = owner->outcomes().at(0).status();
-    EXPECT_EQ(failure.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(failure.code(), absl::StatusCode::kUnauthenticated);
     // The caller sees the attempts in the error naming the chunk's inputs.
     EXPECT_THAT(ChunkFailureError(*chunk, failure).context().at("attempts").values(),
                 ElementsAre("1"));
   }
+}
+
+// Issue 21: a shared request HubSpot rejects as a whole for what it carried
+// (here d's input) goes again one call per request, so c's call succeeds and
+// only d hears the 400 (with its own ids in the message).
+TEST_F(TokenDispatcherTest, ARequestOfSeveralCallsRejectedAsAWholeGoesAgainOneCallEach) {
+  options_.retry.max_attempts = 1;
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  // The first call on an idle token goes at once; the next ones share a request.
+  auto first = std::make_shared<RecordingOwner>();
+  Submit(*dispatcher, first, MakeChunk(1, 1));
+  ASSERT_EQ(transport.pending_count(), 1);
+  transport.AnswerNext(FakeHttpTransport::Answer(204));
+  auto c = std::make_shared<RecordingOwner>();
+  auto d = std::make_shared<RecordingOwner>();
+  Submit(*dispatcher, c, MakeChunk(1, 201));
+  Submit(*dispatcher, d, MakeChunk(1, 202), Lane::kInteractive, kUrl, 0);
+  Submit(*dispatcher, d, MakeChunk(1, 203), Lane::kInteractive, kUrl, 1);
+  scheduler_.AdvanceBy(absl::Seconds(1));
+  ASSERT_EQ(transport.pending_count(), 1);
+  transport.AnswerNext(FakeHttpTransport::Answer(400, R"({"message":"bad id 202"})"));
+  // Each call's chunks alone: c's one, d's two together.
+  scheduler_.AdvanceBy(absl::Seconds(1));
+  ASSERT_EQ(transport.pending_count(), 2);
+  EXPECT_EQ(observer_.calls_per_request(), (std::vector<int>{1, 2, 1, 1}));
+  for (const HttpRequest& request : transport.pending()) {
+    const bool c_request = absl::StrContains(request.body, "\"201\"");
+    EXPECT_EQ(InputsIn(request), c_request ? 1 : 2) << request.body;
+    if (c_request) {
+      EXPECT_THAT(request.body, Not(HasSubstr("202")));
+      transport.AnswerNext(FakeHttpTransport::Answer(204));
+    } else {
+      transport.AnswerNext(FakeHttpTransport::Answer(400, R"({"message":"bad id 202"})"));
+    }
+  }
+  ASSERT_TRUE(c->outcomes().at(0).ok()) << c->outcomes().at(0).status();
+  EXPECT_EQ(c->outcomes().at(0)->errors_size(), 0);
+  for (size_t index : {0, 1}) {
+    const absl::Status failure = d->outcomes().at(index).status();
+    EXPECT_EQ(failure.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(GetUpstreamError(failure)->attempts(), 2);
+  }
+  // Sent apart once: no more requests.
+  scheduler_.AdvanceBy(absl::Seconds(1));
+  EXPECT_EQ(transport.pending_count(), 0);
 }
 
 TEST_F(TokenDispatcherTest, InlineAnswersNeverRecurse) {
