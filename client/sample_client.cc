@@ -39,6 +39,10 @@ ABSL_FLAG(std::string, to_type, "companies", "Object type of the 'to' records");
 ABSL_FLAG(absl::Duration, deadline, absl::Seconds(30),
           "Deadline of the call (of each stream in bulk mode)");
 ABSL_FLAG(bool, json, false, "Print the result (or error) as JSON");
+ABSL_FLAG(bool, remove_association_if_unlabeled, false,
+          "With --label: let a label that is the pair's unlabeled type (HUBSPOT_DEFINED, e.g. "
+          "279 for contacts to companies) go, which makes HubSpot delete the whole association "
+          "with all its labels; without it the gateway refuses such a call (INVALID_ARGUMENT)");
 ABSL_FLAG(std::string, bulk_file, "",
           "Bulk mode: stream the from,to pairs of this CSV or JSON Lines (.jsonl) file, or "
           "'-' for stdin, with progress; instead of --pair");
@@ -221,6 +225,8 @@ grpc::Status Call(const std::vector<v1::ArchiveInput>& pairs,
     v1::ArchiveAssociationLabelsRequest request;
     request.set_from_object_type(absl::GetFlag(FLAGS_from_type));
     request.set_to_object_type(absl::GetFlag(FLAGS_to_type));
+    request.set_remove_association_if_unlabeled(
+        absl::GetFlag(FLAGS_remove_association_if_unlabeled));
     for (v1::LabelArchiveInput& input : LabelInputs(pairs, types)) {
       *request.add_inputs() = std::move(input);
     }
@@ -272,7 +278,9 @@ int main(int argc, char** argv) {
       "  sample_client --from_type=contacts --to_type=companies "
       "--pair=101:201,202 --pair=102:203\n"
       "Removes only some labels of the pairs (the associations stay):\n"
-      "  sample_client --pair=101:201 --label=USER_DEFINED:36 [--label=CATEGORY:TYPE_ID ...]");
+      "  sample_client --pair=101:201 --label=USER_DEFINED:36 [--label=CATEGORY:TYPE_ID ...]\n"
+      "A pair's unlabeled type (e.g. --label=HUBSPOT_DEFINED:279 for contacts to companies)\n"
+      "removes the whole association: refused unless --remove_association_if_unlabeled.");
   const std::vector<std::string> pairs = hubspot_gateway::ExtractRepeatedArgs("pair", argc, argv);
   const std::vector<std::string> labels = hubspot_gateway::ExtractRepeatedArgs("label", argc, argv);
   absl::ParseCommandLine(argc, argv);

@@ -18,6 +18,7 @@
 #include "server/common/files.h"
 #include "server/dispatch/dispatch_flags.h"
 #include "server/http/transport_flags.h"
+#include "server/labels/labels_flags.h"
 
 namespace {
 const hubspot_gateway::ServerOptions kServerDefaults;
@@ -149,6 +150,9 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromFlags(EnvironmentLookup environme
   absl::StatusOr<ArchiverOptions> archiver = ArchiverOptionsFromFlags();
   if (!archiver.ok()) return archiver.status();
   config.archiver = *std::move(archiver);
+  absl::StatusOr<UnlabeledTypeCacheOptions> labels_cache = UnlabeledTypeCacheOptionsFromFlags();
+  if (!labels_cache.ok()) return labels_cache.status();
+  config.labels_cache = *labels_cache;
   absl::StatusOr<DispatchOptions> dispatch = DispatchOptionsFromFlags();
   if (!dispatch.ok()) return dispatch.status();
   config.dispatch = *std::move(dispatch);

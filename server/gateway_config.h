@@ -17,6 +17,7 @@
 #include "server/common/environment.h"
 #include "server/dispatch/token_dispatcher.h"
 #include "server/http/curl_multi_transport.h"
+#include "server/labels/unlabeled_type_cache.h"
 
 namespace hubspot_gateway {
 
@@ -52,6 +53,8 @@ struct GatewayConfig {
   ServerOptions server;
   ServiceOptions service;
   ArchiverOptions archiver;
+  // The labels guard's cache of each pair's unlabeled types.
+  UnlabeledTypeCacheOptions labels_cache;
   DispatchOptions dispatch;
   // Replicas share each token's budget through it; absent: local budgets.
   std::optional<BudgetStoreOptions> budget_store;

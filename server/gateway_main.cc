@@ -39,6 +39,8 @@
 #include "server/gateway_config.h"
 #include "server/gateway_metrics.h"
 #include "server/http/curl_multi_transport.h"
+#include "server/labels/dispatched_labels_reader.h"
+#include "server/labels/unlabeled_type_cache.h"
 #include "server/process_metrics.h"
 #include "server/this_build.h"
 
@@ -137,7 +139,10 @@ int Run() {
     budgets = budget_store->Budgets();
   }
   Dispatcher dispatcher(config->dispatch, **transport, scheduler, metrics, random, budgets);
-  AssociationsArchiver archiver(config->archiver, dispatcher, scheduler, metrics);
+  DispatchedLabelsReader labels_reader(config->archiver.endpoint, dispatcher, scheduler);
+  UnlabeledTypeCache unlabeled_types(config->labels_cache, labels_reader, scheduler,
+                                     [&logger](absl::string_view line) { logger.LogEvent(line); });
+  AssociationsArchiver archiver(config->archiver, dispatcher, scheduler, metrics, unlabeled_types);
   AssociationsArchiveService service(config->service, archiver, logger, metrics);
   // The exposer holds collectables weakly: they live as long as Run.
   const auto process_metrics = std::make_shared<ProcessMetrics>();

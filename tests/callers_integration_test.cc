@@ -1,7 +1,8 @@
 // Callers in other languages against the real gateway and simulator, each as
 // a user installs it: the Python wheel (client/python, on Debian's
 // python3-grpcio), the Go command (client/go) and the Node package's tarball
-// (client/node, on @grpc/grpc-js), each archiving, removing labels, reading a failure's
+// (client/node, on @grpc/grpc-js), each archiving, removing labels (the pair's
+// unlabeled type only with --remove_association_if_unlabeled), reading a failure's
 // UpstreamError, and printing the same JSON for the same answer.
 #include <signal.h>
 
@@ -141,6 +142,22 @@ TEST_P(CallersIntegrationTest, RemovesOnlyTheListedLabelsAndTheAssociationsStay)
   EXPECT_EQ(run.output["status"], "COMPLETE");
   EXPECT_THAT(LabeledAssociations(*stack_, "contacts", "companies"),
               ::testing::ElementsAre("11>21 WORK:7", "11>22"));
+}
+
+TEST_P(CallersIntegrationTest, TheUnlabeledTypeGoesOnlyWithTheOptInFlag) {
+  ASSERT_TRUE(stack_->Seed("contacts", "companies", {{"11", "21"}, {"12", "22"}}).ok());
+  // 279: contacts to companies' unlabeled type; HubSpot would delete the association.
+  const CallerRun refused = Archive({"--label=HUBSPOT_DEFINED:279", "11:21"});
+  EXPECT_EQ(refused.exit_status, 3) << refused.output.dump();  // INVALID_ARGUMENT
+  EXPECT_EQ(refused.output["code"], "INVALID_ARGUMENT");
+  EXPECT_THAT(refused.output["message"].get<std::string>(),
+              ::testing::HasSubstr("inputs[0] (from 11 to 21) lists HUBSPOT_DEFINED 279"));
+  EXPECT_EQ(Stat(*stack_, "label_archive_requests"), 0);
+
+  const CallerRun removed =
+      Archive({"--label=HUBSPOT_DEFINED:279", "--remove_association_if_unlabeled", "11:21"});
+  EXPECT_EQ(removed.exit_status, 0) << removed.output.dump();
+  EXPECT_EQ(*stack_->Associations("contacts", "companies"), std::vector<std::string>{"12>22"});
 }
 
 TEST_P(CallersIntegrationTest, ReadsTheUpstreamErrorOfAFailedCall) {

@@ -1,6 +1,8 @@
 // ArchiveAssociationLabels end to end: the real gateway removes labels in the
 // real simulator through batch/labels/archive, validated, chunked and
-// mirrored like ArchiveAssociations; the sample client's --label path.
+// mirrored like ArchiveAssociations; the labels guard (the unlabeled type is
+// refused unless the request opts in, read from the simulator's labels
+// endpoint on the token's budget, failing open); the sample client's --label path.
 #include <string>
 #include <vector>
 
@@ -18,6 +20,7 @@ namespace {
 namespace v1 = ::hubspot::crm::associations::v1;
 using ::hubspot_gateway::testing::Archive;
 using ::hubspot_gateway::testing::ArchiveOutcome;
+using ::hubspot_gateway::testing::kSimulatorToken;
 using ::hubspot_gateway::testing::LabeledAssociations;
 using ::hubspot_gateway::testing::Stack;
 using ::hubspot_gateway::testing::StackOptions;
@@ -130,22 +133,103 @@ TEST(LabelsIntegrationTest, PerInputErrorsOfA207AreMirrored) {
               ElementsAre("101>201 HUBSPOT_DEFINED:1", "103>203 HUBSPOT_DEFINED:1"));
 }
 
+// RemoveBilling({{from, to}}) listing HUBSPOT_DEFINED `type_id` instead: 279
+// is contacts→companies' unlabeled type, 1 a HUBSPOT_DEFINED label ("Primary").
+v1::ArchiveAssociationLabelsRequest RemoveHubSpotType(int from, int to, int type_id) {
+  v1::ArchiveAssociationLabelsRequest request = RemoveBilling({{from, to}});
+  request.mutable_inputs(0)->mutable_types(0)->set_category(v1::HUBSPOT_DEFINED);
+  request.mutable_inputs(0)->mutable_types(0)->set_type_id(type_id);
+  return request;
+}
+
 // HubSpot's rule, modelled by the simulator and stated in the README and the
 // proto: listing the pair's unlabeled type (279 for contacts to companies)
-// removes the whole association, labels and all.
-TEST(LabelsIntegrationTest, ListingTheUnlabeledTypeRemovesTheWholeAssociation) {
+// removes the whole association, labels and all. The gateway refuses it
+// unless the request opts in.
+TEST(LabelsIntegrationTest, TheUnlabeledTypeIsRefusedUnlessTheRequestOptsIn) {
   auto stack = StartStack();
   ASSERT_NE(stack, nullptr);
   SeedLabeled(*stack, {{101, 201}, {102, 202}});
-  auto request = RemoveBilling({{101, 201}});
-  request.mutable_inputs(0)->mutable_types(0)->set_category(v1::HUBSPOT_DEFINED);
-  request.mutable_inputs(0)->mutable_types(0)->set_type_id(279);
-  const ArchiveOutcome outcome = Archive(*stack, request);
-  ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
-  EXPECT_EQ(outcome.result.status(), v1::BatchResult::COMPLETE);
+  v1::ArchiveAssociationLabelsRequest request = RemoveHubSpotType(101, 201, 279);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const ArchiveOutcome refused = Archive(*stack, request);
+    EXPECT_EQ(refused.status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(refused.status.error_message(),
+                HasSubstr("inputs[0] (from 101 to 201) lists HUBSPOT_DEFINED 279: the unlabeled "
+                          "association type of contacts to companies"));
+  }
+  // One read (the second call used the kept answer), no labels/archive, nothing changed.
+  EXPECT_EQ(Stat(*stack, "labels_reads"), 1);
+  EXPECT_EQ(Stat(*stack, "label_archive_requests"), 0);
+  EXPECT_THAT(LabeledAssociations(*stack, "contacts", "companies"),
+              ElementsAre("101>201 HUBSPOT_DEFINED:1,USER_DEFINED:36",
+                          "102>202 HUBSPOT_DEFINED:1,USER_DEFINED:36"));
+
+  request.set_remove_association_if_unlabeled(true);
+  const ArchiveOutcome removed = Archive(*stack, request);
+  ASSERT_TRUE(removed.status.ok()) << removed.status.error_message();
+  EXPECT_EQ(removed.result.status(), v1::BatchResult::COMPLETE);
   EXPECT_THAT(LabeledAssociations(*stack, "contacts", "companies"),
               ElementsAre("102>202 HUBSPOT_DEFINED:1,USER_DEFINED:36"));
   EXPECT_EQ(Stat(*stack, "archived_pairs"), 1);
+  EXPECT_EQ(Stat(*stack, "labels_reads"), 1);
+}
+
+TEST(LabelsIntegrationTest, AHubSpotDefinedLabelIsRemovedAfterTheRead) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  SeedLabeled(*stack, {{101, 201}});
+  const ArchiveOutcome outcome = Archive(*stack, RemoveHubSpotType(101, 201, 1));
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
+  EXPECT_EQ(Stat(*stack, "labels_reads"), 1);
+  EXPECT_THAT(LabeledAssociations(*stack, "contacts", "companies"),
+              ElementsAre("101>201 USER_DEFINED:36"));
+}
+
+// When HubSpot's labels read keeps failing, the call goes ahead unchecked
+// (fail open), and the gateway's log says so, without the token.
+TEST(LabelsIntegrationTest, AFailingLabelsReadFailsOpenWithALogLine) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  SeedLabeled(*stack, {{101, 201}, {102, 202}});
+  ASSERT_TRUE(
+      stack->AdminPost("/_admin/faults", {{"labels_read_fail_next", 10}, {"error_status", 503}})
+          .ok());
+  const ArchiveOutcome outcome = Archive(*stack, RemoveHubSpotType(101, 201, 279));
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status.error_message();
+  // Tried as often as any request (4 attempts), then sent unchecked: HubSpot's
+  // rule removed the whole association.
+  EXPECT_EQ(Stat(*stack, "labels_reads"), 4);
+  EXPECT_EQ(Stat(*stack, "label_archive_requests"), 1);
+  EXPECT_THAT(LabeledAssociations(*stack, "contacts", "companies"),
+              ElementsAre("102>202 HUBSPOT_DEFINED:1,USER_DEFINED:36"));
+  const std::string output = stack->AllOutput();
+  EXPECT_THAT(output, HasSubstr("labels guard: cannot read the association types of contacts to "
+                                "companies (UNAVAILABLE"));
+  EXPECT_THAT(output, HasSubstr("its labels calls go unchecked"));
+  EXPECT_THAT(output, ::testing::Not(HasSubstr(kSimulatorToken)));
+}
+
+// The read is one request of the token's budget: with the gateway's own
+// limit at 2 per 10 s (and no headers to learn from), a read and one
+// labels/archive fill the window, and the next call is not sent.
+TEST(LabelsIntegrationTest, TheLabelsReadIsPaidFromTheTokensBudget) {
+  StackOptions options;
+  options.simulator_flags = {"--rate_limit_headers=false"};
+  options.gateway_flags = {"--rate_limit_per_10s=2", "--discover_rate_limit=false"};
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  SeedLabeled(*stack, {{101, 201}, {102, 202}});
+  const ArchiveOutcome first = Archive(*stack, RemoveHubSpotType(101, 201, 1));
+  ASSERT_TRUE(first.status.ok()) << first.status.error_message();
+  // Same pair: the kept answer, so no read; but the window is full.
+  const ArchiveOutcome second = Archive(*stack, RemoveHubSpotType(102, 202, 1), absl::Seconds(3));
+  EXPECT_EQ(second.status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+      << second.status.error_message();
+  EXPECT_THAT(second.status.error_message(), HasSubstr("rate limit"));
+  EXPECT_EQ(Stat(*stack, "requests"), 2);
+  EXPECT_EQ(Stat(*stack, "labels_reads"), 1);
+  EXPECT_EQ(Stat(*stack, "rate_limited"), 0);
 }
 
 TEST(LabelsIntegrationTest, SampleClientRemovesALabelAndTheAssociationStays) {
@@ -171,6 +255,27 @@ TEST(LabelsIntegrationTest, SampleClientRemovesALabelAndTheAssociationStays) {
   ASSERT_TRUE(bad.ok()) << bad.status();
   EXPECT_EQ(bad->WaitForExit(absl::Seconds(60)).value_or(-1), 64);
   EXPECT_THAT(bad->Output(), HasSubstr("--label must be CATEGORY:TYPE_ID"));
+}
+
+TEST(LabelsIntegrationTest, SampleClientSendsTheUnlabeledTypeOnlyWithTheOptInFlag) {
+  auto stack = StartStack();
+  ASSERT_NE(stack, nullptr);
+  SeedLabeled(*stack, {{101, 201}});
+  const std::vector<std::string> call = {"client/sample_client",
+                                         absl::StrCat("--target=127.0.0.1:", stack->gateway_port()),
+                                         "--pair=101:201", "--label=HUBSPOT_DEFINED:279"};
+  auto refused = Subprocess::Start(call, {}, TempPath("unlabeled-client-output"));
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  EXPECT_EQ(refused->WaitForExit(absl::Seconds(60)).value_or(-1), 3) << refused->Output();
+  EXPECT_THAT(refused->Output(), HasSubstr("lists HUBSPOT_DEFINED 279"));
+  EXPECT_EQ(LabeledAssociations(*stack, "contacts", "companies").size(), 1u);
+
+  std::vector<std::string> opted_in = call;
+  opted_in.push_back("--remove_association_if_unlabeled");
+  auto removed = Subprocess::Start(opted_in, {}, TempPath("unlabeled-client-opt-in-output"));
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_EQ(removed->WaitForExit(absl::Seconds(60)).value_or(-1), 0) << removed->Output();
+  EXPECT_THAT(LabeledAssociations(*stack, "contacts", "companies"), ::testing::IsEmpty());
 }
 
 }  // namespace

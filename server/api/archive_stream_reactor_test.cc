@@ -24,6 +24,8 @@
 #include "server/dispatch/archive_observer.h"
 #include "server/dispatch/dispatcher.h"
 #include "server/hubspot/endpoint.h"
+#include "server/labels/dispatched_labels_reader.h"
+#include "server/labels/unlabeled_type_cache.h"
 #include "tests/fakes/manual_scheduler.h"
 #include "tests/fakes/queued_http_transport.h"
 #include "tests/testing/polling.h"
@@ -100,15 +102,19 @@ class ArchiveStreamReactorTest : public ::testing::Test {
  protected:
   ArchiveStreamReactorTest() {
     ArchiverOptions archiver_options;
-    archiver_options.endpoint = HubSpotEndpoint::Create("https://hubspot.test", "2026-03").value();
+    archiver_options.endpoint = endpoint_;
     archiver_options.max_concurrent_requests_per_call = 2;
     DispatchOptions dispatch_options;
     dispatch_options.max_inputs_per_request = 100;
     dispatch_options.budget.max_requests = 0;  // Unlimited: nothing waits on the real clock.
     dispatcher_ = std::make_unique<Dispatcher>(dispatch_options, transport_, dispatch_clock_,
                                                observer_, random_);
-    archiver_ = std::make_unique<AssociationsArchiver>(archiver_options, *dispatcher_,
-                                                       dispatch_clock_, observer_);
+    labels_reader_ =
+        std::make_unique<DispatchedLabelsReader>(endpoint_, *dispatcher_, dispatch_clock_);
+    unlabeled_types_ = std::make_unique<UnlabeledTypeCache>(
+        UnlabeledTypeCacheOptions(), *labels_reader_, dispatch_clock_, [](absl::string_view) {});
+    archiver_ = std::make_unique<AssociationsArchiver>(
+        archiver_options, *dispatcher_, dispatch_clock_, observer_, *unlabeled_types_);
     service_ = std::make_unique<StreamService>(
         ArchiveStreamReactor::Dependencies{*archiver_, streams_, StreamLimits()});
     grpc::ServerBuilder builder;
@@ -145,6 +151,10 @@ class ArchiveStreamReactorTest : public ::testing::Test {
   NoArchiveObserver observer_;
   absl::BitGen random_;
   std::unique_ptr<Dispatcher> dispatcher_;
+  const HubSpotEndpoint endpoint_ =
+      HubSpotEndpoint::Create("https://hubspot.test", "2026-03").value();
+  std::unique_ptr<DispatchedLabelsReader> labels_reader_;
+  std::unique_ptr<UnlabeledTypeCache> unlabeled_types_;
   std::unique_ptr<AssociationsArchiver> archiver_;
   std::unique_ptr<StreamService> service_;
   std::unique_ptr<grpc::Server> server_;

@@ -35,6 +35,8 @@
 #include "server/dispatch/archive_observer.h"
 #include "server/dispatch/dispatcher.h"
 #include "server/hubspot/endpoint.h"
+#include "server/labels/dispatched_labels_reader.h"
+#include "server/labels/unlabeled_type_cache.h"
 #include "tests/fakes/queued_http_transport.h"
 #include "tests/testing/polling.h"
 #include "tests/testing/requests.h"
@@ -204,7 +206,7 @@ class AssociationsArchiveServiceTest : public ::testing::Test {
   void StartServer(ServiceOptions service_options = {CallerAuth::GatewayToken(kGatewayToken)},
                    int max_concurrent_requests_per_call = 4, int rate_limit = 0) {
     ArchiverOptions archiver_options;
-    archiver_options.endpoint = HubSpotEndpoint::Create("https://hubspot.test", "2026-03").value();
+    archiver_options.endpoint = endpoint_;
     archiver_options.max_concurrent_requests_per_call = max_concurrent_requests_per_call;
     DispatchOptions dispatch_options;
     dispatch_options.max_inputs_per_request = 100;
@@ -213,8 +215,11 @@ class AssociationsArchiveServiceTest : public ::testing::Test {
     dispatch_options.concurrency.max = 0;
     dispatcher_ = std::make_unique<Dispatcher>(dispatch_options, transport_, scheduler_,
                                                archive_observer_, random_);
+    labels_reader_ = std::make_unique<DispatchedLabelsReader>(endpoint_, *dispatcher_, scheduler_);
+    unlabeled_types_ = std::make_unique<UnlabeledTypeCache>(
+        UnlabeledTypeCacheOptions(), *labels_reader_, scheduler_, [](absl::string_view) {});
     archiver_ = std::make_unique<AssociationsArchiver>(archiver_options, *dispatcher_, scheduler_,
-                                                       archive_observer_);
+                                                       archive_observer_, *unlabeled_types_);
     service_ = std::make_unique<AssociationsArchiveService>(std::move(service_options), *archiver_,
                                                             logger_, call_observer_);
     grpc::ServerBuilder builder;
@@ -241,6 +246,10 @@ class AssociationsArchiveServiceTest : public ::testing::Test {
   std::unique_ptr<Dispatcher> dispatcher_;
   const Logger logger_{LogFormat::kText};
   RecordingCallObserver call_observer_;
+  const HubSpotEndpoint endpoint_ =
+      HubSpotEndpoint::Create("https://hubspot.test", "2026-03").value();
+  std::unique_ptr<DispatchedLabelsReader> labels_reader_;
+  std::unique_ptr<UnlabeledTypeCache> unlabeled_types_;
   std::unique_ptr<AssociationsArchiver> archiver_;
   std::unique_ptr<AssociationsArchiveService> service_;
   std::unique_ptr<grpc::Server> server_;

@@ -11,6 +11,7 @@
 #include "server/hubspot/chunking.h"
 #include "server/hubspot/request_validation.h"
 #include "server/hubspot/upstream_error_status.h"
+#include "server/labels/unlabeled_types.h"
 
 namespace hubspot_gateway {
 
@@ -63,6 +64,27 @@ class ArchiveCall final : public ChunkOwner, public std::enable_shared_from_this
       chunk.deadline = deadline_;
       dispatcher_->Submit(std::move(chunk));
     }
+  }
+
+  // Hands the first chunks to the dispatcher, unless the deadline has passed.
+  void Start() {
+    if (deadline_ <= scheduler_.Now()) {
+      Stop(UnansweredStatus(absl::StatusCode::kDeadlineExceeded,
+                            "the call's deadline expired before it was sent"));
+    }
+    LaunchChunks();
+  }
+
+  // Fails the whole call with `why` before Start, unless it has stopped already.
+  void Refuse(const absl::Status& why) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!stopped_.ok()) return;
+      stopped_ = why;
+      has_stopped_.store(true, std::memory_order_release);
+      next_chunk_ = finished_chunks_ = chunks_.size();
+    }
+    std::move(done_)(why, UpstreamSummary{});
   }
 
   // Stops the call with `why`: queued and unlaunched chunks fail at once.
@@ -161,11 +183,13 @@ void ArchiveCancellation::Cancel() const {
 }
 
 AssociationsArchiver::AssociationsArchiver(ArchiverOptions options, Dispatcher& dispatcher,
-                                           Scheduler& scheduler, ArchiveObserver& observer)
+                                           Scheduler& scheduler, ArchiveObserver& observer,
+                                           UnlabeledTypeCache& unlabeled_types)
     : options_(std::move(options)),
       dispatcher_(dispatcher),
       scheduler_(scheduler),
-      observer_(observer) {}
+      observer_(observer),
+      unlabeled_types_(unlabeled_types) {}
 
 int AssociationsArchiver::MaxInFlightPerCall(const std::string& token) {
   return std::max(options_.max_concurrent_requests_per_call,
@@ -178,9 +202,13 @@ ArchiveCancellation AssociationsArchiver::Archive(const v1::ArchiveAssociationsR
     std::move(done)(valid, UpstreamSummary{});
     return ArchiveCancellation();
   }
-  return Start(kBatchArchive, request.from_object_type(), request.to_object_type(),
-               SplitIntoChunks(request, dispatcher_.options().max_inputs_per_request),
-               std::move(context), std::move(done));
+  std::shared_ptr<ArchiveCall> call =
+      Prepare(kBatchArchive, request.from_object_type(), request.to_object_type(),
+              SplitIntoChunks(request, dispatcher_.options().max_inputs_per_request), context,
+              std::move(done));
+  if (call == nullptr) return ArchiveCancellation();
+  call->Start();
+  return ArchiveCancellation(call);
 }
 
 ArchiveCancellation AssociationsArchiver::ArchiveLabels(
@@ -189,41 +217,60 @@ ArchiveCancellation AssociationsArchiver::ArchiveLabels(
     std::move(done)(valid, UpstreamSummary{});
     return ArchiveCancellation();
   }
-  return Start(kBatchLabelsArchive, request.from_object_type(), request.to_object_type(),
-               SplitIntoChunks(request, dispatcher_.options().max_inputs_per_request),
-               std::move(context), std::move(done));
+  std::shared_ptr<ArchiveCall> call =
+      Prepare(kBatchLabelsArchive, request.from_object_type(), request.to_object_type(),
+              SplitIntoChunks(request, dispatcher_.options().max_inputs_per_request), context,
+              std::move(done));
+  if (call == nullptr) return ArchiveCancellation();
+  std::vector<ListedHubSpotType> listed;
+  if (!request.remove_association_if_unlabeled()) listed = HubSpotDefinedTypesListed(request);
+  if (listed.empty()) {
+    call->Start();
+    return ArchiveCancellation(call);
+  }
+  // The call's deadline and cancellation hold while the pair's types are read.
+  call->OnWaiting();
+  unlabeled_types_.Lookup(
+      LabelsReadFor{context.token, context.lane, context.flow}, request.from_object_type(),
+      request.to_object_type(),
+      [call, listed = std::move(listed), from = request.from_object_type(),
+       to = request.to_object_type()](std::shared_ptr<const UnlabeledTypes> unlabeled) {
+        // Unknown (the read failed, and the cache logged it): fail open.
+        if (unlabeled != nullptr) {
+          if (absl::Status refused = RefuseUnlabeledTypes(listed, *unlabeled, from, to);
+              !refused.ok()) {
+            call->Refuse(refused);
+            return;
+          }
+        }
+        call->Start();
+      });
+  return ArchiveCancellation(call);
 }
 
-ArchiveCancellation AssociationsArchiver::Start(const BatchCall& batch_call,
-                                                absl::string_view from_object_type,
-                                                absl::string_view to_object_type,
-                                                std::vector<Chunk> chunks,
-                                                ArchiveCallContext context, Done done) {
+std::shared_ptr<ArchiveCall> AssociationsArchiver::Prepare(const BatchCall& batch_call,
+                                                           absl::string_view from_object_type,
+                                                           absl::string_view to_object_type,
+                                                           std::vector<Chunk> chunks,
+                                                           const ArchiveCallContext& context,
+                                                           Done done) {
   if (context.policy != nullptr) {
     absl::Status allowed =
         context.policy->Allows(batch_call.path == kBatchArchive.path ? "archive" : "labels",
                                from_object_type, to_object_type);
     if (!allowed.ok()) {
       std::move(done)(allowed, UpstreamSummary{});
-      return ArchiveCancellation();
+      return nullptr;
     }
   }
-  const absl::Time deadline = context.deadline;
-  std::shared_ptr<TokenDispatcher> token_dispatcher = dispatcher_.For(context.token);
   // Not make_shared: a pending deadline timer (armed only once a chunk has to
-  // wait for the budget) then keeps only the control block.
-  std::shared_ptr<ArchiveCall> call(new ArchiveCall(
+  // wait for the budget, or the call for its labels read) then keeps only
+  // the control block.
+  return std::shared_ptr<ArchiveCall>(new ArchiveCall(
       batch_call, options_.endpoint.BatchUrl(from_object_type, to_object_type, batch_call.path),
-      std::move(chunks), context.lane, std::move(context.flow), deadline,
-      std::move(token_dispatcher), options_.max_concurrent_requests_per_call, scheduler_, observer_,
-      std::move(done)));
-  const absl::Time now = scheduler_.Now();
-  if (deadline <= now) {
-    call->Stop(UnansweredStatus(absl::StatusCode::kDeadlineExceeded,
-                                "the call's deadline expired before it was sent"));
-  }
-  call->LaunchChunks();
-  return ArchiveCancellation(call);
+      std::move(chunks), context.lane, context.flow, context.deadline,
+      dispatcher_.For(context.token), options_.max_concurrent_requests_per_call, scheduler_,
+      observer_, std::move(done)));
 }
 
 }  // namespace hubspot_gateway

@@ -3,8 +3,10 @@
 // on one path parameterised by the BatchCall: validate, split into chunks, hand them (a bounded
 // number at once) to the token's TokenDispatcher, which paces, coalesces and retries them, and
 // merge the answers so every input is accounted for. A call can be cancelled, and stops by itself
-// at its deadline: its queued chunks fail at once and nothing new is sent for it. Independent of
-// gRPC. Thread-safe; each call gets its own small state.
+// at its deadline: its queued chunks fail at once and nothing new is sent for it. A labels call
+// listing a HUBSPOT_DEFINED type first asks the UnlabeledTypeCache whether it is the pair's
+// unlabeled type (server/labels/), unless the request opts in to removing whole associations.
+// Independent of gRPC. Thread-safe; each call gets its own small state.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_ARCHIVE_ASSOCIATIONS_ARCHIVER_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_ARCHIVE_ASSOCIATIONS_ARCHIVER_H_
 
@@ -26,6 +28,7 @@
 #include "server/hubspot/batch_call.h"
 #include "server/hubspot/chunking.h"
 #include "server/hubspot/endpoint.h"
+#include "server/labels/unlabeled_type_cache.h"
 
 namespace hubspot_gateway {
 
@@ -80,7 +83,7 @@ class AssociationsArchiver {
 
   // All references must outlive the archiver.
   AssociationsArchiver(ArchiverOptions options, Dispatcher& dispatcher, Scheduler& scheduler,
-                       ArchiveObserver& observer);
+                       ArchiveObserver& observer, UnlabeledTypeCache& unlabeled_types);
 
   const ArchiverOptions& options() const { return options_; }
   // The clock and timer the archiver runs on, for the layers above it.
@@ -99,21 +102,29 @@ class AssociationsArchiver {
       const hubspot::crm::associations::v1::ArchiveAssociationsRequest& request,
       ArchiveCallContext context, Done done);
 
-  // The same for batch/labels/archive: removes the listed labels.
+  // The same for batch/labels/archive: removes the listed labels. Unless
+  // the request sets remove_association_if_unlabeled, a call that lists a
+  // HUBSPOT_DEFINED type waits for the pair's unlabeled types (a read paid by
+  // this caller, or a kept answer) and fails INVALID_ARGUMENT, without any
+  // archive request, when an input lists one; when they cannot be read it
+  // goes ahead (fail open; the cache logs it).
   ArchiveCancellation ArchiveLabels(
       const hubspot::crm::associations::v1::ArchiveAssociationLabelsRequest& request,
       ArchiveCallContext context, Done done);
 
  private:
-  // Checks the caller's policy, then runs the (validated) chunks of one call of `batch_call`.
-  ArchiveCancellation Start(const BatchCall& batch_call, absl::string_view from_object_type,
-                            absl::string_view to_object_type, std::vector<Chunk> chunks,
-                            ArchiveCallContext context, Done done);
+  // Checks the caller's policy, then makes the call of `batch_call` over its
+  // (validated) chunks, not yet started; null when refused (`done` has run).
+  std::shared_ptr<ArchiveCall> Prepare(const BatchCall& batch_call,
+                                       absl::string_view from_object_type,
+                                       absl::string_view to_object_type, std::vector<Chunk> chunks,
+                                       const ArchiveCallContext& context, Done done);
 
   const ArchiverOptions options_;
   Dispatcher& dispatcher_;
   Scheduler& scheduler_;
   ArchiveObserver& observer_;
+  UnlabeledTypeCache& unlabeled_types_;
 };
 
 }  // namespace hubspot_gateway

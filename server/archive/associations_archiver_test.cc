@@ -14,6 +14,7 @@
 #include "gtest/gtest.h"
 #include "server/hubspot/batch_merge.h"
 #include "server/hubspot/upstream_error_status.h"
+#include "server/labels/dispatched_labels_reader.h"
 #include "tests/fakes/fake_http_transport.h"
 #include "tests/fakes/manual_scheduler.h"
 #include "tests/fakes/queued_http_transport.h"
@@ -93,16 +94,31 @@ class AssociationsArchiverTest : public testing::Test {
     return archiver.ArchiveLabels(request, std::move(context), std::move(done));
   }
 
+  // The archiver over `transport`, with what it runs on: the labels guard
+  // reads through the same dispatcher.
+  struct Stack {
+    Stack(AssociationsArchiverTest& test, HttpTransport& transport)
+        : dispatcher(test.dispatch_, transport, test.scheduler_, test.observer_, test.random_),
+          labels_reader(test.options_.endpoint, dispatcher, test.scheduler_),
+          unlabeled_types({}, labels_reader, test.scheduler_,
+                          [&test](absl::string_view line) { test.log_.emplace_back(line); }),
+          archiver(test.options_, dispatcher, test.scheduler_, test.observer_, unlabeled_types) {}
+
+    Dispatcher dispatcher;
+    DispatchedLabelsReader labels_reader;
+    UnlabeledTypeCache unlabeled_types;
+    AssociationsArchiver archiver;
+  };
+
   // Runs one call (archive or labels) to its end, moving the clock to each
   // wake-up it asks for.
   template <typename Request>
   Outcome Archive(HttpTransport& transport, const Request& request,
                   absl::Duration deadline_in = absl::Minutes(5),
                   std::shared_ptr<const CallerPolicy> policy = nullptr) {
-    Dispatcher dispatcher(dispatch_, transport, scheduler_, observer_, random_);
-    AssociationsArchiver archiver(options_, dispatcher, scheduler_, observer_);
+    Stack stack(*this, transport);
     std::optional<Outcome> outcome;
-    Start(archiver, request,
+    Start(stack.archiver, request,
           {kToken,
            scheduler_.Now() + deadline_in,
            Lane::kInteractive,
@@ -132,6 +148,8 @@ class AssociationsArchiverTest : public testing::Test {
   ManualScheduler scheduler_;
   ArchiveObserver observer_;
   testing::NiceMock<absl::MockingBitGen> random_;
+  // The lines the labels guard logged.
+  std::vector<std::string> log_;
 };
 
 TEST_F(AssociationsArchiverTest, SendsOneWellFormedPostAndMapsNoContent) {
@@ -412,8 +430,8 @@ TEST_F(AssociationsArchiverTest, FailedLabelsChunkNamesItsInputsToResend) {
 
 TEST_F(AssociationsArchiverTest, NeverHasMoreChunksOutstandingThanTheCallsLimit) {
   QueuedHttpTransport transport;  // Holds every request until answered below.
-  Dispatcher dispatcher(dispatch_, transport, scheduler_, observer_, random_);
-  AssociationsArchiver archiver(options_, dispatcher, scheduler_, observer_);
+  Stack stack(*this, transport);
+  AssociationsArchiver& archiver = stack.archiver;
   std::optional<absl::StatusOr<v1::BatchResult>> result;
   const auto request = Request(450);  // 5 chunks, at most 2 in flight.
   archiver.Archive(
@@ -457,8 +475,8 @@ TEST_F(AssociationsArchiverTest, NoRoomInTheBudgetBeforeTheDeadlineFailsAtOnce) 
   std::vector<absl::Time> sent_at;
   FakeHttpTransport transport(
       TimedAnswers(sent_at, [](const HttpRequest&) { return FakeHttpTransport::Answer(204); }));
-  Dispatcher dispatcher(dispatch_, transport, scheduler_, observer_, random_);
-  AssociationsArchiver archiver(options_, dispatcher, scheduler_, observer_);
+  Stack stack(*this, transport);
+  AssociationsArchiver& archiver = stack.archiver;
   const auto request = Request(100);
   std::vector<absl::StatusOr<v1::BatchResult>> results;
   std::vector<absl::Time> finished_at;
@@ -482,8 +500,8 @@ TEST_F(AssociationsArchiverTest, CancelledCallSendsNothingMoreAndAccountsForEver
   dispatch_.budget.max_requests = 1;
   options_.max_concurrent_requests_per_call = 3;
   QueuedHttpTransport transport;
-  Dispatcher dispatcher(dispatch_, transport, scheduler_, observer_, random_);
-  AssociationsArchiver archiver(options_, dispatcher, scheduler_, observer_);
+  Stack stack(*this, transport);
+  AssociationsArchiver& archiver = stack.archiver;
   const auto request = Request(450);  // 5 chunks: 1 sent, 2 queued, 2 not yet handed over.
   std::optional<absl::StatusOr<v1::BatchResult>> result;
   const ArchiveCancellation cancellation = archiver.Archive(
@@ -502,6 +520,128 @@ TEST_F(AssociationsArchiverTest, CancelledCallSendsNothingMoreAndAccountsForEver
   EXPECT_THAT(result->value().errors(0).context().at("grpcCode").values(),
               ElementsAre("CANCELLED"));
   cancellation.Cancel();  // After the end: a no-op.
+}
+
+// HubSpot's association-labels read for contacts→companies: 279 is the
+// unlabeled type, 1 ("Primary") a HUBSPOT_DEFINED label.
+constexpr char kContactCompanyTypes[] =
+    R"({"results":[{"category":"HUBSPOT_DEFINED","typeId":279,"label":null},)"
+    R"({"category":"HUBSPOT_DEFINED","typeId":1,"label":"Primary"},)"
+    R"({"category":"USER_DEFINED","typeId":36,"label":"Billing contact"}]})";
+
+// Answers the labels read with kContactCompanyTypes and every archive with 204.
+absl::StatusOr<HttpResponse> LabelsReadThenNoContent(const HttpRequest& request) {
+  if (request.method == "GET") return FakeHttpTransport::Answer(200, kContactCompanyTypes);
+  return FakeHttpTransport::Answer(204);
+}
+
+// LabelsRequest(2), whose second input also lists HUBSPOT_DEFINED `type_id`.
+v1::ArchiveAssociationLabelsRequest ListingHubSpotType(int type_id) {
+  v1::ArchiveAssociationLabelsRequest request = LabelsRequest(2);
+  v1::AssociationType* type = request.mutable_inputs(1)->add_types();
+  type->set_category(v1::HUBSPOT_DEFINED);
+  type->set_type_id(type_id);
+  return request;
+}
+
+TEST_F(AssociationsArchiverTest, LabelsCallListingTheUnlabeledTypeIsRefusedBeforeAnyArchive) {
+  FakeHttpTransport transport(LabelsReadThenNoContent);
+  const auto outcome = Archive(transport, ListingHubSpotType(279));
+  EXPECT_EQ(outcome.result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(outcome.result.status().message(),
+              HasSubstr("inputs[1] (from 1001 to 5001) lists HUBSPOT_DEFINED 279: the unlabeled "
+                        "association type of contacts to companies"));
+  EXPECT_THAT(outcome.result.status().message(), HasSubstr("remove_association_if_unlabeled"));
+  // Only the read went out.
+  ASSERT_EQ(transport.requests().size(), 1u);
+  EXPECT_EQ(transport.requests()[0].method, "GET");
+  EXPECT_EQ(transport.requests()[0].url,
+            "https://hubspot.test/crm/associations/2026-03/contacts/companies/labels");
+  EXPECT_THAT(log_, testing::IsEmpty());
+}
+
+TEST_F(AssociationsArchiverTest, ALabeledHubSpotDefinedTypeIsRemovedAfterTheRead) {
+  FakeHttpTransport transport(LabelsReadThenNoContent);
+  const auto outcome = Archive(transport, ListingHubSpotType(1));
+  ASSERT_TRUE(outcome.result.ok()) << outcome.result.status();
+  ASSERT_EQ(transport.requests().size(), 2u);
+  EXPECT_EQ(transport.requests()[0].method, "GET");
+  EXPECT_EQ(transport.requests()[1].method, "POST");
+  EXPECT_THAT(transport.requests()[1].body,
+              HasSubstr(R"({"associationCategory":"HUBSPOT_DEFINED","associationTypeId":1})"));
+  // The read is not one of the call's requests.
+  EXPECT_EQ(outcome.summary.requests, 1);
+}
+
+TEST_F(AssociationsArchiverTest, OnlyCallsListingAHubSpotDefinedTypeSpendARead) {
+  FakeHttpTransport transport(LabelsReadThenNoContent);
+  ASSERT_TRUE(Archive(transport, LabelsRequest(2)).result.ok());
+  ASSERT_EQ(transport.requests().size(), 1u);
+  EXPECT_EQ(transport.requests()[0].method, "POST");
+}
+
+TEST_F(AssociationsArchiverTest, OptingInSendsTheUnlabeledTypeWithoutReading) {
+  FakeHttpTransport transport(LabelsReadThenNoContent);
+  v1::ArchiveAssociationLabelsRequest request = ListingHubSpotType(279);
+  request.set_remove_association_if_unlabeled(true);
+  const auto outcome = Archive(transport, request);
+  ASSERT_TRUE(outcome.result.ok()) << outcome.result.status();
+  ASSERT_EQ(transport.requests().size(), 1u);
+  EXPECT_EQ(transport.requests()[0].method, "POST");
+  EXPECT_THAT(transport.requests()[0].body,
+              HasSubstr(R"({"associationCategory":"HUBSPOT_DEFINED","associationTypeId":279})"));
+}
+
+TEST_F(AssociationsArchiverTest, AFailedReadFailsOpenAndIsLogged) {
+  FakeHttpTransport transport([](const HttpRequest& request) {
+    if (request.method == "GET") {
+      return FakeHttpTransport::Answer(403, R"({"category":"MISSING_SCOPES","message":"no"})");
+    }
+    return FakeHttpTransport::Answer(204);
+  });
+  const auto outcome = Archive(transport, ListingHubSpotType(279));
+  ASSERT_TRUE(outcome.result.ok()) << outcome.result.status();
+  ASSERT_EQ(transport.requests().size(), 2u);
+  EXPECT_EQ(transport.requests()[1].method, "POST");
+  ASSERT_EQ(log_.size(), 1u);
+  EXPECT_THAT(log_[0], HasSubstr("cannot read the association types of contacts to companies "
+                                 "(PERMISSION_DENIED"));
+  EXPECT_THAT(log_[0], testing::Not(HasSubstr(kToken)));
+}
+
+TEST_F(AssociationsArchiverTest, ACallWaitingForItsReadCanBeCancelledAndSendsNothing) {
+  QueuedHttpTransport transport;
+  Stack stack(*this, transport);
+  const auto request = ListingHubSpotType(1);
+  std::optional<absl::StatusOr<v1::BatchResult>> result;
+  const ArchiveCancellation cancellation = stack.archiver.ArchiveLabels(
+      request, {kToken, absl::InfiniteFuture(), Lane::kInteractive},
+      [&](absl::StatusOr<v1::BatchResult> r, const UpstreamSummary&) { result = std::move(r); });
+  ASSERT_EQ(transport.pending_count(), 1);  // The read.
+  cancellation.Cancel();
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->status().code(), absl::StatusCode::kCancelled);
+  HttpResponse types = QueuedHttpTransport::Response(200);
+  types.body = kContactCompanyTypes;
+  ASSERT_TRUE(transport.AnswerNext(types));
+  EXPECT_EQ(transport.sent(), 1);
+}
+
+TEST_F(AssociationsArchiverTest, ACallWaitingForItsReadEndsAtItsDeadline) {
+  QueuedHttpTransport transport;  // The read is never answered.
+  Stack stack(*this, transport);
+  const auto request = ListingHubSpotType(1);
+  std::optional<absl::StatusOr<v1::BatchResult>> result;
+  stack.archiver.ArchiveLabels(
+      request, {kToken, scheduler_.Now() + absl::Seconds(2), Lane::kInteractive},
+      [&](absl::StatusOr<v1::BatchResult> r, const UpstreamSummary&) { result = std::move(r); });
+  scheduler_.AdvanceBy(absl::Seconds(2) - absl::Milliseconds(1));
+  EXPECT_FALSE(result.has_value());
+  scheduler_.AdvanceBy(absl::Milliseconds(1));
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(transport.sent(), 1);
+  transport.Shutdown();
 }
 
 }  // namespace

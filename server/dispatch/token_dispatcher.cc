@@ -319,10 +319,12 @@ TokenDispatcher::Send TokenDispatcher::Build(std::vector<QueuedChunk> picked,
   }
   send.ticket = budget_->Spend(now);
   deps_.observer.OnUpstreamRequest(static_cast<int>(owners.size()), inputs);
-  send.request.headers = {{"Authorization", authorization_},
-                          {"Content-Type", "application/json"},
-                          {"Accept", "application/json"}};
-  send.request.body = call.encode_body(slices);
+  send.request.method = std::string(call.method);
+  send.request.headers = {{"Authorization", authorization_}, {"Accept", "application/json"}};
+  if (call.encode_body != nullptr) {
+    send.request.headers.emplace_back("Content-Type", "application/json");
+    send.request.body = call.encode_body(slices);
+  }
   send.request.timeout = std::min(options_.upstream_timeout, latest_deadline - now);
   return send;
 }
@@ -367,7 +369,9 @@ void TokenDispatcher::Pump() {
 void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTicket& ticket,
                                  const absl::StatusOr<HttpResponse>& exchange) {
   const absl::Time received = deps_.scheduler.Now();
-  UpstreamAnswer answer = ReadUpstreamAnswer(exchange, ticket.sent, received);
+  // The chunks of one request share its call.
+  UpstreamAnswer answer =
+      ReadUpstreamAnswer(exchange, ticket.sent, received, chunks.front().call->decode_body);
   std::vector<Failure> failures;
   int limit_before = 0;
   int limit_after = 0;

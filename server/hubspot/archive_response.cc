@@ -79,8 +79,9 @@ RateLimitHeaders ReadRateLimitHeaders(const HttpResponse& response) {
   return headers;
 }
 
-UpstreamAnswer ReadUpstreamAnswer(const absl::StatusOr<HttpResponse>& exchange, absl::Time sent,
-                                  absl::Time received) {
+UpstreamAnswer ReadUpstreamAnswer(
+    const absl::StatusOr<HttpResponse>& exchange, absl::Time sent, absl::Time received,
+    absl::StatusOr<v1::BatchResult> (*decode_body)(absl::string_view)) {
   UpstreamAnswer answer;
   if (!exchange.ok()) {
     const absl::StatusCode code = exchange.status().code();
@@ -116,7 +117,7 @@ UpstreamAnswer ReadUpstreamAnswer(const absl::StatusOr<HttpResponse>& exchange, 
     answer.result = CompletedWithoutBody(sent, received);
     return answer;
   }
-  absl::StatusOr<v1::BatchResult> decoded = DecodeBatchResponse(response.body);
+  absl::StatusOr<v1::BatchResult> decoded = decode_body(response.body);
   if (!decoded.ok()) {
     answer.outcome = AnswerOutcome::kPermanent;
     answer.result = UndecodableSuccess(response, decoded.status());

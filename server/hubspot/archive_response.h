@@ -1,4 +1,4 @@
-// Reads one batch/archive exchange with HubSpot once: what it means
+// Reads one exchange with HubSpot (a batch call, or a labels read) once: what it means
 // (AnswerOutcome), a BatchResult for a success (204, or a 200/207
 // BatchResponse), otherwise a status carrying the UpstreamError, and the
 // rate-limit headers. Pure functions: thread-safe.
@@ -15,6 +15,7 @@
 #include "hubspot/crm/associations/v1/associations_archive.pb.h"
 #include "server/http/http_transport.h"
 #include "server/hubspot/answer_outcome.h"
+#include "server/hubspot/hubspot_json.h"
 
 namespace hubspot_gateway {
 
@@ -63,9 +64,12 @@ struct UpstreamAnswer {
 // errors, or kPermanent when it cannot be decoded; a 429 is kDailyLimit when
 // its policyName is DAILY, else kRollingLimit whatever its body; no answer
 // (UNAVAILABLE or DEADLINE_EXCEEDED), 408 and 5xx are kTransient; anything
-// else is kPermanent.
+// else is kPermanent. A 2xx body that is not empty is decoded by
+// `decode_body` (the call's: a BatchResponse unless said otherwise).
 UpstreamAnswer ReadUpstreamAnswer(const absl::StatusOr<HttpResponse>& exchange, absl::Time sent,
-                                  absl::Time received);
+                                  absl::Time received,
+                                  absl::StatusOr<hubspot::crm::associations::v1::BatchResult> (
+                                      *decode_body)(absl::string_view body) = &DecodeBatchResponse);
 
 // The X-HubSpot-RateLimit-* headers of `response`, clamped.
 RateLimitHeaders ReadRateLimitHeaders(const HttpResponse& response);

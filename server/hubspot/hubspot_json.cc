@@ -346,6 +346,45 @@ absl::StatusOr<v1::BatchResult> DecodeBatchResponse(absl::string_view body) {
   return result;
 }
 
+absl::StatusOr<v1::BatchResult> DecodeAssociationLabels(absl::string_view body) {
+  const json root = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (root.is_discarded()) {
+    return absl::InternalError("HubSpot's association labels answer is not valid JSON");
+  }
+  if (!root.is_object()) return WrongType("(body)", "object");
+  const json* results = Member(root, "results");
+  if (results == nullptr || !results->is_array()) return WrongType("results", "array");
+  v1::BatchResult result;
+  result.set_status(v1::BatchResult::COMPLETE);
+  for (size_t i = 0; i < results->size(); ++i) {
+    const json& item = (*results)[i];
+    const std::string path = absl::StrCat("results[", i, "]");
+    if (!item.is_object()) return WrongType(path, "object");
+    const json* category = Member(item, "category");
+    if (category == nullptr || !category->is_string()) {
+      return WrongType(absl::StrCat(path, ".category"), "string");
+    }
+    const json* type_id = Member(item, "typeId");
+    if (type_id == nullptr || !type_id->is_number_integer() ||
+        type_id->get<int64_t>() < INT32_MIN || type_id->get<int64_t>() > INT32_MAX) {
+      return WrongType(absl::StrCat(path, ".typeId"), "int32");
+    }
+    const json* label = Member(item, "label");
+    if (label != nullptr && !label->is_string()) {
+      return WrongType(absl::StrCat(path, ".label"), "string or null");
+    }
+    google::protobuf::Struct& type = *result.add_results()->mutable_struct_value();
+    (*type.mutable_fields())["category"].set_string_value(category->get<std::string>());
+    (*type.mutable_fields())["typeId"].set_number_value(type_id->get<int64_t>());
+    if (label == nullptr) {
+      (*type.mutable_fields())["label"].set_null_value(google::protobuf::NULL_VALUE);
+    } else {
+      (*type.mutable_fields())["label"].set_string_value(label->get<std::string>());
+    }
+  }
+  return result;
+}
+
 v1::UpstreamError DecodeUpstreamError(int http_status, absl::string_view body) {
   v1::UpstreamError error;
   error.set_http_status(http_status);

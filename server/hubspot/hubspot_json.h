@@ -1,7 +1,8 @@
 // Translation between the gateway's protos and HubSpot's JSON: the archive
-// and labels-archive request bodies, the BatchResponse of a success, and the error body of a
-// rejected request. Pure functions: thread-safe, never throw, never crash on
-// any input (wrong types and non-JSON bodies become errors or raw text).
+// and labels-archive request bodies, the BatchResponse of a success, the list of
+// an object pair's association types, and the error body of a rejected request. Pure functions:
+// thread-safe, never throw, never crash on any input (wrong types and non-JSON bodies become errors
+// or raw text).
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_HUBSPOT_JSON_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_HUBSPOT_JSON_H_
 
@@ -31,6 +32,17 @@ std::string EncodeLabelsArchiveBody(absl::Span<const ArchiveSlice> slices);
 // that is not a JSON object, or a `status` that is absent or not one of
 // HubSpot's four (so `{}` too) is INTERNAL naming the field.
 absl::StatusOr<hubspot::crm::associations::v1::BatchResult> DecodeBatchResponse(
+    absl::string_view body);
+
+// Decodes the 200 answer of HubSpot's association-labels read (GET
+// .../{from}/{to}/labels), `{"results":[{"category":"HUBSPOT_DEFINED",
+// "typeId":279,"label":null},..]}`, into a COMPLETE BatchResult whose
+// `results` are structs {"category": string, "typeId": number, "label":
+// string or null (absent or null in the answer)}, in HubSpot's order, so the
+// read travels the dispatcher's path like the batch calls. A body that is not
+// such a list (no `results` array, an item without a string `category` or an
+// int32 `typeId`, a `label` neither string nor null) is INTERNAL naming the field.
+absl::StatusOr<hubspot::crm::associations::v1::BatchResult> DecodeAssociationLabels(
     absl::string_view body);
 
 // Decodes HubSpot's error body for a rejected request. Every field is

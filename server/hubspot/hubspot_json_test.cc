@@ -248,6 +248,89 @@ TEST(DecodeBatchResponseTest, RefusesPathologicallyDeepResults) {
   EXPECT_THAT(std::string(result.status().message()), HasSubstr("too deeply"));
 }
 
+TEST(DecodeAssociationLabelsTest, KeepsEachTypeInOrderWithANullLabelWhenThereIsNone) {
+  const auto result = DecodeAssociationLabels(
+      R"({"results":[{"category":"HUBSPOT_DEFINED","typeId":279,"label":null},)"
+      R"({"category":"USER_DEFINED","typeId":36,"label":"Billing contact"},)"
+      R"({"category":"HUBSPOT_DEFINED","typeId":1}],"paging":{}})");
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_THAT(*result, EqualsProto(ParseText<v1::BatchResult>(R"pb(
+    status: COMPLETE
+    results {
+      struct_value {
+        fields {
+          key: "category"
+          value { string_value: "HUBSPOT_DEFINED" }
+        }
+        fields {
+          key: "typeId"
+          value { number_value: 279 }
+        }
+        fields {
+          key: "label"
+          value { null_value: NULL_VALUE }
+        }
+      }
+    }
+    results {
+      struct_value {
+        fields {
+          key: "category"
+          value { string_value: "USER_DEFINED" }
+        }
+        fields {
+          key: "typeId"
+          value { number_value: 36 }
+        }
+        fields {
+          key: "label"
+          value { string_value: "Billing contact" }
+        }
+      }
+    }
+    results {
+      struct_value {
+        fields {
+          key: "category"
+          value { string_value: "HUBSPOT_DEFINED" }
+        }
+        fields {
+          key: "typeId"
+          value { number_value: 1 }
+        }
+        fields {
+          key: "label"
+          value { null_value: NULL_VALUE }
+        }
+      }
+    }
+  )pb")));
+}
+
+TEST(DecodeAssociationLabelsTest, AnythingButAListOfTypesIsInternalNamingTheField) {
+  const struct {
+    const char* body;
+    const char* names;
+  } cases[] = {
+      {"not json", "not valid JSON"},
+      {"[]", "'(body)'"},
+      {"{}", "'results'"},
+      {R"({"results":{}})", "'results'"},
+      {R"({"results":[7]})", "'results[0]'"},
+      {R"({"results":[{"typeId":1}]})", "'results[0].category'"},
+      {R"({"results":[{"category":"HUBSPOT_DEFINED","typeId":"279"}]})", "'results[0].typeId'"},
+      {R"({"results":[{"category":"HUBSPOT_DEFINED","typeId":4294967296}]})",
+       "'results[0].typeId'"},
+      {R"({"results":[{"category":"HUBSPOT_DEFINED","typeId":1,"label":5}]})",
+       "'results[0].label'"},
+  };
+  for (const auto& c : cases) {
+    const auto result = DecodeAssociationLabels(c.body);
+    EXPECT_EQ(result.status().code(), absl::StatusCode::kInternal) << c.body;
+    EXPECT_THAT(result.status().message(), HasSubstr(c.names)) << c.body;
+  }
+}
+
 TEST(ParseHubSpotTimeTest, AcceptsEveryFormHubSpotUses) {
   const absl::Time base = absl::FromUnixSeconds(1772366400);
   EXPECT_EQ(*ParseHubSpotTime("2026-03-01T12:00:00Z"), base);

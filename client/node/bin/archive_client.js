@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // hubspot-archive-client: the Node caller's command. Archives FROM:TO[,TO...] pairs and prints the result as JSON; with
 // --label=CATEGORY:TYPE_ID (repeatable) it removes only those labels of the
-// pairs (ArchiveAssociationLabels) and the associations stay. A failed call
+// pairs (ArchiveAssociationLabels) and the associations stay; a pair's
+// unlabeled type (HUBSPOT_DEFINED, e.g. 279 for contacts to companies) removes
+// the whole association, which the gateway refuses unless
+// --remove_association_if_unlabeled. A failed call
 // prints {"code", "message", "upstreamError"} and exits with the gRPC code; a
 // result with errors, or not COMPLETE, exits 20. Output is one line of JSON
 // in the proto3 mapping, as the Python and Go callers print it. With
@@ -19,17 +22,20 @@ const CATEGORIES = ['HUBSPOT_DEFINED', 'INTEGRATOR_DEFINED', 'USER_DEFINED', 'WO
 
 function parseArgs(argv) {
   const args = { target: '127.0.0.1:50051', from_type: 'contacts', to_type: 'companies',
-                 deadline: 30, bulk_file: '', pairs_per_message: 100, pairs: [], labels: [] };
+                 deadline: 30, bulk_file: '', pairs_per_message: 100, pairs: [], labels: [],
+                 remove_association_if_unlabeled: false };
   for (const arg of argv) {
     const flag = /^--([a-z_]+)=(.*)$/.exec(arg);
-    if (flag && flag[1] === 'label') {
+    if (arg === '--remove_association_if_unlabeled') {
+      args.remove_association_if_unlabeled = true;
+    } else if (flag && flag[1] === 'label') {
       const [category, typeId] = flag[2].split(':');
       if (!CATEGORIES.includes(category) || !/^-?[0-9]+$/.test(typeId || '')) {
         throw new Error(`expected --label=CATEGORY:TYPE_ID, got ${arg}`);
       }
       args.labels.push({ category, type_id: Number(typeId) });
     } else if (flag) {
-      if (!(flag[1] in args) || flag[1] === 'pairs' || flag[1] === 'labels') {
+      if (!(flag[1] in args) || ['pairs', 'labels', 'remove_association_if_unlabeled'].includes(flag[1])) {
         throw new Error(`unknown flag ${arg}`);
       }
       args[flag[1]] = typeof args[flag[1]] === 'number' ? Number(flag[2]) : flag[2];
@@ -106,9 +112,9 @@ async function main() {
       // One input per (from, to), each removing every label.
       const inputs = args.pairs.flatMap((pair) => pair.to_objects.map((to) => (
         { from_object: pair.from_object, to_object: to, types: args.labels })));
-      result = await gateway.archiveLabels(client, { from_object_type: args.from_type,
-                                                     to_object_type: args.to_type, inputs },
-                                           { deadline });
+      result = await gateway.archiveLabels(client, {
+        from_object_type: args.from_type, to_object_type: args.to_type, inputs,
+        remove_association_if_unlabeled: args.remove_association_if_unlabeled }, { deadline });
     } else {
       result = await gateway.archive(client, { from_object_type: args.from_type,
                                                to_object_type: args.to_type, inputs: args.pairs },

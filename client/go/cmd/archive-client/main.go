@@ -1,7 +1,10 @@
 // Command archive-client is the Go caller of the gateway. It archives
 // FROM:TO[,TO...] pairs and prints the BatchResult; with
 // --label=CATEGORY:TYPE_ID (repeatable) it removes only those labels of the
-// pairs (ArchiveAssociationLabels) and the associations stay. A failed call
+// pairs (ArchiveAssociationLabels) and the associations stay; a pair's
+// unlabeled type (HUBSPOT_DEFINED, e.g. 279 for contacts to companies) removes
+// the whole association, which the gateway refuses unless
+// --remove_association_if_unlabeled. A failed call
 // prints {"code", "message", "upstreamError"} and exits with the gRPC code;
 // a result with errors, or not COMPLETE, exits 20; bad arguments exit 64.
 // Output is one line of JSON in the proto3 mapping, as the Python and Node
@@ -76,6 +79,8 @@ func run() int {
 	fromType := flags.String("from_type", "contacts", "object type of the FROM records")
 	toType := flags.String("to_type", "companies", "object type of the TO records")
 	deadline := flags.Float64("deadline", 30, "the call's deadline, in seconds (as the Python caller's)")
+	removeIfUnlabeled := flags.Bool("remove_association_if_unlabeled", false,
+		"with --label: let the pair's unlabeled type go, which deletes the whole association (refused otherwise)")
 	var labels []*v1.AssociationType
 	flags.Func("label", "CATEGORY:TYPE_ID; remove only these labels of the pairs",
 		func(text string) error {
@@ -113,7 +118,8 @@ func run() int {
 	var result *v1.BatchResult
 	if len(labels) > 0 {
 		result, err = client.ArchiveLabels(ctx, &v1.ArchiveAssociationLabelsRequest{
-			FromObjectType: *fromType, ToObjectType: *toType, Inputs: labelInputs(pairs, labels)})
+			FromObjectType: *fromType, ToObjectType: *toType, Inputs: labelInputs(pairs, labels),
+			RemoveAssociationIfUnlabeled: *removeIfUnlabeled})
 	} else {
 		result, err = client.Archive(ctx, &v1.ArchiveAssociationsRequest{
 			FromObjectType: *fromType, ToObjectType: *toType, Inputs: pairs})

@@ -2,7 +2,9 @@
 
 Archives FROM:TO[,TO...] pairs and prints the BatchResult; with
 --label=CATEGORY:TYPE_ID (repeatable) it removes only those labels of the pairs
-(ArchiveAssociationLabels) and the associations stay. A failed call prints
+(ArchiveAssociationLabels) and the associations stay; a pair's unlabeled type
+(HUBSPOT_DEFINED, e.g. 279 for contacts to companies) removes the whole
+association, which the gateway refuses unless --remove_association_if_unlabeled. A failed call prints
 {"code", "message", "upstreamError"} and exits with the gRPC code; a result with
 errors, or not COMPLETE, exits 20. With --bulk_file it streams a file of
 from,to lines instead (archive_bulk) and prints the job's counts. Output is one
@@ -107,6 +109,9 @@ def main(argv=None) -> int:
     parser.add_argument("--deadline", type=float, default=30.0, help="seconds")
     parser.add_argument("--label", action="append", default=[], type=parse_label,
                         help="CATEGORY:TYPE_ID; remove only these labels of the pairs")
+    parser.add_argument("--remove_association_if_unlabeled", action="store_true",
+                        help="with --label: let the pair's unlabeled type go, which deletes "
+                             "the whole association (refused otherwise)")
     parser.add_argument("--bulk_file", help="stream this file's from,to lines instead")
     parser.add_argument("--pairs_per_message", type=int, default=100)
     parser.add_argument("pairs", nargs="*", type=parse_pair)
@@ -122,7 +127,9 @@ def main(argv=None) -> int:
             if args.label:
                 result = client.archive_labels(v1.ArchiveAssociationLabelsRequest(
                     from_object_type=args.from_type, to_object_type=args.to_type,
-                    inputs=label_inputs(args.pairs, args.label)), timeout=args.deadline)
+                    inputs=label_inputs(args.pairs, args.label),
+                    remove_association_if_unlabeled=args.remove_association_if_unlabeled),
+                    timeout=args.deadline)
             else:
                 result = client.archive(v1.ArchiveAssociationsRequest(
                     from_object_type=args.from_type, to_object_type=args.to_type,

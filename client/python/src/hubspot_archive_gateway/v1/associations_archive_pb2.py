@@ -16,7 +16,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n6hubspot/crm/associations/v1/associations_archive.proto\x12\x1bhubspot.crm.associations.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x16\n\x08ObjectId\x12\n\n\x02id\x18\x01 \x01(\t\"\x85\x01\n\x0c\x41rchiveInput\x12:\n\x0b\x66rom_object\x18\x01 \x01(\x0b\x32%.hubspot.crm.associations.v1.ObjectId\x12\x39\n\nto_objects\x18\x02 \x03(\x0b\x32%.hubspot.crm.associations.v1.ObjectId\"\x89\x01\n\x1a\x41rchiveAssociationsRequest\x12\x18\n\x10\x66rom_object_type\x18\x01 \x01(\t\x12\x16\n\x0eto_object_type\x18\x02 \x01(\t\x12\x39\n\x06inputs\x18\x03 \x03(\x0b\x32).hubspot.crm.associations.v1.ArchiveInput\"\x93\x01\n\x1f\x41rchiveAssociationLabelsRequest\x12\x18\n\x10\x66rom_object_type\x18\x01 \x01(\t\x12\x16\n\x0eto_object_type\x18\x02 \x01(\t\x12>\n\x06inputs\x18\x03 \x03(\x0b\x32..hubspot.crm.associations.v1.LabelArchiveInput\"\xc6\x01\n\x11LabelArchiveInput\x12:\n\x0b\x66rom_object\x18\x01 \x01(\x0b\x32%.hubspot.crm.associations.v1.ObjectId\x12\x38\n\tto_object\x18\x02 \x01(\x0b\x32%.hubspot.crm.associations.v1.ObjectId\x12;\n\x05types\x18\x03 \x03(\x0b\x32,.hubspot.crm.associations.v1.AssociationType\"f\n\x0f\x41ssociationType\x12\x42\n\x08\x63\x61tegory\x18\x01 \x01(\x0e\x32\x30.hubspot.crm.associations.v1.AssociationCategory\x12\x0f\n\x07type_id\x18\x02 \x01(\x05\"\x85\x02\n\x0f\x41rchiveProgress\x12\x17\n\x0finputs_received\x18\x01 \x01(\x03\x12\x17\n\x0finputs_archived\x18\x02 \x01(\x03\x12\x15\n\rinputs_failed\x18\x03 \x01(\x03\x12:\n\x06\x65rrors\x18\x04 \x03(\x0b\x32*.hubspot.crm.associations.v1.StandardError\x12\x19\n\x11upstream_requests\x18\x05 \x01(\x03\x12\x0c\n\x04\x64one\x18\x06 \x01(\x08\x12\x14\n\x0c\x61\x63knowledged\x18\x07 \x03(\x03\x12\x17\n\x0f\x65rror_positions\x18\x08 \x03(\x03\x12\x15\n\rrequests_read\x18\t \x01(\x03\"\xa8\x04\n\x0b\x42\x61tchResult\x12?\n\x06status\x18\x01 \x01(\x0e\x32/.hubspot.crm.associations.v1.BatchResult.Status\x12\'\n\x07results\x18\x02 \x03(\x0b\x32\x16.google.protobuf.Value\x12\x30\n\x0crequested_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstarted_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12:\n\x06\x65rrors\x18\x06 \x03(\x0b\x32*.hubspot.crm.associations.v1.StandardError\x12\x12\n\nnum_errors\x18\x07 \x01(\x05\x12\x42\n\x05links\x18\x08 \x03(\x0b\x32\x33.hubspot.crm.associations.v1.BatchResult.LinksEntry\x1a,\n\nLinksEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"Y\n\x06Status\x12\x16\n\x12STATUS_UNSPECIFIED\x10\x00\x12\x0b\n\x07PENDING\x10\x01\x12\x0e\n\nPROCESSING\x10\x02\x12\x0c\n\x08\x43\x41NCELED\x10\x03\x12\x0c\n\x08\x43OMPLETE\x10\x04\"\xcd\x03\n\rStandardError\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x03 \x01(\t\x12,\n\x0csub_category\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\x38\n\x06\x65rrors\x18\x06 \x03(\x0b\x32(.hubspot.crm.associations.v1.ErrorDetail\x12H\n\x07\x63ontext\x18\x07 \x03(\x0b\x32\x37.hubspot.crm.associations.v1.StandardError.ContextEntry\x12\x44\n\x05links\x18\x08 \x03(\x0b\x32\x35.hubspot.crm.associations.v1.StandardError.LinksEntry\x1aW\n\x0c\x43ontextEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x36\n\x05value\x18\x02 \x01(\x0b\x32\'.hubspot.crm.associations.v1.StringList:\x02\x38\x01\x1a,\n\nLinksEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xf9\x01\n\x0b\x45rrorDetail\x12\x0f\n\x07message\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x14\n\x08in_field\x18\x03 \x01(\tR\x02in\x12\x14\n\x0csub_category\x18\x04 \x01(\t\x12\x46\n\x07\x63ontext\x18\x05 \x03(\x0b\x32\x35.hubspot.crm.associations.v1.ErrorDetail.ContextEntry\x1aW\n\x0c\x43ontextEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x36\n\x05value\x18\x02 \x01(\x0b\x32\'.hubspot.crm.associations.v1.StringList:\x02\x38\x01\"\x1c\n\nStringList\x12\x0e\n\x06values\x18\x01 \x03(\t\"\xff\x04\n\rUpstreamError\x12\x13\n\x0bhttp_status\x18\x01 \x01(\x05\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x03 \x01(\t\x12,\n\x0csub_category\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\x16\n\x0e\x63orrelation_id\x18\x06 \x01(\t\x12\x13\n\x0bpolicy_name\x18\x07 \x01(\t\x12\x12\n\nerror_type\x18\x08 \x01(\t\x12\x12\n\nrequest_id\x18\t \x01(\t\x12\x38\n\x06\x65rrors\x18\n \x03(\x0b\x32(.hubspot.crm.associations.v1.ErrorDetail\x12H\n\x07\x63ontext\x18\x0b \x03(\x0b\x32\x37.hubspot.crm.associations.v1.UpstreamError.ContextEntry\x12\x44\n\x05links\x18\x0c \x03(\x0b\x32\x35.hubspot.crm.associations.v1.UpstreamError.LinksEntry\x12\x10\n\x08raw_body\x18\r \x01(\t\x12.\n\x0bretry_after\x18\x0e \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x10\n\x08\x61ttempts\x18\x0f \x01(\x05\x1aW\n\x0c\x43ontextEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x36\n\x05value\x18\x02 \x01(\x0b\x32\'.hubspot.crm.associations.v1.StringList:\x02\x38\x01\x1a,\n\nLinksEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*\x84\x01\n\x13\x41ssociationCategory\x12$\n ASSOCIATION_CATEGORY_UNSPECIFIED\x10\x00\x12\x13\n\x0fHUBSPOT_DEFINED\x10\x01\x12\x16\n\x12INTEGRATOR_DEFINED\x10\x02\x12\x10\n\x0cUSER_DEFINED\x10\x03\x12\x08\n\x04WORK\x10\x04\x32\x9d\x03\n\x13\x41ssociationsArchive\x12x\n\x13\x41rchiveAssociations\x12\x37.hubspot.crm.associations.v1.ArchiveAssociationsRequest\x1a(.hubspot.crm.associations.v1.BatchResult\x12\x86\x01\n\x19\x41rchiveAssociationsStream\x12\x37.hubspot.crm.associations.v1.ArchiveAssociationsRequest\x1a,.hubspot.crm.associations.v1.ArchiveProgress(\x01\x30\x01\x12\x82\x01\n\x18\x41rchiveAssociationLabels\x12<.hubspot.crm.associations.v1.ArchiveAssociationLabelsRequest\x1a(.hubspot.crm.associations.v1.BatchResultB\x9c\x01\n\x1f\x63om.hubspot.crm.associations.v1B\x18\x41ssociationsArchiveProtoP\x01Z?hubspot-archive-gateway/client/go/associationsv1;associationsv1\xaa\x02\x1bHubSpot.Crm.Associations.V1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n6hubspot/crm/associations/v1/associations_archive.proto\x12\x1bhubspot.crm.associations.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x16\n\x08ObjectId\x12\n\n\x02id\x18\x01 \x01(\t\"\x85\x01\n\x0c\x41rchiveInput\x12:\n\x0b\x66rom_object\x18\x01 \x01(\x0b\x32%.hubspot.crm.associations.v1.ObjectId\x12\x39\n\nto_objects\x18\x02 \x03(\x0b\x32%.hubspot.crm.associations.v1.ObjectId\"\x89\x01\n\x1a\x41rchiveAssociationsRequest\x12\x18\n\x10\x66rom_object_type\x18\x01 \x01(\t\x12\x16\n\x0eto_object_type\x18\x02 \x01(\t\x12\x39\n\x06inputs\x18\x03 \x03(\x0b\x32).hubspot.crm.associations.v1.ArchiveInput\"\xbc\x01\n\x1f\x41rchiveAssociationLabelsRequest\x12\x18\n\x10\x66rom_object_type\x18\x01 \x01(\t\x12\x16\n\x0eto_object_type\x18\x02 \x01(\t\x12>\n\x06inputs\x18\x03 \x03(\x0b\x32..hubspot.crm.associations.v1.LabelArchiveInput\x12\'\n\x1fremove_association_if_unlabeled\x18\x04 \x01(\x08\"\xc6\x01\n\x11LabelArchiveInput\x12:\n\x0b\x66rom_object\x18\x01 \x01(\x0b\x32%.hubspot.crm.associations.v1.ObjectId\x12\x38\n\tto_object\x18\x02 \x01(\x0b\x32%.hubspot.crm.associations.v1.ObjectId\x12;\n\x05types\x18\x03 \x03(\x0b\x32,.hubspot.crm.associations.v1.AssociationType\"f\n\x0f\x41ssociationType\x12\x42\n\x08\x63\x61tegory\x18\x01 \x01(\x0e\x32\x30.hubspot.crm.associations.v1.AssociationCategory\x12\x0f\n\x07type_id\x18\x02 \x01(\x05\"\x85\x02\n\x0f\x41rchiveProgress\x12\x17\n\x0finputs_received\x18\x01 \x01(\x03\x12\x17\n\x0finputs_archived\x18\x02 \x01(\x03\x12\x15\n\rinputs_failed\x18\x03 \x01(\x03\x12:\n\x06\x65rrors\x18\x04 \x03(\x0b\x32*.hubspot.crm.associations.v1.StandardError\x12\x19\n\x11upstream_requests\x18\x05 \x01(\x03\x12\x0c\n\x04\x64one\x18\x06 \x01(\x08\x12\x14\n\x0c\x61\x63knowledged\x18\x07 \x03(\x03\x12\x17\n\x0f\x65rror_positions\x18\x08 \x03(\x03\x12\x15\n\rrequests_read\x18\t \x01(\x03\"\xa8\x04\n\x0b\x42\x61tchResult\x12?\n\x06status\x18\x01 \x01(\x0e\x32/.hubspot.crm.associations.v1.BatchResult.Status\x12\'\n\x07results\x18\x02 \x03(\x0b\x32\x16.google.protobuf.Value\x12\x30\n\x0crequested_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstarted_at\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x63ompleted_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12:\n\x06\x65rrors\x18\x06 \x03(\x0b\x32*.hubspot.crm.associations.v1.StandardError\x12\x12\n\nnum_errors\x18\x07 \x01(\x05\x12\x42\n\x05links\x18\x08 \x03(\x0b\x32\x33.hubspot.crm.associations.v1.BatchResult.LinksEntry\x1a,\n\nLinksEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"Y\n\x06Status\x12\x16\n\x12STATUS_UNSPECIFIED\x10\x00\x12\x0b\n\x07PENDING\x10\x01\x12\x0e\n\nPROCESSING\x10\x02\x12\x0c\n\x08\x43\x41NCELED\x10\x03\x12\x0c\n\x08\x43OMPLETE\x10\x04\"\xcd\x03\n\rStandardError\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x03 \x01(\t\x12,\n\x0csub_category\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\x38\n\x06\x65rrors\x18\x06 \x03(\x0b\x32(.hubspot.crm.associations.v1.ErrorDetail\x12H\n\x07\x63ontext\x18\x07 \x03(\x0b\x32\x37.hubspot.crm.associations.v1.StandardError.ContextEntry\x12\x44\n\x05links\x18\x08 \x03(\x0b\x32\x35.hubspot.crm.associations.v1.StandardError.LinksEntry\x1aW\n\x0c\x43ontextEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x36\n\x05value\x18\x02 \x01(\x0b\x32\'.hubspot.crm.associations.v1.StringList:\x02\x38\x01\x1a,\n\nLinksEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xf9\x01\n\x0b\x45rrorDetail\x12\x0f\n\x07message\x18\x01 \x01(\t\x12\x0c\n\x04\x63ode\x18\x02 \x01(\t\x12\x14\n\x08in_field\x18\x03 \x01(\tR\x02in\x12\x14\n\x0csub_category\x18\x04 \x01(\t\x12\x46\n\x07\x63ontext\x18\x05 \x03(\x0b\x32\x35.hubspot.crm.associations.v1.ErrorDetail.ContextEntry\x1aW\n\x0c\x43ontextEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x36\n\x05value\x18\x02 \x01(\x0b\x32\'.hubspot.crm.associations.v1.StringList:\x02\x38\x01\"\x1c\n\nStringList\x12\x0e\n\x06values\x18\x01 \x03(\t\"\xff\x04\n\rUpstreamError\x12\x13\n\x0bhttp_status\x18\x01 \x01(\x05\x12\x0e\n\x06status\x18\x02 \x01(\t\x12\x10\n\x08\x63\x61tegory\x18\x03 \x01(\t\x12,\n\x0csub_category\x18\x04 \x01(\x0b\x32\x16.google.protobuf.Value\x12\x0f\n\x07message\x18\x05 \x01(\t\x12\x16\n\x0e\x63orrelation_id\x18\x06 \x01(\t\x12\x13\n\x0bpolicy_name\x18\x07 \x01(\t\x12\x12\n\nerror_type\x18\x08 \x01(\t\x12\x12\n\nrequest_id\x18\t \x01(\t\x12\x38\n\x06\x65rrors\x18\n \x03(\x0b\x32(.hubspot.crm.associations.v1.ErrorDetail\x12H\n\x07\x63ontext\x18\x0b \x03(\x0b\x32\x37.hubspot.crm.associations.v1.UpstreamError.ContextEntry\x12\x44\n\x05links\x18\x0c \x03(\x0b\x32\x35.hubspot.crm.associations.v1.UpstreamError.LinksEntry\x12\x10\n\x08raw_body\x18\r \x01(\t\x12.\n\x0bretry_after\x18\x0e \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x10\n\x08\x61ttempts\x18\x0f \x01(\x05\x1aW\n\x0c\x43ontextEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x36\n\x05value\x18\x02 \x01(\x0b\x32\'.hubspot.crm.associations.v1.StringList:\x02\x38\x01\x1a,\n\nLinksEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01*\x84\x01\n\x13\x41ssociationCategory\x12$\n ASSOCIATION_CATEGORY_UNSPECIFIED\x10\x00\x12\x13\n\x0fHUBSPOT_DEFINED\x10\x01\x12\x16\n\x12INTEGRATOR_DEFINED\x10\x02\x12\x10\n\x0cUSER_DEFINED\x10\x03\x12\x08\n\x04WORK\x10\x04\x32\x9d\x03\n\x13\x41ssociationsArchive\x12x\n\x13\x41rchiveAssociations\x12\x37.hubspot.crm.associations.v1.ArchiveAssociationsRequest\x1a(.hubspot.crm.associations.v1.BatchResult\x12\x86\x01\n\x19\x41rchiveAssociationsStream\x12\x37.hubspot.crm.associations.v1.ArchiveAssociationsRequest\x1a,.hubspot.crm.associations.v1.ArchiveProgress(\x01\x30\x01\x12\x82\x01\n\x18\x41rchiveAssociationLabels\x12<.hubspot.crm.associations.v1.ArchiveAssociationLabelsRequest\x1a(.hubspot.crm.associations.v1.BatchResultB\x9c\x01\n\x1f\x63om.hubspot.crm.associations.v1B\x18\x41ssociationsArchiveProtoP\x01Z?hubspot-archive-gateway/client/go/associationsv1;associationsv1\xaa\x02\x1bHubSpot.Crm.Associations.V1b\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'hubspot.crm.associations.v1.associations_archive_pb2', globals())
@@ -36,8 +36,8 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _UPSTREAMERROR_CONTEXTENTRY._serialized_options = b'8\001'
   _UPSTREAMERROR_LINKSENTRY._options = None
   _UPSTREAMERROR_LINKSENTRY._serialized_options = b'8\001'
-  _ASSOCIATIONCATEGORY._serialized_start=3145
-  _ASSOCIATIONCATEGORY._serialized_end=3277
+  _ASSOCIATIONCATEGORY._serialized_start=3186
+  _ASSOCIATIONCATEGORY._serialized_end=3318
   _OBJECTID._serialized_start=182
   _OBJECTID._serialized_end=204
   _ARCHIVEINPUT._serialized_start=207
@@ -45,37 +45,37 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _ARCHIVEASSOCIATIONSREQUEST._serialized_start=343
   _ARCHIVEASSOCIATIONSREQUEST._serialized_end=480
   _ARCHIVEASSOCIATIONLABELSREQUEST._serialized_start=483
-  _ARCHIVEASSOCIATIONLABELSREQUEST._serialized_end=630
-  _LABELARCHIVEINPUT._serialized_start=633
-  _LABELARCHIVEINPUT._serialized_end=831
-  _ASSOCIATIONTYPE._serialized_start=833
-  _ASSOCIATIONTYPE._serialized_end=935
-  _ARCHIVEPROGRESS._serialized_start=938
-  _ARCHIVEPROGRESS._serialized_end=1199
-  _BATCHRESULT._serialized_start=1202
-  _BATCHRESULT._serialized_end=1754
-  _BATCHRESULT_LINKSENTRY._serialized_start=1619
-  _BATCHRESULT_LINKSENTRY._serialized_end=1663
-  _BATCHRESULT_STATUS._serialized_start=1665
-  _BATCHRESULT_STATUS._serialized_end=1754
-  _STANDARDERROR._serialized_start=1757
-  _STANDARDERROR._serialized_end=2218
-  _STANDARDERROR_CONTEXTENTRY._serialized_start=2085
-  _STANDARDERROR_CONTEXTENTRY._serialized_end=2172
-  _STANDARDERROR_LINKSENTRY._serialized_start=1619
-  _STANDARDERROR_LINKSENTRY._serialized_end=1663
-  _ERRORDETAIL._serialized_start=2221
-  _ERRORDETAIL._serialized_end=2470
-  _ERRORDETAIL_CONTEXTENTRY._serialized_start=2085
-  _ERRORDETAIL_CONTEXTENTRY._serialized_end=2172
-  _STRINGLIST._serialized_start=2472
-  _STRINGLIST._serialized_end=2500
-  _UPSTREAMERROR._serialized_start=2503
-  _UPSTREAMERROR._serialized_end=3142
-  _UPSTREAMERROR_CONTEXTENTRY._serialized_start=2085
-  _UPSTREAMERROR_CONTEXTENTRY._serialized_end=2172
-  _UPSTREAMERROR_LINKSENTRY._serialized_start=1619
-  _UPSTREAMERROR_LINKSENTRY._serialized_end=1663
-  _ASSOCIATIONSARCHIVE._serialized_start=3280
-  _ASSOCIATIONSARCHIVE._serialized_end=3693
+  _ARCHIVEASSOCIATIONLABELSREQUEST._serialized_end=671
+  _LABELARCHIVEINPUT._serialized_start=674
+  _LABELARCHIVEINPUT._serialized_end=872
+  _ASSOCIATIONTYPE._serialized_start=874
+  _ASSOCIATIONTYPE._serialized_end=976
+  _ARCHIVEPROGRESS._serialized_start=979
+  _ARCHIVEPROGRESS._serialized_end=1240
+  _BATCHRESULT._serialized_start=1243
+  _BATCHRESULT._serialized_end=1795
+  _BATCHRESULT_LINKSENTRY._serialized_start=1660
+  _BATCHRESULT_LINKSENTRY._serialized_end=1704
+  _BATCHRESULT_STATUS._serialized_start=1706
+  _BATCHRESULT_STATUS._serialized_end=1795
+  _STANDARDERROR._serialized_start=1798
+  _STANDARDERROR._serialized_end=2259
+  _STANDARDERROR_CONTEXTENTRY._serialized_start=2126
+  _STANDARDERROR_CONTEXTENTRY._serialized_end=2213
+  _STANDARDERROR_LINKSENTRY._serialized_start=1660
+  _STANDARDERROR_LINKSENTRY._serialized_end=1704
+  _ERRORDETAIL._serialized_start=2262
+  _ERRORDETAIL._serialized_end=2511
+  _ERRORDETAIL_CONTEXTENTRY._serialized_start=2126
+  _ERRORDETAIL_CONTEXTENTRY._serialized_end=2213
+  _STRINGLIST._serialized_start=2513
+  _STRINGLIST._serialized_end=2541
+  _UPSTREAMERROR._serialized_start=2544
+  _UPSTREAMERROR._serialized_end=3183
+  _UPSTREAMERROR_CONTEXTENTRY._serialized_start=2126
+  _UPSTREAMERROR_CONTEXTENTRY._serialized_end=2213
+  _UPSTREAMERROR_LINKSENTRY._serialized_start=1660
+  _UPSTREAMERROR_LINKSENTRY._serialized_end=1704
+  _ASSOCIATIONSARCHIVE._serialized_start=3321
+  _ASSOCIATIONSARCHIVE._serialized_end=3734
 # @@protoc_insertion_point(module_scope)

@@ -15,14 +15,16 @@ USER_DEFINED: AssociationCategory
 WORK: AssociationCategory
 
 class ArchiveAssociationLabelsRequest(_message.Message):
-    __slots__ = ["from_object_type", "inputs", "to_object_type"]
+    __slots__ = ["from_object_type", "inputs", "remove_association_if_unlabeled", "to_object_type"]
     FROM_OBJECT_TYPE_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
+    REMOVE_ASSOCIATION_IF_UNLABELED_FIELD_NUMBER: _ClassVar[int]
     TO_OBJECT_TYPE_FIELD_NUMBER: _ClassVar[int]
     from_object_type: str
     inputs: _containers.RepeatedCompositeFieldContainer[LabelArchiveInput]
+    remove_association_if_unlabeled: bool
     to_object_type: str
-    def __init__(self, from_object_type: _Optional[str] = ..., to_object_type: _Optional[str] = ..., inputs: _Optional[_Iterable[_Union[LabelArchiveInput, _Mapping]]] = ...) -> None: ...
+    def __init__(self, from_object_type: _Optional[str] = ..., to_object_type: _Optional[str] = ..., inputs: _Optional[_Iterable[_Union[LabelArchiveInput, _Mapping]]] = ..., remove_association_if_unlabeled: bool = ...) -> None: ...
 
 class ArchiveAssociationsRequest(_message.Message):
     __slots__ = ["from_object_type", "inputs", "to_object_type"]

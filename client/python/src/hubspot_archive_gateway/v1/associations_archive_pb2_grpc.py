@@ -94,8 +94,10 @@ class AssociationsArchiveServicer(object):
         """Removes the listed labels (association types) from each input's pair of
         records and keeps the association itself: HubSpot's batch/labels/archive.
         Exception (HubSpot's specs): an input listing the pair's unlabeled type
-        (HUBSPOT_DEFINED; e.g. 279 for contacts to companies) removes the whole
-        association with all its labels. The gateway does not refuse such inputs.
+        (HUBSPOT_DEFINED with no label; e.g. 279 for contacts to companies)
+        removes the whole association with all its labels. The gateway refuses
+        such a call with INVALID_ARGUMENT, before sending anything, unless
+        `remove_association_if_unlabeled` is set (see there).
         Validated, chunked (at most --max_inputs_per_request inputs, and types of
         one input, per upstream request), paced, retried and answered like
         ArchiveAssociations, with the same gRPC statuses and rich details.
