@@ -140,8 +140,10 @@ int Run() {
   }
   Dispatcher dispatcher(config->dispatch, **transport, scheduler, metrics, random, budgets);
   DispatchedLabelsReader labels_reader(config->archiver.endpoint, dispatcher, scheduler);
-  UnlabeledTypeCache unlabeled_types(config->labels_cache, labels_reader, scheduler,
-                                     [&logger](absl::string_view line) { logger.LogEvent(line); });
+  // Its one kind of line is a failed read.
+  UnlabeledTypeCache unlabeled_types(
+      config->labels_cache, labels_reader, scheduler,
+      [&logger](absl::string_view line) { logger.Log(LogLevel::kWarning, line); });
   AssociationsArchiver archiver(config->archiver, dispatcher, scheduler, metrics, unlabeled_types);
   AssociationsArchiveService service(config->service, archiver, logger, metrics);
   // The exposer holds collectables weakly: they live as long as Run.
