@@ -78,10 +78,11 @@ class Budget {
   virtual void Observe(const UpstreamAnswer& answer, absl::Time now, const Ticket& ticket) = 0;
   // Whether HubSpot's daily limit stops this token at `now`.
   virtual bool DailyExhausted(absl::Time now) const = 0;
-  // Whether that stop is what a shared store holds (another replica's
-  // finding, or a value only the store has), not HubSpot's answer to this
+  // Whether what holds the token at `now` (its daily stop, or the wait
+  // before its next send) is what a shared store says (another replica's
+  // finding, or a value only the store has), not HubSpot's answers to this
   // process: what a call is told then names the store, not HubSpot.
-  virtual bool DailyStopFromStore(absl::Time /*now*/) const { return false; }
+  virtual bool HeldByStore(absl::Time /*now*/) const { return false; }
   // The limit being planned with (0: none).
   virtual int effective_limit() const = 0;
   virtual absl::Duration interval() const = 0;

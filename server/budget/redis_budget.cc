@@ -114,9 +114,10 @@ class RedisBudget final : public Budget {
     return now < state_->daily_until || fallback_.DailyExhausted(now);
   }
 
-  bool DailyStopFromStore(absl::Time now) const override {
+  bool HeldByStore(absl::Time now) const override {
     absl::MutexLock lock(&state_->mu);
-    return now < state_->daily_until && !fallback_.DailyExhausted(now);
+    if (fallback_.DailyExhausted(now)) return false;  // HubSpot told this replica.
+    return now < state_->daily_until || (now >= state_->local_until && store_.shared());
   }
 
   int effective_limit() const override {

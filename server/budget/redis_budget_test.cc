@@ -386,7 +386,7 @@ TEST_F(RedisBudgetTest, AStoredStopADayAheadHoldsAtMostMaxRetryAfter) {
   EXPECT_GT(wait, absl::ZeroDuration());
   EXPECT_LE(wait, Policy().max_pause);
   EXPECT_TRUE(b->budget_->DailyExhausted(b->scheduler_.Now()));
-  EXPECT_TRUE(b->budget_->DailyStopFromStore(b->scheduler_.Now()));
+  EXPECT_TRUE(b->budget_->HeldByStore(b->scheduler_.Now()));
   // Written back bounded too.
   int64_t daily = 0;
   ASSERT_TRUE(absl::SimpleAtoi(redis_->Command({"HGET", key, "daily"}).value_or(""), &daily));

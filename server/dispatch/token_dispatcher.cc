@@ -18,7 +18,7 @@ namespace v1 = ::hubspot::crm::associations::v1;
 
 // Why `budget` stops its token for the day at `now`, naming who said so.
 absl::Status DailyLimitExhausted(const Budget& budget, absl::Time now) {
-  if (budget.DailyStopFromStore(now)) {
+  if (budget.HeldByStore(now)) {
     return StoreDailyStopStatus(
         "the shared budget store (--budget_store) holds this token's daily request limit as "
         "exhausted; the gateway sends nothing for it until the store clears it (at most "
@@ -99,9 +99,10 @@ void TokenDispatcher::Submit(QueuedChunk chunk, bool retry) {
       const Lane lane_of_chunk = chunk.lane;
       FlowQueue<QueuedChunk>& lane = lanes_[static_cast<int>(lane_of_chunk)];
       waits = !lane.empty() || budget_->NextSendTime(lane_of_chunk, now) > now;
-      // A chunk costs the share of a request it fills.
-      const double cost =
-          static_cast<double>(InputsOf(chunk)) / std::max(1, options_.max_inputs_per_request);
+      // A chunk costs the share of a request it fills (a read, which carries
+      // no inputs, as much as one input).
+      const double cost = static_cast<double>(std::max(1, InputsOf(chunk))) /
+                          std::max(1, options_.max_inputs_per_request);
       const FlowKey flow = chunk.flow;
       const ChunkOwner* call = chunk.owner.get();
       lane.Push(flow, call, std::move(chunk), cost, /*front=*/retry);
@@ -147,12 +148,17 @@ void TokenDispatcher::FailPastDeadline(absl::Time allowed, absl::Time now,
                                        std::vector<Failure>& failures) {
   const absl::Status rate_limited =
       now - last_rate_limited_at_ < budget_->interval() ? last_rate_limited_ : absl::OkStatus();
+  // Who holds the token, as the call is told.
+  const absl::string_view held_by =
+      budget_->HeldByStore(now)
+          ? "the rate budget the replicas share in the budget store (--budget_store)"
+          : "HubSpot's rate limit";
   for (FlowQueue<QueuedChunk>& lane : lanes_) {
     for (QueuedChunk& chunk :
          lane.RemoveIf([allowed](const QueuedChunk& c) { return c.deadline <= allowed; })) {
-      absl::Status status =
-          WithAttempts(RateLimitWaitStatus(allowed - now, chunk.deadline - now, rate_limited),
-                       chunk.attempt - 1);
+      absl::Status status = WithAttempts(
+          RateLimitWaitStatus(held_by, allowed - now, chunk.deadline - now, rate_limited),
+          chunk.attempt - 1);
       failures.push_back({std::move(chunk), std::move(status)});
     }
   }

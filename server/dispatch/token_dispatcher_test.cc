@@ -159,6 +159,21 @@ class TokenDispatcherTest : public testing::Test {
     dispatcher.Submit(std::move(queued));
   }
 
+  // Submits `owner`'s `chunk` with `time_left` before its deadline; what the
+  // owner was told at once (OK when nothing yet).
+  absl::Status SubmitUntold(TokenDispatcher& dispatcher, std::shared_ptr<RecordingOwner> owner,
+                            const Chunk* chunk, absl::Duration time_left) {
+    QueuedChunk queued;
+    queued.owner = owner;
+    queued.chunk = chunk;
+    queued.url = kUrl;
+    queued.deadline = scheduler_.Now() + time_left;
+    dispatcher.Submit(std::move(queued));
+    const auto outcomes = owner->outcomes();
+    EXPECT_THAT(outcomes, SizeIs(1));
+    return outcomes.empty() ? absl::OkStatus() : outcomes.begin()->second.status();
+  }
+
   DispatchOptions options_;
   BudgetFactory budgets_;
   ManualScheduler scheduler_;
@@ -230,6 +245,49 @@ TEST_F(TokenDispatcherTest, ABudgetThatAnswersLaterWakesTheDispatcher) {
   transport.AnswerNext(FakeHttpTransport::Answer(204));
   ASSERT_THAT(owner->outcomes(), SizeIs(1));
   EXPECT_TRUE(owner->outcomes().at(0).ok());
+}
+
+// A budget a shared store plans (as RedisBudget while Redis answers): its
+// next send is 30 s away, or (`daily`) the store holds it stopped for the day.
+class StoreHeldBudget final : public Budget {
+ public:
+  explicit StoreHeldBudget(bool daily) : daily_(daily) {}
+  absl::Time NextSendTime(Lane, absl::Time now) override { return now + absl::Seconds(30); }
+  Ticket Spend(absl::Time now) override {
+    Ticket ticket;
+    ticket.sent = now;
+    return ticket;
+  }
+  void Observe(const UpstreamAnswer&, absl::Time, const Ticket&) override {}
+  bool DailyExhausted(absl::Time) const override { return daily_; }
+  bool HeldByStore(absl::Time) const override { return true; }
+  int effective_limit() const override { return 10; }
+  absl::Duration interval() const override { return absl::Seconds(10); }
+  bool IsIdle(absl::Time) const override { return true; }
+
+ private:
+  const bool daily_;
+};
+
+// Issue 21, defect 8: a call held by what the budget store says is told so,
+// never that HubSpot held it.
+TEST_F(TokenDispatcherTest, WhatTheBudgetStoreHoldsIsNeverBlamedOnHubSpot) {
+  for (const bool daily : {false, true}) {
+    SCOPED_TRACE(daily ? "daily stop" : "wait past the deadline");
+    QueuedHttpTransport transport;
+    const BudgetFactory budgets = [daily](const std::string&, absl::AnyInvocable<void()>) {
+      return std::make_unique<StoreHeldBudget>(daily);
+    };
+    auto dispatcher = std::make_shared<TokenDispatcher>(
+        "pat-test", options_,
+        DispatchDeps{budgets, transport, scheduler_, observer_, random_mu_, random_});
+    const absl::Status failure = SubmitUntold(*dispatcher, std::make_shared<RecordingOwner>(),
+                                              MakeChunk(1, 1), absl::Seconds(5));
+    EXPECT_EQ(failure.code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_THAT(std::string(failure.message()), HasSubstr("budget store"));
+    EXPECT_THAT(std::string(failure.message()), Not(HasSubstr("HubSpot")));
+    EXPECT_EQ(transport.sent(), 0);
+  }
 }
 
 TEST_F(TokenDispatcherTest, BurstOfSmallCallsPacksIntoFullRequests) {
@@ -570,15 +628,8 @@ TEST_F(TokenDispatcherTest, ASpentBudgetFailsACallThatCannotWaitForIt) {
   auto first = std::make_shared<RecordingOwner>();
   Submit(*dispatcher, first, MakeChunk(100, 1));
   ASSERT_EQ(transport.sent(), 1);
-  auto second = std::make_shared<RecordingOwner>();
-  QueuedChunk queued;
-  queued.owner = second;
-  queued.chunk = MakeChunk(100, 1000);
-  queued.url = kUrl;
-  queued.deadline = scheduler_.Now() + absl::Seconds(2);
-  dispatcher->Submit(std::move(queued));
-  ASSERT_THAT(second->outcomes(), SizeIs(1));
-  const absl::Status failure = second->outcomes().at(0).status();
+  const absl::Status failure = SubmitUntold(*dispatcher, std::make_shared<RecordingOwner>(),
+                                            MakeChunk(100, 1000), absl::Seconds(2));
   EXPECT_EQ(failure.code(), absl::StatusCode::kResourceExhausted);
   const std::optional<v1::UpstreamError> error = GetUpstreamError(failure);
   ASSERT_TRUE(error.has_value());

@@ -99,11 +99,11 @@ absl::Status StoreDailyStopStatus(absl::string_view why) {
   return WithUpstreamError(absl::StatusCode::kResourceExhausted, why, error);
 }
 
-absl::Status RateLimitWaitStatus(absl::Duration wait, absl::Duration time_left,
-                                 const absl::Status& rate_limited) {
+absl::Status RateLimitWaitStatus(absl::string_view held_by, absl::Duration wait,
+                                 absl::Duration time_left, const absl::Status& rate_limited) {
   const absl::Duration shown_wait = absl::Ceil(wait, absl::Milliseconds(1));
   std::string message =
-      absl::StrCat("not sent: HubSpot's rate limit lets this token's next request go in ",
+      absl::StrCat("not sent: ", held_by, " lets this token's next request go in ",
                    absl::FormatDuration(shown_wait), ", after this call's deadline (",
                    absl::FormatDuration(absl::Trunc(time_left, absl::Milliseconds(1))),
                    " left), so it fails now instead of waiting; retry after the wait");

@@ -49,16 +49,17 @@ absl::Status DailyLimitStatus(absl::string_view why);
 // not asked) and `why`.
 absl::Status StoreDailyStopStatus(absl::string_view why);
 
-// The failure of work that cannot be sent before its caller's deadline: the
-// token's rate budget lets its next request go only after `wait`, while the
-// call has `time_left`. RESOURCE_EXHAUSTED at once instead of a wait that
+// The failure of work that cannot be sent before its caller's deadline:
+// `held_by` (HubSpot's rate limit, or the budget store's shared plan of it)
+// lets the token's next request go only after `wait`, while the call has
+// `time_left`. RESOURCE_EXHAUSTED at once instead of a wait that
 // would end in DEADLINE_EXCEEDED, with an UpstreamError whose retry_after is
 // `wait`: that of the rate-limit 429 that caused the pause (`rate_limited`,
 // the failure ReadUpstreamAnswer made of it: HubSpot's category, policy,
 // message and correlationId) when there was one (not OK), else one with only
 // that wait and the reason.
-absl::Status RateLimitWaitStatus(absl::Duration wait, absl::Duration time_left,
-                                 const absl::Status& rate_limited);
+absl::Status RateLimitWaitStatus(absl::string_view held_by, absl::Duration wait,
+                                 absl::Duration time_left, const absl::Status& rate_limited);
 
 // `status` with the UpstreamError's `attempts` set (a no-op without one).
 absl::Status WithAttempts(absl::Status status, int attempts);
