@@ -38,9 +38,7 @@ int64_t QueuedLineWriter::dropped() const {
   return dropped_;
 }
 
-bool QueuedLineWriter::GatheringDone() const {
-  return stopping_ || queue_.size() * 2 >= capacity_;
-}
+bool QueuedLineWriter::GatheringDone() const { return stopping_ || queue_.size() * 2 >= capacity_; }
 
 void QueuedLineWriter::Run() {
   mu_.Lock();
