@@ -72,6 +72,7 @@ TEST_F(GatewayConfigTest, DefaultsWithTokenFromEnvironment) {
   EXPECT_EQ(config->archiver.endpoint.BatchUrl("contacts", "0-2", "batch/archive"),
             "https://api.hubapi.com/crm/associations/2026-03/contacts/0-2/batch/archive");
   EXPECT_FALSE(config->budget_store.has_value());
+  EXPECT_EQ(config->labels_cache.ttl, absl::Minutes(10));
 }
 
 TEST_F(GatewayConfigTest, BudgetStoreWithItsPasswordFromEnvironmentOrFile) {
@@ -115,7 +116,8 @@ TEST_F(GatewayConfigTest, EachFlagReachesItsComponent) {
                              {"max_upstream_connections", "7"},
                              {"max_upstream_response_bytes", "100000"},
                              {"max_in_flight_calls", "9"},
-                             {"max_inputs_per_call", "500"}});
+                             {"max_inputs_per_call", "500"},
+                             {"association_labels_ttl", "90s"}});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->server.listen, "0.0.0.0:0");
   EXPECT_EQ(config->server.shutdown_grace, absl::Seconds(3));
@@ -138,6 +140,7 @@ TEST_F(GatewayConfigTest, EachFlagReachesItsComponent) {
   EXPECT_EQ(config->transport.max_response_bytes, 100000u);
   EXPECT_EQ(config->service.max_in_flight_calls, 9);
   EXPECT_EQ(config->service.max_inputs_per_call, 500);
+  EXPECT_EQ(config->labels_cache.ttl, absl::Seconds(90));
 }
 
 TEST_F(GatewayConfigTest, TokenFromFileWhenEnvironmentIsUnset) {
@@ -217,6 +220,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadFlag{{{"bulk_budget_share", "1.5"}}, "--bulk_budget_share"},
         BadFlag{{{"coalesce_window", "-1ms"}}, "--coalesce_window"},
         BadFlag{{{"max_retry_after", "-1s"}}, "--max_retry_after"},
+        BadFlag{{{"association_labels_ttl", "-1s"}}, "--association_labels_ttl"},
         BadFlag{{{"max_in_flight_calls", "0"}}, "--max_in_flight_calls"},
         BadFlag{{{"max_inputs_per_call", "0"}}, "--max_inputs_per_call"},
         BadFlag{{{"max_backoff", "1ms"}}, "--initial_backoff"},

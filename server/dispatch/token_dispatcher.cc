@@ -106,9 +106,10 @@ void TokenDispatcher::Submit(QueuedChunk chunk, bool retry) {
       const Lane lane_of_chunk = chunk.lane;
       FlowQueue<QueuedChunk>& lane = lanes_[static_cast<int>(lane_of_chunk)];
       waits = !lane.empty() || budget_->NextSendTime(lane_of_chunk, now) > now;
-      // A chunk costs the share of a request it fills.
-      const double cost =
-          static_cast<double>(InputsOf(chunk)) / std::max(1, options_.max_inputs_per_request);
+      // A chunk costs the share of a request it fills (a read, which carries
+      // no inputs, as much as one input).
+      const double cost = static_cast<double>(std::max(1, InputsOf(chunk))) /
+                          std::max(1, options_.max_inputs_per_request);
       const FlowKey flow = chunk.flow;
       const ChunkOwner* call = chunk.owner.get();
       lane.Push(flow, call, std::move(chunk), cost, /*front=*/retry);

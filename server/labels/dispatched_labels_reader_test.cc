@@ -28,7 +28,6 @@ class DispatchedLabelsReaderTest : public testing::Test {
     dispatch_.budget.max_requests = 2;
     dispatch_.budget.discover = false;
     dispatch_.concurrency.max = 0;
-    dispatch_.backoff.initial_delay = absl::Milliseconds(200);
   }
 
   // Reads contacts→companies (or `to`) with `deadline_in` to go, moving the

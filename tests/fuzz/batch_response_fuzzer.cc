@@ -1,5 +1,6 @@
 // libFuzzer target over everything that reads HubSpot's answers: the
-// BatchResponse decoder, the error-body decoder, date-time and Retry-After
+// BatchResponse decoder, the association-labels decoder and the labels
+// guard's reading of it, the error-body decoder, date-time and Retry-After
 // parsing, the rate-limit headers and the one reading of a whole answer. Any
 // input must be answered without crashing, leaking or UB, a decoded result
 // must survive a proto round trip, and every header value must come out
@@ -12,6 +13,7 @@
 #include "absl/time/time.h"
 #include "server/hubspot/archive_response.h"
 #include "server/hubspot/hubspot_json.h"
+#include "server/labels/unlabeled_types.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view body(reinterpret_cast<const char*>(data), size);
@@ -21,6 +23,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (decoded.ok()) {
     hubspot::crm::associations::v1::BatchResult copy;
     if (!copy.ParseFromString(decoded->SerializeAsString())) __builtin_trap();
+  }
+  // A labels answer that decodes and lists a type always tells the guard
+  // which types are unlabeled.
+  auto labels = hubspot_gateway::DecodeAssociationLabels(body);
+  if (labels.ok() && labels->results_size() > 0 &&
+      !hubspot_gateway::UnlabeledTypesOf(*labels).ok()) {
+    __builtin_trap();
   }
   const auto error = hubspot_gateway::DecodeUpstreamError(http_status, body);
   if (error.raw_body().size() > 512) __builtin_trap();
