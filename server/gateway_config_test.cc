@@ -65,7 +65,7 @@ TEST_F(GatewayConfigTest, DefaultsWithTokenFromEnvironment) {
   EXPECT_EQ(config->dispatch.retry.max_attempts, 4);
   EXPECT_EQ(config->dispatch.backoff.initial_delay, absl::Milliseconds(200));
   EXPECT_EQ(config->dispatch.budget.interval, absl::Seconds(10));
-  EXPECT_EQ(config->dispatch.budget.max_requests, 150);
+  EXPECT_EQ(config->dispatch.budget.max_requests, 100);
   EXPECT_EQ(config->dispatch.budget.bulk_share, 0.8);
   EXPECT_EQ(config->dispatch.coalesce_window, absl::ZeroDuration());
   EXPECT_EQ(config->log_format, LogFormat::kText);

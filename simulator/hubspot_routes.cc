@@ -69,7 +69,9 @@ HubSpotRoutes::HubSpotRoutes(const HubSpotRoutesOptions& options, AssociationSto
 void HubSpotRoutes::Register(httplib::Server* server) {
   server->Post(absl::StrCat(kPathPrefix, "batch/archive"),
                [this](const httplib::Request& request, httplib::Response& response) {
+                 stats_->ArchiveStarted();
                  Archive(request, response);
+                 stats_->ArchiveFinished();
                });
   server->Post(absl::StrCat(kPathPrefix, "batch/labels/archive"),
                [this](const httplib::Request& request, httplib::Response& response) {

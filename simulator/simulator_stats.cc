@@ -51,6 +51,18 @@ void SimulatorStats::ObserveArchiveRequest(absl::Time at) {
   }
 }
 
+void SimulatorStats::ArchiveStarted() {
+  const int64_t now = archive_in_flight_.fetch_add(1, std::memory_order_relaxed) + 1;
+  int64_t most = max_archive_in_flight_.load(std::memory_order_relaxed);
+  while (now > most &&
+         !max_archive_in_flight_.compare_exchange_weak(most, now, std::memory_order_relaxed)) {
+  }
+}
+
+void SimulatorStats::ArchiveFinished() {
+  archive_in_flight_.fetch_sub(1, std::memory_order_relaxed);
+}
+
 nlohmann::json SimulatorStats::ToJson() const {
   static_assert(std::size(kCounterNames) == kCounterCount &&
                     static_cast<int>(Counter::kLabelsReads) + 1 == kCounterCount,
@@ -62,6 +74,7 @@ nlohmann::json SimulatorStats::ToJson() const {
   out["max_inputs_seen"] = max_inputs_seen_.load(std::memory_order_relaxed);
   out["first_archive_request_unix_us"] = first_archive_request_us_.load(std::memory_order_relaxed);
   out["last_archive_request_unix_us"] = last_archive_request_us_.load(std::memory_order_relaxed);
+  out["max_archive_requests_in_flight"] = max_archive_in_flight_.load(std::memory_order_relaxed);
   nlohmann::json by_status = nlohmann::json::object();
   for (int status = 0; status < kStatusLimit; ++status) {
     const int64_t count = responses_by_status_[status].load(std::memory_order_relaxed);
@@ -79,6 +92,9 @@ void SimulatorStats::Reset() {
   max_inputs_seen_.store(0, std::memory_order_relaxed);
   first_archive_request_us_.store(0, std::memory_order_relaxed);
   last_archive_request_us_.store(0, std::memory_order_relaxed);
+  // Requests under way stay counted; only the peak starts over.
+  max_archive_in_flight_.store(archive_in_flight_.load(std::memory_order_relaxed),
+                               std::memory_order_relaxed);
 }
 
 }  // namespace hubspot_simulator

@@ -43,9 +43,15 @@ class SimulatorStats {
   // An archive request arrived at `at`: kept as the first one's time (if it
   // is the first) and the last one's (if it is the latest).
   void ObserveArchiveRequest(absl::Time at);
+  // An archive request is being handled (its latency included) from
+  // ArchiveStarted until ArchiveFinished; max_archive_requests_in_flight
+  // reports the most at once, so a test can tell how many a client kept in flight.
+  void ArchiveStarted();
+  void ArchiveFinished();
 
   // {"requests":N,...,"max_inputs_seen":N,"first_archive_request_unix_us":N,
-  // "last_archive_request_unix_us":N (0: none yet),"responses_by_status":{"204":N}}
+  // "last_archive_request_unix_us":N (0: none yet),"max_archive_requests_in_flight":N,
+  // "responses_by_status":{"204":N}}
   nlohmann::json ToJson() const;
   void Reset();
 
@@ -59,6 +65,8 @@ class SimulatorStats {
   // Unix microseconds; 0 until an archive request arrives.
   std::atomic<int64_t> first_archive_request_us_{0};
   std::atomic<int64_t> last_archive_request_us_{0};
+  std::atomic<int64_t> archive_in_flight_{0};
+  std::atomic<int64_t> max_archive_in_flight_{0};
 };
 
 }  // namespace hubspot_simulator

@@ -20,7 +20,24 @@ TEST(SimulatorStatsTest, StartsAtZeroWithEveryField) {
       "authorization_headers_seen":0,"label_archive_requests":0,"archived_labels":0,"labels_reads":0,
       "max_inputs_seen":0,
       "first_archive_request_unix_us":0,"last_archive_request_unix_us":0,
-      "responses_by_status":{}})"));
+      "max_archive_requests_in_flight":0,"responses_by_status":{}})"));
+}
+
+TEST(SimulatorStatsTest, KeepsTheMostArchiveRequestsInFlight) {
+  SimulatorStats stats;
+  stats.ArchiveStarted();
+  stats.ArchiveStarted();
+  stats.ArchiveStarted();
+  stats.ArchiveFinished();
+  stats.ArchiveStarted();
+  EXPECT_EQ(stats.ToJson()["max_archive_requests_in_flight"], 3);
+  // A reset starts the peak over from the requests still under way.
+  stats.Reset();
+  EXPECT_EQ(stats.ToJson()["max_archive_requests_in_flight"], 3);
+  stats.ArchiveFinished();
+  stats.ArchiveFinished();
+  stats.Reset();
+  EXPECT_EQ(stats.ToJson()["max_archive_requests_in_flight"], 1);
 }
 
 TEST(SimulatorStatsTest, CountsByName) {

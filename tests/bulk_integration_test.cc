@@ -182,7 +182,9 @@ TEST(BulkIntegrationTest, StreamReadsOnlyAsFastAsItArchivesAndSurvivesCancellati
   namespace v1 = ::hubspot::crm::associations::v1;
   StackOptions options;
   options.simulator_flags = {"--rate_limit_per_10s=0", "--latency_ms=100"};
-  options.gateway_flags = {"--rate_limit_per_10s=0", "--max_concurrent_requests_per_call=2"};
+  // Two requests per call at most (no adaptive limit per token to raise it).
+  options.gateway_flags = {"--rate_limit_per_10s=0", "--max_concurrent_requests_per_call=2",
+                           "--max_requests_in_flight_per_token=0"};
   auto started = Stack::Start(options);
   ASSERT_TRUE(started.ok()) << started.status();
   Stack& stack = **started;
@@ -309,8 +311,11 @@ void RestartGatewayOnSamePort(Stack& stack, std::vector<std::string> flags) {
   ASSERT_TRUE(stack.StartGateway(flags, kSimulatorToken).ok());
 }
 
+// No rate limit, and 4 requests in flight per stream (no adaptive limit per
+// token): a 100,000-pair job outlasts the 5 s drain, so a signal lands mid-job.
 const std::vector<std::string> kFastGateway = {"--rate_limit_per_10s=0", "--max_attempts=2",
-                                               "--initial_backoff=10ms"};
+                                               "--initial_backoff=10ms",
+                                               "--max_requests_in_flight_per_token=0"};
 
 // A stack whose simulator answers after `latency_ms`, seeded with Pairs().
 std::unique_ptr<Stack> StartSeededSlowStack(int latency_ms) {

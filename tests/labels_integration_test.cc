@@ -4,6 +4,7 @@
 // refused unless the request opts in, read from the simulator's labels
 // endpoint on the token's budget, failing open); the sample client's --label path.
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -184,6 +185,34 @@ TEST(LabelsIntegrationTest, AHubSpotDefinedLabelIsRemovedAfterTheRead) {
   EXPECT_EQ(Stat(*stack, "labels_reads"), 1);
   EXPECT_THAT(LabeledAssociations(*stack, "contacts", "companies"),
               ElementsAre("101>201 USER_DEFINED:36"));
+}
+
+// Calls for one pair that arrive while its types are being read wait for
+// that read: with nothing kept (--association_labels_ttl=0) and every HubSpot
+// answer taking a second, five concurrent calls still cost one read.
+TEST(LabelsIntegrationTest, ConcurrentCallsForAPairShareOneRead) {
+  StackOptions options;
+  options.gateway_flags = {"--association_labels_ttl=0"};
+  auto stack = StartStack(options);
+  ASSERT_NE(stack, nullptr);
+  SeedLabeled(*stack, {{101, 201}, {102, 202}, {103, 203}, {104, 204}, {105, 205}});
+  ASSERT_TRUE(stack->AdminPost("/_admin/faults", {{"latency_ms", 1000}}).ok());
+  std::vector<ArchiveOutcome> outcomes(5);
+  std::vector<std::thread> callers;
+  for (int i = 0; i < 5; ++i) {
+    callers.emplace_back([&, i] {
+      outcomes[i] = Archive(*stack, RemoveHubSpotType(101 + i, 201 + i, i == 0 ? 279 : 1));
+    });
+  }
+  for (std::thread& caller : callers) caller.join();
+  EXPECT_EQ(outcomes[0].status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  for (int i = 1; i < 5; ++i)
+    EXPECT_TRUE(outcomes[i].status.ok()) << outcomes[i].status.error_message();
+  EXPECT_EQ(Stat(*stack, "labels_reads"), 1);
+  EXPECT_THAT(
+      LabeledAssociations(*stack, "contacts", "companies"),
+      ElementsAre("101>201 HUBSPOT_DEFINED:1,USER_DEFINED:36", "102>202 USER_DEFINED:36",
+                  "103>203 USER_DEFINED:36", "104>204 USER_DEFINED:36", "105>205 USER_DEFINED:36"));
 }
 
 // When HubSpot's labels read keeps failing, the call goes ahead unchecked

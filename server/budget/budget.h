@@ -29,7 +29,8 @@ namespace hubspot_gateway {
 struct BudgetPolicy {
   // Requests per `interval` until HubSpot's headers say otherwise; 0 means
   // no limit of the gateway's own (headers and 429s still apply).
-  int max_requests = 150;
+  // HubSpot's lowest tier (README, "Rate limits"): discovery raises it.
+  int max_requests = 100;
   absl::Duration interval = absl::Seconds(10);
   // The share of each window bulk work may use.
   double bulk_share = 0.8;
@@ -38,14 +39,27 @@ struct BudgetPolicy {
   // While HubSpot advertises no limit (no X-HubSpot-RateLimit-Max), take the
   // configured one as a first guess only: raise it by one per success while
   // the window is at least half used (slow start), until a rolling-limit 429
-  // shows the real one; from there climb by one per raise period (additive
-  // increase, the period doubling while 429s come at the same level).
+  // shows the real one (or the window held more than any HubSpot tier
+  // allows: then stop pacing until a 429); from there hold it, and climb by
+  // one per raise period only once a full window was accepted at it
+  // (additive increase, the period doubling while 429s come at the same level).
   bool discover = true;
   // The share of the token's limit (configured, advertised or learned) this
   // budget may spend: 1 alone, 1/N for one of N replicas that lost their
   // shared budget.
   double limit_share = 1.0;
 };
+
+// HubSpot publishes burst limits of 100, 190 and 250 requests per 10 s. A
+// window that held more accepted requests than this, per 10 s (past 250,
+// with room for how a window is counted), shows that upstream enforces no
+// burst limit: a discovering budget stops pacing then, until a 429.
+inline constexpr int kAboveEveryTierPer10s = 300;
+
+// kAboveEveryTierPer10s for a window of `interval`.
+inline int AboveEveryTier(absl::Duration interval) {
+  return static_cast<int>(kAboveEveryTierPer10s * absl::ToInt64Milliseconds(interval) / 10000);
+}
 
 // What Spend hands out and Observe takes back: which request an answer is for.
 struct BudgetTicket {

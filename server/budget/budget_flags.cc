@@ -18,13 +18,15 @@ const hubspot_gateway::BudgetStoreOptions kStoreDefaults;
 ABSL_FLAG(int, rate_limit_per_10s, kBudgetDefaults.max_requests,
           "Upstream requests per token per rolling 10 s until HubSpot's X-HubSpot-RateLimit-* "
           "headers say otherwise; 429s lower it, and it climbs back by one per interval. "
-          "HubSpot's tiers allow 100, 190 or 250 per 10 s (README, \"Rate limits\"). "
+          "HubSpot's tiers allow 100, 190 or 250 per 10 s (README, \"Rate limits\"): the "
+          "default is the lowest, and --discover_rate_limit raises it while requests succeed. "
           "0: no limit of the gateway's own");
 ABSL_FLAG(bool, discover_rate_limit, kBudgetDefaults.discover,
           "While HubSpot sends no X-HubSpot-RateLimit-Max header, treat --rate_limit_per_10s as "
           "a first guess: raise the limit while requests succeed with the window half used or "
-          "more, and after a 429 climb past what it held by one per interval (headers, when "
-          "present, stay authoritative)");
+          "more, and after a 429 hold what the window held, climbing past it by one per "
+          "interval only once a whole window was accepted; past every HubSpot tier (300 per "
+          "10 s accepted) stop pacing until a 429 (headers, when present, stay authoritative)");
 ABSL_FLAG(double, bulk_budget_share, kBudgetDefaults.bulk_share,
           "Share of each rate window that bulk work (streams, or x-archive-priority: bulk) "
           "may use; the rest stays for interactive calls");

@@ -318,6 +318,31 @@ TEST_F(BudgetParityStoryTest, DiscoversALimitHubSpotDoesNotAdvertise) {
   EXPECT_TRUE(expect_alike(Lane::kInteractive).granted);
   twins.Observe(Success(204));
   EXPECT_EQ(expect_alike(Lane::kInteractive).limit, 51);  // One interval later: one more.
+  twins.Observe(Success(204));
+  // And no further until a whole window is accepted at 51.
+  twins.AdvanceBy(absl::Seconds(30));
+  EXPECT_EQ(expect_alike(Lane::kInteractive).limit, 51);
+}
+
+// Past every HubSpot tier (300 per 10 s), both stop pacing until a 429.
+TEST_F(BudgetParityStoryTest, StopsPacingPastEveryTierUntilA429) {
+  ASSERT_NO_FATAL_FAILURE(Start(/*discover=*/true));
+  Twins& twins = *twins_;
+  int sent = 0;
+  Decision last;
+  for (; sent < 400; ++sent) {
+    last = ExpectAlike(Lane::kInteractive);
+    ASSERT_TRUE(last.granted) << sent;
+    twins.Observe(Success(204));
+    if (last.limit == 0) break;
+  }
+  EXPECT_EQ(last.limit, 0);
+  EXPECT_EQ(sent, 301);  // The 302nd request went with the window holding 301.
+  ASSERT_TRUE(ExpectAlike(Lane::kInteractive).granted);
+  twins.Observe(TooManyRequests(AnswerOutcome::kRollingLimit));
+  const Decision after = ExpectAlike(Lane::kInteractive);
+  EXPECT_EQ(after.limit, 302);
+  EXPECT_FALSE(after.granted);
 }
 
 }  // namespace

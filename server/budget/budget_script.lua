@@ -9,8 +9,10 @@
 --   Always: op ('reserve' or 'observe'), configured (the configured limit),
 --   interval_ms, bulk_share, max_pause_ms, discover (1: discover the limit
 --   while HubSpot advertises none, as TokenBudget does), max_requests (the
---   most requests per interval a header may advertise); now_ms (optional: the
---   time to plan at; replicas leave it out and share Redis's clock).
+--   most requests per interval a header may advertise), above_tiers (a window
+--   that held more accepted requests than every HubSpot tier allows:
+--   AboveEveryTier in budget.h); now_ms (optional: the time to plan at;
+--   replicas leave it out and share Redis's clock).
 --   reserve: lane ('interactive' or 'bulk').
 --   observe: status (HTTP status, 0: no answer), policy ('ROLLING', 'DAILY'
 --   or ''), retry_after_ms, max, remaining, daily_remaining (-1: absent),
@@ -26,7 +28,9 @@
 -- while 429s come at the level just learned), paused and daily (times until
 -- which Retry-After or the daily limit stop the token), total (every request
 -- ever counted, for the sequence numbers), advertised (1 once HubSpot sent
--- its Max header), discovered (1 once a rolling 429 ended the slow start).
+-- its Max header), discovered (1 once a rolling 429 ended the slow start),
+-- confirmed (the most requests the window held before one HubSpot accepted,
+-- or what it held at a 429: a discovered limit climbs past it by one at most).
 --
 -- What is read back is untrusted (a hand edit, another version, a clock gone
 -- wrong) and bounded as HubSpot's headers are: counts and limits to
@@ -47,6 +51,7 @@ local bulk_share = number('bulk_share')
 local max_pause = number('max_pause_ms')
 local discover = number('discover') == 1
 local max_requests = number('max_requests')
+local above_tiers = number('above_tiers')
 local now = number('now_ms')
 if now == nil then
   local t = redis.call('TIME')
@@ -54,10 +59,12 @@ if now == nil then
 end
 
 -- The window (TokenBudget's ring): buckets of 1% of the interval, kept for
--- the interval plus a guard (HubSpot counts a request when it arrives).
+-- the interval plus a guard (HubSpot counts a request when it arrives), and
+-- half an interval more, so a late answer still tells what the window held
+-- when its request was sent.
 local width = math.max(1, math.floor(interval / 100))
 local guard = math.floor(interval / 50) + 10
-local size = math.ceil((interval + guard) / width) + 2
+local size = math.ceil((interval + guard + interval / 2) / width) + 2
 local bucket = math.floor(now / width)
 local kept = bucket - size + 1
 local oldest = math.floor((now - interval - guard) / width)
@@ -89,9 +96,10 @@ for i = 1, #fields, 2 do
   end
 end
 local advertised = flag(s.advertised)
--- A configured or advertised limit is never read back as none.
+-- A configured or advertised limit is never read back as none (but one
+-- discovered past every tier is).
 local least = 0
-if configured > 0 or advertised == 1 then least = 1 end
+if advertised == 1 or (configured > 0 and not discover) then least = 1 end
 local ceiling = bounded(s.ceiling, least, max_requests, configured)
 local limit = bounded(s.limit, least, max_requests, ceiling)
 local lowered = flag(s.lowered)
@@ -101,6 +109,7 @@ local paused = bounded(s.paused, 0, now + max_pause, 0)
 local daily = bounded(s.daily, 0, now + max_pause, 0)
 local total = bounded(s.total, 0, 2 ^ 53, 0)
 local discovered = flag(s.discovered)
+local confirmed = bounded(s.confirmed, 0, max_requests, 0)
 
 -- Requests in the window ending now.
 local function used_now()
@@ -131,7 +140,12 @@ local function recover()
   if lowered ~= 1 then return end
   local raises = math.floor((now - last_raise) / raise_ms)
   if raises <= 0 then return end
-  limit = math.min(ceiling, limit + raises)
+  local raised = math.min(ceiling, limit + raises)
+  -- A discovered limit climbs only past a window HubSpot accepted whole.
+  if discovered == 1 and advertised == 0 then
+    raised = math.max(limit, math.min(raised, confirmed + 1))
+  end
+  limit = raised
   last_raise = last_raise + raises * raise_ms
   if limit >= ceiling then lowered = 0 end
 end
@@ -217,6 +231,7 @@ else
     if sent >= 0 then held = math.max(held, held_before(sequence, sent)) end
     if lowered == 1 and held >= limit - 1 then raise_ms = math.min(2 * raise_ms, 8 * interval) end
     if limit == 0 or held < limit then limit = held end
+    confirmed = held
     if discovering() then
       -- The real limit is about what the window held: climb past it slowly.
       discovered = 1
@@ -230,12 +245,23 @@ else
   else
     -- HubSpot counted it when it arrived: count it from its answer on.
     if sent >= 0 and status ~= 0 and uncount(sent) then add(bucket, 1) end
-    if status >= 200 and status <= 299 and discovering() and discovered == 0 and lowered == 0
-        and 2 * used_now() >= limit then
-      -- Slow start: every success while the window is half used or more
-      -- raises the limit by one.
-      limit = limit + 1
-      ceiling = limit
+    local success = status >= 200 and status <= 299
+    -- HubSpot took it: the window held this many when it was sent.
+    if success and sent >= 0 then
+      confirmed = math.max(confirmed, held_before(sequence, sent) + 1)
+    end
+    if success and discovering() and discovered == 0 and lowered == 0 then
+      if confirmed > above_tiers then
+        -- More than any HubSpot tier allows: no burst limit to find. Pace
+        -- no more (a 429 sets a limit again).
+        limit = 0
+        ceiling = 0
+      elseif 2 * used_now() >= limit then
+        -- Slow start: every success while the window is half used or more
+        -- raises the limit by one.
+        limit = limit + 1
+        ceiling = limit
+      end
     end
     count_others(remaining)
   end
@@ -243,6 +269,6 @@ else
 end
 redis.call('HSET', key, 'ceiling', ceiling, 'limit', limit, 'lowered', lowered, 'last_raise',
            last_raise, 'raise_ms', raise_ms, 'paused', paused, 'daily', daily, 'total', total,
-           'advertised', advertised, 'discovered', discovered)
+           'advertised', advertised, 'discovered', discovered, 'confirmed', confirmed)
 redis.call('PEXPIRE', key, 2 * interval + guard + max_pause)
 return reply

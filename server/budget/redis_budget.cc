@@ -323,7 +323,8 @@ std::vector<std::string> RedisBudgetStore::ScriptArgs(absl::string_view op) cons
       "bulk_share",   absl::StrCat(policy_.bulk_share),
       "max_pause_ms", Milliseconds(policy_.max_pause),
       "discover",     policy_.discover ? "1" : "0",
-      "max_requests", absl::StrCat(RateLimitHeaders::kMaxAdvertisedRequests)};
+      "max_requests", absl::StrCat(RateLimitHeaders::kMaxAdvertisedRequests),
+      "above_tiers",  absl::StrCat(AboveEveryTier(policy_.interval))};
   if (!options_.plan_with_redis_clock) {
     args.insert(args.end(), {"now_ms", absl::StrCat(absl::ToUnixMillis(scheduler_.Now()))});
   }

@@ -14,6 +14,18 @@ constexpr int kBucketsPerInterval = 100;
 
 absl::Duration GuardFor(absl::Duration interval) { return interval / 50 + absl::Milliseconds(10); }
 
+// The ring keeps buckets this much longer than the window, so an answer that
+// comes this late (a loaded machine, a slow upstream) still tells exactly
+// what the window held when its request was sent.
+absl::Duration LateAnswersFor(absl::Duration interval) { return interval / 2; }
+
+// Past the known level, while it is within HubSpot's tiers, at most a
+// twenty-fifth of it probes at once, and never more than 4: a limit found
+// there costs at most 4 429s, once. Past every tier, 64.
+constexpr int kKnownLevelPerProbe = 25;
+constexpr int kMostProbesWithinTiers = 4;
+constexpr int kMostProbesPastTiers = 64;
+
 }  // namespace
 
 BudgetFactory LocalBudgets(const BudgetPolicy& policy) {
@@ -47,7 +59,9 @@ void TokenBudget::SetInterval(absl::Duration interval, absl::Time now) {
   guard_ = GuardFor(interval);
   bucket_width_ = interval / kBucketsPerInterval;
   const int buckets =
-      static_cast<int>(absl::Ceil(interval + guard_, bucket_width_) / bucket_width_) + 2;
+      static_cast<int>(absl::Ceil(interval + guard_ + LateAnswersFor(interval), bucket_width_) /
+                       bucket_width_) +
+      2;
   ring_.assign(buckets, 0);
   newest_bucket_ = BucketOf(now);
   ring_[newest_bucket_ % buckets] = counted;
@@ -79,7 +93,12 @@ void TokenBudget::Recover(absl::Time now) {
   absl::Duration remainder;
   const int64_t raises = absl::IDivDuration(now - last_raise_, raise_period_, &remainder);
   if (raises <= 0) return;
-  effective_limit_ = static_cast<int>(std::min<int64_t>(ceiling_, effective_limit_ + raises));
+  int64_t raised = std::min<int64_t>(ceiling_, effective_limit_ + raises);
+  // A discovered limit climbs only past a window HubSpot accepted whole.
+  if (discovered_ && !advertised_) {
+    raised = std::max<int64_t>(effective_limit_, std::min<int64_t>(raised, confirmed_ + 1));
+  }
+  effective_limit_ = static_cast<int>(raised);
   last_raise_ += raises * raise_period_;
   if (effective_limit_ >= ceiling_) lowered_ = false;
 }
@@ -185,6 +204,7 @@ void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now, const Ti
                         ? std::min(2 * raise_period_, 8 * interval_)
                         : raise_period_;
     if (effective_limit_ == 0 || held < effective_limit_) effective_limit_ = held;
+    confirmed_ = held;
     if (Discovering()) {
       // The real limit is about what the window held: climb past it slowly.
       discovered_ = true;
@@ -210,22 +230,36 @@ void TokenBudget::Observe(const UpstreamAnswer& answer, absl::Time now, const Ti
   }
   // By status, as budget_script.lua reads it.
   const bool success = answer.http_status >= 200 && answer.http_status <= 299;
-  if (success && Discovering() && !discovered_ && !lowered_ &&
-      2 * UsedAt(now) >= effective_limit_) {
-    // Slow start: every success while the window is half used or more raises
-    // the limit by one (sends past the known level still probe).
-    ceiling_ = ++effective_limit_;
+  // HubSpot took it: the window held this many when it was sent.
+  const int accepted_at =
+      success && ticket.sequence > 0 ? HeldBefore(ticket.sequence, ticket.sent, now) + 1 : 0;
+  confirmed_ = std::max(confirmed_, accepted_at);
+  if (success && Discovering() && !discovered_ && !lowered_) {
+    if (confirmed_ > Share(AboveEveryTier(interval_))) {
+      // More than any HubSpot tier allows: no burst limit to find. Pace no
+      // more (a 429 sets a limit again).
+      ceiling_ = effective_limit_ = 0;
+    } else if (2 * UsedAt(now) >= effective_limit_) {
+      // Slow start: every success while the window is half used or more
+      // raises the limit by one (sends past the known level still probe).
+      ceiling_ = ++effective_limit_;
+    }
   }
   if (ticket.probe && success) {
-    // HubSpot took it: the level it was sent at is known to be accepted.
-    known_level_ = std::max(known_level_, HeldBefore(ticket.sequence, ticket.sent, now) + 1);
-    probe_allowance_ = std::min(2 * probe_allowance_, 64);
+    // The level it was sent at is known to be accepted; one more may probe.
+    known_level_ = std::max(known_level_, accepted_at);
+    probe_allowance_ = std::min(probe_allowance_ + 1, MostProbes());
   }
   CountOthers(headers, now);
 }
 
 bool TokenBudget::Discovering() const {
   return policy_.discover && !advertised_ && effective_limit_ > 0;
+}
+
+int TokenBudget::MostProbes() const {
+  if (known_level_ > Share(AboveEveryTier(interval_))) return kMostProbesPastTiers;
+  return std::clamp(known_level_ / kKnownLevelPerProbe, 1, kMostProbesWithinTiers);
 }
 
 void TokenBudget::CountOthers(const RateLimitHeaders& headers, absl::Time now) {

@@ -2,8 +2,9 @@
 // dispatcher plans with it: a rolling window of the requests sent (a count
 // per time bucket, so memory is O(1) whatever limit upstream advertises),
 // the level known to be accepted (the configured limit at first; past it
-// requests probe, few at a time, doubling while HubSpot accepts them, as
-// TCP's slow start does),
+// requests probe, few at a time: one more per accepted probe, as TCP's slow
+// start does, up to a twenty-fifth of the level and 4 while the level is
+// within HubSpot's tiers, 64 past them),
 // the limit learned from headers and 429s (lowered to what the window held
 // at a 429, never below a tenth of the ceiling, then climbing back by one
 // request per interval), pauses asked
@@ -69,6 +70,8 @@ class TokenBudget final : public Budget {
   void CountOthers(const RateLimitHeaders& headers, absl::Time now);
   // No limit advertised, and discovery on (with a limit to start from).
   bool Discovering() const;
+  // The most requests that may probe past the known level at once.
+  int MostProbes() const;
   // Takes the request of `ticket` out of the window (HubSpot rejected it, or
   // it is counted again from its answer); false when it had left already.
   bool Uncount(const Ticket& ticket);
@@ -94,6 +97,10 @@ class TokenBudget final : public Budget {
   bool advertised_ = false;
   // Discovering, a rolling-limit 429 showed the real limit: no more slow start.
   bool discovered_ = false;
+  // The most requests the window held before one HubSpot accepted (or, at a
+  // 429, what it held): once discovered, the limit climbs past it by one at
+  // most, so it rises only while whole windows are accepted at it.
+  int confirmed_ = 0;
   // Requests per window HubSpot is known to accept; past it, at most
   // probe_allowance_ requests are in flight at once.
   int known_level_;

@@ -1,5 +1,6 @@
 #include "server/budget/token_budget.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -38,6 +39,17 @@ UpstreamAnswer RateLimited(AnswerOutcome limit,
 
 void SpendMany(TokenBudget& budget, int count, absl::Time at) {
   for (int i = 0; i < count; ++i) budget.Spend(at);
+}
+
+// Sends every request `budget` allows at `at`, answers them all 204, and
+// returns how many went.
+int SendAndAcceptARound(TokenBudget& budget, Lane lane, absl::Time at) {
+  std::vector<TokenBudget::Ticket> sent;
+  while (budget.NextSendTime(lane, at) == at && sent.size() < 10000) {
+    sent.push_back(budget.Spend(at));
+  }
+  for (const TokenBudget::Ticket& ticket : sent) budget.Observe(Answer(204), at, ticket);
+  return static_cast<int>(sent.size());
 }
 
 TEST(TokenBudgetTest, SendsAtOnceUntilTheWindowIsFullThenWhenItsOldestBucketLeaves) {
@@ -92,7 +104,9 @@ TEST(TokenBudgetTest, RemainingCountsWhatOtherClientsSpent) {
 }
 
 TEST(TokenBudgetTest, RollingLimitLowersTheLimitToWhatTheWindowHeldThenClimbsBack) {
-  TokenBudget budget(Policy(190));
+  BudgetPolicy configured = Policy(190);
+  configured.discover = false;  // 190 is the ceiling.
+  TokenBudget budget(configured);
   SpendMany(budget, 160, kStart);  // The 151st drew the first 429.
   budget.Observe(RateLimited(AnswerOutcome::kRollingLimit), kStart,
                  TokenBudget::Ticket{151, kStart});
@@ -146,7 +160,7 @@ TEST(TokenBudgetTest, RollingLimitNeverFallsBelowATenthOfTheCeiling) {
   EXPECT_EQ(budget.effective_limit(), 19);
 }
 
-TEST(TokenBudgetTest, PastTheConfiguredLevelRequestsProbeFewAtATimeDoublingOnSuccess) {
+TEST(TokenBudgetTest, PastTheConfiguredLevelRequestsProbeFewAtATimeOneMorePerAcceptedProbe) {
   TokenBudget budget(Policy(150));
   RateLimitHeaders advertised;
   advertised.max = 190;
@@ -158,7 +172,7 @@ TEST(TokenBudgetTest, PastTheConfiguredLevelRequestsProbeFewAtATimeDoublingOnSuc
   EXPECT_TRUE(probe.probe);
   EXPECT_GT(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
   budget.Observe(Answer(204), kStart, probe);
-  // Accepted: two probes may be in flight now.
+  // Accepted: one more may be in flight now.
   const TokenBudget::Ticket second = budget.Spend(kStart);
   EXPECT_EQ(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
   const TokenBudget::Ticket third = budget.Spend(kStart);
@@ -168,6 +182,49 @@ TEST(TokenBudgetTest, PastTheConfiguredLevelRequestsProbeFewAtATimeDoublingOnSuc
   // A 429 on a probe: back to what HubSpot held.
   budget.Observe(RateLimited(AnswerOutcome::kRollingLimit), kStart, third);
   EXPECT_EQ(budget.effective_limit(), 152);
+}
+
+TEST(TokenBudgetTest, ProbesInFlightAreFourAtMostWithinTheTiers) {
+  TokenBudget budget(Policy(100));
+  RateLimitHeaders advertised;
+  advertised.max = 1000;
+  budget.Observe(Answer(204, advertised), kStart, TokenBudget::Ticket{0, kStart});
+  // The 100 known to be accepted, and one probe.
+  ASSERT_EQ(SendAndAcceptARound(budget, Lane::kInteractive, kStart), 101);
+  // Then round trips of 2, then 4 probes (a twenty-fifth of the level, 4 at
+  // most) until it passes every HubSpot tier (300 per 10 s); then up to 64.
+  std::vector<int> probes;
+  while (budget.UsedAt(kStart) < 600) {
+    const int level = budget.UsedAt(kStart);
+    const int round = SendAndAcceptARound(budget, Lane::kInteractive, kStart);
+    ASSERT_GT(round, 0);
+    probes.push_back(round);
+    if (level <= 300) {
+      EXPECT_LE(round, std::clamp(level / 25, 1, 4)) << "at " << level;
+    }
+  }
+  ASSERT_GE(probes.size(), 3u);
+  EXPECT_EQ(probes[0], 2);
+  EXPECT_EQ(probes[1], 4);
+  EXPECT_EQ(probes[2], 4);
+  EXPECT_EQ(*std::max_element(probes.begin(), probes.end()), 64);
+}
+
+TEST(TokenBudgetTest, WithoutHeadersAWindowPastEveryTierEndsThePacingUntilA429) {
+  TokenBudget budget(Policy(100));
+  // A stream alone (the bulk lane's 80%) gets there too.
+  int rounds = 0;
+  while (budget.effective_limit() != 0 && rounds++ < 500) {
+    ASSERT_GT(SendAndAcceptARound(budget, Lane::kBulk, kStart), 0);
+  }
+  ASSERT_EQ(budget.effective_limit(), 0) << "after " << rounds << " round trips";
+  EXPECT_GT(budget.UsedAt(kStart), 300);
+  EXPECT_EQ(budget.NextSendTime(Lane::kBulk, kStart), kStart);
+  // A 429 sets a limit again: what the window held.
+  const int held = budget.UsedAt(kStart);
+  budget.Observe(RateLimited(AnswerOutcome::kRollingLimit), kStart, budget.Spend(kStart));
+  EXPECT_EQ(budget.effective_limit(), held);
+  EXPECT_GT(budget.NextSendTime(Lane::kInteractive, kStart), kStart);
 }
 
 TEST(TokenBudgetTest, WithoutHeadersTheLimitRisesPerSuccessWhileTheWindowIsHalfUsed) {
@@ -187,7 +244,7 @@ TEST(TokenBudgetTest, WithoutHeadersTheLimitRisesPerSuccessWhileTheWindowIsHalfU
   EXPECT_EQ(quiet.effective_limit(), 10);
 }
 
-TEST(TokenBudgetTest, ARollingLimitEndsTheSlowStartThenTheLimitClimbsByOnePerInterval) {
+TEST(TokenBudgetTest, ARollingLimitEndsTheSlowStartThenTheLimitClimbsOnlyPastAcceptedWindows) {
   TokenBudget budget(Policy(10));
   std::vector<TokenBudget::Ticket> sent;
   for (int i = 0; i < 10; ++i) sent.push_back(budget.Spend(kStart));
@@ -201,13 +258,16 @@ TEST(TokenBudgetTest, ARollingLimitEndsTheSlowStartThenTheLimitClimbsByOnePerInt
   }
   budget.Observe(RateLimited(AnswerOutcome::kRollingLimit), kStart, last);
   EXPECT_EQ(budget.effective_limit(), 13);
-  // No more slow start: a success leaves it, and it climbs one per interval.
-  budget.Observe(Answer(204), kStart, budget.Spend(kStart));
-  EXPECT_EQ(budget.effective_limit(), 13);
+  // No more slow start. An interval later it may try one past the 13 held,
+  // and no further until HubSpot accepts a whole window at that level.
   budget.NextSendTime(Lane::kInteractive, kStart + absl::Seconds(10));
   EXPECT_EQ(budget.effective_limit(), 14);
   budget.NextSendTime(Lane::kInteractive, kStart + absl::Seconds(30));
-  EXPECT_EQ(budget.effective_limit(), 16);
+  EXPECT_EQ(budget.effective_limit(), 14);
+  const absl::Time later = kStart + absl::Seconds(40);
+  EXPECT_EQ(SendAndAcceptARound(budget, Lane::kInteractive, later), 14);
+  budget.NextSendTime(Lane::kInteractive, later + absl::Seconds(10));
+  EXPECT_EQ(budget.effective_limit(), 15);
 }
 
 TEST(TokenBudgetTest, AnAdvertisedLimitIsNeverDiscoveredPast) {

@@ -6,7 +6,10 @@
 namespace hubspot_gateway {
 
 ConcurrencyLimit::ConcurrencyLimit(const ConcurrencyLimitOptions& options)
-    : options_(options), estimate_(std::clamp(options.initial, 1, std::max(1, options.max))) {}
+    : options_(options),
+      floor_(std::clamp(options.min, 1, std::max(1, options.max))),
+      ceiling_(std::max(1, options.max)),
+      estimate_(std::clamp<double>(options.initial, floor_, ceiling_)) {}
 
 void ConcurrencyLimit::OnAnswer(absl::Duration rtt, int in_flight) {
   const double sample = std::max(absl::ToDoubleSeconds(rtt), 1e-6);
@@ -21,10 +24,10 @@ void ConcurrencyLimit::OnAnswer(absl::Duration rtt, int in_flight) {
   if (in_flight < estimate_ / 2) return;
   const double gradient = std::clamp(options_.tolerance * long_rtt_ / sample, 0.5, 1.0);
   const double proposed = estimate_ * gradient + std::sqrt(estimate_);
-  estimate_ = std::clamp(estimate_ * (1 - options_.smoothing) + proposed * options_.smoothing, 1.0,
-                         static_cast<double>(std::max(1, options_.max)));
+  estimate_ = std::clamp(estimate_ * (1 - options_.smoothing) + proposed * options_.smoothing,
+                         floor_, ceiling_);
 }
 
-void ConcurrencyLimit::OnFailure() { estimate_ = std::max(1.0, estimate_ * 0.9); }
+void ConcurrencyLimit::OnFailure() { estimate_ = std::max(floor_, estimate_ * 0.9); }
 
 }  // namespace hubspot_gateway

@@ -8,7 +8,8 @@ namespace {
 ConcurrencyLimitOptions Options() {
   ConcurrencyLimitOptions options;
   options.initial = 20;
-  options.max = 100;  // The flag's default is 0 (off).
+  options.min = 1;
+  options.max = 100;
   return options;
 }
 
@@ -49,6 +50,22 @@ TEST(ConcurrencyLimitTest, FailuresShrinkItByATenthDownToOne) {
   EXPECT_EQ(limit.limit(), 18);
   for (int i = 0; i < 100; ++i) limit.OnFailure();
   EXPECT_EQ(limit.limit(), 1);
+}
+
+TEST(ConcurrencyLimitTest, NeverShrinksBelowItsMin) {
+  ConcurrencyLimitOptions options = Options();
+  options.min = 20;
+  ConcurrencyLimit limit(options);
+  for (int i = 0; i < 4; ++i) RoundTrip(limit, absl::Milliseconds(100));
+  ASSERT_EQ(limit.limit(), 100);
+  for (int i = 0; i < 100; ++i) limit.OnFailure();
+  EXPECT_EQ(limit.limit(), 20);
+  // A min above the max is the max.
+  options.max = 8;
+  ConcurrencyLimit small(options);
+  EXPECT_EQ(small.limit(), 8);
+  small.OnFailure();
+  EXPECT_EQ(small.limit(), 8);
 }
 
 TEST(ConcurrencyLimitTest, MaxZeroIsNoLimit) {

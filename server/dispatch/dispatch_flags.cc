@@ -35,8 +35,8 @@ ABSL_FLAG(int, max_requests_in_flight_per_token, kDispatchDefaults.concurrency.m
           "Most upstream requests one token may have in flight; below it the number follows "
           "HubSpot's latency (an adaptive limit, starting at 20, growing while answers come as "
           "fast as usual). A call may hand the dispatcher as many chunks as this limit allows "
-          "when it exceeds --max_concurrent_requests_per_call. 0 (default): no limit per token, "
-          "each call hands --max_concurrent_requests_per_call at once");
+          "when it exceeds --max_concurrent_requests_per_call. 0: no limit per token, each "
+          "call hands --max_concurrent_requests_per_call at once");
 
 namespace hubspot_gateway {
 

@@ -505,6 +505,7 @@ TEST_F(TokenDispatcherTest, SmallCallsOfDifferentFlowsShareARequest) {
 
 TEST_F(TokenDispatcherTest, RequestsInFlightStayWithinTheAdaptiveLimit) {
   options_.concurrency.initial = 3;
+  options_.concurrency.min = 1;
   options_.concurrency.max = 4;
   QueuedHttpTransport transport;
   auto dispatcher = Dispatcher(transport);

@@ -10,8 +10,9 @@ namespace v1 = ::hubspot::crm::associations::v1;
 
 BulkStream::BulkStream(v1::AssociationsArchive::Stub& stub,
                        std::vector<v1::ArchiveAssociationsRequest> requests,
-                       absl::Duration deadline) {
+                       absl::Duration deadline, const std::string& caller) {
   context_.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+  if (!caller.empty()) context_.AddMetadata("x-archive-caller", caller);
   stream_ = stub.ArchiveAssociationsStream(&context_);
   writer_ = std::thread([this, requests = std::move(requests)] {
     for (const auto& request : requests) {

@@ -9,6 +9,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -21,9 +22,11 @@ namespace hubspot_gateway::testing {
 
 class BulkStream {
  public:
+  // `caller`, when set, is sent as the x-archive-caller metadata (the flow
+  // the gateway queues the stream's requests in).
   BulkStream(hubspot::crm::associations::v1::AssociationsArchive::Stub& stub,
              std::vector<hubspot::crm::associations::v1::ArchiveAssociationsRequest> requests,
-             absl::Duration deadline = absl::Seconds(150));
+             absl::Duration deadline = absl::Seconds(150), const std::string& caller = "");
   ~BulkStream();
 
   // The latest progress message.
