@@ -32,6 +32,13 @@ absl::Status DailyLimitExhausted(const Budget& budget, absl::Time now) {
 
 int InputsOf(const QueuedChunk& chunk) { return static_cast<int>(chunk.chunk->size()); }
 
+// Whether `chunk` shares a request with no other call's chunks: it was sent
+// apart after a shared rejection, or it is a read (a call without a body:
+// each caller's read is a request of its own).
+bool GoesAlone(const QueuedChunk& chunk) {
+  return chunk.alone || chunk.call->encode_body == nullptr;
+}
+
 // The interactive lane's window keeps this share for callers other than the
 // busiest one.
 constexpr int kReserveDivisor = 10;
@@ -252,16 +259,21 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
       if (inserted) it->second = Held(chunk.flow, head_lane, now);
       if (it->second) return Pick::kSkip;
       if (!head.has_value()) {
-        head = Head{chunk.call, chunk.url, chunk.enqueued, chunk.owner.get(), false, chunk.alone};
+        head = Head{chunk.call,
+                    chunk.url,
+                    chunk.enqueued,
+                    chunk.owner.get(),
+                    /*several_calls=*/false,
+                    GoesAlone(chunk)};
       } else {
         const bool other_call = chunk.owner.get() != head->owner;
         if (chunk.call != head->call || chunk.url != head->url ||
             inputs + InputsOf(chunk) > max_inputs || (other_call && head->alone) ||
-            (chunk.alone && (other_call || head->several_calls))) {
+            (GoesAlone(chunk) && (other_call || head->several_calls))) {
           return Pick::kSkip;
         }
         head->several_calls = head->several_calls || other_call;
-        head->alone = head->alone || chunk.alone;
+        head->alone = head->alone || GoesAlone(chunk);
       }
       inputs += InputsOf(chunk);
       return Pick::kTake;

@@ -5,7 +5,8 @@
 // one with a single chunk. Each time the budget has room it sends the chunk
 // served next, filled up with compatible waiting chunks of any flow (same
 // batch call and URL, so same operation, version and object types; archive
-// and labels chunks never share a request) to `max_inputs_per_request`.
+// and labels chunks never share a request; a read, which has no body, shares
+// none) to `max_inputs_per_request`.
 // The flow that took part in most requests of the rolling window may not take
 // the last tenth of the interactive lane's window: it stays for any other
 // caller that arrives. A flow's policy may cap its share of a lane's window.

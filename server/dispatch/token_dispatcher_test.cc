@@ -825,6 +825,35 @@ TEST_F(TokenDispatcherTest, ARequestOfSeveralCallsRejectedAsAWholeGoesAgainOneCa
   EXPECT_EQ(transport.pending_count(), 0);
 }
 
+// Two callers' label reads of one object pair are two requests: a read's
+// answer names no record, so one shared between calls would reach neither.
+TEST_F(TokenDispatcherTest, ReadsOfDifferentCallsNeverShareARequest) {
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto first = std::make_shared<RecordingOwner>();
+  Submit(*dispatcher, first, MakeChunk(1, 1));
+  const Chunk no_inputs;
+  std::vector<std::shared_ptr<RecordingOwner>> readers;
+  for (int i = 0; i < 2; ++i) {
+    readers.push_back(std::make_shared<RecordingOwner>());
+    QueuedChunk read;
+    read.owner = readers.back();
+    read.chunk = &no_inputs;
+    read.call = &kAssociationLabelsRead;
+    read.url = "https://hubspot.test/crm/associations/2026-03/contacts/companies/labels";
+    dispatcher->Submit(std::move(read));
+  }
+  scheduler_.AdvanceBy(absl::Seconds(1));
+  transport.AnswerNext(FakeHttpTransport::Answer(204));
+  ASSERT_EQ(transport.pending_count(), 2);
+  transport.AnswerAll(FakeHttpTransport::Answer(
+      200, R"({"results":[{"category":"HUBSPOT_DEFINED","typeId":279,"label":null}]})"));
+  for (const auto& reader : readers) {
+    ASSERT_TRUE(reader->outcomes().at(0).ok()) << reader->outcomes().at(0).status();
+    EXPECT_EQ(reader->outcomes().at(0)->results_size(), 1);
+  }
+}
+
 TEST_F(TokenDispatcherTest, InlineAnswersNeverRecurse) {
   options_.budget.max_requests = 0;
   FakeHttpTransport transport([](const HttpRequest&) { return FakeHttpTransport::Answer(204); });
