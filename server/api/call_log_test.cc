@@ -3,10 +3,10 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/fakes/recording_log_sink.h"
 
 namespace hubspot_gateway {
 namespace {
@@ -82,20 +82,14 @@ TEST(CallLogLevelTest, InfoForSuccessWarningForRefusalsErrorForFailures) {
 }
 
 TEST(LogCallTest, WritesTheEntrysLineThroughTheLogger) {
-  absl::Mutex mu;
-  std::vector<std::string> lines;
+  RecordingLogSink sink;
   {
     const Logger logger(
-        LogFormat::kJson, 10, [] { return Moment(); },
-        [&](absl::string_view line) {
-          absl::MutexLock lock(&mu);
-          lines.emplace_back(line);
-        });
+        LogFormat::kJson, 10, [] { return Moment(); }, sink.Fn());
     LogCall(logger, FullEntry());
   }
-  absl::MutexLock lock(&mu);
-  EXPECT_THAT(lines, ::testing::ElementsAre(
-                         FormatLogLine(Moment(), CallLogRecord(FullEntry()), LogFormat::kJson)));
+  EXPECT_THAT(sink.lines(), ::testing::ElementsAre(FormatLogLine(
+                                Moment(), CallLogRecord(FullEntry()), LogFormat::kJson)));
 }
 
 }  // namespace

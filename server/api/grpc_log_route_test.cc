@@ -3,14 +3,13 @@
 #include <grpc/grpc.h>
 #include <grpc/support/log.h>
 
-#include <functional>
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/fakes/recording_log_sink.h"
 
 namespace hubspot_gateway {
 namespace {
@@ -27,26 +26,8 @@ class GrpcLogRouteTest : public ::testing::Test {
   ~GrpcLogRouteTest() override { grpc_shutdown(); }
 };
 
-class Sink {
- public:
-  std::function<void(absl::string_view)> Fn() {
-    return [this](absl::string_view line) {
-      absl::MutexLock lock(&mu_);
-      lines_.emplace_back(line);
-    };
-  }
-  std::vector<std::string> lines() {
-    absl::MutexLock lock(&mu_);
-    return lines_;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::vector<std::string> lines_ ABSL_GUARDED_BY(mu_);
-};
-
 TEST_F(GrpcLogRouteTest, GrpcErrorsBecomeTheLogsJsonLinesAtOnce) {
-  Sink sink;
+  RecordingLogSink sink;
   const Logger logger(LogFormat::kJson, 10, absl::Now, sink.Fn());
   {
     const GrpcLogRoute route(logger);
@@ -64,7 +45,7 @@ TEST_F(GrpcLogRouteTest, GrpcErrorsBecomeTheLogsJsonLinesAtOnce) {
 }
 
 TEST_F(GrpcLogRouteTest, GrpcsInfoLinesAreInfoWhenItsVerbosityLetsThemThrough) {
-  Sink sink;
+  RecordingLogSink sink;
   const Logger logger(LogFormat::kText, 10, absl::Now, sink.Fn());
   gpr_set_log_verbosity(GPR_LOG_SEVERITY_INFO);
   {
@@ -78,7 +59,7 @@ TEST_F(GrpcLogRouteTest, GrpcsInfoLinesAreInfoWhenItsVerbosityLetsThemThrough) {
 }
 
 TEST_F(GrpcLogRouteTest, DestroyingTheRouteGivesGrpcItsOwnOutputBack) {
-  Sink sink;
+  RecordingLogSink sink;
   const Logger logger(LogFormat::kJson, 10, absl::Now, sink.Fn());
   { const GrpcLogRoute route(logger); }
   ::testing::internal::CaptureStderr();

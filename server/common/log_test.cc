@@ -1,14 +1,13 @@
 #include "server/common/log.h"
 
-#include <functional>
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/fakes/recording_log_sink.h"
 
 namespace hubspot_gateway {
 namespace {
@@ -102,27 +101,8 @@ TEST(LogFormatFlagTest, ParsesTextAndJsonOnly) {
   EXPECT_EQ(error, "must be text or json, got \"xml\"");
 }
 
-// Records what the logger's thread writes.
-class Sink {
- public:
-  std::function<void(absl::string_view)> Fn() {
-    return [this](absl::string_view line) {
-      absl::MutexLock lock(&mu_);
-      lines_.emplace_back(line);
-    };
-  }
-  std::vector<std::string> lines() {
-    absl::MutexLock lock(&mu_);
-    return lines_;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::vector<std::string> lines_ ABSL_GUARDED_BY(mu_);
-};
-
 TEST(LoggerTest, TimesEachLineWhenLoggedAndWritesThemAllInOrder) {
-  Sink sink;
+  RecordingLogSink sink;
   absl::Time now = Moment();
   {
     const Logger logger(
@@ -139,7 +119,7 @@ TEST(LoggerTest, TimesEachLineWhenLoggedAndWritesThemAllInOrder) {
 }
 
 TEST(LoggerTest, DroppedLinesAreReportedAsAWarningInTheLogsFormat) {
-  Sink sink;
+  RecordingLogSink sink;
   absl::Notification stalled;
   absl::Notification release;
   {
@@ -168,7 +148,7 @@ TEST(LoggerTest, DroppedLinesAreReportedAsAWarningInTheLogsFormat) {
 }
 
 TEST(LoggerTest, LogNowWritesBeforeItReturns) {
-  Sink sink;
+  RecordingLogSink sink;
   const Logger logger(
       LogFormat::kText, 10, [] { return Moment(); }, sink.Fn());
   logger.LogNow({LogLevel::kError, "grpc", {{"file", "a.cc"}}, "assertion failed"});
