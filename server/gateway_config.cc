@@ -147,7 +147,6 @@ absl::StatusOr<GatewayConfig> GatewayConfigFromFlags(EnvironmentLookup environme
   absl::StatusOr<ServerOptions> server = ServerOptionsFromFlags(&config.warnings);
   if (!server.ok()) return server.status();
   config.server = *std::move(server);
-  config.log_format = LogFormatFromFlags();
   absl::StatusOr<ArchiverOptions> archiver = ArchiverOptionsFromFlags();
   if (!archiver.ok()) return archiver.status();
   config.archiver = *std::move(archiver);

@@ -12,7 +12,6 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/api/associations_archive_service.h"
-#include "server/api/call_log.h"
 #include "server/archive/associations_archiver.h"
 #include "server/budget/redis_budget.h"
 #include "server/common/environment.h"
@@ -52,7 +51,6 @@ struct ServerOptions {
 
 struct GatewayConfig {
   ServerOptions server;
-  LogFormat log_format = LogFormat::kText;
   ServiceOptions service;
   ArchiverOptions archiver;
   // The labels guard's cache of each pair's unlabeled types.

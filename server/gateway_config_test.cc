@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/api/api_flags.h"
 
 namespace hubspot_gateway {
 namespace {
@@ -68,7 +69,7 @@ TEST_F(GatewayConfigTest, DefaultsWithTokenFromEnvironment) {
   EXPECT_EQ(config->dispatch.budget.max_requests, 100);
   EXPECT_EQ(config->dispatch.budget.bulk_share, 0.8);
   EXPECT_EQ(config->dispatch.coalesce_window, absl::ZeroDuration());
-  EXPECT_EQ(config->log_format, LogFormat::kText);
+  EXPECT_EQ(LogFormatFromFlags(), LogFormat::kText);
   EXPECT_EQ(config->archiver.endpoint.BatchUrl("contacts", "0-2", "batch/archive"),
             "https://api.hubapi.com/crm/associations/2026-03/contacts/0-2/batch/archive");
   EXPECT_FALSE(config->budget_store.has_value());
@@ -123,7 +124,7 @@ TEST_F(GatewayConfigTest, EachFlagReachesItsComponent) {
   EXPECT_EQ(config->server.shutdown_grace, absl::Seconds(3));
   EXPECT_EQ(config->server.drain_delay, absl::Milliseconds(1500));
   EXPECT_EQ(config->server.metrics_listen, "127.0.0.1:0");
-  EXPECT_EQ(config->log_format, LogFormat::kJson);
+  EXPECT_EQ(LogFormatFromFlags(), LogFormat::kJson);
   EXPECT_EQ(config->archiver.endpoint.BatchUrl("contacts", "companies", "batch/archive"),
             "http://127.0.0.1:8080/crm/v4/associations/contacts/companies/batch/archive");
   EXPECT_EQ(config->dispatch.upstream_timeout, absl::Seconds(2));

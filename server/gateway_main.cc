@@ -22,9 +22,11 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/descriptor.h"
 #include "prometheus/exposer.h"
+#include "server/api/api_flags.h"
 #include "server/api/associations_archive_service.h"
-#include "server/api/call_log.h"
+#include "server/api/grpc_log_route.h"
 #include "server/api/health_service.h"
 #include "server/api/reflection_v1_service.h"
 #include "server/api/undecodable_request_interceptor.h"
@@ -32,12 +34,14 @@
 #include "server/budget/redis_budget.h"
 #include "server/clock/timer_thread_scheduler.h"
 #include "server/common/files.h"
+#include "server/common/log.h"
 #include "server/dispatch/dispatcher.h"
 #include "server/gateway_config.h"
 #include "server/gateway_metrics.h"
 #include "server/http/curl_multi_transport.h"
 #include "server/labels/dispatched_labels_reader.h"
 #include "server/labels/unlabeled_type_cache.h"
+#include "server/process_metrics.h"
 #include "server/this_build.h"
 
 namespace hubspot_gateway {
@@ -89,17 +93,10 @@ absl::StatusOr<std::unique_ptr<prometheus::Exposer>> ServeMetrics(const std::str
 }
 
 int Run() {
-  absl::StatusOr<GatewayConfig> config = GatewayConfigFromFlags(ProcessEnvironment);
-  if (!config.ok()) {
-    WriteLogLine(absl::StrCat("gateway: cannot start: ", config.status().message()));
-    return 2;
-  }
-
-  const CallLogger logger(config->log_format);
-  for (const std::string& warning : config->warnings) logger.LogEvent(warning);
-
-  // Every thread started from here on inherits the blocked signals; the main
-  // thread alone receives them, in sigwait below.
+  // Before any thread starts (the log's is the first): every thread inherits
+  // the blocked signals, and the main thread alone receives them, in sigwait
+  // below. A signal that came before would find a thread that does not block
+  // it and end the process at once.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
@@ -109,47 +106,66 @@ int Run() {
   sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  // Next, so that every line on stderr, gRPC's too, is in the log's format.
+  const Logger logger(LogFormatFromFlags());
+  const GrpcLogRoute grpc_log(logger);
+  absl::StatusOr<GatewayConfig> config = GatewayConfigFromFlags(ProcessEnvironment);
+  if (!config.ok()) {
+    logger.Log(LogLevel::kError, absl::StrCat("cannot start: ", config.status().message()));
+    return 2;
+  }
+  for (const std::string& warning : config->warnings) logger.Log(LogLevel::kWarning, warning);
+
   absl::StatusOr<std::unique_ptr<CurlMultiTransport>> transport =
       CurlMultiTransport::Create(config->transport);
   if (!transport.ok()) {
-    logger.LogEvent(absl::StrCat("cannot start: ", transport.status().message()));
+    logger.Log(LogLevel::kError, absl::StrCat("cannot start: ", transport.status().message()));
     return 2;
   }
   TimerThreadScheduler scheduler;
   absl::BitGen random;
-  GatewayMetrics metrics(ThisBuild());
+  const std::string archive_service =
+      hubspot::crm::associations::v1::AssociationsArchive::service_full_name();
+  GatewayMetrics metrics(
+      ThisBuild(),
+      MetricLabelsOf(
+          *google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(archive_service)));
   std::unique_ptr<RedisBudgetStore> budget_store;
   BudgetFactory budgets;
   if (config->budget_store.has_value()) {
     budget_store = std::make_unique<RedisBudgetStore>(
         *config->budget_store, config->dispatch.budget, scheduler, metrics,
-        [&logger](absl::string_view line) { logger.LogEvent(line); });
+        [&logger](LogLevel level, absl::string_view line) { logger.Log(level, line); });
     budgets = budget_store->Budgets();
   }
   Dispatcher dispatcher(config->dispatch, **transport, scheduler, metrics, random, budgets);
   DispatchedLabelsReader labels_reader(config->archiver.endpoint, dispatcher, scheduler);
-  UnlabeledTypeCache unlabeled_types(config->labels_cache, labels_reader, scheduler,
-                                     [&logger](absl::string_view line) { logger.LogEvent(line); });
+  // Its one kind of line is a failed read.
+  UnlabeledTypeCache unlabeled_types(
+      config->labels_cache, labels_reader, scheduler,
+      [&logger](absl::string_view line) { logger.Log(LogLevel::kWarning, line); });
   AssociationsArchiver archiver(config->archiver, dispatcher, scheduler, metrics, unlabeled_types);
   AssociationsArchiveService service(config->service, archiver, logger, metrics);
+  // The exposer holds collectables weakly: they live as long as Run.
+  const auto process_metrics = std::make_shared<ProcessMetrics>();
   std::unique_ptr<prometheus::Exposer> exposer;
   if (!config->server.metrics_listen.empty()) {
     absl::StatusOr<std::unique_ptr<prometheus::Exposer>> serving =
         ServeMetrics(config->server.metrics_listen, metrics);
     if (!serving.ok()) {
-      logger.LogEvent(absl::StrCat("cannot start: ", serving.status().message()));
+      logger.Log(LogLevel::kError, absl::StrCat("cannot start: ", serving.status().message()));
       return 2;
     }
     exposer = *std::move(serving);
+    exposer->RegisterCollectable(process_metrics);
     const auto ports = exposer->GetListeningPorts();
-    logger.LogEvent(absl::StrCat("metrics on port ", ports.empty() ? 0 : ports.front()));
+    logger.Log(LogLevel::kInfo,
+               absl::StrCat("metrics on port ", ports.empty() ? 0 : ports.front()));
   }
 
   // Health answers for the server ("") and for the archive service by name.
   // Reflection: gRPC's plugin serves v1alpha; gRPC 1.51 has no v1, which the
   // gateway serves itself from the same descriptors.
-  const std::string archive_service =
-      hubspot::crm::associations::v1::AssociationsArchive::service_full_name();
   HealthService health({archive_service});
   ReflectionV1Service reflection_v1({archive_service, grpc::health::v1::Health::service_full_name(),
                                      grpc::reflection::v1::ServerReflection::service_full_name(),
@@ -168,40 +184,41 @@ int Run() {
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    logger.LogEvent(absl::StrCat("cannot listen on ", config->server.listen));
+    logger.Log(LogLevel::kError, absl::StrCat("cannot listen on ", config->server.listen));
     return 2;
   }
   health.SetServing(true);
   if (!config->server.port_file.empty()) {
     if (absl::Status written = WritePortFile(config->server.port_file, port); !written.ok()) {
-      logger.LogEvent(absl::StrCat("--port_file: ", written.message()));
+      logger.Log(LogLevel::kError, absl::StrCat("--port_file: ", written.message()));
       return 2;
     }
   }
-  logger.LogEvent(absl::StrCat("listening on port ", port, ", upstream ",
-                               config->archiver.endpoint.base_url(), " (API ",
-                               config->archiver.endpoint.api_version(), "), auth ",
-                               AbslUnparseFlag(config->service.auth.mode()),
-                               !config->server.tls.has_value()         ? ", plaintext"
-                               : config->server.tls->client_ca.empty() ? ", TLS"
-                                                                       : ", mutual TLS",
-                               "; version ", ThisBuild().version, " (commit ", ThisBuild().commit,
-                               ", ", BuildKind(ThisBuild()), " build)"));
+  logger.Log(
+      LogLevel::kInfo,
+      absl::StrCat("listening on port ", port, ", upstream ", config->archiver.endpoint.base_url(),
+                   " (API ", config->archiver.endpoint.api_version(), "), auth ",
+                   AbslUnparseFlag(config->service.auth.mode()),
+                   !config->server.tls.has_value()         ? ", plaintext"
+                   : config->server.tls->client_ca.empty() ? ", TLS"
+                                                           : ", mutual TLS",
+                   "; version ", ThisBuild().version, " (commit ", ThisBuild().commit, ", ",
+                   BuildKind(ThisBuild()), " build)"));
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   // First, only health changes: load balancers and probers see NOT_SERVING
   // and move traffic away while the port stays open and calls are served.
-  logger.LogEvent(absl::StrCat("SIG", sigabbrev_np(signal_number),
-                               ": health NOT_SERVING; still serving for --drain_delay ",
-                               absl::FormatDuration(config->server.drain_delay)));
+  logger.Log(LogLevel::kInfo, absl::StrCat("SIG", sigabbrev_np(signal_number),
+                                           ": health NOT_SERVING; still serving for --drain_delay ",
+                                           absl::FormatDuration(config->server.drain_delay)));
   health.SetServing(false);
   if (WaitForSignal(stop_signals, config->server.drain_delay)) {
-    logger.LogEvent("second signal: drain delay cut short");
+    logger.Log(LogLevel::kInfo, "second signal: drain delay cut short");
   }
-  logger.LogEvent(absl::StrCat("draining: no new calls, ", service.in_flight_calls(),
-                               " calls in flight, grace ",
-                               absl::FormatDuration(config->server.shutdown_grace)));
+  logger.Log(LogLevel::kInfo, absl::StrCat("draining: no new calls, ", service.in_flight_calls(),
+                                           " calls in flight, grace ",
+                                           absl::FormatDuration(config->server.shutdown_grace)));
   // Health watchers are told no more; they would hold the drain open.
   health.Shutdown();
   // Open streams stop reading now and end, once what they read is finished
@@ -213,7 +230,7 @@ int Run() {
   absl::Notification drained;
   std::thread canceller([&] {
     if (!drained.WaitForNotificationWithTimeout(config->server.shutdown_grace)) {
-      logger.LogEvent("grace period over; cancelling the remaining calls");
+      logger.Log(LogLevel::kWarning, "grace period over; cancelling the remaining calls");
       (*transport)->Shutdown();
       scheduler.Shutdown();
     }
@@ -225,7 +242,7 @@ int Run() {
   drained.Notify();
   canceller.join();
   server->Wait();
-  logger.LogEvent("stopped");
+  logger.Log(LogLevel::kInfo, "stopped");
   return 0;
 }
 

@@ -1,6 +1,8 @@
 #include "server/gateway_metrics.h"
 
 #include "absl/strings/str_cat.h"
+#include "server/hubspot/batch_call.h"
+#include "server/lane/lane.h"
 
 namespace hubspot_gateway {
 namespace {
@@ -15,9 +17,29 @@ const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
   return *buckets;
 }
 
+// HubSpot's answers: tens of milliseconds to the 30 s upstream timeout.
+const prometheus::Histogram::BucketBoundaries& UpstreamBuckets() {
+  static const auto* buckets = new prometheus::Histogram::BucketBoundaries{
+      0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+  return *buckets;
+}
+
+// absl::StatusCode's values, OK (0) to UNAUTHENTICATED (16).
+constexpr int kStatusCodes = 17;
+
 }  // namespace
 
-GatewayMetrics::GatewayMetrics(const BuildInfo& build)
+MetricLabels MetricLabelsOf(const google::protobuf::ServiceDescriptor& service) {
+  MetricLabels labels;
+  for (int i = 0; i < service.method_count(); ++i) {
+    const google::protobuf::MethodDescriptor& method = *service.method(i);
+    labels.methods.push_back(method.name());
+    if (!method.client_streaming()) labels.unary_methods.push_back(method.name());
+  }
+  return labels;
+}
+
+GatewayMetrics::GatewayMetrics(const BuildInfo& build, const MetricLabels& labels)
     : registry_(std::make_shared<prometheus::Registry>()),
       calls_(BuildCounter()
                  .Name("gateway_calls_total")
@@ -31,6 +53,12 @@ GatewayMetrics::GatewayMetrics(const BuildInfo& build)
                              .Name("gateway_upstream_requests_total")
                              .Help("Requests to HubSpot by HTTP status (0: no answer)")
                              .Register(*registry_)),
+      upstream_seconds_(BuildHistogram()
+                            .Name("gateway_upstream_request_duration_seconds")
+                            .Help("Time from sending a request to HubSpot to its answer (or "
+                                  "failure), by batch call and outcome (success, partial, "
+                                  "rolling_limit, daily_limit, transient, permanent)")
+                            .Register(*registry_)),
       rate_limited_(
           BuildCounter()
               .Name("gateway_upstream_rate_limited_total")
@@ -64,10 +92,13 @@ GatewayMetrics::GatewayMetrics(const BuildInfo& build)
               .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 5, 10, 25, 50, 75, 99, 100})),
       learned_limit_(BuildGauge()
                          .Name("gateway_learned_rate_limit")
-                         .Help("The rate limit (requests per interval) a token was last "
-                               "re-planned to, from headers or a 429 (any token)")
+                         .Help("Deprecated (removed in 2.0): use "
+                               "gateway_learned_rate_limit_requests_per_second. The rate limit "
+                               "(requests per interval) a token was last re-planned to, from "
+                               "headers or a 429 (any token)")
                          .Register(*registry_)
                          .Add({})),
+      learned_limits_(*registry_, kMaxTokenLabels),
       cancellations_(BuildCounter()
                          .Name("gateway_cancellations_total")
                          .Help("Calls and stream requests stopped (cancelled or past their "
@@ -131,6 +162,28 @@ GatewayMetrics::GatewayMetrics(const BuildInfo& build)
       .Register(*registry_)
       .Add({{"version", build.version}, {"commit", build.commit}, {"build", BuildKind(build)}})
       .Set(1);
+  // Series known now start at 0.
+  for (const std::string& method : labels.methods) {
+    call_seconds_.Add({{"method", method}}, LatencyBuckets());
+    for (int code = 0; code < kStatusCodes; ++code) {
+      calls_.Add({{"method", method},
+                  {"code", absl::StatusCodeToString(static_cast<absl::StatusCode>(code))}});
+    }
+  }
+  for (const std::string& method : labels.unary_methods) {
+    undecodable_requests_.Add({{"method", method}});
+  }
+  for (const BatchCall* call : kBatchCalls) {
+    for (AnswerOutcome outcome : kAnswerOutcomes) {
+      upstream_seconds_.Add(
+          {{"call", std::string(call->path)}, {"outcome", std::string(AnswerOutcomeName(outcome))}},
+          UpstreamBuckets());
+    }
+  }
+  for (const char* policy : {"DAILY", "ROLLING"}) rate_limited_.Add({{"policy", policy}});
+  for (Lane lane : {Lane::kInteractive, Lane::kBulk}) {
+    queue_wait_.Add({{"lane", LaneName(lane)}}, LatencyBuckets());
+  }
 }
 
 void GatewayMetrics::OnCallStarted() { in_flight_.Increment(); }
@@ -151,8 +204,13 @@ void GatewayMetrics::OnUndecodableRequest(absl::string_view method) {
   undecodable_requests_.Add({{"method", std::string(method)}}).Increment();
 }
 
-void GatewayMetrics::OnUpstreamAnswer(int http_status, AnswerOutcome outcome) {
+void GatewayMetrics::OnUpstreamAnswer(absl::string_view call, int http_status,
+                                      AnswerOutcome outcome, absl::Duration latency) {
   upstream_requests_.Add({{"status", absl::StrCat(http_status)}}).Increment();
+  upstream_seconds_
+      .Add({{"call", std::string(call)}, {"outcome", std::string(AnswerOutcomeName(outcome))}},
+           UpstreamBuckets())
+      .Observe(absl::ToDoubleSeconds(latency));
   // Two series: the outcome already sorted every 429 into one of them.
   if (outcome == AnswerOutcome::kDailyLimit) {
     rate_limited_.Add({{"policy", "DAILY"}}).Increment();
@@ -184,7 +242,15 @@ void GatewayMetrics::OnUpstreamRequest(int calls, int inputs) {
   inputs_per_request_.Observe(inputs);
 }
 
-void GatewayMetrics::OnLearnedLimit(int requests) { learned_limit_.Set(requests); }
+void GatewayMetrics::OnLearnedLimit(absl::string_view token_fingerprint, int requests,
+                                    absl::Duration interval) {
+  learned_limit_.Set(requests);
+  learned_limits_.Set(token_fingerprint, requests, interval);
+}
+
+void GatewayMetrics::OnTokenForgotten(absl::string_view token_fingerprint) {
+  learned_limits_.Forget(token_fingerprint);
+}
 
 void GatewayMetrics::OnCancelled() { cancellations_.Increment(); }
 

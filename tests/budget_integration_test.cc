@@ -40,6 +40,7 @@
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "server/common/digest.h"
 #include "tests/testing/archive_calls.h"
 #include "tests/testing/bulk_stream.h"
 #include "tests/testing/polling.h"
@@ -266,6 +267,10 @@ TEST(BudgetIntegrationTest, LearnsAHigherLimitFromHeaders) {
 
   std::cout << "200 calls of 100 pairs past a configured 100: " << took << "\n";
   EXPECT_EQ(GatewayMetric(*stack, "gateway_learned_rate_limit"), 1000);
+  EXPECT_EQ(GatewayMetric(*stack, absl::StrCat("gateway_learned_rate_limit_requests_per_second{"
+                                               "token=\"",
+                                               Fingerprint(kSimulatorToken), "\"}")),
+            100);
   // The 100 calls past 100 did not wait for the 10 s window to roll.
   EXPECT_LT(took, absl::Seconds(5));
   EXPECT_EQ(Stat(*stack, "archive_requests"), 200);

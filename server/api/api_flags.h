@@ -9,8 +9,8 @@
 
 #include "absl/status/statusor.h"
 #include "server/api/associations_archive_service.h"
-#include "server/api/call_log.h"
 #include "server/common/environment.h"
+#include "server/common/log.h"
 
 namespace hubspot_gateway {
 

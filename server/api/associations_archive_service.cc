@@ -123,8 +123,7 @@ absl::StatusOr<ArchiveCallContext> AssociationsArchiveService::CallContextFor(
 
 AssociationsArchiveService::AssociationsArchiveService(ServiceOptions options,
                                                        AssociationsArchiver& archiver,
-                                                       const CallLogger& logger,
-                                                       CallObserver& observer)
+                                                       const Logger& logger, CallObserver& observer)
     : options_(std::move(options)),
       archiver_(archiver),
       logger_(logger),
@@ -180,7 +179,7 @@ AssociationsArchiveService::ArchiveAssociationsStream(grpc::CallbackServerContex
     entry.code = summary.status.code();
     entry.message = summary.status.message();
     entry.latency = absl::Now() - start;
-    logger_.LogCall(entry);
+    LogCall(logger_, entry);
     observer_.OnCallFinished(entry.method, entry.code, entry.latency,
                              static_cast<int>(summary.inputs_archived),
                              static_cast<int>(summary.inputs_failed));
@@ -218,7 +217,7 @@ grpc::ServerUnaryReactor* AssociationsArchiveService::Unary(absl::string_view me
     entry.code = result.status().code();
     entry.message = result.status().message();
     entry.latency = absl::Now() - start_time;
-    logger_.LogCall(entry);
+    LogCall(logger_, entry);
     const int failed = FailedInputs(*request, result);
     observer_.OnCallFinished(entry.method, entry.code, entry.latency,
                              request->inputs_size() - failed, failed);
@@ -226,9 +225,9 @@ grpc::ServerUnaryReactor* AssociationsArchiveService::Unary(absl::string_view me
     if (result.ok()) {
       *response = *std::move(result);
       if (!FitBatchResult(kMaxUnaryResultBytes, *response)) {
-        logger_.LogEvent(absl::StrCat("request_id=", request_id, ": the result's ids alone exceed ",
-                                      kMaxUnaryResultBytes,
-                                      " bytes; default clients cannot read it"));
+        logger_.Log(LogLevel::kWarning,
+                    absl::StrCat("request_id=", request_id, ": the result's ids alone exceed ",
+                                 kMaxUnaryResultBytes, " bytes; default clients cannot read it"));
       }
       reactor->Finish(grpc::Status::OK);
       return;

@@ -19,11 +19,11 @@
 #include "hubspot/crm/associations/v1/associations_archive.grpc.pb.h"
 #include "server/api/archive_stream_reactor.h"
 #include "server/api/archive_streams.h"
-#include "server/api/call_log.h"
 #include "server/api/call_observer.h"
 #include "server/api/caller_auth.h"
 #include "server/api/stream_share.h"
 #include "server/archive/associations_archiver.h"
+#include "server/common/log.h"
 
 namespace hubspot_gateway {
 
@@ -65,7 +65,7 @@ class AssociationsArchiveService final : public AssociationsArchiveBase {
  public:
   // `archiver`, `logger` and `observer` must outlive the service.
   AssociationsArchiveService(ServiceOptions options, AssociationsArchiver& archiver,
-                             const CallLogger& logger, CallObserver& observer);
+                             const Logger& logger, CallObserver& observer);
 
   grpc::ServerUnaryReactor* ArchiveAssociations(
       grpc::CallbackServerContext* context,
@@ -110,7 +110,7 @@ class AssociationsArchiveService final : public AssociationsArchiveBase {
 
   const ServiceOptions options_;
   AssociationsArchiver& archiver_;
-  const CallLogger& logger_;
+  const Logger& logger_;
   CallObserver& observer_;
   const std::string request_id_prefix_;
   std::atomic<uint64_t> next_request_id_{0};

@@ -26,12 +26,12 @@
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "hubspot/crm/associations/v1/associations_archive.grpc.pb.h"
-#include "server/api/call_log.h"
 #include "server/api/call_observer.h"
 #include "server/api/caller_auth.h"
 #include "server/api/undecodable_request_interceptor.h"
 #include "server/archive/associations_archiver.h"
 #include "server/clock/timer_thread_scheduler.h"
+#include "server/common/log.h"
 #include "server/dispatch/archive_observer.h"
 #include "server/dispatch/dispatcher.h"
 #include "server/hubspot/endpoint.h"
@@ -244,7 +244,7 @@ class AssociationsArchiveServiceTest : public ::testing::Test {
   CountingArchiveObserver archive_observer_;
   absl::BitGen random_;
   std::unique_ptr<Dispatcher> dispatcher_;
-  const CallLogger logger_{LogFormat::kText};
+  const Logger logger_{LogFormat::kText};
   RecordingCallObserver call_observer_;
   const HubSpotEndpoint endpoint_ =
       HubSpotEndpoint::Create("https://hubspot.test", "2026-03").value();

@@ -14,7 +14,7 @@ using grpc::experimental::InterceptionHookPoints;
 
 class UndecodableRequestInterceptor final : public grpc::experimental::Interceptor {
  public:
-  UndecodableRequestInterceptor(grpc::experimental::ServerRpcInfo* info, const CallLogger& logger,
+  UndecodableRequestInterceptor(grpc::experimental::ServerRpcInfo* info, const Logger& logger,
                                 CallObserver& observer)
       : info_(info), logger_(logger), observer_(observer) {}
 
@@ -25,8 +25,8 @@ class UndecodableRequestInterceptor final : public grpc::experimental::Intercept
         methods->GetRecvMessage() == nullptr) {
       undecodable_ = true;
       const absl::string_view method = MethodName();
-      logger_.LogEvent(absl::StrCat("undecodable request: method=", method,
-                                    " peer=", info_->server_context()->peer()));
+      logger_.Log(LogLevel::kWarning, absl::StrCat("undecodable request: method=", method,
+                                                   " peer=", info_->server_context()->peer()));
       observer_.OnUndecodableRequest(method);
     }
     if (undecodable_ &&
@@ -49,7 +49,7 @@ class UndecodableRequestInterceptor final : public grpc::experimental::Intercept
   }
 
   grpc::experimental::ServerRpcInfo* const info_;
-  const CallLogger& logger_;
+  const Logger& logger_;
   CallObserver& observer_;
   bool undecodable_ = false;
 };

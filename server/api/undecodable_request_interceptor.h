@@ -9,8 +9,8 @@
 
 #include <grpcpp/support/server_interceptor.h>
 
-#include "server/api/call_log.h"
 #include "server/api/call_observer.h"
+#include "server/common/log.h"
 
 namespace hubspot_gateway {
 
@@ -18,7 +18,7 @@ class UndecodableRequestInterceptorFactory final
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
   // `logger` and `observer` must outlive the server.
-  UndecodableRequestInterceptorFactory(const CallLogger& logger, CallObserver& observer)
+  UndecodableRequestInterceptorFactory(const Logger& logger, CallObserver& observer)
       : logger_(logger), observer_(observer) {}
 
   // An interceptor for unary calls; none (nullptr) for streams, whose reactor
@@ -28,7 +28,7 @@ class UndecodableRequestInterceptorFactory final
       grpc::experimental::ServerRpcInfo* info) override;
 
  private:
-  const CallLogger& logger_;
+  const Logger& logger_;
   CallObserver& observer_;
 };
 

@@ -72,7 +72,7 @@ class Twins {
     options.redis.command_timeout = absl::Seconds(10);
     options.plan_with_redis_clock = false;
     store_ = std::make_unique<RedisBudgetStore>(options, Policy(discover), clock_, observer_,
-                                                [](absl::string_view) {});
+                                                [](LogLevel, absl::string_view) {});
   }
 
   bool WaitShared() {

@@ -202,7 +202,7 @@ class RedisBudget final : public Budget {
 
 RedisBudgetStore::RedisBudgetStore(BudgetStoreOptions options, BudgetPolicy policy,
                                    Scheduler& scheduler, BudgetStoreObserver& observer,
-                                   std::function<void(absl::string_view)> log)
+                                   std::function<void(LogLevel, absl::string_view)> log)
     : options_(std::move(options)),
       policy_(policy),
       scheduler_(scheduler),
@@ -232,7 +232,8 @@ std::string RedisBudgetStore::KeyOf(absl::string_view token) {
 
 void RedisBudgetStore::OnUp() {
   observer_.OnBudgetStoreFallback(false);
-  log_(absl::StrCat("budget store: Redis at ", options_.redis.host, ":", options_.redis.port,
+  log_(LogLevel::kInfo,
+       absl::StrCat("budget store: Redis at ", options_.redis.host, ":", options_.redis.port,
                     " answers; replicas share each token's budget"));
 }
 
@@ -244,9 +245,10 @@ void RedisBudgetStore::OnDown(const absl::Status& why) {
     was_failing = std::exchange(failing_, false);
   }
   if (!was_failing) observer_.OnBudgetStoreFallback(true);
-  log_(absl::StrCat("budget store: ", why.message(),
-                    "; each token falls back to a local budget of ", "its limit / ",
-                    options_.replicas, " until Redis answers again"));
+  log_(
+      LogLevel::kWarning,
+      absl::StrCat("budget store: ", why.message(), "; each token falls back to a local budget of ",
+                   "its limit / ", options_.replicas, " until Redis answers again"));
 }
 
 void RedisBudgetStore::OnError() { observer_.OnBudgetStoreError(); }
@@ -256,6 +258,8 @@ void RedisBudgetStore::OnScriptReply(const absl::Status& status) {
   if (!status.ok() && !IsErrorReply(status)) return;  // The connection's: OnDown says it.
   const absl::Time now = scheduler_.Now();
   std::string line;
+  // Back to sharing is news; failing is a warning.
+  LogLevel level = LogLevel::kWarning;
   std::optional<bool> fallback;
   {
     absl::MutexLock lock(&health_mu_);
@@ -263,6 +267,7 @@ void RedisBudgetStore::OnScriptReply(const absl::Status& status) {
       if (!failing_) return;
       failing_ = false;
       fallback = false;
+      level = LogLevel::kInfo;
       line = absl::StrCat("budget store: Redis runs the budget script again after ", failures_,
                           " error replies; replicas share each token's budget");
     } else {
@@ -289,7 +294,7 @@ void RedisBudgetStore::OnScriptReply(const absl::Status& status) {
     }
   }
   if (fallback.has_value()) observer_.OnBudgetStoreFallback(*fallback);
-  if (!line.empty()) log_(line);
+  if (!line.empty()) log_(level, line);
 }
 
 bool RedisBudgetStore::Eval(const std::string& key, std::vector<std::string> args,

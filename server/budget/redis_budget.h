@@ -48,6 +48,7 @@
 #include "server/budget/budget.h"
 #include "server/budget/budget_store_observer.h"
 #include "server/clock/scheduler.h"
+#include "server/common/log.h"
 #include "server/redis/redis_connection.h"
 
 namespace hubspot_gateway {
@@ -80,9 +81,11 @@ struct StoreReservation {
 class RedisBudgetStore final : public RedisConnection::Listener {
  public:
   // Connects at once (in the background); everything passed must outlive
-  // it. `log` gets one line each time the shared budget is lost or regained.
+  // it. `log` gets one line each time the shared budget is lost (WARNING) or
+  // regained (INFO).
   RedisBudgetStore(BudgetStoreOptions options, BudgetPolicy policy, Scheduler& scheduler,
-                   BudgetStoreObserver& observer, std::function<void(absl::string_view)> log);
+                   BudgetStoreObserver& observer,
+                   std::function<void(LogLevel, absl::string_view)> log);
   ~RedisBudgetStore() override;
 
   // Makes RedisBudgets (the Dispatcher's factory).
@@ -130,7 +133,7 @@ class RedisBudgetStore final : public RedisConnection::Listener {
   const BudgetPolicy policy_;
   Scheduler& scheduler_;
   BudgetStoreObserver& observer_;
-  const std::function<void(absl::string_view)> log_;
+  const std::function<void(LogLevel, absl::string_view)> log_;
   const std::string script_sha_;
 
   mutable absl::Mutex health_mu_;

@@ -51,11 +51,11 @@ class Replica {
     options.redis.password = password;
     options.redis.command_timeout = timeout;
     options.replicas = 2;
-    store_ = std::make_unique<RedisBudgetStore>(options, policy, scheduler_, observer_,
-                                                [this](absl::string_view line) {
-                                                  absl::MutexLock lock(&mu_);
-                                                  log_.emplace_back(line);
-                                                });
+    store_ = std::make_unique<RedisBudgetStore>(
+        options, policy, scheduler_, observer_, [this](LogLevel level, absl::string_view line) {
+          absl::MutexLock lock(&mu_);
+          log_.push_back(absl::StrCat(LogLevelName(level), " ", line));
+        });
     budget_ = store_->Budgets()(kToken, [this] {
       absl::MutexLock lock(&mu_);
       ++wakes_;
@@ -256,11 +256,13 @@ TEST_F(RedisBudgetTest, RedisDownFallsBackToALocalShareAndReturns) {
   ASSERT_TRUE(WaitUntil([&] { return a->observer_.fallbacks.load() == 1; }, kWait));
   // Locally: 10 / 2 replicas, and the 3 just sent count already.
   EXPECT_EQ(a->SpendAll(Lane::kInteractive), 2);
+  EXPECT_THAT(a->Log(), HasSubstr("WARNING budget store: "));
   EXPECT_THAT(a->Log(), HasSubstr("falls back to a local budget"));
 
   ASSERT_TRUE(redis_->Restart().ok());
   // Told once when it first answered, once now.
   ASSERT_TRUE(WaitUntil([&] { return a->observer_.returns.load() == 2; }, kWait));
+  EXPECT_THAT(a->Log(), HasSubstr("INFO budget store: Redis at "));
   EXPECT_THAT(a->Log(), HasSubstr("answers; replicas share"));
   // Redis restarted empty (its script cache too): the shared budget is fresh.
   const int before = a->observer_.reservations.load();
@@ -306,7 +308,10 @@ TEST_F(RedisBudgetTest, OutOfMemoryRepliesFallBackLogOnceAndReturn) {
         return a->observer_.errors.load() >= 3;
       },
       kWait));
-  EXPECT_EQ(LinesWith(a->Log(), "answered the budget script with an error"), 1) << a->Log();
+  EXPECT_EQ(
+      LinesWith(a->Log(), "WARNING budget store: Redis answered the budget script with an error"),
+      1)
+      << a->Log();
   EXPECT_THAT(a->Log(), HasSubstr("OOM"));
   EXPECT_EQ(LinesWith(a->Log(), "budget store:"), 2) << a->Log();  // Up, then the error.
   EXPECT_EQ(a->observer_.fallbacks.load(), 1);
@@ -319,7 +324,7 @@ TEST_F(RedisBudgetTest, OutOfMemoryRepliesFallBackLogOnceAndReturn) {
       },
       kWait));
   EXPECT_TRUE(a->store_->shared());
-  EXPECT_THAT(a->Log(), HasSubstr("runs the budget script again"));
+  EXPECT_THAT(a->Log(), HasSubstr("INFO budget store: Redis runs the budget script again"));
 }
 
 TEST_F(RedisBudgetTest, ReadOnlyRepliesFallBack) {

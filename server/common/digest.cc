@@ -18,6 +18,8 @@ std::string Digest(absl::string_view text, const EVP_MD* type) {
 
 std::string Sha256Hex(absl::string_view text) { return Digest(text, EVP_sha256()); }
 
+std::string Fingerprint(absl::string_view secret) { return Sha256Hex(secret).substr(0, 8); }
+
 std::string Sha1Hex(absl::string_view text) { return Digest(text, EVP_sha1()); }
 
 void Sha256::Free::operator()(evp_md_ctx_st* context) const { EVP_MD_CTX_free(context); }

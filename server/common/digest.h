@@ -1,6 +1,7 @@
 // SHA-256 digests as lower-case hex: API keys stored only as digests, Redis
-// keys naming a token without holding it, and the bulk client's journal tying
-// itself to one input. A Sha256 object is not thread-safe; Sha256Hex is.
+// keys naming a token without holding it, metric labels telling tokens apart
+// (a fingerprint), and the bulk client's journal tying itself to one input. A Sha256 object is not
+// thread-safe; Sha256Hex is.
 //
 //   Sha256 digest;
 //   digest.Update("from,to\n");
@@ -19,6 +20,11 @@ namespace hubspot_gateway {
 
 // Lower-case hex SHA-256 of `text` (64 digits).
 std::string Sha256Hex(absl::string_view text);
+
+// The first 8 hex digits of Sha256Hex(`secret`): tells secrets apart in
+// metrics and logs (an operator can compute it from a token they hold) while
+// 32 bits say nothing usable about the secret.
+std::string Fingerprint(absl::string_view secret);
 
 // Lower-case hex SHA-1 of `text` (40 digits): what Redis names a script by.
 std::string Sha1Hex(absl::string_view text);

@@ -11,6 +11,11 @@ TEST(DigestTest, KnownDigests) {
   EXPECT_EQ(Sha1Hex("abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
 }
 
+TEST(DigestTest, FingerprintIsTheDigestsFirstEightHexDigits) {
+  EXPECT_EQ(Fingerprint("abc"), "ba7816bf");
+  EXPECT_NE(Fingerprint("pat-na1-a"), Fingerprint("pat-na1-b"));
+}
+
 TEST(DigestTest, PiecesDigestLikeTheWhole) {
   Sha256 digest;
   digest.Update("a");

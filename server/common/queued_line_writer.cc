@@ -38,29 +38,26 @@ int64_t QueuedLineWriter::dropped() const {
   return dropped_;
 }
 
+bool QueuedLineWriter::GatheringDone() const { return stopping_ || queue_.size() * 2 >= capacity_; }
+
 void QueuedLineWriter::Run() {
+  mu_.Lock();
   while (true) {
-    std::string line;
-    int64_t unreported = 0;
-    {
-      absl::MutexLock lock(&mu_);
-      while (queue_.empty() && unreported_ == 0 && !stopping_) wake_.Wait(&mu_);
-      if (!queue_.empty()) {
-        line = std::move(queue_.front());
-        queue_.pop_front();
-      } else if (unreported_ > 0) {
-        // Caught up: say what was lost, after the lines kept from before it.
-        unreported = std::exchange(unreported_, 0);
-      } else {
-        return;  // Stopping, and everything is written.
-      }
-    }
-    if (unreported > 0) {
-      write_(drop_notice_(unreported));
-    } else {
-      write_(line);
-    }
+    while (queue_.empty() && unreported_ == 0 && !stopping_) wake_.Wait(&mu_);
+    if (queue_.empty() && unreported_ == 0) break;  // Stopping, and everything is written.
+    std::deque<std::string> batch;
+    batch.swap(queue_);
+    // Lines are dropped only while the queue is full, and it empties only
+    // here: every line of `batch` came before the drops counted so far.
+    const int64_t unreported = std::exchange(unreported_, 0);
+    mu_.Unlock();
+    for (const std::string& line : batch) write_(line);
+    // Caught up: say what was lost, after the lines kept from before it.
+    if (unreported > 0) write_(drop_notice_(unreported));
+    mu_.Lock();
+    mu_.AwaitWithTimeout(absl::Condition(this, &QueuedLineWriter::GatheringDone), kGatherTime);
   }
+  mu_.Unlock();
 }
 
 }  // namespace hubspot_gateway

@@ -33,6 +33,7 @@ void Dispatcher::ForgetIdle(absl::Time now) {
   for (auto it = by_token_.begin(); it != by_token_.end();) {
     // One held elsewhere is about to be used.
     if (it->second.use_count() == 1 && it->second->Forgettable(now)) {
+      deps_.observer.OnTokenForgotten(it->second->fingerprint());
       by_token_.erase(it++);
     } else {
       ++it;

@@ -3,7 +3,8 @@
 // stays flat however many tokens callers pass through).
 // Thread-safe. Lock order: mu_, then a TokenDispatcher's (For() makes one,
 // and its budget, under mu_; the idle sweep asks each whether it can be
-// forgotten). No callbacks of its own: the TokenDispatchers' run as
+// forgotten). Its one callback, ArchiveObserver::OnTokenForgotten, runs under
+// mu_ on the thread calling For(); the TokenDispatchers' run as
 // token_dispatcher.h says.
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_DISPATCHER_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_DISPATCH_DISPATCHER_H_

@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "server/common/digest.h"
 #include "server/hubspot/answer_split.h"
 #include "server/hubspot/upstream_error_status.h"
 
@@ -32,6 +33,13 @@ absl::Status DailyLimitExhausted(const Budget& budget, absl::Time now) {
 
 int InputsOf(const QueuedChunk& chunk) { return static_cast<int>(chunk.chunk->size()); }
 
+// Whether `chunk` shares a request with no other call's chunks: it was sent
+// apart after a shared rejection, or it is a read (a call without a body:
+// each caller's read is a request of its own).
+bool GoesAlone(const QueuedChunk& chunk) {
+  return chunk.alone || chunk.call->encode_body == nullptr;
+}
+
 // The interactive lane's window keeps this share for callers that are not
 // heavy (however many heavy callers there are).
 constexpr int kReserveDivisor = 10;
@@ -51,6 +59,7 @@ thread_local FinishedChunks finished_chunks;
 TokenDispatcher::TokenDispatcher(const std::string& token, const DispatchOptions& options,
                                  DispatchDeps deps)
     : authorization_(absl::StrCat("Bearer ", token)),
+      fingerprint_(Fingerprint(token)),
       options_(options),
       deps_(deps),
       // The budget is destroyed before this object's weak_from_this(), and
@@ -256,16 +265,21 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
       if (inserted) it->second = Held(chunk.flow, head_lane, now);
       if (it->second) return Pick::kSkip;
       if (!head.has_value()) {
-        head = Head{chunk.call, chunk.url, chunk.enqueued, chunk.owner.get(), false, chunk.alone};
+        head = Head{chunk.call,
+                    chunk.url,
+                    chunk.enqueued,
+                    chunk.owner.get(),
+                    /*several_calls=*/false,
+                    GoesAlone(chunk)};
       } else {
         const bool other_call = chunk.owner.get() != head->owner;
         if (chunk.call != head->call || chunk.url != head->url ||
             inputs + InputsOf(chunk) > max_inputs || (other_call && head->alone) ||
-            (chunk.alone && (other_call || head->several_calls))) {
+            (GoesAlone(chunk) && (other_call || head->several_calls))) {
           return Pick::kSkip;
         }
         head->several_calls = head->several_calls || other_call;
-        head->alone = head->alone || chunk.alone;
+        head->alone = head->alone || GoesAlone(chunk);
       }
       inputs += InputsOf(chunk);
       return Pick::kTake;
@@ -383,6 +397,7 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
   std::vector<Failure> failures;
   int limit_before = 0;
   int limit_after = 0;
+  absl::Duration interval;
   {
     absl::MutexLock lock(&mu_);
     // Rate limits are the budget's to learn; the rest tells of latency.
@@ -397,6 +412,7 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
     limit_before = budget_->effective_limit();
     budget_->Observe(answer, received, ticket);
     limit_after = budget_->effective_limit();
+    interval = budget_->interval();
     if (budget_->DailyExhausted(received)) {
       FailQueued(DailyLimitExhausted(*budget_, received), failures);
     }
@@ -405,8 +421,11 @@ void TokenDispatcher::OnAnswered(std::vector<QueuedChunk> chunks, const BudgetTi
       last_rate_limited_at_ = received;
     }
   }
-  if (limit_after != limit_before) deps_.observer.OnLearnedLimit(limit_after);
-  deps_.observer.OnUpstreamAnswer(answer.http_status, answer.outcome);
+  if (limit_after != limit_before) {
+    deps_.observer.OnLearnedLimit(fingerprint_, limit_after, interval);
+  }
+  deps_.observer.OnUpstreamAnswer(chunks.front().call->path, answer.http_status, answer.outcome,
+                                  received - ticket.sent);
   if (answer.retry_after.has_value() && *answer.retry_after > options_.budget.max_pause) {
     deps_.observer.OnPauseCapped();
   }

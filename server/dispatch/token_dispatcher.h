@@ -5,16 +5,19 @@
 // one with a single chunk. Each time the budget has room it sends the chunk
 // served next, filled up with compatible waiting chunks of any flow (same
 // batch call and URL, so same operation, version and object types; archive
-// and labels chunks never share a request) to `max_inputs_per_request`.
+// and labels chunks never share a request; a read, which has no body, shares
+// none) to `max_inputs_per_request`.
 // A heavy flow, one that took part in more of the rolling window's requests
 // than the interactive lane's own share (20%: what bulk work may not use),
 // may not take the last tenth of the interactive lane's window: it stays for
-// the light callers that arrive, however many heavy ones there are. A flow's policy may cap its
-// share of a lane's window. At most an adaptive number of requests (ConcurrencyLimit) are in
-// flight. A full request goes as soon as the budget allows; a partial one goes once its lane has
-// sent no partial request for interval/limit, so a burst of small calls packs into few requests
-// while a lone caller does not wait. Each answer is read once, re-plans the budget (headers, 429s),
-// and is split back to the chunks it carried, each call seeing only what names its own inputs
+// the light callers that arrive, however many heavy ones there are. A flow's
+// policy may cap its share of a lane's window.
+// At most an adaptive number of requests (ConcurrencyLimit) are in flight.
+// A full request goes as soon as the budget allows; a partial one goes once
+// its lane has sent no partial request for interval/limit, so a burst of small calls
+// packs into few requests while a lone caller does not wait. Each answer is read
+// once, re-plans the budget (headers, 429s), and is split back to the chunks
+// it carried, each call seeing only what names its own inputs
 // (server/hubspot/answer_split.h); failures are retried or reported per chunk.
 // A request of several calls that HubSpot rejects as a whole for what it
 // carried (a 4xx other than 401, 403, 408 and 429: one call's input may be
@@ -148,6 +151,9 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   // No work queued or in flight, and nothing sent for two intervals.
   bool Forgettable(absl::Time now);
 
+  // The token's fingerprint (server/common/digest.h), as the observer hears it.
+  const std::string& fingerprint() const { return fingerprint_; }
+
   // Requests this token may have in flight now (the adaptive limit): a call
   // may hand the dispatcher this many chunks at once.
   int concurrency_limit() const { return concurrency_limit_.load(std::memory_order_relaxed); }
@@ -204,6 +210,8 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
                      absl::StatusOr<hubspot::crm::associations::v1::BatchResult> outcome);
 
   const std::string authorization_;  // A secret: never log it.
+  // Names the token to the observer (server/common/digest.h).
+  const std::string fingerprint_;
   const DispatchOptions& options_;
   DispatchDeps deps_;
 

@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/budget/token_budget.h"
+#include "server/common/digest.h"
 #include "server/dispatch/dispatcher.h"
 #include "server/hubspot/batch_merge.h"
 #include "server/hubspot/upstream_error_status.h"
@@ -25,6 +26,7 @@ namespace {
 namespace v1 = ::hubspot::crm::associations::v1;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::SizeIs;
 
@@ -80,9 +82,30 @@ class RecordingObserver final : public ArchiveObserver {
     calls_per_request_.push_back(calls);
     inputs_per_request_.push_back(inputs);
   }
-  void OnLearnedLimit(int requests) override {
+  void OnLearnedLimit(absl::string_view token_fingerprint, int requests,
+                      absl::Duration interval) override {
     absl::MutexLock lock(&mu_);
     learned_.push_back(requests);
+    learned_by_.emplace_back(token_fingerprint);
+    learned_interval_ = interval;
+  }
+  void OnUpstreamAnswer(absl::string_view call, int http_status, AnswerOutcome outcome,
+                        absl::Duration latency) override {
+    absl::MutexLock lock(&mu_);
+    answers_.push_back(absl::StrCat(call, " ", http_status, " ", AnswerOutcomeName(outcome), " ",
+                                    absl::FormatDuration(latency)));
+  }
+  std::vector<std::string> learned_by() {
+    absl::MutexLock lock(&mu_);
+    return learned_by_;
+  }
+  absl::Duration learned_interval() {
+    absl::MutexLock lock(&mu_);
+    return learned_interval_;
+  }
+  std::vector<std::string> answers() {
+    absl::MutexLock lock(&mu_);
+    return answers_;
   }
   std::vector<int> inputs_per_request() {
     absl::MutexLock lock(&mu_);
@@ -102,6 +125,9 @@ class RecordingObserver final : public ArchiveObserver {
   std::vector<int> calls_per_request_ ABSL_GUARDED_BY(mu_);
   std::vector<int> inputs_per_request_ ABSL_GUARDED_BY(mu_);
   std::vector<int> learned_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> learned_by_ ABSL_GUARDED_BY(mu_);
+  absl::Duration learned_interval_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> answers_ ABSL_GUARDED_BY(mu_);
 };
 
 int InputsIn(const HttpRequest& request) {
@@ -193,6 +219,23 @@ TEST_F(TokenDispatcherTest, LoneCallOnAnIdleTokenGoesAtOnce) {
   transport.AnswerNext(FakeHttpTransport::Answer(204));
   ASSERT_THAT(owner->outcomes(), SizeIs(1));
   EXPECT_TRUE(owner->outcomes().at(0).ok());
+}
+
+TEST_F(TokenDispatcherTest, EachAnswerIsReportedWithItsCallOutcomeAndLatency) {
+  options_.retry.max_attempts = 1;
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto owner = std::make_shared<RecordingOwner>();
+  // Two full chunks: two requests, both sent now.
+  Submit(*dispatcher, owner, MakeChunk(100, 1000), Lane::kInteractive, kUrl, 0);
+  Submit(*dispatcher, owner, MakeChunk(100, 2000), Lane::kInteractive, kUrl, 1);
+  ASSERT_EQ(transport.pending_count(), 2);
+  scheduler_.AdvanceBy(absl::Milliseconds(250));
+  transport.AnswerNext(FakeHttpTransport::Answer(503));
+  scheduler_.AdvanceBy(absl::Milliseconds(1250));
+  transport.AnswerNext(FakeHttpTransport::Answer(204));
+  EXPECT_THAT(observer_.answers(),
+              ElementsAre("batch/archive 503 transient 250ms", "batch/archive 204 success 1.5s"));
 }
 
 // A budget that has to ask elsewhere (as a shared one does): no slot until
@@ -579,6 +622,9 @@ TEST_F(TokenDispatcherTest, HeadersReplanWorkAlreadyQueued) {
   // No time passed: the answer itself made room, for one probe past the
   // configured level.
   EXPECT_THAT(observer_.learned(), ElementsAre(1000));
+  // Named by the token's fingerprint, never the token.
+  EXPECT_THAT(observer_.learned_by(), ElementsAre(Fingerprint("pat-test")));
+  EXPECT_EQ(observer_.learned_interval(), absl::Seconds(10));
   EXPECT_EQ(transport.sent(), 3);
   // HubSpot took it: the next goes too.
   transport.Answer(1, FakeHttpTransport::Answer(204));
@@ -864,6 +910,35 @@ TEST_F(TokenDispatcherTest, ARequestOfSeveralCallsRejectedAsAWholeGoesAgainOneCa
   EXPECT_EQ(transport.pending_count(), 0);
 }
 
+// Two callers' label reads of one object pair are two requests: a read's
+// answer names no record, so one shared between calls would reach neither.
+TEST_F(TokenDispatcherTest, ReadsOfDifferentCallsNeverShareARequest) {
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto first = std::make_shared<RecordingOwner>();
+  Submit(*dispatcher, first, MakeChunk(1, 1));
+  const Chunk no_inputs;
+  std::vector<std::shared_ptr<RecordingOwner>> readers;
+  for (int i = 0; i < 2; ++i) {
+    readers.push_back(std::make_shared<RecordingOwner>());
+    QueuedChunk read;
+    read.owner = readers.back();
+    read.chunk = &no_inputs;
+    read.call = &kAssociationLabelsRead;
+    read.url = "https://hubspot.test/crm/associations/2026-03/contacts/companies/labels";
+    dispatcher->Submit(std::move(read));
+  }
+  scheduler_.AdvanceBy(absl::Seconds(1));
+  transport.AnswerNext(FakeHttpTransport::Answer(204));
+  ASSERT_EQ(transport.pending_count(), 2);
+  transport.AnswerAll(FakeHttpTransport::Answer(
+      200, R"({"results":[{"category":"HUBSPOT_DEFINED","typeId":279,"label":null}]})"));
+  for (const auto& reader : readers) {
+    ASSERT_TRUE(reader->outcomes().at(0).ok()) << reader->outcomes().at(0).status();
+    EXPECT_EQ(reader->outcomes().at(0)->results_size(), 1);
+  }
+}
+
 TEST_F(TokenDispatcherTest, InlineAnswersNeverRecurse) {
   options_.budget.max_requests = 0;
   FakeHttpTransport transport([](const HttpRequest&) { return FakeHttpTransport::Answer(204); });
@@ -1000,6 +1075,41 @@ TEST(DispatcherTest, IdleTokensAreForgottenSoMemoryStaysFlat) {
   scheduler.AdvanceBy(absl::Seconds(3));
   dispatcher.For("one-more");
   EXPECT_EQ(dispatcher.tokens(), 1u);
+}
+
+// Counts the tokens the dispatcher reports forgotten.
+class ForgettingObserver final : public ArchiveObserver {
+ public:
+  void OnTokenForgotten(absl::string_view token_fingerprint) override {
+    absl::MutexLock lock(&mu_);
+    forgotten_.emplace_back(token_fingerprint);
+  }
+  std::vector<std::string> forgotten() {
+    absl::MutexLock lock(&mu_);
+    return forgotten_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::vector<std::string> forgotten_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST(DispatcherTest, ForgettingATokenIsReportedByItsFingerprint) {
+  ManualScheduler scheduler;
+  ForgettingObserver observer;
+  FakeHttpTransport transport([](const HttpRequest&) { return FakeHttpTransport::Answer(204); });
+  DispatchOptions options;
+  options.budget.interval = absl::Seconds(1);
+  absl::BitGen random;
+  Dispatcher dispatcher(options, transport, scheduler, observer, random);
+  dispatcher.For("token-a");
+  const std::shared_ptr<TokenDispatcher> held = dispatcher.For("token-b");
+  EXPECT_THAT(observer.forgotten(), IsEmpty());
+  scheduler.AdvanceBy(absl::Seconds(3));
+  dispatcher.For("token-c");
+  // Both were idle, but token-b's dispatcher is held (about to be used).
+  EXPECT_THAT(observer.forgotten(), ElementsAre(Fingerprint("token-a")));
+  EXPECT_EQ(dispatcher.tokens(), 2u);
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_ANSWER_OUTCOME_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_ANSWER_OUTCOME_H_
 
+#include "absl/strings/string_view.h"
+
 namespace hubspot_gateway {
 
 enum class AnswerOutcome {
@@ -24,6 +26,31 @@ enum class AnswerOutcome {
   // that cannot be decoded: the same request would fail again.
   kPermanent,
 };
+
+// Every outcome, in declaration order (to export each one's series at 0).
+inline constexpr AnswerOutcome kAnswerOutcomes[] = {
+    AnswerOutcome::kSuccess,    AnswerOutcome::kPartial,   AnswerOutcome::kRollingLimit,
+    AnswerOutcome::kDailyLimit, AnswerOutcome::kTransient, AnswerOutcome::kPermanent};
+
+// "success", "partial", "rolling_limit", "daily_limit", "transient",
+// "permanent": the outcome as a metric label.
+constexpr absl::string_view AnswerOutcomeName(AnswerOutcome outcome) {
+  switch (outcome) {
+    case AnswerOutcome::kSuccess:
+      return "success";
+    case AnswerOutcome::kPartial:
+      return "partial";
+    case AnswerOutcome::kRollingLimit:
+      return "rolling_limit";
+    case AnswerOutcome::kDailyLimit:
+      return "daily_limit";
+    case AnswerOutcome::kTransient:
+      return "transient";
+    case AnswerOutcome::kPermanent:
+      return "permanent";
+  }
+  return "permanent";
+}
 
 }  // namespace hubspot_gateway
 

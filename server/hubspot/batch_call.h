@@ -42,6 +42,10 @@ inline constexpr BatchCall kBatchLabelsArchive = {"batch/labels/archive", "POST"
 inline constexpr BatchCall kAssociationLabelsRead = {"labels", "GET", nullptr,
                                                      &DecodeAssociationLabels};
 
+// Every batch call (to export each one's metric series at 0).
+inline constexpr const BatchCall* kBatchCalls[] = {&kBatchArchive, &kBatchLabelsArchive,
+                                                   &kAssociationLabelsRead};
+
 }  // namespace hubspot_gateway
 
 #endif  // HUBSPOT_ARCHIVE_GATEWAY_SERVER_HUBSPOT_BATCH_CALL_H_
