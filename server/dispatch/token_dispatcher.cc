@@ -74,6 +74,7 @@ TokenDispatcher::TokenDispatcher(const std::string& token, const DispatchOptions
                                  });
                            })),
       window_(options.budget.interval),
+      interactive_window_(options.budget.interval),
       concurrency_(options.concurrency),
       concurrency_limit_(concurrency_.limit()) {}
 
@@ -202,12 +203,13 @@ bool TokenDispatcher::Held(const FlowKey& flow, int lane, absl::Time now) {
   }
   const int reserve =
       lane == static_cast<int>(Lane::kInteractive) ? lane_limit / kReserveDivisor : 0;
-  // A flow is heavy when it holds more than the interactive lane's own share
-  // (what bulk work may not use): a caller of one call at a time beside a
-  // saturating stream is not, twenty 1,000-pair calls are.
+  // A flow is heavy when its interactive requests are more than the
+  // interactive lane's own share (what bulk work may not use): a caller of one
+  // call at a time beside a saturating stream (its own or another's) is not,
+  // twenty 1,000-pair calls are.
   const int interactive_share = lane_limit - LaneLimit(static_cast<int>(Lane::kBulk));
   return reserve > 0 && window_.Total(now) >= lane_limit - reserve &&
-         window_.Count(flow.name, now) > interactive_share;
+         interactive_window_.Count(flow.name, now) > interactive_share;
 }
 
 std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
@@ -229,6 +231,7 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
   // An answer makes room (and pumps again).
   if (concurrency_.limit() > 0 && in_flight_ >= concurrency_.limit()) return std::nullopt;
   window_.set_interval(budget_->interval());
+  interactive_window_.set_interval(budget_->interval());
   const int max_inputs = options_.max_inputs_per_request;
   for (int head_lane = 0; head_lane < 2; ++head_lane) {
     if (lanes_[head_lane].empty()) continue;
@@ -331,12 +334,16 @@ TokenDispatcher::Send TokenDispatcher::Build(std::vector<QueuedChunk> picked,
   slices.reserve(inputs);
   absl::flat_hash_set<const ChunkOwner*> owners;
   absl::flat_hash_set<std::string> flows;
+  absl::flat_hash_set<std::string> interactive_flows;
   for (QueuedChunk& chunk : picked) {
     deps_.observer.OnQueueWait(LaneName(chunk.lane), chunk.flow.name, now - chunk.enqueued);
     slices.insert(slices.end(), chunk.chunk->begin(), chunk.chunk->end());
     latest_deadline = std::max(latest_deadline, chunk.deadline);
     owners.insert(chunk.owner.get());
     if (flows.insert(chunk.flow.name).second) window_.Record(chunk.flow.name, now);
+    if (chunk.lane == Lane::kInteractive && interactive_flows.insert(chunk.flow.name).second) {
+      interactive_window_.Record(chunk.flow.name, now);
+    }
     send.chunks.push_back(std::move(chunk));
   }
   send.ticket = budget_->Spend(now);

@@ -7,8 +7,10 @@
 // batch call and URL, so same operation, version and object types; archive
 // and labels chunks never share a request; a read, which has no body, shares
 // none) to `max_inputs_per_request`.
-// A heavy flow, one that took part in more of the rolling window's requests
-// than the interactive lane's own share (20%: what bulk work may not use),
+// A heavy flow, one that took part in more of the rolling window's interactive
+// requests than the interactive lane's own share (20%: what bulk work may not
+// use; its bulk requests do not count, so one caller's interactive calls beside
+// its own bulk stream keep that share),
 // may not take the last tenth of the interactive lane's window: it stays for
 // the light callers that arrive, however many heavy ones there are. A flow's
 // policy may cap its share of a lane's window.
@@ -218,8 +220,10 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   absl::Mutex mu_;
   const std::unique_ptr<Budget> budget_ ABSL_PT_GUARDED_BY(mu_);
   FlowQueue<QueuedChunk> lanes_[2] ABSL_GUARDED_BY(mu_);
-  // The requests each flow took part in over the last interval.
+  // The requests each flow took part in over the last interval; and those of
+  // them that carried its interactive chunks.
   FlowWindow window_ ABSL_GUARDED_BY(mu_);
+  FlowWindow interactive_window_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   ConcurrencyLimit concurrency_ ABSL_GUARDED_BY(mu_);
   // concurrency_.limit(), readable without the lock.

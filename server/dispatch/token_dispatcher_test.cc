@@ -500,6 +500,26 @@ TEST_F(TokenDispatcherTest, AnInteractiveCallerWithoutABacklogTakesTheLastTenth)
   }
 }
 
+// The same caller's bulk stream does not make its interactive calls heavy:
+// only the flow's interactive requests count against the reserve.
+TEST_F(TokenDispatcherTest, ACallersOwnStreamLeavesItsInteractiveCallsTheirShare) {
+  options_.budget.max_requests = 50;
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto bulk = std::make_shared<RecordingOwner>();
+  for (int i = 0; i < 60; ++i) {
+    Submit(*dispatcher, bulk, MakeChunk(100, 100000 + 100 * i), Lane::kBulk, kUrl, i,
+           {"peer:10.0.0.1"});
+  }
+  ASSERT_EQ(transport.pending_count(), 40);  // 80% of 50.
+  auto ui = std::make_shared<RecordingOwner>();
+  for (int i = 0; i < 10; ++i) {
+    Submit(*dispatcher, ui, MakeChunk(100, 900000 + 100 * i), Lane::kInteractive, kUrl, i,
+           {"peer:10.0.0.1"});
+    EXPECT_EQ(transport.pending_count(), 41u + i) << i;  // At once, each.
+  }
+}
+
 TEST_F(TokenDispatcherTest, TwoHeavyFlowsLeaveTheReserveToALightOne) {
   options_.budget.max_requests = 50;
   QueuedHttpTransport transport;
