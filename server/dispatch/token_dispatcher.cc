@@ -74,7 +74,6 @@ TokenDispatcher::TokenDispatcher(const std::string& token, const DispatchOptions
                                  });
                            })),
       window_(options.budget.interval),
-      interactive_window_(options.budget.interval),
       concurrency_(options.concurrency),
       concurrency_limit_(concurrency_.limit()) {}
 
@@ -209,7 +208,7 @@ bool TokenDispatcher::Held(const FlowKey& flow, int lane, absl::Time now) {
   // twenty 1,000-pair calls are.
   const int interactive_share = lane_limit - LaneLimit(static_cast<int>(Lane::kBulk));
   return reserve > 0 && window_.Total(now) >= lane_limit - reserve &&
-         interactive_window_.Count(flow.name, now) > interactive_share;
+         window_.InteractiveCount(flow.name, now) > interactive_share;
 }
 
 std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
@@ -231,7 +230,6 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
   // An answer makes room (and pumps again).
   if (concurrency_.limit() > 0 && in_flight_ >= concurrency_.limit()) return std::nullopt;
   window_.set_interval(budget_->interval());
-  interactive_window_.set_interval(budget_->interval());
   const int max_inputs = options_.max_inputs_per_request;
   for (int head_lane = 0; head_lane < 2; ++head_lane) {
     if (lanes_[head_lane].empty()) continue;
@@ -333,19 +331,17 @@ TokenDispatcher::Send TokenDispatcher::Build(std::vector<QueuedChunk> picked,
   std::vector<ArchiveSlice> slices;
   slices.reserve(inputs);
   absl::flat_hash_set<const ChunkOwner*> owners;
-  absl::flat_hash_set<std::string> flows;
-  absl::flat_hash_set<std::string> interactive_flows;
+  // Each flow of the request, and whether it carried the flow's interactive work.
+  absl::flat_hash_map<std::string, bool> flows;
   for (QueuedChunk& chunk : picked) {
     deps_.observer.OnQueueWait(LaneName(chunk.lane), chunk.flow.name, now - chunk.enqueued);
     slices.insert(slices.end(), chunk.chunk->begin(), chunk.chunk->end());
     latest_deadline = std::max(latest_deadline, chunk.deadline);
     owners.insert(chunk.owner.get());
-    if (flows.insert(chunk.flow.name).second) window_.Record(chunk.flow.name, now);
-    if (chunk.lane == Lane::kInteractive && interactive_flows.insert(chunk.flow.name).second) {
-      interactive_window_.Record(chunk.flow.name, now);
-    }
+    flows[chunk.flow.name] |= chunk.lane == Lane::kInteractive;
     send.chunks.push_back(std::move(chunk));
   }
+  for (const auto& [flow, interactive] : flows) window_.Record(flow, interactive, now);
   send.ticket = budget_->Spend(now);
   deps_.observer.OnUpstreamRequest(static_cast<int>(owners.size()), inputs);
   send.request.method = std::string(call.method);

@@ -220,10 +220,8 @@ class TokenDispatcher : public std::enable_shared_from_this<TokenDispatcher> {
   absl::Mutex mu_;
   const std::unique_ptr<Budget> budget_ ABSL_PT_GUARDED_BY(mu_);
   FlowQueue<QueuedChunk> lanes_[2] ABSL_GUARDED_BY(mu_);
-  // The requests each flow took part in over the last interval; and those of
-  // them that carried its interactive chunks.
+  // The requests each flow took part in over the last interval.
   FlowWindow window_ ABSL_GUARDED_BY(mu_);
-  FlowWindow interactive_window_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   ConcurrencyLimit concurrency_ ABSL_GUARDED_BY(mu_);
   // concurrency_.limit(), readable without the lock.

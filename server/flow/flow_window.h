@@ -7,9 +7,8 @@
 #ifndef HUBSPOT_ARCHIVE_GATEWAY_SERVER_FLOW_FLOW_WINDOW_H_
 #define HUBSPOT_ARCHIVE_GATEWAY_SERVER_FLOW_FLOW_WINDOW_H_
 
-#include <deque>
 #include <string>
-#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
@@ -23,21 +22,37 @@ class FlowWindow {
 
   void set_interval(absl::Duration interval) { interval_ = interval; }
 
-  // `flow` took part in a request sent at `now`.
-  void Record(absl::string_view flow, absl::Time now);
+  // `flow` took part in a request sent at `now`; `interactive`: the request
+  // carried some of its interactive-lane work.
+  void Record(absl::string_view flow, bool interactive, absl::Time now);
   // Requests of the window ending at `now` (each counted once per flow in it).
   int Total(absl::Time now);
   // Requests of the window `flow` took part in.
   int Count(absl::string_view flow, absl::Time now);
+  // Those of them that carried its interactive-lane work.
+  int InteractiveCount(absl::string_view flow, absl::Time now);
   // When the oldest request leaves the window (InfiniteFuture when empty).
   absl::Time NextLeave() const;
 
  private:
+  struct Send {
+    absl::Time at;
+    std::string flow;
+    bool interactive;
+  };
+  struct Counts {
+    int all = 0;
+    int interactive = 0;
+  };
+
   void Expire(absl::Time now);
 
   absl::Duration interval_;
-  std::deque<std::pair<absl::Time, std::string>> sends_;
-  absl::flat_hash_map<std::string, int> counts_;
+  // Sends from sends_[first_] on are in the window. A vector rather than a
+  // deque: one per token, and an empty deque already holds half a KiB.
+  std::vector<Send> sends_;
+  size_t first_ = 0;
+  absl::flat_hash_map<std::string, Counts> counts_;
 };
 
 }  // namespace hubspot_gateway
