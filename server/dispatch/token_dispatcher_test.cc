@@ -481,42 +481,26 @@ TEST_F(TokenDispatcherTest, ALightFlowGoesBeforeAHeavyFlowsQueueAndFindsTheReser
 }
 
 // A caller without a backlog (one call at a time) next to a saturating
-// stream is never held out of the reserve: it may fill the window.
+// stream is never held out of the reserve: it may fill the window. So is the
+// stream's own caller: only a flow's interactive requests make it heavy.
 TEST_F(TokenDispatcherTest, AnInteractiveCallerWithoutABacklogTakesTheLastTenth) {
   options_.budget.max_requests = 50;
-  QueuedHttpTransport transport;
-  auto dispatcher = Dispatcher(transport);
-  auto bulk = std::make_shared<RecordingOwner>();
-  for (int i = 0; i < 60; ++i) {
-    Submit(*dispatcher, bulk, MakeChunk(100, 100000 + 100 * i), Lane::kBulk, kUrl, i,
-           {"caller:bulk"});
-  }
-  ASSERT_EQ(transport.pending_count(), 40);  // 80% of 50.
-  auto ui = std::make_shared<RecordingOwner>();
-  for (int i = 0; i < 10; ++i) {
-    Submit(*dispatcher, ui, MakeChunk(100, 900000 + 100 * i), Lane::kInteractive, kUrl, i,
-           {"caller:ui"});
-    EXPECT_EQ(transport.pending_count(), 41u + i) << i;  // At once, each.
-  }
-}
-
-// The same caller's bulk stream does not make its interactive calls heavy:
-// only the flow's interactive requests count against the reserve.
-TEST_F(TokenDispatcherTest, ACallersOwnStreamLeavesItsInteractiveCallsTheirShare) {
-  options_.budget.max_requests = 50;
-  QueuedHttpTransport transport;
-  auto dispatcher = Dispatcher(transport);
-  auto bulk = std::make_shared<RecordingOwner>();
-  for (int i = 0; i < 60; ++i) {
-    Submit(*dispatcher, bulk, MakeChunk(100, 100000 + 100 * i), Lane::kBulk, kUrl, i,
-           {"peer:10.0.0.1"});
-  }
-  ASSERT_EQ(transport.pending_count(), 40);  // 80% of 50.
-  auto ui = std::make_shared<RecordingOwner>();
-  for (int i = 0; i < 10; ++i) {
-    Submit(*dispatcher, ui, MakeChunk(100, 900000 + 100 * i), Lane::kInteractive, kUrl, i,
-           {"peer:10.0.0.1"});
-    EXPECT_EQ(transport.pending_count(), 41u + i) << i;  // At once, each.
+  for (const std::string interactive_flow : {"caller:ui", "peer:10.0.0.1"}) {
+    SCOPED_TRACE(interactive_flow);
+    QueuedHttpTransport transport;
+    auto dispatcher = Dispatcher(transport);
+    auto bulk = std::make_shared<RecordingOwner>();
+    for (int i = 0; i < 60; ++i) {
+      Submit(*dispatcher, bulk, MakeChunk(100, 100000 + 100 * i), Lane::kBulk, kUrl, i,
+             {"peer:10.0.0.1"});
+    }
+    ASSERT_EQ(transport.pending_count(), 40);  // 80% of 50.
+    auto ui = std::make_shared<RecordingOwner>();
+    for (int i = 0; i < 10; ++i) {
+      Submit(*dispatcher, ui, MakeChunk(100, 900000 + 100 * i), Lane::kInteractive, kUrl, i,
+             {interactive_flow});
+      EXPECT_EQ(transport.pending_count(), 41u + i) << i;  // At once, each.
+    }
   }
 }
 
