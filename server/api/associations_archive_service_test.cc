@@ -430,6 +430,8 @@ TEST_F(AssociationsArchiveServiceTest, PassthroughNeedsAWellFormedBearerToken) {
 TEST_F(AssociationsArchiveServiceTest, CallsBeyondMaxInFlightAreRefusedUntilOneFinishes) {
   StartServer({CallerAuth::GatewayToken(kGatewayToken), /*max_in_flight_calls=*/2});
   UnaryCall first(*stub_, Request(1000, 1));
+  // One at a time: two calls arriving together may share one request.
+  ASSERT_TRUE(transport_.WaitForPending(1, kTimeout));
   UnaryCall second(*stub_, Request(2000, 1));
   ASSERT_TRUE(transport_.WaitForPending(2, kTimeout));  // Both held upstream.
   EXPECT_EQ(service_->in_flight_calls(), 2);
