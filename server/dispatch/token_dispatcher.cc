@@ -200,6 +200,10 @@ bool TokenDispatcher::Held(const FlowKey& flow, int lane, absl::Time now) {
       window_.Count(flow.name, now) >= std::max(1, static_cast<int>(flow.max_share * lane_limit))) {
     return true;
   }
+  // Bulk work keeps to its share of the requests sent, not only of those the
+  // budget counts (answered ones): taking the room of interactive requests
+  // still in flight would take the reserve.
+  if (lane == static_cast<int>(Lane::kBulk) && window_.Total(now) >= lane_limit) return true;
   const int reserve =
       lane == static_cast<int>(Lane::kInteractive) ? lane_limit / kReserveDivisor : 0;
   // A flow is heavy when its interactive requests are more than the
@@ -262,6 +266,9 @@ std::optional<TokenDispatcher::Send> TokenDispatcher::NextSend(absl::Time now,
     absl::flat_hash_map<std::string, bool> held;
     auto pick = [&](const QueuedChunk& chunk, const std::string& flow) {
       if (inputs >= max_inputs) return Pick::kStop;
+      // Bulk work may fill a request the interactive lane sends, never start
+      // one: it would spend the interactive lane's room (and its reserve).
+      if (!head.has_value() && static_cast<int>(chunk.lane) != head_lane) return Pick::kSkip;
       auto [it, inserted] = held.try_emplace(flow, false);
       if (inserted) it->second = Held(chunk.flow, head_lane, now);
       if (it->second) return Pick::kSkip;

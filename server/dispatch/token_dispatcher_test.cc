@@ -504,6 +504,30 @@ TEST_F(TokenDispatcherTest, AnInteractiveCallerWithoutABacklogTakesTheLastTenth)
   }
 }
 
+// Bulk work never takes the reserve, even while the heavy caller's requests
+// are unanswered (the budget counts a request from its answer on).
+TEST_F(TokenDispatcherTest, ABulkStreamBesideAHeavyCallerLeavesTheReserve) {
+  options_.budget.max_requests = 50;
+  QueuedHttpTransport transport;
+  auto dispatcher = Dispatcher(transport);
+  auto heavy = std::make_shared<RecordingOwner>();
+  for (int i = 0; i < 60; ++i) {
+    Submit(*dispatcher, heavy, MakeChunk(100, 100000 + 100 * i), Lane::kInteractive, kUrl, i,
+           {"caller:heavy"});
+  }
+  ASSERT_EQ(transport.pending_count(), 45);
+  auto stream = std::make_shared<RecordingOwner>();
+  for (int i = 0; i < 10; ++i) {
+    Submit(*dispatcher, stream, MakeChunk(100, 500000 + 100 * i), Lane::kBulk, kUrl, i,
+           {"peer:10.0.0.1"});
+  }
+  EXPECT_EQ(transport.pending_count(), 45);
+  auto light = std::make_shared<RecordingOwner>();
+  Submit(*dispatcher, light, MakeChunk(1, 7), Lane::kInteractive, kUrl, 0, {"caller:light"});
+  ASSERT_EQ(transport.pending_count(), 46);  // At once, from the reserve.
+  EXPECT_EQ(FirstIds(transport.pending()).back(), "7");
+}
+
 TEST_F(TokenDispatcherTest, TwoHeavyFlowsLeaveTheReserveToALightOne) {
   options_.budget.max_requests = 50;
   QueuedHttpTransport transport;
